@@ -1,0 +1,444 @@
+"""Checks, then lowering: a loaded :class:`Pack` → a :class:`CompiledPack` ready to score.
+
+The compiler is a list of named stages (:data:`STAGES`), each adding located problems.
+Errors stop compilation (all of them reported together); warnings are kept on the result.
+After lowering, every shape of observation the pack can see is enumerated and decided both
+by durable_rules and by the reference semantics; any disagreement is an engine error, and
+a shape two rules would both deduct for is a pack error (double counting).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+
+from . import _facts
+from ._conditions import Condition, all_hold, lower, parse_when, values_of
+from ._errors import EngineError, PackError, Problem
+from ._model import Article, Pack, Rule, Section
+
+#: Placeholders a reason template may use.
+REASON_FIELDS = frozenset({"article", "points", "persons", "tag", "raw_points"})
+#: More sibling tests than this under one node break durable_rules (ENGINE-NOTES.md).
+MAX_RULES = 512
+_ABSENT = object()
+
+
+@attrs.frozen
+class CompiledRule:
+    rule: Rule
+    conditions: tuple[Condition, ...]
+    record_type: str
+    #: Every rule this one replaces, directly or through others.
+    replaces: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+class Matcher:
+    """The interface both matchers share: the ids of the rules a shape matches."""
+
+    name: str
+
+    def matches(self, shape: dict[str, Any]) -> frozenset[str]:  # pragma: no cover
+        raise NotImplementedError
+
+
+class PythonMatcher(Matcher):
+    """The reference semantics of the conditions, in plain Python."""
+
+    name = "python"
+
+    def __init__(self, rules: dict[str, CompiledRule]) -> None:
+        self._rules = [(r.id, list(r.conditions)) for r in rules.values()]
+
+    def matches(self, shape: dict[str, Any]) -> frozenset[str]:
+        return frozenset(rid for rid, conds in self._rules if all_hold(conds, shape))
+
+
+@attrs.define
+class _Build:
+    pack: Pack
+    errors: list[Problem] = attrs.Factory(list)
+    warnings: list[Problem] = attrs.Factory(list)
+    sections: dict[int, Section] = attrs.Factory(dict)
+    articles: dict[int, Article] = attrs.Factory(dict)
+    rules: dict[str, CompiledRule] = attrs.Factory(dict)
+    rule_index: dict[str, int] = attrs.Factory(dict)
+
+    def error(self, code: str, message: str, file: str, path: str | None = None) -> None:
+        self.errors.append(Problem(code, message, file=file, path=path))
+
+    def warn(self, code: str, message: str, file: str, path: str | None = None) -> None:
+        self.warnings.append(Problem(code, message, file=file, path=path, severity="warning"))
+
+
+def _check_provenance(b: _Build) -> None:
+    """interpreted and assumed numbers must say how or why."""
+
+    def need_note(prov: str, note: str | None, file: str, path: str) -> None:
+        if prov != "literal" and not (note and note.strip()):
+            b.error("provenance_note_missing", f"a number that is {prov} needs a note saying {'how it was read' if prov == 'interpreted' else 'why it was assumed'}", file, path)
+
+    meta = b.pack.meta
+    need_note(meta.floor.provenance, meta.floor.note, "pack.toml", "pack.floor")
+    if meta.total:
+        need_note(meta.total.provenance, meta.total.note, "pack.toml", "pack.total")
+    for i, s in enumerate(b.pack.sections):
+        if s.allotment:
+            need_note(s.allotment.provenance, s.allotment.note, "sections.toml", f"sections[{i}].allotment")
+    for i, r in enumerate(b.pack.rules):
+        if r.deduct:
+            need_note(r.deduct.provenance, r.deduct.note, "rules.toml", f"rules[{i}].deduct")
+        if r.cap:
+            need_note(r.cap.provenance, r.cap.note, "rules.toml", f"rules[{i}].cap")
+
+
+def _check_sections(b: _Build) -> None:
+    floor = b.pack.meta.floor
+    if floor.policy == "minimum" and floor.value is None:
+        b.error("floor_value_missing", "policy 'minimum' needs a value", "pack.toml", "pack.floor.value")
+    if floor.policy == "none" and floor.value is not None:
+        b.error("floor_value_unexpected", "policy 'none' takes no value", "pack.toml", "pack.floor.value")
+    for i, s in enumerate(b.pack.sections):
+        path = f"sections[{i}]"
+        if s.number in b.sections:
+            b.error("duplicate_section", f"section {s.number} is declared twice", "sections.toml", f"{path}.number")
+            continue
+        b.sections[s.number] = s
+        if s.scored and s.allotment is None:
+            b.error("allotment_missing", f"scored section {s.number} needs an allotment", "sections.toml", f"{path}.allotment")
+        if not s.scored and s.allotment is not None:
+            b.warn("allotment_unused", f"section {s.number} is not scored; its allotment is never used", "sections.toml", f"{path}.allotment")
+        if s.allotment is not None and s.allotment.value < 0:
+            b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
+    total = b.pack.meta.total
+    if total is not None:
+        stated = sum(s.allotment.value for s in b.sections.values() if s.scored and s.allotment)
+        if stated != total.value:
+            b.error("total_mismatch", f"scored sections' allotments add up to {stated}, the pack states a total of {total.value}", "pack.toml", "pack.total")
+
+
+def _check_articles(b: _Build) -> None:
+    for i, a in enumerate(b.pack.articles):
+        path = f"articles[{i}]"
+        if a.number in b.articles:
+            b.error("duplicate_article", f"article {a.number} is declared twice", "articles.toml", f"{path}.number")
+            continue
+        b.articles[a.number] = a
+        if a.section is not None and a.section not in b.sections:
+            b.error("unknown_section", f"article {a.number} names section {a.section}, which the pack does not declare", "articles.toml", f"{path}.section")
+        if a.status == "missing":
+            if a.text:
+                b.error("missing_with_text", f"article {a.number} is declared missing but has a text", "articles.toml", f"{path}.text")
+            if a.tags:
+                b.error("missing_with_tags", f"article {a.number} is declared missing but has tags", "articles.toml", f"{path}.tags")
+        else:
+            if not (a.text and a.text.strip()):
+                b.error("text_missing", f"article {a.number} is {a.status} and needs its text", "articles.toml", f"{path}.text")
+            if a.section is None:
+                b.error("section_missing", f"article {a.number} has a text and needs its section", "articles.toml", f"{path}.section")
+
+
+def _field_types(record_type: str) -> dict[str, type]:
+    return dict(_facts.RECORD_TYPES[record_type].value_types)
+
+
+def _check_rules(b: _Build) -> None:
+    if len(b.pack.rules) > MAX_RULES:
+        b.error("too_many_rules", f"{len(b.pack.rules)} rules; durable_rules fails beyond {MAX_RULES} sibling tests", "rules.toml", "rules")
+    known_tags = {t for a in b.pack.articles for t in a.tags}
+    parsed: dict[str, tuple[Rule, list[Condition], str]] = {}
+    for i, r in enumerate(b.pack.rules):
+        path = f"rules[{i}]"
+        if r.id in parsed:
+            b.error("duplicate_rule", f"rule id {r.id!r} is used twice", "rules.toml", f"{path}.id")
+            continue
+        section = b.sections.get(r.section)
+        if section is None:
+            b.error("unknown_section", f"rule {r.id} names section {r.section}, which the pack does not declare", "rules.toml", f"{path}.section")
+        elif not section.scored:
+            b.error("section_not_scored", f"rule {r.id} deducts in section {r.section}, which is not scored", "rules.toml", f"{path}.section")
+        if r.article is not None:
+            art = b.articles.get(r.article)
+            if art is None:
+                b.error("unknown_article", f"rule {r.id} names article {r.article}, which the pack does not declare", "rules.toml", f"{path}.article")
+            elif art.section is not None and art.section != r.section:
+                b.error("section_mismatch", f"rule {r.id} is in section {r.section} but article {r.article} is in section {art.section}", "rules.toml", f"{path}.section")
+        _check_deduct(b, r, path, section)
+        conditions, bad = parse_when(r.when)
+        for key, message in bad:
+            b.error("invalid_condition", message, "rules.toml", f"{path}.when.{key}")
+        record_type = _check_conditions(b, r, conditions, path, known_tags)
+        for name in _placeholders(r.reason):
+            if name not in REASON_FIELDS:
+                b.error("unknown_placeholder", f"reason uses {{{name}}}; known: {', '.join(sorted(REASON_FIELDS))}", "rules.toml", f"{path}.reason")
+        parsed[r.id] = (r, conditions, record_type or "")
+    _link_supersedes(b, parsed)
+
+
+def _placeholders(template: str) -> list[str]:
+    try:
+        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError:
+        return ["<unbalanced braces>"]
+
+
+def _check_deduct(b: _Build, r: Rule, path: str, section: Section | None) -> None:
+    d = r.deduct
+    if r.outcome != "deduct":
+        if d is not None:
+            b.error("deduct_unexpected", f"outcome {r.outcome!r} deducts nothing; remove 'deduct'", "rules.toml", f"{path}.deduct")
+        return
+    if d is None:
+        b.error("deduct_missing", "a rule with outcome 'deduct' needs a 'deduct' table", "rules.toml", f"{path}.deduct")
+        return
+    if d.kind == "graded":
+        if d.points is not None:
+            b.error("points_unexpected", "a graded deduction takes 'min' and 'max', not 'points'", "rules.toml", f"{path}.deduct.points")
+        if d.min is None or d.max is None:
+            b.error("range_missing", "a graded deduction needs 'min' and 'max'", "rules.toml", f"{path}.deduct")
+        elif not 0 <= d.min <= d.max:
+            b.error("bad_range", f"expected 0 ≤ min ≤ max, found {d.min}–{d.max}", "rules.toml", f"{path}.deduct")
+        elif section is not None and section.allotment is not None and d.max > section.allotment.value:
+            b.error("range_exceeds_allotment", f"a grade of up to {d.max} cannot fit section {section.number}'s allotment of {section.allotment.value}", "rules.toml", f"{path}.deduct.max")
+    else:
+        if d.min is not None or d.max is not None:
+            b.error("range_unexpected", f"a {d.kind} deduction takes 'points', not 'min'/'max'", "rules.toml", f"{path}.deduct")
+        if d.points is None:
+            b.error("points_missing", f"a {d.kind} deduction needs 'points'", "rules.toml", f"{path}.deduct.points")
+        elif d.points <= 0:
+            b.error("bad_points", f"points must be positive, found {d.points}", "rules.toml", f"{path}.deduct.points")
+    if r.cap is not None and r.cap.value <= 0:
+        b.error("bad_cap", f"a cap must be positive, found {r.cap.value}", "rules.toml", f"{path}.cap.value")
+
+
+def _check_conditions(b: _Build, r: Rule, conditions: list[Condition], path: str, known_tags: set[str]) -> str | None:
+    types = [c for c in conditions if c.field == "type"]
+    if len(types) != 1 or types[0].op != "eq" or types[0].value not in ("finding", "complaint"):
+        b.error("type_condition", "every rule needs `type = \"finding\"` or `type = \"complaint\"` in `when` (its positive test)", "rules.toml", f"{path}.when.type")
+        return None
+    record_type = str(types[0].value)
+    fields = _field_types(record_type)
+    for c in conditions:
+        if c.field == "type":
+            continue
+        where = f"{path}.when.{c.field}"
+        if c.field not in fields:
+            b.error("unknown_field", f"{record_type} facts have no field {c.field!r} (known: {', '.join(sorted(fields))})", "rules.toml", where)
+            continue
+        expected = fields[c.field]
+        for v in values_of(c):
+            if type(v) is not expected:
+                b.error("condition_type", f"{c.field} holds {expected.__name__} values, the condition compares with {v!r}", "rules.toml", where)
+            elif c.field == "tag" and v not in known_tags:
+                b.error("unknown_tag", f"no article declares the tag {v!r}", "rules.toml", where)
+            elif c.field == "article" and v not in b.articles:
+                b.error("unknown_article", f"the pack declares no article {v}", "rules.toml", where)
+            elif c.field == "section" and v not in b.sections:
+                b.error("unknown_section", f"the pack declares no section {v}", "rules.toml", where)
+        if c.op in ("gt", "gte", "lt", "lte") and expected not in (int, str):
+            b.error("condition_type", f"{c.field} cannot be ordered", "rules.toml", where)
+    return record_type
+
+
+def _link_supersedes(b: _Build, parsed: dict[str, tuple[Rule, list[Condition], str]]) -> None:
+    direct = {rid: set(r.supersedes) for rid, (r, _, _) in parsed.items()}
+    for i, (rid, (r, _, rtype)) in enumerate(parsed.items()):
+        for other in r.supersedes:
+            if other not in parsed:
+                b.error("unknown_rule", f"rule {rid} supersedes {other!r}, which does not exist", "rules.toml", f"rules[{i}].supersedes")
+            elif parsed[other][2] != rtype:
+                b.error("supersedes_other_type", f"rule {rid} ({rtype}) supersedes {other} ({parsed[other][2]})", "rules.toml", f"rules[{i}].supersedes")
+    for i, rid in enumerate(parsed):
+        seen: set[str] = set()
+        stack = [x for x in direct[rid] if x in parsed]
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            stack.extend(y for y in direct[x] if y in parsed)
+        if rid in seen:
+            b.error("supersede_cycle", f"rule {rid} supersedes itself through a cycle", "rules.toml", f"rules[{i}].supersedes")
+        r, conds, rtype = parsed[rid]
+        b.rules[rid] = CompiledRule(r, tuple(conds), rtype, frozenset(seen))
+    b.rule_index = {rid: i for i, rid in enumerate(parsed)}
+
+
+#: Stages in order; each reads what earlier ones built and adds problems.
+STAGES: list[tuple[str, Callable[[_Build], None]]] = [
+    ("check_provenance", _check_provenance),
+    ("check_sections", _check_sections),
+    ("check_articles", _check_articles),
+    ("check_rules", _check_rules),
+]
+
+
+class CompiledPack:
+    """A checked pack, lowered to durable_rules, with the decision of every shape it can see."""
+
+    def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
+        self.pack = pack
+        self.sections = b.sections
+        self.scored_sections = [s for s in sorted(b.sections.values(), key=lambda s: s.number) if s.scored]
+        self.articles = b.articles
+        self.rules = b.rules
+        self.rule_order = b.rule_index
+        self.warnings = tuple(b.warnings)
+        self.matcher = matcher
+        #: For each record type, the fields its rules read (the projection that decides a match).
+        self.shape_fields = shape_fields
+        self.assessable_sections = frozenset(
+            a.section for a in b.articles.values() if a.status != "missing" and a.section is not None
+        ) | frozenset(r.rule.section for r in b.rules.values() if r.record_type != "finding")
+        self._decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
+
+    @property
+    def name(self) -> str:
+        return self.pack.meta.name
+
+    def shape_of(self, record_type: str, fact: dict[str, Any]) -> dict[str, Any]:
+        shape: dict[str, Any] = {"type": record_type}
+        for f in self.shape_fields.get(record_type, ()):
+            v = fact.get(f, _facts.DEFAULTS.get((record_type, f)))
+            if v is not None:
+                shape[f] = v
+        return shape
+
+    def decide(self, shape: dict[str, Any], *, reuse: bool = True) -> tuple[str, ...]:
+        """The rules that apply to a shape once supersession is done (one, unless the pack is ambiguous).
+
+        With ``reuse`` (the default) a shape already decided is not asked again: a rule's
+        verdict depends only on the fields its conditions read.
+        """
+        key = tuple(sorted(shape.items()))
+        if reuse:
+            hit = self._decisions.get(key)
+            if hit is not None:
+                return hit
+        matched = self.matcher.matches(shape)
+        replaced: set[str] = set()
+        for rid in matched:
+            replaced |= self.rules[rid].replaces
+        decision = tuple(sorted((r for r in matched if r not in replaced), key=self.rule_order.__getitem__))
+        self._decisions[key] = decision
+        return decision
+
+
+def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]] | None:
+    """Every shape of ``record_type`` facts the pack can accept, or None if a field is unbounded."""
+    if record_type == "finding":
+        extra = [f for f in fields if f not in ("article", "section", "tag")]
+        if extra:
+            return None
+
+        def findings() -> Iterator[dict[str, Any]]:
+            for a in sorted(b.articles.values(), key=lambda a: a.number):
+                sec = b.sections.get(a.section) if a.section is not None else None
+                if a.status == "missing" or sec is None or not sec.scored:
+                    continue
+                for tag in [None, *sorted(a.tags)]:
+                    full = {"article": a.number, "section": a.section, "tag": tag}
+                    shape: dict[str, Any] = {"type": "finding"}
+                    shape.update({f: full[f] for f in fields if full[f] is not None})
+                    yield shape
+
+        return findings()
+    domains = []
+    for f in fields:
+        dom = _facts.FINITE_DOMAINS.get((record_type, f))
+        if dom is None:
+            return None
+        optional = f in _facts.RECORD_TYPES[record_type].optional and (record_type, f) not in _facts.DEFAULTS
+        domains.append([*dom, _ABSENT] if optional else list(dom))
+
+    def others() -> Iterator[dict[str, Any]]:
+        for combo in itertools.product(*domains):
+            shape: dict[str, Any] = {"type": record_type}
+            shape.update({f: v for f, v in zip(fields, combo) if v is not _ABSENT})
+            yield shape
+
+    return others()
+
+
+def _describe(shape: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in shape.items())
+
+
+def compile_pack(pack: Pack, *, matcher: str = "durable_rules") -> CompiledPack:
+    """Check a loaded pack and lower it; raise :class:`PackError` listing every error.
+
+    ``matcher`` is ``"durable_rules"`` (the engine) or ``"python"`` (the reference
+    semantics, for platforms where durable_rules cannot be imported).
+    """
+    b = _Build(pack)
+    for _name, stage in STAGES:
+        stage(b)
+    if b.errors:
+        raise PackError(b.errors, location=pack.root)
+    shape_fields: dict[str, tuple[str, ...]] = {}
+    for r in b.rules.values():
+        shape_fields.setdefault(r.record_type, ())
+        extra = {c.field for c in r.conditions if c.field != "type"}
+        shape_fields[r.record_type] = tuple(sorted(set(shape_fields[r.record_type]) | extra))
+    reference = PythonMatcher(b.rules)
+    chosen: Matcher
+    if matcher == "python":
+        chosen = reference
+    elif matcher == "durable_rules":
+        from ._engine import DurableMatcher
+
+        chosen = DurableMatcher({rid: lower(list(r.conditions)) for rid, r in b.rules.items()})
+    else:
+        raise ValueError(f"unknown matcher {matcher!r} (expected 'durable_rules' or 'python')")
+    compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
+    _check_shapes(b, compiled, reference)
+    if b.errors:
+        raise PackError(b.errors, location=pack.root)
+    compiled.warnings = tuple(b.warnings)
+    return compiled
+
+
+def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -> None:
+    """Decide every enumerable shape: engine vs reference, double counting, gaps, dead rules."""
+    decided: set[str] = set()
+    for record_type in ("finding", "complaint"):
+        fields = compiled.shape_fields.get(record_type)
+        if fields is None:
+            b.warn("type_not_scored", f"no rule reads {record_type} facts; every one will be rejected (no_rule)", "rules.toml", "rules")
+            continue
+        shapes = _enumerate_shapes(b, record_type, fields)
+        if shapes is None:
+            b.warn("not_enumerable", f"{record_type} rules read unbounded fields; double counting is checked per observation at scoring time", "rules.toml", "rules")
+            decided.update(r.id for r in b.rules.values() if r.record_type == record_type)
+            continue
+        for shape in shapes:
+            engine = compiled.matcher.matches(shape)
+            expected = reference.matches(shape)
+            if engine != expected:
+                raise EngineError(f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}")
+            decision = compiled.decide(shape)
+            if len(decision) > 1:
+                b.error("double_counting", f"a {record_type} with {_describe(shape)} would be decided by {', '.join(decision)}; let one supersede the others", "rules.toml", "rules")
+            elif not decision:
+                b.error("uncovered_shape", f"no rule decides a {record_type} with {_describe(shape)}; it would be rejected", "rules.toml", "rules")
+            decided.update(decision)
+    for i, rid in enumerate(b.rules):
+        if rid not in decided:
+            b.warn("unreachable_rule", f"rule {rid} decides no observation the pack can accept", "rules.toml", f"rules[{i}]")
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def render_reason(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{name}`` placeholders (no attribute access, no format specs: a pack is data)."""
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)

@@ -1,0 +1,72 @@
+"""One exception family, each with a stable ``code`` and a ``location``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import attrs
+
+
+@attrs.frozen
+class Problem:
+    """One located problem in a pack: ``file:key.path: code: message``."""
+
+    code: str
+    message: str
+    file: str | None = None
+    path: str | None = None
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = ":".join(p for p in (self.file, self.path) if p)
+        return f"{where}: {self.code}: {self.message}" if where else f"{self.code}: {self.message}"
+
+
+class ServiceRulesError(Exception):
+    """Base of every error this library raises on purpose."""
+
+    code = "service_rules_error"
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+class PackError(ServiceRulesError, ValueError):
+    """A pack that cannot be loaded or compiled; ``problems`` lists every problem found."""
+
+    code = "invalid_pack"
+
+    def __init__(self, problems: Sequence[Problem], *, location: str | None = None) -> None:
+        self.problems = tuple(problems)
+        lines = [str(p) for p in self.problems]
+        head = f"invalid pack ({len(lines)} problem{'s' if len(lines) != 1 else ''})"
+        super().__init__(head + ("\n  " + "\n  ".join(lines) if lines else ""), location=location)
+
+
+class PackNotFoundError(ServiceRulesError, LookupError):
+    """No built-in pack of that name and no pack folder at that path."""
+
+    code = "pack_not_found"
+
+
+class InputFileError(ServiceRulesError, OSError):
+    """An input file that cannot be opened or read at all (its lines are never half-scored)."""
+
+    code = "unreadable_input"
+
+
+class UsageError(ServiceRulesError, ValueError):
+    """Arguments that do not make sense (an unknown period format, say)."""
+
+    code = "usage"
+
+
+class EngineError(ServiceRulesError, RuntimeError):
+    """durable_rules failed or behaved outside what the design relies on; never silent."""
+
+    code = "engine_error"

@@ -1,0 +1,259 @@
+"""The input contract: observation records, one JSON object per line, checked field by field.
+
+This is the hot path, so it is written as plain table-driven Python rather than through
+cattrs: every line is parsed once, checked against the schema of its ``type`` and either
+accepted as a dict or rejected with a stable code and a message that names the problem.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+# Stable rejection codes (documented in docs/contract.md).
+MALFORMED_JSON = "malformed_json"
+INVALID_UTF8 = "invalid_utf8"
+NOT_AN_OBJECT = "not_an_object"
+UNKNOWN_TYPE = "unknown_type"
+MISSING_FIELD = "missing_field"
+UNKNOWN_FIELD = "unknown_field"
+WRONG_TYPE = "wrong_type"
+INVALID_VALUE = "invalid_value"
+INVALID_DATE = "invalid_date"
+DUPLICATE_ID = "duplicate_id"
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+class Reject(Exception):
+    """A line that breaks the contract: ``code`` is stable, ``message`` says what and where."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_date_cache: dict[str, _dt.date] = {}
+
+
+def parse_date(value: str, field: str) -> _dt.date:
+    """A strict ISO date (YYYY-MM-DD); impossible dates such as 2026-02-30 are rejected."""
+    cached = _date_cache.get(value)
+    if cached is not None:
+        return cached
+    if not _ISO_DATE.match(value):
+        raise Reject(INVALID_DATE, f"{field}: expected a date YYYY-MM-DD, found {value!r}")
+    try:
+        parsed = _dt.date.fromisoformat(value)
+    except ValueError:
+        raise Reject(INVALID_DATE, f"{field}: {value!r} is not a date that exists") from None
+    if len(_date_cache) < 100_000:
+        _date_cache[value] = parsed
+    return parsed
+
+
+def quarter_of(day: _dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def parse_quarter(value: str) -> tuple[int, int]:
+    m = _QUARTER.match(value)
+    if not m:
+        raise ValueError(f"expected a quarter such as 2026Q3, found {value!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+# Field checkers: each returns None when the value is acceptable, else (code, expectation).
+Check = Callable[[Any], "tuple[str, str] | None"]
+
+
+def _str(v: Any) -> tuple[str, str] | None:
+    if type(v) is not str:
+        return (WRONG_TYPE, "a string")
+    if not v.strip():
+        return (INVALID_VALUE, "a non-empty string")
+    return None
+
+
+def _int(v: Any) -> tuple[str, str] | None:
+    return None if type(v) is int else (WRONG_TYPE, "an integer")
+
+
+def _positive_int(v: Any) -> tuple[str, str] | None:
+    if type(v) is not int:
+        return (WRONG_TYPE, "an integer")
+    return None if v >= 1 else (INVALID_VALUE, "an integer of at least 1")
+
+
+def _bool(v: Any) -> tuple[str, str] | None:
+    return None if type(v) is bool else (WRONG_TYPE, "true or false")
+
+
+def _date(v: Any) -> tuple[str, str] | None:
+    return None if type(v) is str else (WRONG_TYPE, "a date string YYYY-MM-DD")
+
+
+def _quarter(v: Any) -> tuple[str, str] | None:
+    if type(v) is not str:
+        return (WRONG_TYPE, "a quarter string such as 2026Q3")
+    return None if _QUARTER.match(v) else (INVALID_VALUE, "a quarter such as 2026Q3")
+
+
+def _str_list(v: Any) -> tuple[str, str] | None:
+    if type(v) is not list or not all(type(x) is str and x.strip() for x in v):
+        return (WRONG_TYPE, "a list of non-empty strings")
+    if not v:
+        return (INVALID_VALUE, "a non-empty list")
+    if len(set(v)) != len(v):
+        return (INVALID_VALUE, "a list without repeated ids")
+    return None
+
+
+def _enum(*allowed: str) -> Check:
+    expected = " or ".join(repr(a) for a in allowed)
+
+    def check(v: Any) -> tuple[str, str] | None:
+        if type(v) is not str:
+            return (WRONG_TYPE, expected)
+        return None if v in allowed else (INVALID_VALUE, expected)
+
+    return check
+
+
+class RecordType:
+    """The schema of one ``type``: required and optional fields with their checkers."""
+
+    def __init__(
+        self,
+        name: str,
+        key: str,
+        required: dict[str, Check],
+        optional: dict[str, Check],
+        dates: tuple[str, ...] = (),
+        value_types: dict[str, type] | None = None,
+    ) -> None:
+        self.name = name
+        self.key = key  # the field that identifies a record of this type
+        self.required = required
+        self.optional = optional
+        self.fields = {"type": _str, **required, **optional}
+        self.dates = dates
+        #: The Python type of each field's value, for conditions that read it.
+        self.value_types = value_types or {}
+
+    def check(self, obj: dict[str, Any]) -> None:
+        """Raise :class:`Reject` for the first field that breaks the schema, in a stable order."""
+        fields = self.fields
+        for name in obj:
+            if name not in fields:
+                raise Reject(UNKNOWN_FIELD, f"unknown field {name!r} for type {self.name!r}")
+        for name in self.required:
+            if name not in obj:
+                raise Reject(MISSING_FIELD, f"missing field {name!r} for type {self.name!r}")
+        for name, value in obj.items():
+            if value is None and name in self.optional:
+                continue  # null is the same as absent for an optional field
+            problem = fields[name](value)
+            if problem is not None:
+                code, expected = problem
+                raise Reject(code, f"{name}: expected {expected}, found {value!r}")
+        for name in self.dates:
+            value = obj.get(name)
+            if value is not None:
+                parse_date(value, name)
+
+
+OUTLET = RecordType(
+    "outlet",
+    "outlet",
+    {"outlet": _str, "county": _str},
+    {"name": _str},
+    value_types={"outlet": str, "county": str, "name": str},
+)
+INSPECTION = RecordType(
+    "inspection",
+    "id",
+    {"id": _str, "outlet": _str, "date": _date, "by": _enum("county", "city")},
+    {"note": _str},
+    dates=("date",),
+    value_types={"id": str, "outlet": str, "by": str},
+)
+FINDING = RecordType(
+    "finding",
+    "id",
+    {"id": _str, "outlet": _str, "date": _date, "article": _int},
+    {
+        "points": _int,
+        "persons": _positive_int,
+        "employees": _str_list,
+        "tag": _str,
+        "inspection": _str,
+        "note": _str,
+    },
+    dates=("date",),
+    value_types={
+        "id": str,
+        "outlet": str,
+        "article": int,
+        "section": int,
+        "points": int,
+        "persons": int,
+        "tag": str,
+    },
+)
+COMPLAINT = RecordType(
+    "complaint",
+    "id",
+    {"id": _str, "outlet": _str, "date": _date, "channel": _enum("phone", "written")},
+    {
+        "verified": _bool,
+        "verified_on": _date,
+        "account_transferred": _bool,
+        "employee": _str,
+        "note": _str,
+    },
+    dates=("date", "verified_on"),
+    value_types={
+        "id": str,
+        "outlet": str,
+        "channel": str,
+        "verified": bool,
+        "account_transferred": bool,
+        "employee": str,
+    },
+)
+LAPSE = RecordType(
+    "lapse",
+    "id",
+    {"id": _str, "county": _str, "date": _date, "kind": _enum("unfound", "unrectified")},
+    {"note": _str},
+    dates=("date",),
+    value_types={"id": str, "county": str, "kind": str},
+)
+REPORT = RecordType(
+    "report",
+    "id",
+    {"id": _str, "county": _str, "quarter": _quarter, "submitted": _date},
+    {"note": _str},
+    dates=("submitted",),
+    value_types={"id": str, "county": str, "quarter": str},
+)
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT)
+}
+
+#: Finite domains of fields that rules may read, used to enumerate every shape at compile time.
+FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
+    ("complaint", "verified"): (True, False),
+    ("complaint", "account_transferred"): (True, False),
+    ("complaint", "channel"): ("phone", "written"),
+    ("inspection", "by"): ("county", "city"),
+    ("lapse", "kind"): ("unfound", "unrectified"),
+}
+#: Fields that take a default when absent (so a rule sees the default, never a gap).
+DEFAULTS: dict[tuple[str, str], object] = {("complaint", "account_transferred"): False}
