@@ -1,0 +1,425 @@
+"""Observations in, a :class:`ScoreResult` out: read, check, match, account.
+
+Every non-blank input line ends in exactly one place: accepted (and then in exactly one
+deduction, ``pending``/``dismissed`` list, or bookkeeping table) or rejected with its file,
+line number and a stable code. Input is streamed line by line; what is kept grows with the
+accepted observations, never with raw lines.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any, Union
+
+import attrs
+
+from . import _facts
+from ._compiler import CompiledPack, compile_pack, render_reason
+from ._errors import InputFileError, UsageError
+from ._facts import Reject, parse_date, quarter_of
+from ._ledger import Ledger, Observation
+from ._model import Pack
+from ._results import InputSummary, PackRef, Rejection, ScoreResult
+
+# Codes of rejections that depend on the pack (documented with the contract's codes).
+UNKNOWN_ARTICLE = "unknown_article"
+ARTICLE_MISSING_TEXT = "article_missing_text"
+ARTICLE_NOT_SCORED = "article_not_scored"
+UNKNOWN_TAG = "unknown_tag"
+POINTS_MISSING = "points_missing"
+OUT_OF_RANGE = "out_of_range"
+POINTS_NOT_GRADED = "points_not_graded"
+PERSONS_NOT_PER_PERSON = "persons_not_per_person"
+PERSONS_MISMATCH = "persons_mismatch"
+NO_RULE = "no_rule"
+AMBIGUOUS_RULES = "ambiguous_rules"
+UNKNOWN_INSPECTION = "unknown_inspection"
+INSPECTION_MISMATCH = "inspection_mismatch"
+OUTLET_CONFLICT = "outlet_conflict"
+
+Source = Union[str, os.PathLike[str], IO[bytes]]
+
+
+@attrs.frozen
+class Records:
+    """Observations a program already holds (dicts), scored as one named input."""
+
+    records: Iterable[Mapping[str, Any]]
+    name: str = "<records>"
+
+
+@attrs.define
+class _InputCount:
+    file: str
+    sha256: Any = attrs.Factory(hashlib.sha256)
+    lines: int = 0
+    blank: int = 0
+    rejected: int = 0
+    digest: str | None = None
+
+
+class _Run:
+    """The state of one scoring run."""
+
+    def __init__(self, compiled: CompiledPack, period: str | None, as_of: _dt.date, reuse: bool) -> None:
+        self.c = compiled
+        self.period = period
+        self.as_of = as_of
+        self.reuse = reuse
+        self.seen_ids: set[str] = set()
+        self.rejected: list[tuple[int, int, str | None, str, str]] = []  # (input, line, id, code, msg)
+        self.inputs: list[_InputCount] = []
+        self.ledger = Ledger(compiled)
+        self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self.pending_refs: list[tuple[Observation, str, int, int]] = []  # (obs, inspection id, input, line)
+        self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
+        self.outlet_lines: dict[str, tuple[int, int]] = {}
+        self.finding_fields = compiled.shape_fields.get("finding", ())
+        self.complaint_fields = compiled.shape_fields.get("complaint", ())
+
+    # ---- reading -------------------------------------------------------------------------
+    def read_lines(self, index: int, lines: Iterable[bytes]) -> None:
+        count = self.inputs[index]
+        update = count.sha256.update
+        loads = json.loads
+        n = 0
+        for raw in lines:
+            n += 1
+            update(raw)
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.reject(index, n, None, _facts.INVALID_UTF8, f"not valid UTF-8 at byte {exc.start}")
+                continue
+            if not text.strip():
+                count.blank += 1
+                continue
+            try:
+                obj = loads(text)
+            except ValueError as exc:
+                self.reject(index, n, None, _facts.MALFORMED_JSON, f"malformed JSON: {exc}")
+                continue
+            if type(obj) is dict and text.count(":") > len(obj):
+                try:  # a colon in a value, or a key given twice: check properly
+                    loads(text, object_pairs_hook=_no_repeated_keys)
+                except Reject as exc:
+                    self.reject(index, n, None, exc.code, exc.message)
+                    continue
+            self.accept(obj, index, n)
+        count.lines = n
+        count.digest = count.sha256.hexdigest()
+
+    def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
+        count = self.inputs[index]
+        n = 0
+        for record in records:
+            n += 1
+            text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+            count.sha256.update(text.encode() + b"\n")
+            self.accept(dict(record) if isinstance(record, Mapping) else record, index, n)
+        count.lines = n
+        count.digest = count.sha256.hexdigest()
+
+    def reject(self, index: int, line: int, rid: str | None, code: str, message: str) -> None:
+        self.rejected.append((index, line, rid, code, message))
+        self.inputs[index].rejected += 1
+
+    # ---- one record ----------------------------------------------------------------------
+    def accept(self, obj: Any, index: int, line: int) -> None:
+        if type(obj) is not dict:
+            self.reject(index, line, None, _facts.NOT_AN_OBJECT, f"expected a JSON object, found {type(obj).__name__}")
+            return
+        rid = obj.get("id")
+        if type(rid) is str:
+            if rid in self.seen_ids:
+                self.reject(index, line, rid, _facts.DUPLICATE_ID, f"id {rid!r} was already used earlier in the input")
+                return
+            self.seen_ids.add(rid)
+        else:
+            rid = None
+        rtype = obj.get("type")
+        spec = _facts.RECORD_TYPES.get(rtype) if type(rtype) is str else None
+        if spec is None:
+            known = ", ".join(_facts.RECORD_TYPES)
+            self.reject(index, line, rid, _facts.UNKNOWN_TYPE, f"unknown type {rtype!r} (expected one of {known})")
+            return
+        try:
+            spec.check(obj)
+            if rtype == "finding":
+                self._finding(obj, index, line)
+            elif rtype == "complaint":
+                self._complaint(obj, index, line)
+            elif rtype == "inspection":
+                self._inspection(obj)
+            elif rtype == "outlet":
+                self._outlet(obj, index, line)
+            else:
+                self.ledger.add_oversight(rtype, obj, index, line)
+        except Reject as exc:
+            self.reject(index, line, rid if rid is not None else obj.get("outlet") if rtype == "outlet" and type(obj.get("outlet")) is str else rid, exc.code, exc.message)
+
+    def _decide(self, record_type: str, key: tuple[Any, ...], fields: tuple[str, ...]) -> tuple[str, ...]:
+        full = (record_type, key)
+        hit = self.decisions.get(full) if self.reuse else None
+        if hit is None:
+            shape: dict[str, Any] = {"type": record_type}
+            for f, v in zip(fields, key):
+                if v is not None:
+                    shape[f] = v
+            hit = self.c.decide(shape, reuse=self.reuse)
+            if self.reuse:
+                self.decisions[full] = hit
+        return hit
+
+    def _rule_for(self, record_type: str, key: tuple[Any, ...], fields: tuple[str, ...], what: str) -> str:
+        decision = self._decide(record_type, key, fields)
+        if not decision:
+            raise Reject(NO_RULE, f"no rule of the pack applies to {what}")
+        if len(decision) > 1:
+            raise Reject(AMBIGUOUS_RULES, f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others")
+        return decision[0]
+
+    def _finding(self, obj: dict[str, Any], index: int, line: int) -> None:
+        c = self.c
+        number = obj["article"]
+        article = c.articles.get(number)
+        if article is None:
+            raise Reject(UNKNOWN_ARTICLE, f"article {number} is not in pack {c.name}")
+        if article.status == "missing":
+            raise Reject(ARTICLE_MISSING_TEXT, f"pack {c.name} has no text for article {number} (missing from its source); a layer that completes the pack can score it")
+        section = c.sections.get(article.section) if article.section is not None else None
+        if section is None or not section.scored:
+            raise Reject(ARTICLE_NOT_SCORED, f"article {number} is not scored (section {article.section} is not a scored section)")
+        tag = obj.get("tag")
+        if tag is not None and tag not in article.tags:
+            known = ", ".join(sorted(article.tags)) or "none"
+            raise Reject(UNKNOWN_TAG, f"article {number} knows no tag {tag!r} (known: {known})")
+        values = {"article": number, "section": article.section, "tag": tag}
+        fields = self.finding_fields
+        key = tuple(values[f] if f in values else obj.get(f) for f in fields)
+        rule_id = self._rule_for("finding", key, fields, f"a finding on article {number}" + (f" tagged {tag}" if tag else ""))
+        rule = c.rules[rule_id].rule
+        deduct = rule.deduct
+        assert deduct is not None
+        points = obj.get("points")
+        persons = obj.get("persons")
+        employees = obj.get("employees")
+        if deduct.kind == "graded":
+            if points is None:
+                raise Reject(POINTS_MISSING, f"article {number} is graded {deduct.min}–{deduct.max} by rule {rule_id}: 'points' is required")
+            assert deduct.min is not None and deduct.max is not None
+            if not deduct.min <= points <= deduct.max:
+                raise Reject(OUT_OF_RANGE, f"points {points} is outside {deduct.min}–{deduct.max} for article {number} (rule {rule_id})")
+            amount = points
+        elif points is not None:
+            raise Reject(POINTS_NOT_GRADED, f"rule {rule_id} deducts a fixed amount for article {number}; 'points' must not be given")
+        if deduct.kind == "per_person":
+            if employees is not None and persons is not None and persons != len(employees):
+                raise Reject(PERSONS_MISMATCH, f"persons is {persons} but {len(employees)} employees are named")
+            persons = len(employees) if employees is not None else (persons if persons is not None else 1)
+            assert deduct.points is not None
+            amount = deduct.points * persons
+        elif persons is not None:
+            raise Reject(PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given")
+        elif deduct.kind == "fixed":
+            assert deduct.points is not None
+            amount = deduct.points
+        date = obj["date"]
+        obs = Observation(
+            id=obj["id"],
+            outlet=obj["outlet"],
+            period=quarter_of(parse_date(date, "date")),
+            date=date,
+            rule=rule_id,
+            article=number,
+            points=amount,
+            persons=persons if deduct.kind == "per_person" else None,
+            tag=tag,
+            employees=tuple(employees) if employees is not None else None,
+            note=obj.get("note"),
+        )
+        ref = obj.get("inspection")
+        if ref is not None:
+            self.pending_refs.append((obs, ref, index, line))
+        else:
+            self.ledger.add(obs)
+
+    def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
+        fields = self.complaint_fields
+        key = tuple(obj.get(f, _facts.DEFAULTS.get(("complaint", f))) for f in fields)
+        rule_id = self._rule_for("complaint", key, fields, "this complaint")
+        rule = self.c.rules[rule_id].rule
+        amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
+        date = obj["date"]
+        self.ledger.add(
+            Observation(
+                id=obj["id"],
+                outlet=obj["outlet"],
+                period=quarter_of(parse_date(date, "date")),
+                date=date,
+                rule=rule_id,
+                article=None,
+                points=amount,
+                note=obj.get("note"),
+                employees=(obj["employee"],) if obj.get("employee") else None,
+            )
+        )
+
+    def _inspection(self, obj: dict[str, Any]) -> None:
+        self.inspections[obj["id"]] = (obj["outlet"], obj["date"])
+        self.ledger.add_inspection(obj, quarter_of(parse_date(obj["date"], "date")))
+
+    def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
+        outlet, county, name = obj["outlet"], obj["county"], obj.get("name")
+        known = self.ledger.registry.get(outlet)
+        if known is not None:
+            k_county, k_name = known
+            where = self.outlet_lines[outlet]
+            at = f"{self.inputs[where[0]].file}:{where[1]}"
+            if k_county != county:
+                raise Reject(OUTLET_CONFLICT, f"outlet {outlet} is in county {k_county!r} at {at}, here {county!r}")
+            if name is not None and k_name is not None and k_name != name:
+                raise Reject(OUTLET_CONFLICT, f"outlet {outlet} is named {k_name!r} at {at}, here {name!r}")
+            if name is not None and k_name is None:
+                self.ledger.registry[outlet] = (county, name)
+            return
+        self.ledger.registry[outlet] = (county, name)
+        self.outlet_lines[outlet] = (index, line)
+
+    # ---- end of input --------------------------------------------------------------------
+    def resolve_references(self) -> None:
+        for obs, ref, index, line in self.pending_refs:
+            target = self.inspections.get(ref)
+            if target is None:
+                self.reject(index, line, obs.id, UNKNOWN_INSPECTION, f"inspection {ref!r} is not among the accepted records of the input")
+            elif target != (obs.outlet, obs.date):
+                self.reject(index, line, obs.id, INSPECTION_MISMATCH, f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}")
+            else:
+                self.ledger.add(obs)
+        self.pending_refs.clear()
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in obj:
+            raise Reject(_facts.MALFORMED_JSON, f"key {k!r} is given twice in one object")
+        obj[k] = v
+    return obj
+
+
+def _open(source: Source) -> tuple[str, Iterator[bytes], IO[bytes] | None]:
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if name == "-":
+            return "-", iter(sys.stdin.buffer), None
+        try:
+            handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
+        except OSError as exc:
+            raise InputFileError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        return name, iter(handle), handle
+    if isinstance(source, io.TextIOBase):
+        raise UsageError("open input files in binary mode ('rb')")
+    return getattr(source, "name", "<stream>"), iter(source), None
+
+
+def score(
+    pack: Pack | CompiledPack | str | os.PathLike[str],
+    inputs: Sequence[Source | Records] = (),
+    *,
+    period: str | None = None,
+    as_of: _dt.date | str | None = None,
+    reuse_matches: bool = True,
+) -> ScoreResult:
+    """Score observations under a pack.
+
+    ``pack`` is a compiled pack, a loaded one, or a built-in name or folder path.
+    ``inputs`` are JSON Lines files (paths, ``"-"`` for standard input, binary streams) or
+    :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``) limits the
+    scorecards to one quarter; other quarters' facts are still checked. ``as_of`` (default:
+    today) decides deadlines. ``reuse_matches=False`` asks the matcher about every
+    observation instead of once per distinct shape (same result, slower).
+    """
+    compiled = _compiled(pack)
+    if period is not None:
+        try:
+            _facts.parse_quarter(period)
+        except ValueError as exc:
+            raise UsageError(f"--period: {exc}") from None
+    as_of_date = _as_date(as_of)
+    run = _Run(compiled, period, as_of_date, reuse_matches)
+    for source in inputs:
+        index = len(run.inputs)
+        if isinstance(source, Records):
+            run.inputs.append(_InputCount(source.name))
+            run.read_records(index, source.records)
+            continue
+        name, lines, handle = _open(source)
+        run.inputs.append(_InputCount(name))
+        try:
+            run.read_lines(index, lines)
+        except OSError as exc:
+            raise InputFileError(f"cannot read {name}: {exc}") from exc
+        finally:
+            if handle is not None:
+                handle.close()
+    run.resolve_references()
+    scorecards = run.ledger.scorecards(period)
+    actions = run.ledger.actions(period, as_of_date)
+    rejected = tuple(
+        Rejection(run.inputs[i].file, line, rid, code, msg)
+        for i, line, rid, code, msg in sorted(run.rejected, key=lambda r: (r[0], r[1]))
+    )
+    summaries = tuple(
+        InputSummary(
+            file=c.file,
+            sha256=c.digest or c.sha256.hexdigest(),
+            lines=c.lines,
+            accepted=c.lines - c.blank - c.rejected,
+            rejected=c.rejected,
+            blank=c.blank,
+        )
+        for c in run.inputs
+    )
+    meta = compiled.pack
+    return ScoreResult(
+        pack=PackRef(meta.meta.name, meta.meta.version, meta.digest or "", compiled.matcher.name),
+        as_of=as_of_date.isoformat(),
+        period=period,
+        inputs=summaries,
+        scorecards=scorecards,
+        actions=actions,
+        rejected=rejected,
+    )
+
+
+def _compiled(pack: Pack | CompiledPack | str | os.PathLike[str]) -> CompiledPack:
+    if isinstance(pack, CompiledPack):
+        return pack
+    if isinstance(pack, Pack):
+        return compile_pack(pack)
+    from ._loader import load_pack
+
+    return compile_pack(load_pack(pack))
+
+
+def _as_date(value: _dt.date | str | None) -> _dt.date:
+    if value is None:
+        return _dt.date.today()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return parse_date(value, "as_of")
+    except Reject as exc:
+        raise UsageError(f"--as-of: {exc.message}") from None
+
+

@@ -1,0 +1,161 @@
+"""Plain Python accounting: observations → deductions → section scores → scorecards.
+
+Nothing here asks the engine anything: the rule of each observation was decided before it
+got here. Caps (per rule and scorecard) and floors (per section) are applied here, and
+whatever a cap or floor absorbs stays visible (``raw_points``, ``beyond_floor``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ._compiler import render_reason
+from ._results import Action, Deduction, Scorecard, SectionScore
+
+if TYPE_CHECKING:
+    from ._compiler import CompiledPack
+
+
+class Observation(NamedTuple):
+    """An accepted finding or complaint with the rule that decided it."""
+
+    id: str
+    outlet: str
+    period: str
+    date: str
+    rule: str
+    article: int | None
+    points: int
+    persons: int | None = None
+    tag: str | None = None
+    employees: tuple[str, ...] | None = None
+    note: str | None = None
+
+
+class Ledger:
+    def __init__(self, compiled: CompiledPack) -> None:
+        self.c = compiled
+        self.registry: dict[str, tuple[str, str | None]] = {}
+        self.by_card: defaultdict[tuple[str, str], list[Observation]] = defaultdict(list)
+        self.present: set[tuple[str, str]] = set()
+        #: (outlet, period) → inspections as (id, date, by)
+        self.inspections: defaultdict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        #: lapse and report records, as accepted, for the oversight rules
+        self.oversight: list[tuple[str, dict[str, Any], int, int]] = []
+        self._reasons: dict[tuple[Any, ...], str] = {}
+
+    def add(self, obs: Observation) -> None:
+        key = (obs.outlet, obs.period)
+        self.by_card[key].append(obs)
+        self.present.add(key)
+
+    def add_inspection(self, obj: dict[str, Any], period: str) -> None:
+        key = (obj["outlet"], period)
+        self.inspections[key].append((obj["id"], obj["date"], obj["by"]))
+        self.present.add(key)
+
+    def add_oversight(self, record_type: str, obj: dict[str, Any], index: int, line: int) -> None:
+        self.oversight.append((record_type, obj, index, line))
+
+    # ---- results -------------------------------------------------------------------------
+    def scorecards(self, period: str | None) -> tuple[Scorecard, ...]:
+        periods = {period} if period else {p for _, p in self.present}
+        keys = {k for k in self.present if k[1] in periods}
+        keys.update((o, p) for o in self.registry for p in periods)
+        return tuple(self._scorecard(o, p) for o, p in sorted(keys, key=lambda k: (k[1], k[0])))
+
+    def actions(self, period: str | None, as_of: _dt.date) -> tuple[Action, ...]:
+        return ()
+
+    def _reason(self, obs: Observation, rule_id: str, points: int) -> str:
+        key = (rule_id, obs.article, points, obs.persons, obs.tag, obs.points)
+        text = self._reasons.get(key)
+        if text is None:
+            rule = self.c.rules[rule_id].rule
+            label = obs.tag
+            if obs.tag is not None and obs.article is not None:
+                label = self.c.articles[obs.article].tags.get(obs.tag, obs.tag)
+            text = render_reason(
+                rule.reason,
+                {"article": obs.article, "points": points, "persons": obs.persons, "tag": label, "raw_points": obs.points},
+            )
+            self._reasons[key] = text
+        return text
+
+    def _scorecard(self, outlet: str, period: str) -> Scorecard:
+        c = self.c
+        observations = sorted(self.by_card.get((outlet, period), ()), key=lambda o: (o.date, o.id))
+        pending: list[str] = []
+        dismissed: list[str] = []
+        deductions: list[Deduction] = []
+        used: dict[str, int] = {}
+        per_section: defaultdict[int, int] = defaultdict(int)
+        for obs in observations:
+            compiled_rule = c.rules[obs.rule]
+            rule = compiled_rule.rule
+            if rule.outcome == "pending":
+                pending.append(obs.id)
+                continue
+            if rule.outcome == "dismissed":
+                dismissed.append(obs.id)
+                continue
+            points = obs.points
+            if rule.cap is not None:
+                room = rule.cap.value - used.get(rule.id, 0)
+                points = max(0, min(points, room))
+                used[rule.id] = used.get(rule.id, 0) + points
+            per_section[rule.section] += points
+            assert rule.deduct is not None
+            deductions.append(
+                Deduction(
+                    rule=rule.id,
+                    article=obs.article,
+                    section=rule.section,
+                    points=points,
+                    observations=(obs.id,),
+                    reason=self._reason(obs, rule.id, points),
+                    note=obs.note,
+                    raw_points=obs.points,
+                    provenance=rule.deduct.provenance,
+                    date=obs.date,
+                    tag=obs.tag,
+                    persons=obs.persons,
+                    employees=obs.employees,
+                )
+            )
+        deductions.sort(key=lambda d: (d.section, d.article is None, d.article or 0, d.observations[0]))
+        floor = c.pack.meta.floor
+        floor_value = floor.value if floor.policy == "minimum" else None
+        sections = []
+        for s in c.scored_sections:
+            assert s.allotment is not None
+            allotment = s.allotment.value
+            deducted = per_section.get(s.number, 0)
+            raw = allotment - deducted
+            score = raw if floor_value is None else max(floor_value, raw)
+            sections.append(
+                SectionScore(
+                    number=s.number,
+                    title=s.title,
+                    allotment=allotment,
+                    deducted=deducted,
+                    score=score,
+                    assumed=s.allotment.provenance == "assumed",
+                    assessable=s.number in c.assessable_sections,
+                    floor=floor_value,
+                    beyond_floor=score - raw,
+                )
+            )
+        county = self.registry.get(outlet, (None, None))[0]
+        return Scorecard(
+            outlet=outlet,
+            county=county,
+            period=period,
+            total=sum(s.score for s in sections),
+            sections=tuple(sections),
+            deductions=tuple(deductions),
+            pending=tuple(sorted(pending)),
+            dismissed=tuple(sorted(dismissed)),
+        )

@@ -1,0 +1,143 @@
+"""Typed results of scoring: what other systems walk, and what ``--format json`` prints.
+
+Field names are a contract (docs/contract.md): fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+import cattrs
+
+
+@attrs.frozen
+class PackRef:
+    name: str
+    version: str
+    digest: str
+    matcher: str
+
+
+@attrs.frozen
+class InputSummary:
+    """One input: its physical line count, and how many lines were accepted, rejected or blank."""
+
+    file: str
+    sha256: str
+    lines: int
+    accepted: int
+    rejected: int
+    blank: int
+
+
+@attrs.frozen
+class Deduction:
+    """Points lost for one scored observation, traced to its rule and article.
+
+    ``points`` is what the section lost; ``raw_points`` what the rule asked for before a
+    cap bit (equal when no cap applies).
+    """
+
+    rule: str
+    article: int | None
+    section: int
+    points: int
+    observations: tuple[str, ...]
+    reason: str
+    note: str | None
+    raw_points: int
+    provenance: str
+    date: str
+    tag: str | None = None
+    persons: int | None = None
+    employees: tuple[str, ...] | None = None
+
+
+@attrs.frozen
+class SectionScore:
+    """A scored section of one scorecard.
+
+    ``deducted`` adds up its deductions; ``score`` is ``allotment - deducted``, held at the
+    floor when the pack has one (``beyond_floor`` reports what the floor absorbed).
+    """
+
+    number: int
+    title: str | None
+    allotment: int
+    deducted: int
+    score: int
+    assumed: bool
+    assessable: bool
+    floor: int | None
+    beyond_floor: int
+
+
+@attrs.frozen
+class Scorecard:
+    outlet: str
+    county: str | None
+    period: str
+    total: int
+    sections: tuple[SectionScore, ...]
+    deductions: tuple[Deduction, ...]
+    pending: tuple[str, ...]
+    dismissed: tuple[str, ...]
+
+
+@attrs.frozen
+class Action:
+    """An escalation or notice against a county, an outlet or an employee."""
+
+    subject: str
+    subject_type: str
+    action: str
+    article: int | None
+    period: str
+    date: str
+    observations: tuple[str, ...]
+    circulate: bool
+    reason: str
+    outlets: tuple[str, ...] | None = None
+
+
+@attrs.frozen
+class Rejection:
+    """An input line that was not accepted: where, which record, a stable code, and why."""
+
+    file: str
+    line: int
+    id: str | None
+    code: str
+    error: str
+
+
+@attrs.frozen
+class ScoreResult:
+    pack: PackRef
+    as_of: str
+    period: str | None
+    inputs: tuple[InputSummary, ...]
+    scorecards: tuple[Scorecard, ...]
+    actions: tuple[Action, ...]
+    rejected: tuple[Rejection, ...]
+
+    @property
+    def accepted(self) -> int:
+        return sum(i.accepted for i in self.inputs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data, field names as in the contract."""
+        return dump(self)
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+
+results_converter = cattrs.Converter()
+"""Dumps results; tuples become lists, everything else is already JSON-shaped."""
+
+
+def dump(obj: Any) -> Any:
+    return results_converter.unstructure(obj)

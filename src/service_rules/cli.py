@@ -1,0 +1,122 @@
+"""The ``service-rules`` command: a thin layer over the Python API.
+
+Machine output (JSON) goes to stdout; messages go to stderr. Exit codes are
+:class:`ExitCode`. Known errors print one line on stderr; unknown ones a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import json
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from ._compiler import compile_pack
+from ._errors import PackError, ServiceRulesError
+from ._evaluate import score
+from ._loader import load_pack
+from ._report import render_table
+
+
+class ExitCode(enum.IntEnum):
+    """Exit status of every subcommand (stable; documented in docs/cli.md)."""
+
+    OK = 0  #: every input line accepted / the pack is valid
+    REJECTED = 1  #: some input lines were rejected; the output is complete for the rest
+    USAGE = 2  #: bad arguments, unreadable files, or an unknown or invalid pack
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise _UsageExit(f"{self.prog}: {message}")
+
+
+class _UsageExit(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="service-rules", description="Score bank-outlet inspection findings under a policy pack.")
+    parser.add_argument("--version", action="store_true", help="print the version and the matcher in use")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    s = sub.add_parser("score", help="score observations (JSON Lines) under a pack")
+    s.add_argument("--pack", required=True, help="a built-in pack name (cangzhou) or a pack folder")
+    s.add_argument("--period", help="score one quarter only, e.g. 2026Q3")
+    s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    s.add_argument("--format", choices=("json", "table"), default="json")
+    s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
+    c = sub.add_parser("check", help="check a pack and list every problem")
+    c.add_argument("pack", help="a built-in pack name or a pack folder")
+    c.add_argument("--strict", action="store_true", help="warnings fail too")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status instead of exiting."""
+    try:
+        args = _parser().parse_args(argv)
+    except _UsageExit as exc:
+        print(exc, file=sys.stderr)
+        return ExitCode.USAGE
+    if args.version:
+        from ._compiler import PythonMatcher  # noqa: F401 - always available
+
+        try:
+            from . import _engine  # noqa: F401
+
+            matcher = "durable_rules"
+        except ImportError:
+            matcher = "python"
+        print(f"service-rules {__version__} (matcher: {matcher})")
+        return ExitCode.OK
+    if args.command is None:
+        _parser().print_help(sys.stderr)
+        return ExitCode.USAGE
+    try:
+        if args.command == "score":
+            return _score(args)
+        return _check(args)
+    except PackError as exc:
+        first = exc.problems[0] if exc.problems else "invalid pack"
+        more = f" (and {len(exc.problems) - 1} more: run service-rules check)" if len(exc.problems) > 1 else ""
+        print(f"service-rules: invalid pack {exc.location}: {first}{more}", file=sys.stderr)
+        return ExitCode.USAGE
+    except ServiceRulesError as exc:
+        print(f"service-rules: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _score(args: argparse.Namespace) -> int:
+    compiled = compile_pack(load_pack(args.pack))
+    result = score(compiled, args.files, period=args.period, as_of=args.as_of)
+    if args.format == "table":
+        sys.stdout.write(render_table(result))
+    else:
+        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return ExitCode.REJECTED if result.rejected else ExitCode.OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        compiled = compile_pack(load_pack(args.pack))
+    except PackError as exc:
+        for p in exc.problems:
+            print(f"{p.severity}: {p}")
+        print(f"{args.pack}: invalid ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
+        return ExitCode.USAGE
+    for w in compiled.warnings:
+        print(f"warning: {w}")
+    if compiled.warnings and args.strict:
+        print(f"{args.pack}: {len(compiled.warnings)} warning(s), failing under --strict")
+        return ExitCode.USAGE
+    p = compiled.pack
+    print(f"{args.pack}: valid ({p.name} {p.version}, {len(p.rules)} rules, {len(p.articles)} articles, {p.digest})")
+    return ExitCode.OK
+
+
+def entry_point() -> None:
+    """The console script: ``sys.exit(main())``."""
+    sys.exit(main())
