@@ -5,11 +5,11 @@ Field names are a contract (docs/contract.md): fields may be added, never rename
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import attrs
 import cattrs
+import orjson
 
 
 @attrs.frozen
@@ -131,12 +131,35 @@ class ScoreResult:
         """Plain JSON-ready data, field names as in the contract."""
         return dump(self)
 
-    def to_json(self, *, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+    def to_json(self, *, indent: bool = False) -> bytes:
+        """UTF-8 JSON (compact, or indented by two spaces)."""
+        return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 if indent else 0)
 
 
 results_converter = cattrs.Converter()
 """Dumps results; tuples become lists, everything else is already JSON-shaped."""
+
+
+def _dump_deduction(d: Deduction) -> dict[str, Any]:
+    # The hottest object of a large result (one per finding): written out by hand, same fields.
+    return {
+        "rule": d.rule,
+        "article": d.article,
+        "section": d.section,
+        "points": d.points,
+        "observations": list(d.observations),
+        "reason": d.reason,
+        "note": d.note,
+        "raw_points": d.raw_points,
+        "provenance": d.provenance,
+        "date": d.date,
+        "tag": d.tag,
+        "persons": d.persons,
+        "employees": list(d.employees) if d.employees is not None else None,
+    }
+
+
+results_converter.register_unstructure_hook(Deduction, _dump_deduction)
 
 
 def dump(obj: Any) -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import enum
-import json
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -89,13 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
+    gc.disable()  # a short-lived process of acyclic objects: the collector only costs time
     compiled = compile_pack(load_pack(args.pack))
     result = score(compiled, args.files, period=args.period, as_of=args.as_of)
     if args.format == "table":
         sys.stdout.write(render_table(result))
     else:
-        json.dump(result.to_dict(), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.to_json() + b"\n")
+        sys.stdout.flush()
     return ExitCode.REJECTED if result.rejected else ExitCode.OK
 
 
