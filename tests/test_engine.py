@@ -1,0 +1,135 @@
+"""The engine's data-losing limits (ENGINE-NOTES.md) cannot be reached through service_rules.
+
+Each test first shows that naive use of durable_rules loses data in the situation, so the
+test is not vacuous, then that scoring through the library loses nothing.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from durable import engine as durable
+
+import service_rules as sr
+from service_rules._engine import QuietHost
+
+
+def fnv1a_32(text: str) -> int:
+    h = 0x811C9DC5
+    for byte in text.encode():
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def colliding_ids(prefix: str) -> tuple[str, str]:
+    """Two different ids with the same 32-bit FNV-1a hash (a birthday search, ~80k tries)."""
+    seen: dict[int, str] = {}
+    for i in itertools.count():
+        candidate = f"{prefix}{i}"
+        h = fnv1a_32(candidate)
+        if h in seen:
+            return seen[h], candidate
+        seen[h] = candidate
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[str, str]:
+    return colliding_ids("f-")
+
+
+@pytest.fixture(scope="module")
+def cangzhou() -> sr.CompiledPack:
+    return sr.compile_pack(sr.load_pack("cangzhou"))
+
+
+def finding(fid: str, outlet: str, article: int = 18, points: int = 2) -> dict[str, object]:
+    return {"type": "finding", "id": fid, "outlet": outlet, "date": "2026-08-01", "article": article, "points": points}
+
+
+def test_naive_use_merges_colliding_ids(pair: tuple[str, str]) -> None:
+    """Asserting observations under their own ids into one session rejects the second of a colliding pair."""
+    a, b = pair
+    assert a != b and fnv1a_32(a) == fnv1a_32(b)
+    host = QuietHost()
+    fired: list[str] = []
+
+    def action(c: object) -> None:
+        fired.append("x")
+
+    host.register_rulesets({"naive_collision": {"r": {"all": [{"m": {"type": "finding"}}], "run": action}}})
+    host.assert_fact("naive_collision", {"id": a, "sid": "1", "type": "finding"})
+    with pytest.raises(durable.MessageObservedException):
+        host.assert_fact("naive_collision", {"id": b, "sid": "1", "type": "finding"})
+    assert fired == ["x"]  # one observation lost
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_colliding_ids_are_both_scored(cangzhou: sr.CompiledPack, pair: tuple[str, str], reuse: bool) -> None:
+    a, b = pair
+    records = [finding(a, "HJ-01"), finding(b, "HJ-01"), finding(a + "x", "HJ-02")]
+    result = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27", reuse_matches=reuse)
+    assert not result.rejected
+    card = next(c for c in result.scorecards if c.outlet == "HJ-01")
+    assert sorted(o for d in card.deductions for o in d.observations) == sorted([a, b])
+    assert card.sections[1].deducted == 4  # section 四: 2 + 2
+
+
+def test_more_outlets_than_sessions_per_ruleset(cangzhou: sr.CompiledPack) -> None:
+    """1,500 outlets (the engine allows 1,024 live sessions a ruleset); every observation goes through durable_rules."""
+    outlets = [f"O{i:04d}" for i in range(1500)]
+    records = [finding(f"f{i}", o, article=40 if i % 2 else 18, points=1) for i, o in enumerate(outlets)]
+    for i, r in enumerate(records):
+        if i % 2:
+            del r["points"]
+    result = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27", reuse_matches=False)
+    assert not result.rejected
+    assert [c.outlet for c in result.scorecards] == outlets
+    for i, card in enumerate(result.scorecards):
+        assert [d.observations for d in card.deductions] == [(f"f{i}",)]
+        assert card.total == (95 if i % 2 else 99)  # 八: 5 per person-time; 四: graded 1
+
+
+def test_many_observations_per_outlet_with_collisions(cangzhou: sr.CompiledPack, pair: tuple[str, str]) -> None:
+    """20,000 findings in one outlet, every one asked of durable_rules, a colliding id pair among them."""
+    a, b = pair
+    ids = [f"g{i}" for i in range(19_998)] + [a, b]
+    records = [finding(fid, "BIG", article=18, points=1) for fid in ids]
+    result = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27", reuse_matches=False)
+    assert result.inputs[0].accepted == 20_000 and not result.rejected
+    (card,) = result.scorecards
+    assert len(card.deductions) == 20_000
+    assert card.sections[1].deducted == 20_000 and card.sections[1].score == 15 - 20_000
+
+
+def test_same_pack_twice_and_two_packs_in_one_process(cangzhou: sr.CompiledPack, tmp_path) -> None:
+    """Each compiled pack registers its own ruleset; results do not depend on which copy scores."""
+    again = sr.compile_pack(sr.load_pack("cangzhou"))
+    assert again.matcher.ruleset_name != cangzhou.matcher.ruleset_name  # type: ignore[attr-defined]
+    # A second, different pack: Cangzhou with article 18 deducting a fixed 2 points.
+    import shutil
+
+    folder = tmp_path / "variant"
+    shutil.copytree(sr.load_pack("cangzhou").root, folder)
+    rules = (folder / "rules.toml").read_text(encoding="utf-8")
+    rules += (
+        '\n[[rules]]\nid = "v-18"\nsection = 4\narticle = 18\nwhen = { type = "finding", article = 18 }\n'
+        'deduct = { kind = "graded", min = 1, max = 3, provenance = "assumed", note = "测试用变体" }\n'
+        'supersedes = ["cz-4-item"]\nreason = "变体:第{article}条扣{points}分。"\n'
+    )
+    (folder / "rules.toml").write_text(rules, encoding="utf-8")
+    variant = sr.compile_pack(sr.load_pack(folder))
+    records = [finding("f1", "HJ-01", article=18, points=3)]
+    r1 = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27")
+    r2 = sr.score(again, [sr.Records(records)], as_of="2026-11-27")
+    r3 = sr.score(variant, [sr.Records(records)], as_of="2026-11-27")
+    assert r1.scorecards == r2.scorecards
+    assert r1.scorecards[0].deductions[0].rule == "cz-4-item"
+    assert r3.scorecards[0].deductions[0].rule == "v-18"
+    assert r3.scorecards[0].total == r1.scorecards[0].total == 97
+
+
+def test_python_and_durable_matchers_decide_alike_on_every_cangzhou_shape(cangzhou: sr.CompiledPack) -> None:
+    python = sr.compile_pack(sr.load_pack("cangzhou"), matcher="python")
+    assert cangzhou._decisions and cangzhou._decisions == python._decisions
