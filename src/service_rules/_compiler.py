@@ -56,8 +56,8 @@ class PythonMatcher(Matcher):
 
     name = "python"
 
-    def __init__(self, rules: dict[str, CompiledRule]) -> None:
-        self._rules = [(r.id, list(r.conditions)) for r in rules.values()]
+    def __init__(self, conditions: dict[str, tuple[Condition, ...]]) -> None:
+        self._rules = [(rid, list(conds)) for rid, conds in conditions.items()]
 
     def matches(self, shape: dict[str, Any]) -> frozenset[str]:
         return frozenset(rid for rid, conds in self._rules if all_hold(conds, shape))
@@ -72,6 +72,8 @@ class _Build:
     articles: dict[int, Article] = attrs.Factory(dict)
     rules: dict[str, CompiledRule] = attrs.Factory(dict)
     rule_index: dict[str, int] = attrs.Factory(dict)
+    watches: dict[str, Watch] = attrs.Factory(dict)
+    lapse_kinds: tuple[str, ...] = ()
 
     def error(self, code: str, message: str, file: str, path: str | None = None) -> None:
         self.errors.append(Problem(code, message, file=file, path=path))
@@ -176,7 +178,7 @@ def _check_rules(b: _Build) -> None:
         conditions, bad = parse_when(r.when)
         for key, message in bad:
             b.error("invalid_condition", message, "rules.toml", f"{path}.when.{key}")
-        record_type = _check_conditions(b, r, conditions, path, known_tags)
+        record_type = _check_conditions(b, conditions, path, known_tags)
         for name in _placeholders(r.reason):
             if name not in REASON_FIELDS:
                 b.error("unknown_placeholder", f"reason uses {{{name}}}; known: {', '.join(sorted(REASON_FIELDS))}", "rules.toml", f"{path}.reason")
@@ -220,10 +222,18 @@ def _check_deduct(b: _Build, r: Rule, path: str, section: Section | None) -> Non
         b.error("bad_cap", f"a cap must be positive, found {r.cap.value}", "rules.toml", f"{path}.cap.value")
 
 
-def _check_conditions(b: _Build, r: Rule, conditions: list[Condition], path: str, known_tags: set[str]) -> str | None:
+def _check_conditions(
+    b: _Build,
+    conditions: list[Condition],
+    path: str,
+    known_tags: set[str],
+    file: str = "rules.toml",
+    allowed: tuple[str, ...] = ("finding", "complaint"),
+) -> str | None:
     types = [c for c in conditions if c.field == "type"]
-    if len(types) != 1 or types[0].op != "eq" or types[0].value not in ("finding", "complaint"):
-        b.error("type_condition", "every rule needs `type = \"finding\"` or `type = \"complaint\"` in `when` (its positive test)", "rules.toml", f"{path}.when.type")
+    if len(types) != 1 or types[0].op != "eq" or types[0].value not in allowed:
+        wanted = " or ".join(f'`type = "{t}"`' for t in allowed)
+        b.error("type_condition", f"`when` needs {wanted} (every rule's positive test)", file, f"{path}.when.type")
         return None
     record_type = str(types[0].value)
     fields = _field_types(record_type)
@@ -232,20 +242,20 @@ def _check_conditions(b: _Build, r: Rule, conditions: list[Condition], path: str
             continue
         where = f"{path}.when.{c.field}"
         if c.field not in fields:
-            b.error("unknown_field", f"{record_type} facts have no field {c.field!r} (known: {', '.join(sorted(fields))})", "rules.toml", where)
+            b.error("unknown_field", f"{record_type} facts have no field {c.field!r} (known: {', '.join(sorted(fields))})", file, where)
             continue
         expected = fields[c.field]
         for v in values_of(c):
             if type(v) is not expected:
-                b.error("condition_type", f"{c.field} holds {expected.__name__} values, the condition compares with {v!r}", "rules.toml", where)
+                b.error("condition_type", f"{c.field} holds {expected.__name__} values, the condition compares with {v!r}", file, where)
             elif c.field == "tag" and v not in known_tags:
-                b.error("unknown_tag", f"no article declares the tag {v!r}", "rules.toml", where)
+                b.error("unknown_tag", f"no article declares the tag {v!r}", file, where)
             elif c.field == "article" and v not in b.articles:
-                b.error("unknown_article", f"the pack declares no article {v}", "rules.toml", where)
+                b.error("unknown_article", f"the pack declares no article {v}", file, where)
             elif c.field == "section" and v not in b.sections:
-                b.error("unknown_section", f"the pack declares no section {v}", "rules.toml", where)
+                b.error("unknown_section", f"the pack declares no section {v}", file, where)
         if c.op in ("gt", "gte", "lt", "lte") and expected not in (int, str):
-            b.error("condition_type", f"{c.field} cannot be ordered", "rules.toml", where)
+            b.error("condition_type", f"{c.field} cannot be ordered", file, where)
     return record_type
 
 
@@ -273,12 +283,89 @@ def _link_supersedes(b: _Build, parsed: dict[str, tuple[Rule, list[Condition], s
     b.rule_index = {rid: i for i, rid in enumerate(parsed)}
 
 
+@attrs.frozen
+class Watch:
+    """Conditions of an oversight rule (a ladder or an exclusion) on one record type."""
+
+    id: str
+    conditions: tuple[Condition, ...]
+    record_type: str
+
+
+def _check_oversight(b: _Build) -> None:
+    o = b.pack.oversight
+    f = "oversight.toml"
+    known_tags = {t for a in b.pack.articles for t in a.tags}
+
+    def note(prov: str, text: str | None, path: str) -> None:
+        if prov != "literal" and not (text and text.strip()):
+            b.error("provenance_note_missing", f"a rule part that is {prov} needs a note", f, path)
+
+    derived = {c.lapse for c in o.cadences if c.lapse} | {x.lapse for x in o.crosschecks} | {d.lapse for d in o.deadlines if d.lapse}
+    b.lapse_kinds = tuple(sorted(set(_facts.FINITE_DOMAINS[("lapse", "kind")]) | derived))
+    seen: set[str] = set()
+    for i, lad in enumerate(o.ladders):
+        path = f"ladders[{i}]"
+        if lad.id in seen:
+            b.error("duplicate_rule", f"id {lad.id!r} is used twice", f, f"{path}.id")
+        seen.add(lad.id)
+        note(lad.window_provenance, lad.window_note, f"{path}.window_note")
+        note(lad.steps_provenance, lad.steps_note, f"{path}.steps_note")
+        if not lad.steps:
+            b.error("steps_missing", "a ladder needs at least one step", f, f"{path}.steps")
+        conditions, bad = parse_when(lad.when)
+        for key, message in bad:
+            b.error("invalid_condition", message, f, f"{path}.when.{key}")
+        rtype = _check_conditions(b, conditions, path, known_tags, f, ("lapse", "complaint", "finding"))
+        if rtype is not None:
+            if lad.subject not in _facts.RECORD_TYPES[rtype].fields:
+                b.error("unknown_field", f"{rtype} facts have no field {lad.subject!r} to name the subject", f, f"{path}.subject")
+            b.watches[f"ladder:{lad.id}"] = Watch(lad.id, tuple(conditions), rtype)
+        for name in _placeholders(lad.reason):
+            if name not in ("subject", "n", "lapses", "label", "action", "year", "cause"):
+                b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+    by_domain = _facts.FINITE_DOMAINS[("inspection", "by")]
+    for i, cad in enumerate(o.cadences):
+        path = f"cadences[{i}]"
+        note(cad.min_inspections.provenance, cad.min_inspections.note, f"{path}.min_inspections")
+        if cad.by not in by_domain:
+            b.error("invalid_value", f"inspections are by {' or '.join(by_domain)}, not {cad.by!r}", f, f"{path}.by")
+        if cad.min_inspections.value < 1:
+            b.error("invalid_value", "min_inspections must be at least 1", f, f"{path}.min_inspections.value")
+    for i, dl in enumerate(o.deadlines):
+        path = f"deadlines[{i}]"
+        note(dl.month.provenance, dl.month.note, f"{path}.month")
+        note(dl.day.provenance, dl.day.note, f"{path}.day")
+        if not 1 <= dl.month.value <= 3:
+            b.error("invalid_value", "month is the month of the next quarter: 1, 2 or 3", f, f"{path}.month.value")
+        if not 1 <= dl.day.value <= 28:
+            b.error("invalid_value", "day must be 1–28 (a day every month has)", f, f"{path}.day.value")
+    for i, x in enumerate(o.crosschecks):
+        path = f"crosschecks[{i}]"
+        note(x.provenance, x.note, f"{path}.note")
+        for key in ("by", "against"):
+            if getattr(x, key) not in by_domain:
+                b.error("invalid_value", f"inspections are by {' or '.join(by_domain)}", f, f"{path}.{key}")
+    rec = o.recommendation
+    if rec is not None:
+        for i, ex in enumerate(rec.exclude):
+            path = f"recommendation.exclude[{i}]"
+            note(ex.provenance, ex.note, f"{path}.note")
+            conditions, bad = parse_when(ex.when)
+            for key, message in bad:
+                b.error("invalid_condition", message, f, f"{path}.when.{key}")
+            rtype = _check_conditions(b, conditions, path, known_tags, f, ("finding", "complaint"))
+            if rtype is not None:
+                b.watches[f"exclude:{ex.code}"] = Watch(ex.code, tuple(conditions), rtype)
+
+
 #: Stages in order; each reads what earlier ones built and adds problems.
 STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_provenance", _check_provenance),
     ("check_sections", _check_sections),
     ("check_articles", _check_articles),
     ("check_rules", _check_rules),
+    ("check_oversight", _check_oversight),
 ]
 
 
@@ -300,6 +387,10 @@ class CompiledPack:
             a.section for a in b.articles.values() if a.status != "missing" and a.section is not None
         ) | frozenset(r.rule.section for r in b.rules.values() if r.record_type != "finding")
         self._decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._matches: dict[tuple[Any, ...], frozenset[str]] = {}
+        self.watches = b.watches
+        self.lapse_kinds = b.lapse_kinds
+        self.oversight = pack.oversight
 
     @property
     def name(self) -> str:
@@ -324,13 +415,28 @@ class CompiledPack:
             hit = self._decisions.get(key)
             if hit is not None:
                 return hit
-        matched = self.matcher.matches(shape)
+        matched = self._matched(key, shape, reuse)
+        rules = [rid for rid in matched if rid in self.rules]
         replaced: set[str] = set()
-        for rid in matched:
+        for rid in rules:
             replaced |= self.rules[rid].replaces
-        decision = tuple(sorted((r for r in matched if r not in replaced), key=self.rule_order.__getitem__))
+        decision = tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
         self._decisions[key] = decision
         return decision
+
+    def _matched(self, key: tuple[Any, ...], shape: dict[str, Any], reuse: bool) -> frozenset[str]:
+        if reuse:
+            hit = self._matches.get(key)
+            if hit is not None:
+                return hit
+        found = self.matcher.matches(shape)
+        self._matches[key] = found
+        return found
+
+    def watching(self, shape: dict[str, Any], prefix: str, *, reuse: bool = True) -> tuple[str, ...]:
+        """The ids (without ``prefix``) of the oversight rules of one kind (``ladder:``, ``exclude:``) a shape matches."""
+        found = self._matched(tuple(sorted(shape.items())), shape, reuse)
+        return tuple(sorted(w[len(prefix):] for w in found if w.startswith(prefix)))
 
 
 def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]] | None:
@@ -384,19 +490,22 @@ def compile_pack(pack: Pack, *, matcher: str = "durable_rules") -> CompiledPack:
         stage(b)
     if b.errors:
         raise PackError(b.errors, location=pack.root)
+    everything: dict[str, tuple[Condition, ...]] = {rid: r.conditions for rid, r in b.rules.items()}
+    everything.update({wid: w.conditions for wid, w in b.watches.items()})
+    types = {rid: r.record_type for rid, r in b.rules.items()} | {wid: w.record_type for wid, w in b.watches.items()}
     shape_fields: dict[str, tuple[str, ...]] = {}
-    for r in b.rules.values():
-        shape_fields.setdefault(r.record_type, ())
-        extra = {c.field for c in r.conditions if c.field != "type"}
-        shape_fields[r.record_type] = tuple(sorted(set(shape_fields[r.record_type]) | extra))
-    reference = PythonMatcher(b.rules)
+    for rid, conds in everything.items():
+        rtype = types[rid]
+        extra = {c.field for c in conds if c.field != "type"}
+        shape_fields[rtype] = tuple(sorted(set(shape_fields.get(rtype, ())) | extra))
+    reference = PythonMatcher(everything)
     chosen: Matcher
     if matcher == "python":
         chosen = reference
     elif matcher == "durable_rules":
         from ._engine import DurableMatcher
 
-        chosen = DurableMatcher({rid: lower(list(r.conditions)) for rid, r in b.rules.items()})
+        chosen = DurableMatcher({rid: lower(list(conds)) for rid, conds in everything.items()})
     else:
         raise ValueError(f"unknown matcher {matcher!r} (expected 'durable_rules' or 'python')")
     compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
@@ -431,6 +540,11 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
             elif not decision:
                 b.error("uncovered_shape", f"no rule decides a {record_type} with {_describe(shape)}; it would be rejected", "rules.toml", "rules")
             decided.update(decision)
+    for kind in b.lapse_kinds:
+        shape = {"type": "lapse", "kind": kind}
+        engine, expected = compiled.matcher.matches(shape), reference.matches(shape)
+        if engine != expected:
+            raise EngineError(f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}")
     for i, rid in enumerate(b.rules):
         if rid not in decided:
             b.warn("unreachable_rule", f"rule {rid} decides no observation the pack can accept", "rules.toml", f"rules[{i}]")

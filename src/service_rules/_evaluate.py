@@ -89,6 +89,16 @@ class _Run:
         self.finding_simple = set(self.finding_fields) <= {"article", "section", "tag"}
         self.finding_verdicts: dict[tuple[int, str | None], tuple[str, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
+        self.ladder_types = {w.record_type for wid, w in compiled.watches.items() if wid.startswith("ladder:")}
+        self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
+
+    def _watch(self, record_type: str, values: dict[str, Any], obj: dict[str, Any]) -> None:
+        """Record a finding or complaint that a ladder counts (per its subject field)."""
+        shape = {"type": record_type, **{k: v for k, v in values.items() if v is not None}}
+        for ladder_id in self.c.watching(shape, "ladder:", reuse=self.reuse):
+            subject = obj.get(self.ladders[ladder_id].subject)
+            if type(subject) is str:
+                self.ledger.ladder_facts.append((ladder_id, subject, obj["date"], obj["id"]))
 
     # ---- reading -------------------------------------------------------------------------
     def read_lines(self, index: int, lines: Iterable[bytes]) -> None:
@@ -260,8 +270,10 @@ class _Run:
         period = self.periods.get(date)
         if period is None:
             period = self.periods[date] = quarter_of(parse_date(date, "date"))
-        obs = Observation(obj["id"], obj["outlet"], period, date, rule_id, number, amount, persons, tag, employees, obj.get("note"))
         ref = obj.get("inspection")
+        obs = Observation(obj["id"], obj["outlet"], period, date, rule_id, number, amount, persons, tag, employees, obj.get("note"), ref)
+        if self.ladder_types and "finding" in self.ladder_types:
+            self._watch("finding", {"article": number, "section": self.c.articles[number].section, "tag": tag}, obj)
         if ref is not None:
             self.pending_refs.append((obs, ref, index, line))
         else:
@@ -274,6 +286,8 @@ class _Run:
         rule = self.c.rules[rule_id].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
         date = obj["date"]
+        if "complaint" in self.ladder_types:
+            self._watch("complaint", dict(zip(fields, key)), obj)
         self.ledger.add(
             Observation(
                 id=obj["id"],

@@ -32,6 +32,7 @@ class Observation(NamedTuple):
     tag: str | None = None
     employees: tuple[str, ...] | None = None
     note: str | None = None
+    inspection: str | None = None
 
 
 class Ledger:
@@ -45,6 +46,8 @@ class Ledger:
         #: lapse and report records, as accepted, for the oversight rules
         self.oversight: list[tuple[str, dict[str, Any], int, int]] = []
         self._reasons: dict[tuple[Any, ...], str] = {}
+        #: findings and complaints some ladder counts: (ladder id, subject, date, id)
+        self.ladder_facts: list[tuple[str, str, str, str]] = []
 
     def add(self, obs: Observation) -> None:
         key = (obs.outlet, obs.period)
@@ -67,7 +70,9 @@ class Ledger:
         return tuple(self._scorecard(o, p) for o, p in sorted(keys, key=lambda k: (k[1], k[0])))
 
     def actions(self, period: str | None, as_of: _dt.date) -> tuple[Action, ...]:
-        return ()
+        from ._oversight import oversight_actions
+
+        return oversight_actions(self, as_of, period)
 
     def _reason(self, obs: Observation, rule_id: str, points: int) -> str:
         key = (rule_id, obs.article, points, obs.persons, obs.tag, obs.points)

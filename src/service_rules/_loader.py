@@ -24,6 +24,7 @@ from ._model import (
     PACK_FILES,
     ArticlesFile,
     ConditionValue,
+    Oversight,
     Pack,
     PackFile,
     RulesFile,
@@ -138,6 +139,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         sections=sections.sections,
         articles=articles.articles,
         rules=rules.rules,
+        oversight=parts.get("oversight.toml", Oversight()),
         root=str(folder),
         digest="sha256:" + digest.hexdigest(),
     )

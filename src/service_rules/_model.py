@@ -111,6 +111,117 @@ class Rule:
 
 
 @attrs.frozen
+class Step:
+    """One rung of a ladder: the action taken on the nth counted fact."""
+
+    action: str
+    label: str
+    circulate: bool = False
+
+
+@attrs.frozen
+class Ladder:
+    """Escalation by count: the nth fact matching ``when`` for one subject within a window
+    yields the nth step (the last step repeats). The facts may be derived by other rules."""
+
+    id: str
+    when: dict[str, ConditionValue]
+    subject: str
+    subject_type: Literal["county", "outlet", "employee"]
+    window: Literal["calendar_year", "none"]
+    window_provenance: Provenance
+    steps: list[Step]
+    steps_provenance: Provenance
+    reason: str
+    article: int | None = None
+    title: str | None = None
+    window_note: str | None = None
+    steps_note: str | None = None
+
+
+@attrs.frozen
+class Cadence:
+    """Every registered outlet needs ``min_inspections`` inspections ``by`` its county each
+    judged quarter; a county that falls short gets ``action`` and, if ``lapse`` is set, a
+    derived lapse of that kind."""
+
+    id: str
+    by: str
+    min_inspections: Quantity
+    action: str
+    reason: str
+    article: int | None = None
+    lapse: str | None = None
+    title: str | None = None
+
+
+@attrs.frozen
+class ReportDeadline:
+    """A county's report on quarter Q is due on day ``day`` of month ``month`` of the next quarter."""
+
+    id: str
+    month: Quantity
+    day: Quantity
+    late_action: str
+    missing_action: str
+    late_reason: str
+    missing_reason: str
+    article: int | None = None
+    lapse: str | None = None
+    title: str | None = None
+
+
+@attrs.frozen
+class CrossCheck:
+    """An inspection ``by`` (city) that finds an article the county's own inspections of the
+    outlet that quarter did not record derives a lapse of kind ``lapse`` for the county."""
+
+    id: str
+    by: str
+    against: str
+    lapse: str
+    reason: str
+    article: int | None = None
+    title: str | None = None
+    provenance: Provenance = "interpreted"
+    note: str | None = None
+
+
+@attrs.frozen
+class Exclusion:
+    """A fact that makes an outlet ineligible for recommendation in its year."""
+
+    code: str
+    when: dict[str, ConditionValue]
+    reason: str
+    provenance: Provenance = "interpreted"
+    note: str | None = None
+
+
+@attrs.frozen
+class Recommendation:
+    """Who may be recommended as a model unit, and the notice printed with the list."""
+
+    title: str
+    notice: str
+    exclude: list[Exclusion] = attrs.field(factory=list)
+    every_quarter_inspected: bool = True
+    article: int | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class Oversight:
+    ladders: list[Ladder] = attrs.field(factory=list)
+    cadences: list[Cadence] = attrs.field(factory=list)
+    deadlines: list[ReportDeadline] = attrs.field(factory=list)
+    crosschecks: list[CrossCheck] = attrs.field(factory=list)
+    recommendation: Recommendation | None = None
+    #: Chinese names of lapse kinds, for reasons (``unfound = "应查未查处"``)
+    lapse_labels: dict[str, str] = attrs.field(factory=dict)
+
+
+@attrs.frozen
 class Pack:
     """A whole pack as loaded: metadata, sections, articles and rules, with the files they came from."""
 
@@ -118,6 +229,7 @@ class Pack:
     sections: list[Section]
     articles: list[Article]
     rules: list[Rule]
+    oversight: Oversight = attrs.field(factory=Oversight)
     root: str | None = None
     digest: str | None = None
 
@@ -156,4 +268,5 @@ PACK_FILES: dict[str, type] = {
     "sections.toml": SectionsFile,
     "articles.toml": ArticlesFile,
     "rules.toml": RulesFile,
+    "oversight.toml": Oversight,
 }
