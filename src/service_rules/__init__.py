@@ -10,6 +10,14 @@ Everything public is re-exported here; the modules behind it are private.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._candidates import (
+    Candidate,
+    CandidatesResult,
+    Excluded,
+    ExclusionReason,
+    QuarterTotal,
+    candidates,
+)
 from ._compiler import CompiledPack, compile_pack
 from ._errors import (
     EngineError,
@@ -42,10 +50,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "Action",
     "Article",
+    "Candidate",
+    "CandidatesResult",
     "CompiledPack",
     "Deduct",
     "Deduction",
     "EngineError",
+    "Excluded",
+    "ExclusionReason",
     "Floor",
     "InputFileError",
     "InputSummary",
@@ -55,6 +67,7 @@ __all__ = [
     "PackNotFoundError",
     "PackRef",
     "Problem",
+    "QuarterTotal",
     "Quantity",
     "Records",
     "Rejection",
@@ -67,6 +80,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "builtin_pack_names",
+    "candidates",
     "compile_pack",
     "load_pack",
     "score",

@@ -80,7 +80,7 @@ class _Run:
         self.inputs: list[_InputCount] = []
         self.ledger = Ledger(compiled)
         self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self.pending_refs: list[tuple[Observation, str, int, int]] = []  # (obs, inspection id, input, line)
+        self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any]]] = []  # (obs, inspection id, input, line, record)
         self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.outlet_lines: dict[str, tuple[int, int]] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -89,7 +89,7 @@ class _Run:
         self.finding_simple = set(self.finding_fields) <= {"article", "section", "tag"}
         self.finding_verdicts: dict[tuple[int, str | None], tuple[str, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
-        self.ladder_types = {w.record_type for wid, w in compiled.watches.items() if wid.startswith("ladder:")}
+        self.ladder_types = {w.record_type for w in compiled.watches.values()}
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
 
     def _watch(self, record_type: str, values: dict[str, Any], obj: dict[str, Any]) -> None:
@@ -99,6 +99,8 @@ class _Run:
             subject = obj.get(self.ladders[ladder_id].subject)
             if type(subject) is str:
                 self.ledger.ladder_facts.append((ladder_id, subject, obj["date"], obj["id"]))
+        for code in self.c.watching(shape, "exclude:", reuse=self.reuse):
+            self.ledger.exclusions.append((code, obj["outlet"], obj["date"], obj["id"]))
 
     # ---- reading -------------------------------------------------------------------------
     def read_lines(self, index: int, lines: Iterable[bytes]) -> None:
@@ -272,12 +274,15 @@ class _Run:
             period = self.periods[date] = quarter_of(parse_date(date, "date"))
         ref = obj.get("inspection")
         obs = Observation(obj["id"], obj["outlet"], period, date, rule_id, number, amount, persons, tag, employees, obj.get("note"), ref)
-        if self.ladder_types and "finding" in self.ladder_types:
-            self._watch("finding", {"article": number, "section": self.c.articles[number].section, "tag": tag}, obj)
         if ref is not None:
-            self.pending_refs.append((obs, ref, index, line))
+            self.pending_refs.append((obs, ref, index, line, obj))
         else:
-            self.ledger.add(obs)
+            self._keep_finding(obs, obj)
+
+    def _keep_finding(self, obs: Observation, obj: dict[str, Any]) -> None:
+        self.ledger.add(obs)
+        if "finding" in self.ladder_types:
+            self._watch("finding", {"article": obs.article, "section": self.c.articles[obs.article].section, "tag": obs.tag}, obj)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         fields = self.complaint_fields
@@ -323,16 +328,33 @@ class _Run:
         self.ledger.registry[outlet] = (county, name)
         self.outlet_lines[outlet] = (index, line)
 
+    # ---- results -------------------------------------------------------------------------
+    def pack_ref(self) -> PackRef:
+        p = self.c.pack
+        return PackRef(p.meta.name, p.meta.version, p.digest or "", self.c.matcher.name)
+
+    def summaries(self) -> tuple[InputSummary, ...]:
+        return tuple(
+            InputSummary(c.file, c.digest or c.sha256.hexdigest(), c.lines, c.lines - c.blank - c.rejected, c.rejected, c.blank)
+            for c in self.inputs
+        )
+
+    def rejections(self) -> tuple[Rejection, ...]:
+        return tuple(
+            Rejection(self.inputs[i].file, line, rid, code, msg)
+            for i, line, rid, code, msg in sorted(self.rejected, key=lambda r: (r[0], r[1]))
+        )
+
     # ---- end of input --------------------------------------------------------------------
     def resolve_references(self) -> None:
-        for obs, ref, index, line in self.pending_refs:
+        for obs, ref, index, line, obj in self.pending_refs:
             target = self.inspections.get(ref)
             if target is None:
                 self.reject(index, line, obs.id, UNKNOWN_INSPECTION, f"inspection {ref!r} is not among the accepted records of the input")
             elif target != (obs.outlet, obs.date):
                 self.reject(index, line, obs.id, INSPECTION_MISMATCH, f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}")
             else:
-                self.ledger.add(obs)
+                self._keep_finding(obs, obj)
         self.pending_refs.clear()
 
 
@@ -401,8 +423,21 @@ def _score(
             _facts.parse_quarter(period)
         except ValueError as exc:
             raise UsageError(f"--period: {exc}") from None
-    as_of_date = _as_date(as_of)
-    run = _Run(compiled, period, as_of_date, reuse_matches)
+    run = ingest(compiled, inputs, _as_date(as_of), reuse_matches)
+    return ScoreResult(
+        pack=run.pack_ref(),
+        as_of=run.as_of.isoformat(),
+        period=period,
+        inputs=run.summaries(),
+        scorecards=run.ledger.scorecards(period),
+        actions=run.ledger.actions(period, run.as_of),
+        rejected=run.rejections(),
+    )
+
+
+def ingest(compiled: CompiledPack, inputs: Sequence[Source | Records], as_of: _dt.date, reuse: bool = True) -> _Run:
+    """Read and check every input; the run's ledger then holds every accepted fact."""
+    run = _Run(compiled, None, as_of, reuse)
     for source in inputs:
         index = len(run.inputs)
         if isinstance(source, Records):
@@ -419,33 +454,7 @@ def _score(
             if handle is not None:
                 handle.close()
     run.resolve_references()
-    scorecards = run.ledger.scorecards(period)
-    actions = run.ledger.actions(period, as_of_date)
-    rejected = tuple(
-        Rejection(run.inputs[i].file, line, rid, code, msg)
-        for i, line, rid, code, msg in sorted(run.rejected, key=lambda r: (r[0], r[1]))
-    )
-    summaries = tuple(
-        InputSummary(
-            file=c.file,
-            sha256=c.digest or c.sha256.hexdigest(),
-            lines=c.lines,
-            accepted=c.lines - c.blank - c.rejected,
-            rejected=c.rejected,
-            blank=c.blank,
-        )
-        for c in run.inputs
-    )
-    meta = compiled.pack
-    return ScoreResult(
-        pack=PackRef(meta.meta.name, meta.meta.version, meta.digest or "", compiled.matcher.name),
-        as_of=as_of_date.isoformat(),
-        period=period,
-        inputs=summaries,
-        scorecards=scorecards,
-        actions=actions,
-        rejected=rejected,
-    )
+    return run
 
 
 def _compiled(pack: Pack | CompiledPack | str | os.PathLike[str]) -> CompiledPack:

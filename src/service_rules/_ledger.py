@@ -48,6 +48,8 @@ class Ledger:
         self._reasons: dict[tuple[Any, ...], str] = {}
         #: findings and complaints some ladder counts: (ladder id, subject, date, id)
         self.ladder_facts: list[tuple[str, str, str, str]] = []
+        #: facts that exclude an outlet from recommendation: (code, outlet, date, id)
+        self.exclusions: list[tuple[str, str, str, str]] = []
 
     def add(self, obs: Observation) -> None:
         key = (obs.outlet, obs.period)

@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
+    k = sub.add_parser("candidates", help="rank the outlets eligible for recommendation as model units")
+    k.add_argument("--pack", required=True, help="a built-in pack name (cangzhou) or a pack folder")
+    k.add_argument("--year", required=True, type=int, help="the calendar year, e.g. 2026")
+    k.add_argument("--top", type=int, help="list the first N candidates only")
+    k.add_argument("--as-of", dest="as_of", help="quarters that ended before this date are judged (default: today)")
+    k.add_argument("--format", choices=("json", "table"), default="json")
+    k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     c = sub.add_parser("check", help="check a pack and list every problem")
     c.add_argument("pack", help="a built-in pack name or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -77,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "score":
             return _score(args)
+        if args.command == "candidates":
+            return _candidates(args)
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
@@ -94,6 +103,20 @@ def _score(args: argparse.Namespace) -> int:
     result = score(compiled, args.files, period=args.period, as_of=args.as_of)
     if args.format == "table":
         sys.stdout.write(render_table(result))
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result.to_json() + b"\n")
+        sys.stdout.flush()
+    return ExitCode.REJECTED if result.rejected else ExitCode.OK
+
+
+def _candidates(args: argparse.Namespace) -> int:
+    from ._candidates import candidates, render_candidates
+
+    gc.disable()
+    result = candidates(compile_pack(load_pack(args.pack)), args.files, year=args.year, as_of=args.as_of, top=args.top)
+    if args.format == "table":
+        sys.stdout.write(render_candidates(result))
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(result.to_json() + b"\n")

@@ -1,0 +1,170 @@
+"""Article 44 (and its like): outlets eligible for recommendation as model units, ranked.
+
+Eligibility and exclusions are the pack's (``[recommendation]`` in oversight.toml); the
+ranking is the mean quarterly total over the judged quarters of the year, ties broken by
+fewer deductions, then outlet id. The list proposes; the union decides (``notice``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gc
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import orjson
+
+from ._compiler import CompiledPack
+from ._errors import UsageError
+from ._evaluate import Records, Source, _as_date, _compiled, ingest
+from ._model import Pack
+from ._oversight import judged_quarters
+from ._results import InputSummary, PackRef, Rejection, results_converter
+
+
+@attrs.frozen
+class QuarterTotal:
+    period: str
+    total: int
+
+
+@attrs.frozen
+class Candidate:
+    rank: int
+    outlet: str
+    county: str | None
+    mean_total: float
+    deductions: int
+    quarters: tuple[QuarterTotal, ...]
+
+
+@attrs.frozen
+class ExclusionReason:
+    code: str
+    reason: str
+    observations: tuple[str, ...]
+
+
+@attrs.frozen
+class Excluded:
+    outlet: str
+    county: str | None
+    reasons: tuple[ExclusionReason, ...]
+
+
+@attrs.frozen
+class CandidatesResult:
+    pack: PackRef
+    as_of: str
+    year: int
+    title: str
+    notice: str
+    judged_quarters: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    excluded: tuple[Excluded, ...]
+    inputs: tuple[InputSummary, ...]
+    rejected: tuple[Rejection, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = results_converter.unstructure(self)
+        return data
+
+    def to_json(self, *, indent: bool = False) -> bytes:
+        return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2 if indent else 0)
+
+
+def candidates(
+    pack: Pack | CompiledPack | str | os.PathLike[str],
+    inputs: Sequence[Source | Records],
+    *,
+    year: int,
+    as_of: _dt.date | str | None = None,
+    top: int | None = None,
+) -> CandidatesResult:
+    """Rank the outlets eligible for recommendation in ``year`` (``top``: the first N only)."""
+    compiled = _compiled(pack)
+    rec = compiled.oversight.recommendation
+    if rec is None:
+        raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
+    if top is not None and top < 1:
+        raise UsageError("--top must be at least 1")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        run = ingest(compiled, inputs, _as_date(as_of))
+    finally:
+        if collecting:
+            gc.enable()
+    ledger = run.ledger
+    judged = [q for q in judged_quarters(ledger, run.as_of) if q.startswith(f"{year}Q")]
+    outlets = set(ledger.registry) | {o for o, q in ledger.present if q.startswith(f"{year}Q")}
+    reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
+    by_code = {e.code: e for e in rec.exclude}
+    hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for code, outlet, date, fid in ledger.exclusions:
+        if date.startswith(f"{year}-"):
+            hits[(outlet, code)].append(fid)
+    for (outlet, code), ids in sorted(hits.items()):
+        reasons[outlet].append(ExclusionReason(code, by_code[code].reason, tuple(sorted(ids))))
+    ranked: list[tuple[Fraction, int, str, list[QuarterTotal], str | None]] = []
+    for outlet in sorted(outlets):
+        county = ledger.registry.get(outlet, (None, None))[0]
+        if county is None:
+            reasons[outlet].insert(0, ExclusionReason("unregistered", "未在网点名录中登记,无法确认所属县级联社的检查", ()))
+        if rec.every_quarter_inspected:
+            missed = [q for q in judged if not any(by == "county" for _, _, by in ledger.inspections.get((outlet, q), ()))]
+            if missed:
+                ids: tuple[str, ...] = ()
+                reasons[outlet].insert(0, ExclusionReason("not_inspected", f"{'、'.join(missed)}未接受县级联社检查(无评分不等于满分)", ids))
+        if outlet in reasons or not judged:
+            continue
+        cards = [ledger._scorecard(outlet, q) for q in judged]
+        mean = Fraction(sum(c.total for c in cards), len(cards))
+        ranked.append((mean, sum(len(c.deductions) for c in cards), outlet, [QuarterTotal(c.period, c.total) for c in cards], county))
+    ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
+    if top is not None:
+        ranked = ranked[:top]
+    chosen = tuple(
+        Candidate(i, outlet, county, round(float(mean), 2), n, tuple(quarters))
+        for i, (mean, n, outlet, quarters, county) in enumerate(ranked, start=1)
+    )
+    excluded = tuple(
+        Excluded(o, ledger.registry.get(o, (None, None))[0], tuple(r)) for o, r in sorted(reasons.items()) if o in outlets
+    )
+    return CandidatesResult(
+        pack=run.pack_ref(),
+        as_of=run.as_of.isoformat(),
+        year=year,
+        title=rec.title,
+        notice=rec.notice,
+        judged_quarters=tuple(judged),
+        candidates=chosen,
+        excluded=excluded,
+        inputs=run.summaries(),
+        rejected=run.rejections(),
+    )
+
+
+def render_candidates(result: CandidatesResult) -> str:
+    from ._report import _table
+
+    out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
+    out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
+    if result.candidates:
+        rows = [["名次", "网点", "县联社", "季均总分", "扣分项", "各季总分"]]
+        for c in result.candidates:
+            rows.append([str(c.rank), c.outlet, c.county or "", f"{c.mean_total:g}", str(c.deductions), " ".join(f"{q.period}:{q.total}" for q in c.quarters)])
+        out.extend("  " + line for line in _table(rows, right=(0, 3, 4)))
+    else:
+        out.append("  (无符合条件的网点)")
+    if result.excluded:
+        out.append("不列入候选:")
+        for e in result.excluded:
+            why = ";".join(r.reason + (f"({'、'.join(r.observations)})" if r.observations else "") for r in e.reasons)
+            out.append(f"  {e.outlet}({e.county or '未登记'}):{why}")
+    out.append(result.notice)
+    return "\n".join(out) + "\n"
