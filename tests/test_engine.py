@@ -133,3 +133,12 @@ def test_same_pack_twice_and_two_packs_in_one_process(cangzhou: sr.CompiledPack,
 def test_python_and_durable_matchers_decide_alike_on_every_cangzhou_shape(cangzhou: sr.CompiledPack) -> None:
     python = sr.compile_pack(sr.load_pack("cangzhou"), matcher="python")
     assert cangzhou._decisions and cangzhou._decisions == python._decisions
+
+
+def test_public_names_are_exactly_all() -> None:
+    """Everything public is re-exported through a sorted __all__ (the stable surface)."""
+    import types
+
+    public = {n for n, v in vars(sr).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
+    assert sorted(sr.__all__) == sr.__all__
+    assert public == set(sr.__all__) - {"__version__"}
