@@ -8,7 +8,8 @@
 Everything public is re-exported here; the modules behind it are private.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
+from importlib.metadata import version as _version
 
 from ._candidates import (
     Candidate,
@@ -43,8 +44,8 @@ from ._results import (
 )
 
 try:
-    __version__ = version("service-rules")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = _version("service-rules")
+except _PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 __all__ = [
