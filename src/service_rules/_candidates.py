@@ -108,23 +108,36 @@ def candidates(
     for code, outlet, date, fid in ledger.exclusions:
         if date.startswith(f"{year}-"):
             hits[(outlet, code)].append(fid)
-    for (outlet, code), ids in sorted(hits.items()):
-        reasons[outlet].append(ExclusionReason(code, by_code[code].reason, tuple(sorted(ids))))
+    for (outlet, code), found in sorted(hits.items()):
+        reasons[outlet].append(ExclusionReason(code, by_code[code].reason, tuple(sorted(found))))
     ranked: list[tuple[Fraction, int, str, list[QuarterTotal], str | None]] = []
     for outlet in sorted(outlets):
         county = ledger.registry.get(outlet, (None, None))[0]
         if county is None:
-            reasons[outlet].insert(0, ExclusionReason("unregistered", "未在网点名录中登记,无法确认所属县级联社的检查", ()))
+            reasons[outlet].insert(
+                0, ExclusionReason("unregistered", "未在网点名录中登记,无法确认所属县级联社的检查", ())
+            )
         if rec.every_quarter_inspected:
-            missed = [q for q in judged if not any(by == "county" for _, _, by in ledger.inspections.get((outlet, q), ()))]
+            missed = [
+                q for q in judged if not any(by == "county" for _, _, by in ledger.inspections.get((outlet, q), ()))
+            ]
             if missed:
-                ids: tuple[str, ...] = ()
-                reasons[outlet].insert(0, ExclusionReason("not_inspected", f"{'、'.join(missed)}未接受县级联社检查(无评分不等于满分)", ids))
+                reasons[outlet].insert(
+                    0, ExclusionReason("not_inspected", f"{'、'.join(missed)}未接受县级联社检查(无评分不等于满分)", ())
+                )
         if outlet in reasons or not judged:
             continue
         cards = [ledger._scorecard(outlet, q) for q in judged]
         mean = Fraction(sum(c.total for c in cards), len(cards))
-        ranked.append((mean, sum(len(c.deductions) for c in cards), outlet, [QuarterTotal(c.period, c.total) for c in cards], county))
+        ranked.append(
+            (
+                mean,
+                sum(len(c.deductions) for c in cards),
+                outlet,
+                [QuarterTotal(c.period, c.total) for c in cards],
+                county,
+            )
+        )
     ranked.sort(key=lambda r: (-r[0], r[1], r[2]))
     if top is not None:
         ranked = ranked[:top]
@@ -133,7 +146,9 @@ def candidates(
         for i, (mean, n, outlet, quarters, county) in enumerate(ranked, start=1)
     )
     excluded = tuple(
-        Excluded(o, ledger.registry.get(o, (None, None))[0], tuple(r)) for o, r in sorted(reasons.items()) if o in outlets
+        Excluded(o, ledger.registry.get(o, (None, None))[0], tuple(r))
+        for o, r in sorted(reasons.items())
+        if o in outlets
     )
     return CandidatesResult(
         pack=run.pack_ref(),
@@ -157,7 +172,16 @@ def render_candidates(result: CandidatesResult) -> str:
     if result.candidates:
         rows = [["名次", "网点", "县联社", "季均总分", "扣分项", "各季总分"]]
         for c in result.candidates:
-            rows.append([str(c.rank), c.outlet, c.county or "", f"{c.mean_total:g}", str(c.deductions), " ".join(f"{q.period}:{q.total}" for q in c.quarters)])
+            rows.append(
+                [
+                    str(c.rank),
+                    c.outlet,
+                    c.county or "",
+                    f"{c.mean_total:g}",
+                    str(c.deductions),
+                    " ".join(f"{q.period}:{q.total}" for q in c.quarters),
+                ]
+            )
         out.extend("  " + line for line in _table(rows, right=(0, 3, 4)))
     else:
         out.append("  (无符合条件的网点)")

@@ -13,7 +13,7 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -42,16 +42,15 @@ class CompiledRule:
         return self.rule.id
 
 
-class Matcher:
+class Matcher(Protocol):
     """The interface both matchers share: the ids of the rules a shape matches."""
 
     name: str
 
-    def matches(self, shape: dict[str, Any]) -> frozenset[str]:  # pragma: no cover
-        raise NotImplementedError
+    def matches(self, shape: dict[str, Any]) -> frozenset[str]: ...
 
 
-class PythonMatcher(Matcher):
+class PythonMatcher:
     """The reference semantics of the conditions, in plain Python."""
 
     name = "python"
@@ -87,7 +86,12 @@ def _check_provenance(b: _Build) -> None:
 
     def need_note(prov: str, note: str | None, file: str, path: str) -> None:
         if prov != "literal" and not (note and note.strip()):
-            b.error("provenance_note_missing", f"a number that is {prov} needs a note saying {'how it was read' if prov == 'interpreted' else 'why it was assumed'}", file, path)
+            b.error(
+                "provenance_note_missing",
+                f"a number that is {prov} needs a note saying {'how it was read' if prov == 'interpreted' else 'why it was assumed'}",
+                file,
+                path,
+            )
 
     meta = b.pack.meta
     need_note(meta.floor.provenance, meta.floor.note, "pack.toml", "pack.floor")
@@ -116,16 +120,31 @@ def _check_sections(b: _Build) -> None:
             continue
         b.sections[s.number] = s
         if s.scored and s.allotment is None:
-            b.error("allotment_missing", f"scored section {s.number} needs an allotment", "sections.toml", f"{path}.allotment")
+            b.error(
+                "allotment_missing",
+                f"scored section {s.number} needs an allotment",
+                "sections.toml",
+                f"{path}.allotment",
+            )
         if not s.scored and s.allotment is not None:
-            b.warn("allotment_unused", f"section {s.number} is not scored; its allotment is never used", "sections.toml", f"{path}.allotment")
+            b.warn(
+                "allotment_unused",
+                f"section {s.number} is not scored; its allotment is never used",
+                "sections.toml",
+                f"{path}.allotment",
+            )
         if s.allotment is not None and s.allotment.value < 0:
             b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
     total = b.pack.meta.total
     if total is not None:
         stated = sum(s.allotment.value for s in b.sections.values() if s.scored and s.allotment)
         if stated != total.value:
-            b.error("total_mismatch", f"scored sections' allotments add up to {stated}, the pack states a total of {total.value}", "pack.toml", "pack.total")
+            b.error(
+                "total_mismatch",
+                f"scored sections' allotments add up to {stated}, the pack states a total of {total.value}",
+                "pack.toml",
+                "pack.total",
+            )
 
 
 def _check_articles(b: _Build) -> None:
@@ -136,17 +155,42 @@ def _check_articles(b: _Build) -> None:
             continue
         b.articles[a.number] = a
         if a.section is not None and a.section not in b.sections:
-            b.error("unknown_section", f"article {a.number} names section {a.section}, which the pack does not declare", "articles.toml", f"{path}.section")
+            b.error(
+                "unknown_section",
+                f"article {a.number} names section {a.section}, which the pack does not declare",
+                "articles.toml",
+                f"{path}.section",
+            )
         if a.status == "missing":
             if a.text:
-                b.error("missing_with_text", f"article {a.number} is declared missing but has a text", "articles.toml", f"{path}.text")
+                b.error(
+                    "missing_with_text",
+                    f"article {a.number} is declared missing but has a text",
+                    "articles.toml",
+                    f"{path}.text",
+                )
             if a.tags:
-                b.error("missing_with_tags", f"article {a.number} is declared missing but has tags", "articles.toml", f"{path}.tags")
+                b.error(
+                    "missing_with_tags",
+                    f"article {a.number} is declared missing but has tags",
+                    "articles.toml",
+                    f"{path}.tags",
+                )
         else:
             if not (a.text and a.text.strip()):
-                b.error("text_missing", f"article {a.number} is {a.status} and needs its text", "articles.toml", f"{path}.text")
+                b.error(
+                    "text_missing",
+                    f"article {a.number} is {a.status} and needs its text",
+                    "articles.toml",
+                    f"{path}.text",
+                )
             if a.section is None:
-                b.error("section_missing", f"article {a.number} has a text and needs its section", "articles.toml", f"{path}.section")
+                b.error(
+                    "section_missing",
+                    f"article {a.number} has a text and needs its section",
+                    "articles.toml",
+                    f"{path}.section",
+                )
 
 
 def _field_types(record_type: str) -> dict[str, type]:
@@ -155,7 +199,12 @@ def _field_types(record_type: str) -> dict[str, type]:
 
 def _check_rules(b: _Build) -> None:
     if len(b.pack.rules) > MAX_RULES:
-        b.error("too_many_rules", f"{len(b.pack.rules)} rules; durable_rules fails beyond {MAX_RULES} sibling tests", "rules.toml", "rules")
+        b.error(
+            "too_many_rules",
+            f"{len(b.pack.rules)} rules; durable_rules fails beyond {MAX_RULES} sibling tests",
+            "rules.toml",
+            "rules",
+        )
     known_tags = {t for a in b.pack.articles for t in a.tags}
     parsed: dict[str, tuple[Rule, list[Condition], str]] = {}
     for i, r in enumerate(b.pack.rules):
@@ -165,15 +214,35 @@ def _check_rules(b: _Build) -> None:
             continue
         section = b.sections.get(r.section)
         if section is None:
-            b.error("unknown_section", f"rule {r.id} names section {r.section}, which the pack does not declare", "rules.toml", f"{path}.section")
+            b.error(
+                "unknown_section",
+                f"rule {r.id} names section {r.section}, which the pack does not declare",
+                "rules.toml",
+                f"{path}.section",
+            )
         elif not section.scored:
-            b.error("section_not_scored", f"rule {r.id} deducts in section {r.section}, which is not scored", "rules.toml", f"{path}.section")
+            b.error(
+                "section_not_scored",
+                f"rule {r.id} deducts in section {r.section}, which is not scored",
+                "rules.toml",
+                f"{path}.section",
+            )
         if r.article is not None:
             art = b.articles.get(r.article)
             if art is None:
-                b.error("unknown_article", f"rule {r.id} names article {r.article}, which the pack does not declare", "rules.toml", f"{path}.article")
+                b.error(
+                    "unknown_article",
+                    f"rule {r.id} names article {r.article}, which the pack does not declare",
+                    "rules.toml",
+                    f"{path}.article",
+                )
             elif art.section is not None and art.section != r.section:
-                b.error("section_mismatch", f"rule {r.id} is in section {r.section} but article {r.article} is in section {art.section}", "rules.toml", f"{path}.section")
+                b.error(
+                    "section_mismatch",
+                    f"rule {r.id} is in section {r.section} but article {r.article} is in section {art.section}",
+                    "rules.toml",
+                    f"{path}.section",
+                )
         _check_deduct(b, r, path, section)
         conditions, bad = parse_when(r.when)
         for key, message in bad:
@@ -181,7 +250,12 @@ def _check_rules(b: _Build) -> None:
         record_type = _check_conditions(b, conditions, path, known_tags)
         for name in _placeholders(r.reason):
             if name not in REASON_FIELDS:
-                b.error("unknown_placeholder", f"reason uses {{{name}}}; known: {', '.join(sorted(REASON_FIELDS))}", "rules.toml", f"{path}.reason")
+                b.error(
+                    "unknown_placeholder",
+                    f"reason uses {{{name}}}; known: {', '.join(sorted(REASON_FIELDS))}",
+                    "rules.toml",
+                    f"{path}.reason",
+                )
         parsed[r.id] = (r, conditions, record_type or "")
     _link_supersedes(b, parsed)
 
@@ -197,23 +271,43 @@ def _check_deduct(b: _Build, r: Rule, path: str, section: Section | None) -> Non
     d = r.deduct
     if r.outcome != "deduct":
         if d is not None:
-            b.error("deduct_unexpected", f"outcome {r.outcome!r} deducts nothing; remove 'deduct'", "rules.toml", f"{path}.deduct")
+            b.error(
+                "deduct_unexpected",
+                f"outcome {r.outcome!r} deducts nothing; remove 'deduct'",
+                "rules.toml",
+                f"{path}.deduct",
+            )
         return
     if d is None:
         b.error("deduct_missing", "a rule with outcome 'deduct' needs a 'deduct' table", "rules.toml", f"{path}.deduct")
         return
     if d.kind == "graded":
         if d.points is not None:
-            b.error("points_unexpected", "a graded deduction takes 'min' and 'max', not 'points'", "rules.toml", f"{path}.deduct.points")
+            b.error(
+                "points_unexpected",
+                "a graded deduction takes 'min' and 'max', not 'points'",
+                "rules.toml",
+                f"{path}.deduct.points",
+            )
         if d.min is None or d.max is None:
             b.error("range_missing", "a graded deduction needs 'min' and 'max'", "rules.toml", f"{path}.deduct")
         elif not 0 <= d.min <= d.max:
             b.error("bad_range", f"expected 0 ≤ min ≤ max, found {d.min}–{d.max}", "rules.toml", f"{path}.deduct")
         elif section is not None and section.allotment is not None and d.max > section.allotment.value:
-            b.error("range_exceeds_allotment", f"a grade of up to {d.max} cannot fit section {section.number}'s allotment of {section.allotment.value}", "rules.toml", f"{path}.deduct.max")
+            b.error(
+                "range_exceeds_allotment",
+                f"a grade of up to {d.max} cannot fit section {section.number}'s allotment of {section.allotment.value}",
+                "rules.toml",
+                f"{path}.deduct.max",
+            )
     else:
         if d.min is not None or d.max is not None:
-            b.error("range_unexpected", f"a {d.kind} deduction takes 'points', not 'min'/'max'", "rules.toml", f"{path}.deduct")
+            b.error(
+                "range_unexpected",
+                f"a {d.kind} deduction takes 'points', not 'min'/'max'",
+                "rules.toml",
+                f"{path}.deduct",
+            )
         if d.points is None:
             b.error("points_missing", f"a {d.kind} deduction needs 'points'", "rules.toml", f"{path}.deduct.points")
         elif d.points <= 0:
@@ -242,12 +336,22 @@ def _check_conditions(
             continue
         where = f"{path}.when.{c.field}"
         if c.field not in fields:
-            b.error("unknown_field", f"{record_type} facts have no field {c.field!r} (known: {', '.join(sorted(fields))})", file, where)
+            b.error(
+                "unknown_field",
+                f"{record_type} facts have no field {c.field!r} (known: {', '.join(sorted(fields))})",
+                file,
+                where,
+            )
             continue
         expected = fields[c.field]
         for v in values_of(c):
             if type(v) is not expected:
-                b.error("condition_type", f"{c.field} holds {expected.__name__} values, the condition compares with {v!r}", file, where)
+                b.error(
+                    "condition_type",
+                    f"{c.field} holds {expected.__name__} values, the condition compares with {v!r}",
+                    file,
+                    where,
+                )
             elif c.field == "tag" and v not in known_tags:
                 b.error("unknown_tag", f"no article declares the tag {v!r}", file, where)
             elif c.field == "article" and v not in b.articles:
@@ -264,9 +368,19 @@ def _link_supersedes(b: _Build, parsed: dict[str, tuple[Rule, list[Condition], s
     for i, (rid, (r, _, rtype)) in enumerate(parsed.items()):
         for other in r.supersedes:
             if other not in parsed:
-                b.error("unknown_rule", f"rule {rid} supersedes {other!r}, which does not exist", "rules.toml", f"rules[{i}].supersedes")
+                b.error(
+                    "unknown_rule",
+                    f"rule {rid} supersedes {other!r}, which does not exist",
+                    "rules.toml",
+                    f"rules[{i}].supersedes",
+                )
             elif parsed[other][2] != rtype:
-                b.error("supersedes_other_type", f"rule {rid} ({rtype}) supersedes {other} ({parsed[other][2]})", "rules.toml", f"rules[{i}].supersedes")
+                b.error(
+                    "supersedes_other_type",
+                    f"rule {rid} ({rtype}) supersedes {other} ({parsed[other][2]})",
+                    "rules.toml",
+                    f"rules[{i}].supersedes",
+                )
     for i, rid in enumerate(parsed):
         seen: set[str] = set()
         stack = [x for x in direct[rid] if x in parsed]
@@ -277,7 +391,12 @@ def _link_supersedes(b: _Build, parsed: dict[str, tuple[Rule, list[Condition], s
             seen.add(x)
             stack.extend(y for y in direct[x] if y in parsed)
         if rid in seen:
-            b.error("supersede_cycle", f"rule {rid} supersedes itself through a cycle", "rules.toml", f"rules[{i}].supersedes")
+            b.error(
+                "supersede_cycle",
+                f"rule {rid} supersedes itself through a cycle",
+                "rules.toml",
+                f"rules[{i}].supersedes",
+            )
         r, conds, rtype = parsed[rid]
         b.rules[rid] = CompiledRule(r, tuple(conds), rtype, frozenset(seen))
     b.rule_index = {rid: i for i, rid in enumerate(parsed)}
@@ -301,8 +420,12 @@ def _check_oversight(b: _Build) -> None:
         if prov != "literal" and not (text and text.strip()):
             b.error("provenance_note_missing", f"a rule part that is {prov} needs a note", f, path)
 
-    derived = {c.lapse for c in o.cadences if c.lapse} | {x.lapse for x in o.crosschecks} | {d.lapse for d in o.deadlines if d.lapse}
-    b.lapse_kinds = tuple(sorted(set(_facts.FINITE_DOMAINS[("lapse", "kind")]) | derived))
+    derived = (
+        {c.lapse for c in o.cadences if c.lapse}
+        | {x.lapse for x in o.crosschecks}
+        | {d.lapse for d in o.deadlines if d.lapse}
+    )
+    b.lapse_kinds = tuple(sorted({str(k) for k in _facts.FINITE_DOMAINS[("lapse", "kind")]} | derived))
     seen: set[str] = set()
     for i, lad in enumerate(o.ladders):
         path = f"ladders[{i}]"
@@ -319,12 +442,17 @@ def _check_oversight(b: _Build) -> None:
         rtype = _check_conditions(b, conditions, path, known_tags, f, ("lapse", "complaint", "finding"))
         if rtype is not None:
             if lad.subject not in _facts.RECORD_TYPES[rtype].fields:
-                b.error("unknown_field", f"{rtype} facts have no field {lad.subject!r} to name the subject", f, f"{path}.subject")
+                b.error(
+                    "unknown_field",
+                    f"{rtype} facts have no field {lad.subject!r} to name the subject",
+                    f,
+                    f"{path}.subject",
+                )
             b.watches[f"ladder:{lad.id}"] = Watch(lad.id, tuple(conditions), rtype)
         for name in _placeholders(lad.reason):
             if name not in ("subject", "n", "lapses", "label", "action", "year", "cause"):
                 b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
-    by_domain = _facts.FINITE_DOMAINS[("inspection", "by")]
+    by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
         note(cad.min_inspections.provenance, cad.min_inspections.note, f"{path}.min_inspections")
@@ -436,7 +564,7 @@ class CompiledPack:
     def watching(self, shape: dict[str, Any], prefix: str, *, reuse: bool = True) -> tuple[str, ...]:
         """The ids (without ``prefix``) of the oversight rules of one kind (``ladder:``, ``exclude:``) a shape matches."""
         found = self._matched(tuple(sorted(shape.items())), shape, reuse)
-        return tuple(sorted(w[len(prefix):] for w in found if w.startswith(prefix)))
+        return tuple(sorted(w[len(prefix) :] for w in found if w.startswith(prefix)))
 
 
 def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]] | None:
@@ -469,7 +597,7 @@ def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> I
     def others() -> Iterator[dict[str, Any]]:
         for combo in itertools.product(*domains):
             shape: dict[str, Any] = {"type": record_type}
-            shape.update({f: v for f, v in zip(fields, combo) if v is not _ABSENT})
+            shape.update({f: v for f, v in zip(fields, combo, strict=True) if v is not _ABSENT})
             yield shape
 
     return others()
@@ -479,12 +607,24 @@ def _describe(shape: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in shape.items())
 
 
-def compile_pack(pack: Pack, *, matcher: str = "durable_rules") -> CompiledPack:
+def default_matcher() -> str:
+    """``durable_rules`` where it can be imported, else ``python``."""
+    try:
+        from . import _engine  # noqa: F401
+    except ImportError:
+        return "python"
+    return "durable_rules"
+
+
+def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     """Check a loaded pack and lower it; raise :class:`PackError` listing every error.
 
-    ``matcher`` is ``"durable_rules"`` (the engine) or ``"python"`` (the reference
-    semantics, for platforms where durable_rules cannot be imported).
+    ``matcher`` is ``"durable_rules"`` (the engine), ``"python"`` (the reference
+    semantics) or ``"auto"``: durable_rules where it can be imported (not on Python 3.13,
+    for which it has no working release), else python. Both decide identically.
     """
+    if matcher == "auto":
+        matcher = default_matcher()
     b = _Build(pack)
     for _name, stage in STAGES:
         stage(b)
@@ -522,32 +662,61 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
     for record_type in ("finding", "complaint"):
         fields = compiled.shape_fields.get(record_type)
         if fields is None:
-            b.warn("type_not_scored", f"no rule reads {record_type} facts; every one will be rejected (no_rule)", "rules.toml", "rules")
+            b.warn(
+                "type_not_scored",
+                f"no rule reads {record_type} facts; every one will be rejected (no_rule)",
+                "rules.toml",
+                "rules",
+            )
             continue
         shapes = _enumerate_shapes(b, record_type, fields)
         if shapes is None:
-            b.warn("not_enumerable", f"{record_type} rules read unbounded fields; double counting is checked per observation at scoring time", "rules.toml", "rules")
+            b.warn(
+                "not_enumerable",
+                f"{record_type} rules read unbounded fields; double counting is checked per observation at scoring time",
+                "rules.toml",
+                "rules",
+            )
             decided.update(r.id for r in b.rules.values() if r.record_type == record_type)
             continue
         for shape in shapes:
             engine = compiled.matcher.matches(shape)
             expected = reference.matches(shape)
             if engine != expected:
-                raise EngineError(f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}")
+                raise EngineError(
+                    f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}"
+                )
             decision = compiled.decide(shape)
             if len(decision) > 1:
-                b.error("double_counting", f"a {record_type} with {_describe(shape)} would be decided by {', '.join(decision)}; let one supersede the others", "rules.toml", "rules")
+                b.error(
+                    "double_counting",
+                    f"a {record_type} with {_describe(shape)} would be decided by {', '.join(decision)}; let one supersede the others",
+                    "rules.toml",
+                    "rules",
+                )
             elif not decision:
-                b.error("uncovered_shape", f"no rule decides a {record_type} with {_describe(shape)}; it would be rejected", "rules.toml", "rules")
+                b.error(
+                    "uncovered_shape",
+                    f"no rule decides a {record_type} with {_describe(shape)}; it would be rejected",
+                    "rules.toml",
+                    "rules",
+                )
             decided.update(decision)
     for kind in b.lapse_kinds:
         shape = {"type": "lapse", "kind": kind}
         engine, expected = compiled.matcher.matches(shape), reference.matches(shape)
         if engine != expected:
-            raise EngineError(f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}")
+            raise EngineError(
+                f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}"
+            )
     for i, rid in enumerate(b.rules):
         if rid not in decided:
-            b.warn("unreachable_rule", f"rule {rid} decides no observation the pack can accept", "rules.toml", f"rules[{i}]")
+            b.warn(
+                "unreachable_rule",
+                f"rule {rid} decides no observation the pack can accept",
+                "rules.toml",
+                f"rules[{i}]",
+            )
 
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")

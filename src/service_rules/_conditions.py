@@ -41,7 +41,9 @@ def parse_when(when: Mapping[str, Any]) -> tuple[list[Condition], list[tuple[str
                 problems.append((field, "an empty table of operators"))
             for op, value in spec.items():
                 if op not in OPERATORS:
-                    problems.append((f"{field}.{op}", f"unknown operator {op!r} (expected one of {', '.join(OPERATORS)})"))
+                    problems.append(
+                        (f"{field}.{op}", f"unknown operator {op!r} (expected one of {', '.join(OPERATORS)})")
+                    )
                     continue
                 if op == "in":
                     if not isinstance(value, list) or not value:
@@ -87,13 +89,14 @@ def holds(condition: Condition, fact: Mapping[str, Any]) -> bool:
         return not (value == condition.value and type(value) is type(condition.value))
     if type(value) is bool or not isinstance(value, (int, float, str)) or type(value) is not type(condition.value):
         return False
+    bound: Any = condition.value
     if op == "gt":
-        return bool(value > condition.value)
+        return bool(value > bound)
     if op == "gte":
-        return bool(value >= condition.value)
+        return bool(value >= bound)
     if op == "lt":
-        return bool(value < condition.value)
-    return bool(value <= condition.value)
+        return bool(value < bound)
+    return bool(value <= bound)
 
 
 def all_hold(conditions: list[Condition], fact: Mapping[str, Any]) -> bool:

@@ -16,14 +16,13 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import IO, Any, Union
 
 import attrs
 import orjson
 
 from . import _facts
-from ._compiler import CompiledPack, compile_pack, render_reason
+from ._compiler import CompiledPack, compile_pack
 from ._errors import InputFileError, UsageError
 from ._facts import Reject, parse_date, quarter_of
 from ._ledger import Ledger, Observation
@@ -80,7 +79,9 @@ class _Run:
         self.inputs: list[_InputCount] = []
         self.ledger = Ledger(compiled)
         self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any]]] = []  # (obs, inspection id, input, line, record)
+        self.pending_refs: list[
+            tuple[Observation, str, int, int, dict[str, Any]]
+        ] = []  # (obs, inspection id, input, line, record)
         self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.outlet_lines: dict[str, tuple[int, int]] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -183,16 +184,26 @@ class _Run:
             elif rtype == "outlet":
                 self._outlet(obj, index, line)
             else:
-                self.ledger.add_oversight(rtype, obj, index, line)
+                self.ledger.add_oversight(str(rtype), obj, index, line)
         except Reject as exc:
-            self.reject(index, line, rid if rid is not None else obj.get("outlet") if rtype == "outlet" and type(obj.get("outlet")) is str else rid, exc.code, exc.message)
+            self.reject(
+                index,
+                line,
+                rid
+                if rid is not None
+                else obj.get("outlet")
+                if rtype == "outlet" and type(obj.get("outlet")) is str
+                else rid,
+                exc.code,
+                exc.message,
+            )
 
     def _decide(self, record_type: str, key: tuple[Any, ...], fields: tuple[str, ...]) -> tuple[str, ...]:
         full = (record_type, key)
         hit = self.decisions.get(full) if self.reuse else None
         if hit is None:
             shape: dict[str, Any] = {"type": record_type}
-            for f, v in zip(fields, key):
+            for f, v in zip(fields, key, strict=True):
                 if v is not None:
                     shape[f] = v
             hit = self.c.decide(shape, reuse=self.reuse)
@@ -205,7 +216,10 @@ class _Run:
         if not decision:
             raise Reject(NO_RULE, f"no rule of the pack applies to {what}")
         if len(decision) > 1:
-            raise Reject(AMBIGUOUS_RULES, f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others")
+            raise Reject(
+                AMBIGUOUS_RULES,
+                f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others",
+            )
         return decision[0]
 
     def _finding_verdict(self, number: int, tag: str | None) -> tuple[str, Any]:
@@ -215,17 +229,25 @@ class _Run:
         if article is None:
             raise Reject(UNKNOWN_ARTICLE, f"article {number} is not in pack {c.name}")
         if article.status == "missing":
-            raise Reject(ARTICLE_MISSING_TEXT, f"pack {c.name} has no text for article {number} (missing from its source); a layer that completes the pack can score it")
+            raise Reject(
+                ARTICLE_MISSING_TEXT,
+                f"pack {c.name} has no text for article {number} (missing from its source); a layer that completes the pack can score it",
+            )
         section = c.sections.get(article.section) if article.section is not None else None
         if section is None or not section.scored:
-            raise Reject(ARTICLE_NOT_SCORED, f"article {number} is not scored (section {article.section} is not a scored section)")
+            raise Reject(
+                ARTICLE_NOT_SCORED,
+                f"article {number} is not scored (section {article.section} is not a scored section)",
+            )
         if tag is not None and tag not in article.tags:
             known = ", ".join(sorted(article.tags)) or "none"
             raise Reject(UNKNOWN_TAG, f"article {number} knows no tag {tag!r} (known: {known})")
         values = {"article": number, "section": article.section, "tag": tag}
         fields = self.finding_fields
         key = tuple(values.get(f) for f in fields)
-        rule_id = self._rule_for("finding", key, fields, f"a finding on article {number}" + (f" tagged {tag}" if tag else ""))
+        rule_id = self._rule_for(
+            "finding", key, fields, f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
+        )
         deduct = c.rules[rule_id].rule.deduct
         assert deduct is not None
         return rule_id, deduct
@@ -246,12 +268,21 @@ class _Run:
         employees = obj.get("employees")
         if kind == "graded":
             if points is None:
-                raise Reject(POINTS_MISSING, f"article {number} is graded {deduct.min}–{deduct.max} by rule {rule_id}: 'points' is required")
+                raise Reject(
+                    POINTS_MISSING,
+                    f"article {number} is graded {deduct.min}–{deduct.max} by rule {rule_id}: 'points' is required",
+                )
             if not deduct.min <= points <= deduct.max:
-                raise Reject(OUT_OF_RANGE, f"points {points} is outside {deduct.min}–{deduct.max} for article {number} (rule {rule_id})")
+                raise Reject(
+                    OUT_OF_RANGE,
+                    f"points {points} is outside {deduct.min}–{deduct.max} for article {number} (rule {rule_id})",
+                )
             amount = points
         elif points is not None:
-            raise Reject(POINTS_NOT_GRADED, f"rule {rule_id} deducts a fixed amount for article {number}; 'points' must not be given")
+            raise Reject(
+                POINTS_NOT_GRADED,
+                f"rule {rule_id} deducts a fixed amount for article {number}; 'points' must not be given",
+            )
         if kind == "per_person":
             if employees is not None:
                 if persons is not None and persons != len(employees):
@@ -262,7 +293,9 @@ class _Run:
                 persons = 1
             amount = deduct.points * persons
         elif persons is not None:
-            raise Reject(PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given")
+            raise Reject(
+                PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
+            )
         else:
             if kind == "fixed":
                 amount = deduct.points
@@ -273,7 +306,20 @@ class _Run:
         if period is None:
             period = self.periods[date] = quarter_of(parse_date(date, "date"))
         ref = obj.get("inspection")
-        obs = Observation(obj["id"], obj["outlet"], period, date, rule_id, number, amount, persons, tag, employees, obj.get("note"), ref)
+        obs = Observation(
+            obj["id"],
+            obj["outlet"],
+            period,
+            date,
+            rule_id,
+            number,
+            amount,
+            persons,
+            tag,
+            employees,
+            obj.get("note"),
+            ref,
+        )
         if ref is not None:
             self.pending_refs.append((obs, ref, index, line, obj))
         else:
@@ -282,7 +328,10 @@ class _Run:
     def _keep_finding(self, obs: Observation, obj: dict[str, Any]) -> None:
         self.ledger.add(obs)
         if "finding" in self.ladder_types:
-            self._watch("finding", {"article": obs.article, "section": self.c.articles[obs.article].section, "tag": obs.tag}, obj)
+            article = obj["article"]
+            self._watch(
+                "finding", {"article": article, "section": self.c.articles[article].section, "tag": obs.tag}, obj
+            )
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         fields = self.complaint_fields
@@ -292,7 +341,7 @@ class _Run:
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
         date = obj["date"]
         if "complaint" in self.ladder_types:
-            self._watch("complaint", dict(zip(fields, key)), obj)
+            self._watch("complaint", dict(zip(fields, key, strict=True)), obj)
         self.ledger.add(
             Observation(
                 id=obj["id"],
@@ -335,7 +384,9 @@ class _Run:
 
     def summaries(self) -> tuple[InputSummary, ...]:
         return tuple(
-            InputSummary(c.file, c.digest or c.sha256.hexdigest(), c.lines, c.lines - c.blank - c.rejected, c.rejected, c.blank)
+            InputSummary(
+                c.file, c.digest or c.sha256.hexdigest(), c.lines, c.lines - c.blank - c.rejected, c.rejected, c.blank
+            )
             for c in self.inputs
         )
 
@@ -350,9 +401,21 @@ class _Run:
         for obs, ref, index, line, obj in self.pending_refs:
             target = self.inspections.get(ref)
             if target is None:
-                self.reject(index, line, obs.id, UNKNOWN_INSPECTION, f"inspection {ref!r} is not among the accepted records of the input")
+                self.reject(
+                    index,
+                    line,
+                    obs.id,
+                    UNKNOWN_INSPECTION,
+                    f"inspection {ref!r} is not among the accepted records of the input",
+                )
             elif target != (obs.outlet, obs.date):
-                self.reject(index, line, obs.id, INSPECTION_MISMATCH, f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}")
+                self.reject(
+                    index,
+                    line,
+                    obs.id,
+                    INSPECTION_MISMATCH,
+                    f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}",
+                )
             else:
                 self._keep_finding(obs, obj)
         self.pending_refs.clear()
@@ -476,5 +539,3 @@ def _as_date(value: _dt.date | str | None) -> _dt.date:
         return parse_date(value, "as_of")
     except Reject as exc:
         raise UsageError(f"--as-of: {exc.message}") from None
-
-

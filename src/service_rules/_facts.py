@@ -305,9 +305,7 @@ REPORT = RecordType(
     value_types={"id": str, "county": str, "quarter": str},
 )
 
-RECORD_TYPES: dict[str, RecordType] = {
-    t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT)
-}
+RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT)}
 
 #: Finite domains of fields that rules may read, used to enumerate every shape at compile time.
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {

@@ -86,7 +86,13 @@ class Ledger:
                 label = self.c.articles[obs.article].tags.get(obs.tag, obs.tag)
             text = render_reason(
                 rule.reason,
-                {"article": obs.article, "points": points, "persons": obs.persons, "tag": label, "raw_points": obs.points},
+                {
+                    "article": obs.article,
+                    "points": points,
+                    "persons": obs.persons,
+                    "tag": label,
+                    "raw_points": obs.points,
+                },
             )
             self._reasons[key] = text
         return text

@@ -65,7 +65,14 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
     actions: list[Action] = []
     labels = o.lapse_labels
     lapses = [
-        Lapse(obj["id"], obj["county"], obj["date"], obj["kind"], (obj["id"],), labels.get(obj["kind"], obj["kind"]) + (f"({obj['note']})" if obj.get("note") else ""))
+        Lapse(
+            obj["id"],
+            obj["county"],
+            obj["date"],
+            obj["kind"],
+            (obj["id"],),
+            labels.get(obj["kind"], obj["kind"]) + (f"({obj['note']})" if obj.get("note") else ""),
+        )
         for rtype, obj, _, _ in ledger.oversight
         if rtype == "lapse"
     ]
@@ -77,7 +84,8 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                 short = [
                     out
                     for out in outlets
-                    if sum(1 for _, _, by in ledger.inspections.get((out, q), ()) if by == cad.by) < cad.min_inspections.value
+                    if sum(1 for _, _, by in ledger.inspections.get((out, q), ()) if by == cad.by)
+                    < cad.min_inspections.value
                 ]
                 if not short:
                     continue
@@ -85,7 +93,18 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                 lapse_id = f"{cad.id}:{county}:{q}"
                 reason = render_reason(cad.reason, {"subject": county, "period": q, "outlets": "、".join(short)})
                 actions.append(
-                    Action(county, "county", cad.action, cad.article, q, date, (lapse_id,) if cad.lapse else (), False, reason, tuple(short))
+                    Action(
+                        county,
+                        "county",
+                        cad.action,
+                        cad.article,
+                        q,
+                        date,
+                        (lapse_id,) if cad.lapse else (),
+                        False,
+                        reason,
+                        tuple(short),
+                    )
                 )
                 if cad.lapse:
                     lapses.append(Lapse(lapse_id, county, date, cad.lapse, (lapse_id,), reason))
@@ -99,10 +118,19 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
         for (county, q), (submitted, rid) in sorted(reports.items()):
             due = report_deadline(q, dl.month.value, dl.day.value)
             if submitted > due.isoformat():
-                reason = render_reason(dl.late_reason, {"subject": county, "period": q, "deadline": due.isoformat(), "submitted": submitted})
-                actions.append(Action(county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason))
+                reason = render_reason(
+                    dl.late_reason,
+                    {"subject": county, "period": q, "deadline": due.isoformat(), "submitted": submitted},
+                )
+                actions.append(
+                    Action(county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason)
+                )
                 if dl.lapse:
-                    lapses.append(Lapse(f"{dl.id}:{county}:{q}", county, submitted, dl.lapse, (f"{dl.id}:{county}:{q}", rid), reason))
+                    lapses.append(
+                        Lapse(
+                            f"{dl.id}:{county}:{q}", county, submitted, dl.lapse, (f"{dl.id}:{county}:{q}", rid), reason
+                        )
+                    )
         for q in judged:
             due = report_deadline(q, dl.month.value, dl.day.value)
             if not as_of > due:
@@ -110,9 +138,24 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
             for county in sorted(counties):
                 if (county, q) in reports:
                     continue
-                reason = render_reason(dl.missing_reason, {"subject": county, "period": q, "deadline": due.isoformat(), "as_of": as_of.isoformat()})
+                reason = render_reason(
+                    dl.missing_reason,
+                    {"subject": county, "period": q, "deadline": due.isoformat(), "as_of": as_of.isoformat()},
+                )
                 lapse_id = f"{dl.id}:{county}:{q}"
-                actions.append(Action(county, "county", dl.missing_action, dl.article, q, due.isoformat(), (lapse_id,) if dl.lapse else (), False, reason))
+                actions.append(
+                    Action(
+                        county,
+                        "county",
+                        dl.missing_action,
+                        dl.article,
+                        q,
+                        due.isoformat(),
+                        (lapse_id,) if dl.lapse else (),
+                        False,
+                        reason,
+                    )
+                )
                 if dl.lapse:
                     lapses.append(Lapse(lapse_id, county, due.isoformat(), dl.lapse, (lapse_id,), reason))
     for x in o.crosschecks:
@@ -142,7 +185,10 @@ def _crosscheck(ledger: Ledger, check_id: str, by: str, against: str, kind: str,
                 continue
             lapse_id = f"{check_id}:{iid}"
             behind = sorted(obs.id for obs in theirs if obs.article in missed)
-            cause = render_reason(template, {"subject": county, "date": date, "outlet": outlet, "articles": "、".join(str(a) for a in missed)})
+            cause = render_reason(
+                template,
+                {"subject": county, "date": date, "outlet": outlet, "articles": "、".join(str(a) for a in missed)},
+            )
             found.append(Lapse(lapse_id, county, date, kind, (lapse_id, iid, *behind), cause))
     return found
 
@@ -169,10 +215,28 @@ def oversight_actions(ledger: Ledger, as_of: _dt.date, period: str | None) -> tu
                 step = ladder.steps[min(n, len(ladder.steps)) - 1]
                 reason = render_reason(
                     ladder.reason,
-                    {"subject": subject, "n": n, "lapses": "、".join(counted), "label": step.label, "action": step.action, "year": window, "cause": cause.rstrip("。")},
+                    {
+                        "subject": subject,
+                        "n": n,
+                        "lapses": "、".join(counted),
+                        "label": step.label,
+                        "action": step.action,
+                        "year": window,
+                        "cause": cause.rstrip("。"),
+                    },
                 )
                 actions.append(
-                    Action(subject, ladder.subject_type, step.action, ladder.article, quarter_of(_dt.date.fromisoformat(date)), date, behind, step.circulate, reason)
+                    Action(
+                        subject,
+                        ladder.subject_type,
+                        step.action,
+                        ladder.article,
+                        quarter_of(_dt.date.fromisoformat(date)),
+                        date,
+                        behind,
+                        step.circulate,
+                        reason,
+                    )
                 )
     if period is not None:
         actions = [a for a in actions if a.period == period]

@@ -34,7 +34,9 @@ def _table(rows: list[list[str]], right: Iterable[int] = ()) -> list[str]:
 def render_table(result: ScoreResult) -> str:
     out: list[str] = []
     p = result.pack
-    out.append(f"规则包 {p.name} {p.version}  截至 {result.as_of}" + (f"  期间 {result.period}" if result.period else ""))
+    out.append(
+        f"规则包 {p.name} {p.version}  截至 {result.as_of}" + (f"  期间 {result.period}" if result.period else "")
+    )
     for i in result.inputs:
         out.append(f"输入 {i.file}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}")
     for card in result.scorecards:
@@ -50,12 +52,18 @@ def render_table(result: ScoreResult) -> str:
                 remarks.append("无可评条文")
             if s.beyond_floor:
                 remarks.append(f"保底吸收{s.beyond_floor}分")
-            rows.append([section_name(s.number, s.title), str(s.allotment), str(s.deducted), str(s.score), ",".join(remarks)])
+            rows.append(
+                [section_name(s.number, s.title), str(s.allotment), str(s.deducted), str(s.score), ",".join(remarks)]
+            )
         out.extend("  " + line for line in _table(rows, right=(1, 2, 3)))
         if card.deductions:
             out.append("  扣分明细:")
             for d in card.deductions:
-                where = f"第{d.article}条" if d.article is not None else f"第{_CN_NUM[d.section] if d.section <= 10 else d.section}章"
+                where = (
+                    f"第{d.article}条"
+                    if d.article is not None
+                    else f"第{_CN_NUM[d.section] if d.section <= 10 else d.section}章"
+                )
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
                 out.append(f"    -{d.points}{capped}  {where}  [{d.rule}]  {','.join(d.observations)}  {d.date}")
                 out.append(f"        {d.reason}")

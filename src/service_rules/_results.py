@@ -129,7 +129,8 @@ class ScoreResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data, field names as in the contract."""
-        return dump(self)
+        data: dict[str, Any] = dump(self)
+        return data
 
     def to_json(self, *, indent: bool = False) -> bytes:
         """UTF-8 JSON (compact, or indented by two spaces)."""

@@ -68,15 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return ExitCode.USAGE
     if args.version:
-        from ._compiler import PythonMatcher  # noqa: F401 - always available
+        from ._compiler import default_matcher
 
-        try:
-            from . import _engine  # noqa: F401
-
-            matcher = "durable_rules"
-        except ImportError:
-            matcher = "python"
-        print(f"service-rules {__version__} (matcher: {matcher})")
+        print(f"service-rules {__version__} (matcher: {default_matcher()}, Python {sys.version.split()[0]})")
         return ExitCode.OK
     if args.command is None:
         _parser().print_help(sys.stderr)
@@ -137,8 +131,10 @@ def _check(args: argparse.Namespace) -> int:
     if compiled.warnings and args.strict:
         print(f"{args.pack}: {len(compiled.warnings)} warning(s), failing under --strict")
         return ExitCode.USAGE
-    p = compiled.pack
-    print(f"{args.pack}: valid ({p.name} {p.version}, {len(p.rules)} rules, {len(p.articles)} articles, {p.digest})")
+    pack = compiled.pack
+    print(
+        f"{args.pack}: valid ({pack.name} {pack.version}, {len(pack.rules)} rules, {len(pack.articles)} articles, {pack.digest})"
+    )
     return ExitCode.OK
 
 
