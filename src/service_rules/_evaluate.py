@@ -79,28 +79,44 @@ class _Run:
         self.inputs: list[_InputCount] = []
         self.ledger = Ledger(compiled)
         self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
-        self.pending_refs: list[
-            tuple[Observation, str, int, int, dict[str, Any]]
-        ] = []  # (obs, inspection id, input, line, record)
+        #: findings whose inspection reference is checked at the end: (obs, ref, input, line, record, watchers)
+        self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any], Any]] = []
         self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.outlet_lines: dict[str, tuple[int, int]] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
         self.complaint_fields = compiled.shape_fields.get("complaint", ())
         # A finding's verdict depends on (article, tag) alone when rules read nothing else.
         self.finding_simple = set(self.finding_fields) <= {"article", "section", "tag"}
-        self.finding_verdicts: dict[tuple[int, str | None], tuple[str, Any]] = {}
+        self.finding_verdicts: dict[tuple[int, str | None], tuple[str, Any, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
-        self.ladder_types = {w.record_type for w in compiled.watches.values()}
+        #: record types some ladder or exclusion reads, and what each shape is watched by
+        self.watched_types = {w.record_type for w in compiled.watches.values()}
+        self.watchers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
 
     def _watch(self, record_type: str, values: dict[str, Any], obj: dict[str, Any]) -> None:
-        """Record a finding or complaint that a ladder counts (per its subject field)."""
-        shape = {"type": record_type, **{k: v for k, v in values.items() if v is not None}}
-        for ladder_id in self.c.watching(shape, "ladder:", reuse=self.reuse):
+        """Record a finding or complaint that a ladder counts or that excludes its outlet."""
+        ladders, exclusions = self._watchers(record_type, values)
+        self._record_watched(ladders, exclusions, obj)
+
+    def _watchers(self, record_type: str, values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        key = (record_type, *values.values())
+        hit = self.watchers.get(key) if self.reuse else None
+        if hit is None:
+            shape = {"type": record_type, **{k: v for k, v in values.items() if v is not None}}
+            hit = (
+                self.c.watching(shape, "ladder:", reuse=self.reuse),
+                self.c.watching(shape, "exclude:", reuse=self.reuse),
+            )
+            self.watchers[key] = hit
+        return hit
+
+    def _record_watched(self, ladders: tuple[str, ...], exclusions: tuple[str, ...], obj: dict[str, Any]) -> None:
+        for ladder_id in ladders:
             subject = obj.get(self.ladders[ladder_id].subject)
             if type(subject) is str:
                 self.ledger.ladder_facts.append((ladder_id, subject, obj["date"], obj["id"]))
-        for code in self.c.watching(shape, "exclude:", reuse=self.reuse):
+        for code in exclusions:
             self.ledger.exclusions.append((code, obj["outlet"], obj["date"], obj["id"]))
 
     # ---- reading -------------------------------------------------------------------------
@@ -222,7 +238,7 @@ class _Run:
             )
         return decision[0]
 
-    def _finding_verdict(self, number: int, tag: str | None) -> tuple[str, Any]:
+    def _finding_verdict(self, number: int, tag: str | None) -> tuple[str, Any, Any]:
         """The rule that decides a finding on ``article`` with ``tag``, or a Reject."""
         c = self.c
         article = c.articles.get(number)
@@ -250,7 +266,8 @@ class _Run:
         )
         deduct = c.rules[rule_id].rule.deduct
         assert deduct is not None
-        return rule_id, deduct
+        watched = self._watchers("finding", values) if "finding" in self.watched_types else ((), ())
+        return rule_id, deduct, watched
 
     def _finding(self, obj: dict[str, Any], index: int, line: int) -> None:
         number = obj["article"]
@@ -261,7 +278,7 @@ class _Run:
                 verdict = self.finding_verdicts[(number, tag)] = self._finding_verdict(number, tag)
         else:
             verdict = self._finding_verdict(number, tag)
-        rule_id, deduct = verdict
+        rule_id, deduct, watched = verdict
         kind = deduct.kind
         points = obj.get("points")
         persons = obj.get("persons")
@@ -321,17 +338,11 @@ class _Run:
             ref,
         )
         if ref is not None:
-            self.pending_refs.append((obs, ref, index, line, obj))
+            self.pending_refs.append((obs, ref, index, line, obj, watched))
         else:
-            self._keep_finding(obs, obj)
-
-    def _keep_finding(self, obs: Observation, obj: dict[str, Any]) -> None:
-        self.ledger.add(obs)
-        if "finding" in self.ladder_types:
-            article = obj["article"]
-            self._watch(
-                "finding", {"article": article, "section": self.c.articles[article].section, "tag": obs.tag}, obj
-            )
+            self.ledger.add(obs)
+            if watched[0] or watched[1]:
+                self._record_watched(watched[0], watched[1], obj)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         fields = self.complaint_fields
@@ -340,7 +351,7 @@ class _Run:
         rule = self.c.rules[rule_id].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
         date = obj["date"]
-        if "complaint" in self.ladder_types:
+        if "complaint" in self.watched_types:
             self._watch("complaint", dict(zip(fields, key, strict=True)), obj)
         self.ledger.add(
             Observation(
@@ -398,7 +409,7 @@ class _Run:
 
     # ---- end of input --------------------------------------------------------------------
     def resolve_references(self) -> None:
-        for obs, ref, index, line, obj in self.pending_refs:
+        for obs, ref, index, line, obj, watched in self.pending_refs:
             target = self.inspections.get(ref)
             if target is None:
                 self.reject(
@@ -417,7 +428,9 @@ class _Run:
                     f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}",
                 )
             else:
-                self._keep_finding(obs, obj)
+                self.ledger.add(obs)
+                if watched[0] or watched[1]:
+                    self._record_watched(watched[0], watched[1], obj)
         self.pending_refs.clear()
 
 
