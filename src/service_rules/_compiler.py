@@ -135,6 +135,15 @@ def _check_sections(b: _Build) -> None:
             )
         if s.allotment is not None and s.allotment.value < 0:
             b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
+    if floor.policy == "minimum" and floor.value is not None:
+        for i, s in enumerate(b.pack.sections):
+            if s.scored and s.allotment is not None and floor.value > s.allotment.value:
+                b.error(
+                    "floor_above_allotment",
+                    f"the floor {floor.value} is above section {s.number}'s allotment of {s.allotment.value}",
+                    "pack.toml",
+                    "pack.floor.value",
+                )
     total = b.pack.meta.total
     if total is not None:
         stated = sum(s.allotment.value for s in b.sections.values() if s.scored and s.allotment)
@@ -527,7 +536,9 @@ class CompiledPack:
     def shape_of(self, record_type: str, fact: dict[str, Any]) -> dict[str, Any]:
         shape: dict[str, Any] = {"type": record_type}
         for f in self.shape_fields.get(record_type, ()):
-            v = fact.get(f, _facts.DEFAULTS.get((record_type, f)))
+            v = fact.get(f)
+            if v is None:
+                v = _facts.DEFAULTS.get((record_type, f))
             if v is not None:
                 shape[f] = v
         return shape

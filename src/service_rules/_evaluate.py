@@ -346,7 +346,8 @@ class _Run:
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         fields = self.complaint_fields
-        key = tuple(obj.get(f, _facts.DEFAULTS.get(("complaint", f))) for f in fields)
+        # null is absent; an absent field with a default reads as its default
+        key = tuple(_or_default(obj.get(f), ("complaint", f)) for f in fields)
         rule_id = self._rule_for("complaint", key, fields, "this complaint")
         rule = self.c.rules[rule_id].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
@@ -432,6 +433,10 @@ class _Run:
                 if watched[0] or watched[1]:
                     self._record_watched(watched[0], watched[1], obj)
         self.pending_refs.clear()
+
+
+def _or_default(value: Any, key: tuple[str, str]) -> Any:
+    return _facts.DEFAULTS.get(key) if value is None else value
 
 
 def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -24,8 +24,9 @@ INVALID_VALUE = "invalid_value"
 INVALID_DATE = "invalid_date"
 DUPLICATE_ID = "duplicate_id"
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+# ASCII digits only, matched whole (``$`` would let a trailing newline through).
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
 
 
 class Reject(Exception):
@@ -45,7 +46,7 @@ def parse_date(value: str, field: str) -> _dt.date:
     cached = _date_cache.get(value)
     if cached is not None:
         return cached
-    if not _ISO_DATE.match(value):
+    if not _ISO_DATE.fullmatch(value):
         raise Reject(INVALID_DATE, f"{field}: expected a date YYYY-MM-DD, found {value!r}")
     try:
         parsed = _dt.date.fromisoformat(value)
@@ -61,7 +62,7 @@ def quarter_of(day: _dt.date) -> str:
 
 
 def parse_quarter(value: str) -> tuple[int, int]:
-    m = _QUARTER.match(value)
+    m = _QUARTER.fullmatch(value)
     if not m:
         raise ValueError(f"expected a quarter such as 2026Q3, found {value!r}")
     return int(m.group(1)), int(m.group(2))
@@ -100,7 +101,7 @@ def _date(v: Any) -> tuple[str, str] | None:
 def _quarter(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
         return (WRONG_TYPE, "a quarter string such as 2026Q3")
-    return None if _QUARTER.match(v) else (INVALID_VALUE, "a quarter such as 2026Q3")
+    return None if _QUARTER.fullmatch(v) else (INVALID_VALUE, "a quarter such as 2026Q3")
 
 
 def _str_list(v: Any) -> tuple[str, str] | None:

@@ -67,6 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _UsageExit as exc:
         print(exc, file=sys.stderr)
         return ExitCode.USAGE
+    except SystemExit as exc:  # --help
+        return int(exc.code or 0)
+    collecting = gc.isenabled()
+    try:
+        return _run(args)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.version:
         from ._compiler import default_matcher
 
