@@ -136,7 +136,7 @@ def _check_sections(b: _Build) -> None:
         if s.allotment is not None and s.allotment.value < 0:
             b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
     if floor.policy == "minimum" and floor.value is not None:
-        for i, s in enumerate(b.pack.sections):
+        for s in b.pack.sections:
             if s.scored and s.allotment is not None and floor.value > s.allotment.value:
                 b.error(
                     "floor_above_allotment",
