@@ -47,8 +47,10 @@ def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
 
 
 def judged_quarters(ledger: Ledger, as_of: _dt.date) -> list[str]:
-    """Quarters with at least one inspection in the input that ended before ``as_of``."""
-    quarters = {q for (_, q), items in ledger.inspections.items() if items}
+    """Quarters that ended before ``as_of`` and in which the input holds at least one county
+    inspection (of any county): a file that covers Q3 only does not condemn Q1 and Q2, and a
+    city check alone does not make a quarter's county data complete."""
+    quarters = {q for (_, q), items in ledger.inspections.items() if any(by == "county" for _, _, by in items)}
     return sorted(q for q in quarters if quarter_bounds(q)[1] < as_of)
 
 
