@@ -105,6 +105,7 @@ class Ledger:
         deductions: list[Deduction] = []
         used: dict[str, int] = {}
         per_section: defaultdict[int, int] = defaultdict(int)
+        layers = c.pack.rule_layers
         for obs in observations:
             compiled_rule = c.rules[obs.rule]
             rule = compiled_rule.rule
@@ -136,6 +137,7 @@ class Ledger:
                     tag=obs.tag,
                     persons=obs.persons,
                     employees=obs.employees,
+                    layer=layers.get(rule.id),
                 )
             )
         deductions.sort(key=lambda d: (d.section, d.article is None, d.article or 0, d.observations[0]))

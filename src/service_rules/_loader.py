@@ -16,6 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
@@ -24,6 +25,7 @@ from ._model import (
     PACK_FILES,
     ArticlesFile,
     ConditionValue,
+    LayerChange,
     Oversight,
     Pack,
     PackFile,
@@ -99,41 +101,159 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
     return problems
 
 
-def load_pack(ref: str | os.PathLike[str]) -> Pack:
-    """Load a pack by built-in name or folder path; raise :class:`PackError` listing every problem.
+#: Lists that layers merge entry by entry, and the key that identifies an entry.
+MERGED_LISTS: dict[tuple[str, str], str] = {
+    ("sections.toml", "sections"): "number",
+    ("articles.toml", "articles"): "number",
+    ("rules.toml", "rules"): "id",
+    ("oversight.toml", "ladders"): "id",
+    ("oversight.toml", "streaks"): "id",
+    ("oversight.toml", "cadences"): "id",
+    ("oversight.toml", "deadlines"): "id",
+    ("oversight.toml", "crosschecks"): "id",
+}
+#: Tables that layers merge key by key.
+MERGED_TABLES = {("pack.toml", "pack"), ("oversight.toml", "recommendation"), ("oversight.toml", "lapse_labels")}
 
-    The result is only loaded, not checked: :func:`compile_pack` runs the checks.
-    """
-    folder = resolve_pack(ref)
-    problems: list[Problem] = []
-    parts: dict[str, Any] = {}
-    digest = hashlib.sha256()
-    for file_name, cls in PACK_FILES.items():
+
+@attrs.frozen
+class _Layer:
+    name: str
+    folder: Path
+    data: dict[str, dict[str, Any]]
+
+    def label(self, file: str, layered: bool) -> str:
+        return f"{self.name}/{file}" if layered else file
+
+
+@attrs.frozen
+class _Origin:
+    layer: str
+    file: str  # as shown in problems
+    index: int | None
+
+
+def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) -> _Layer | None:
+    data: dict[str, dict[str, Any]] = {}
+    for file_name in PACK_FILES:
         path = folder / file_name
+        shown = f"{label}/{file_name}" if label else file_name
         if not path.is_file():
-            if cls is PackFile:
-                problems.append(Problem("missing_file", "pack.toml is required", file=file_name))
+            if file_name == "pack.toml":
+                problems.append(Problem("missing_file", "pack.toml is required", file=shown))
             continue
         raw = path.read_bytes()
         digest.update(file_name.encode() + b"\0" + raw + b"\0")
         try:
-            data = tomllib.loads(raw.decode("utf-8"))
+            data[file_name] = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            problems.append(Problem("invalid_utf8", f"not UTF-8: {exc}", file=file_name))
-            continue
+            problems.append(Problem("invalid_utf8", f"not UTF-8: {exc}", file=shown))
         except tomllib.TOMLDecodeError as exc:
-            problems.append(Problem("invalid_toml", str(exc), file=file_name))
+            problems.append(Problem("invalid_toml", str(exc), file=shown))
+    if "pack.toml" not in data:
+        return None
+    meta = data["pack.toml"].get("pack")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return _Layer(name if isinstance(name, str) else folder.name, folder, data)
+
+
+def _resolve_base(ref: str, child: Path) -> Path:
+    """``extends``: a path relative to the extending pack, else a built-in or installed pack name."""
+    candidate = (child / ref).resolve()
+    if (candidate / "pack.toml").is_file():
+        return candidate
+    return resolve_pack(ref)
+
+
+def _merge_table(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_table(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_pack(ref: str | os.PathLike[str]) -> Pack:
+    """Load a pack by built-in name or folder path; raise :class:`PackError` listing every problem.
+
+    A pack whose ``[pack]`` says ``extends = "generic"`` (a name, or a path relative to
+    it) is a layer over that pack: its entries add to the base's, and an entry with the key
+    of a base entry must say ``override = true`` (its keys are merged over the base entry's)
+    or ``disable = true`` (the base entry is removed). The result is only loaded, not
+    checked: :func:`compile_pack` runs the checks.
+    """
+    folder = resolve_pack(ref)
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    chain: list[_Layer] = []
+    seen: list[Path] = []
+    current = folder
+    while True:
+        resolved = current.resolve()
+        if resolved in seen:
+            names = " → ".join(p.name for p in [*seen, resolved])
+            problems.append(Problem("extends_cycle", f"packs extend each other in a cycle: {names}", file="pack.toml", path="$.pack.extends"))
+            break
+        seen.append(resolved)
+        layer = _read_layer(current, problems, digest, "" if current == folder else current.name)
+        if layer is None:
+            break
+        chain.append(layer)
+        meta = layer.data["pack.toml"].get("pack")
+        base_ref = meta.get("extends") if isinstance(meta, dict) else None
+        if base_ref is None:
+            break
+        if not isinstance(base_ref, str):
+            problems.append(Problem("invalid_value", "extends: expected a pack name or path", file="pack.toml", path="$.pack.extends"))
+            break
+        try:
+            current = _resolve_base(base_ref, current)
+        except PackNotFoundError as exc:
+            problems.append(Problem("unknown_base", str(exc), file=chain[-1].label("pack.toml", len(chain) > 1), path="$.pack.extends"))
+            break
+    if problems:
+        raise PackError(problems, location=str(folder))
+    chain.reverse()  # base first
+    layered = len(chain) > 1
+    merged_files: dict[str, dict[str, Any]] = {}
+    origins: dict[tuple[str, str], list[_Origin]] = {}
+    changes: list[LayerChange] = []
+    for depth, layer in enumerate(chain):
+        for file_name, data in layer.data.items():
+            shown = layer.label(file_name, layered)
+            target = merged_files.setdefault(file_name, {})
+            for key, value in data.items():
+                list_key = MERGED_LISTS.get((file_name, key))
+                if list_key is not None and isinstance(value, list):
+                    entries = target.setdefault(key, [])
+                    where = origins.setdefault((file_name, key), [])
+                    _merge_list(entries, where, value, list_key, layer, shown, key, depth, problems, changes)
+                elif (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict):
+                    target[key] = _merge_table(target[key], value)
+                else:
+                    target[key] = value
+    if problems:
+        raise PackError(problems, location=str(folder))
+    parts: dict[str, Any] = {}
+    for file_name, cls in PACK_FILES.items():
+        if file_name not in merged_files:
             continue
         try:
-            parts[file_name] = converter.structure(data, cls)
+            parts[file_name] = converter.structure(merged_files[file_name], cls)
         except (ClassValidationError, ValueError, TypeError) as exc:
-            problems.extend(_located(exc, file_name))
+            for problem in _located(exc, file_name):
+                problems.append(_relocate(problem, file_name, origins, chain[-1].label(file_name, layered)))
     if problems:
         raise PackError(problems, location=str(folder))
     pack_file: PackFile = parts["pack.toml"]
     sections: SectionsFile = parts.get("sections.toml", SectionsFile([]))
     articles: ArticlesFile = parts.get("articles.toml", ArticlesFile([]))
     rules: RulesFile = parts.get("rules.toml", RulesFile([]))
+    rule_origins = {
+        str(e.get("id")): o.layer for e, o in zip(merged_files.get("rules.toml", {}).get("rules", []), origins.get(("rules.toml", "rules"), []), strict=True)
+    }
     return Pack(
         meta=pack_file.pack,
         sections=sections.sections,
@@ -142,4 +262,81 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         oversight=parts.get("oversight.toml", Oversight()),
         root=str(folder),
         digest="sha256:" + digest.hexdigest(),
+        layers=[layer.name for layer in chain],
+        rule_layers=rule_origins,
+        changes=changes,
     )
+
+
+def _merge_list(
+    entries: list[dict[str, Any]],
+    where: list[_Origin],
+    incoming: list[Any],
+    list_key: str,
+    layer: _Layer,
+    shown: str,
+    key: str,
+    depth: int,
+    problems: list[Problem],
+    changes: list[LayerChange],
+) -> None:
+    index_of = {e.get(list_key): i for i, e in enumerate(entries) if isinstance(e, dict)}
+    for i, entry in enumerate(incoming):
+        path = f"$.{key}[{i}]"
+        if not isinstance(entry, dict):
+            entries.append(entry)
+            where.append(_Origin(layer.name, shown, i))
+            continue
+        ident = entry.get(list_key)
+        override = entry.get("override", False)
+        disable = entry.get("disable", False)
+        body = {k: v for k, v in entry.items() if k not in ("override", "disable")}
+        if not isinstance(override, bool) or not isinstance(disable, bool):
+            problems.append(Problem("invalid_value", "override and disable take true or false", file=shown, path=path))
+            continue
+        at = index_of.get(ident)
+        if at is None:
+            if override or disable:
+                problems.append(Problem("override_missing", f"{key} entry {ident!r} overrides nothing: no lower layer defines it", file=shown, path=path))
+                continue
+            index_of[ident] = len(entries)
+            entries.append(body)
+            where.append(_Origin(layer.name, shown, i))
+            if depth:
+                changes.append(LayerChange(key, str(ident), "add", layer.name, shown, None))
+            continue
+        base_layer = where[at].layer
+        if base_layer == layer.name:
+            problems.append(Problem("duplicate_key", f"{key} entry {ident!r} is defined twice in this layer", file=shown, path=path))
+            continue
+        if not (override or disable):
+            problems.append(
+                Problem("override_required", f"{key} entry {ident!r} is already defined by {base_layer}; say override = true to change it or disable = true to remove it", file=shown, path=path)
+            )
+            continue
+        if disable:
+            entries[at] = {"__disabled__": True}
+            where[at] = _Origin(layer.name, shown, i)
+            changes.append(LayerChange(key, str(ident), "disable", layer.name, shown, base_layer))
+            continue
+        entries[at] = _merge_table(entries[at], body)
+        where[at] = _Origin(layer.name, shown, i)
+        changes.append(LayerChange(key, str(ident), "override", layer.name, shown, base_layer))
+    # drop disabled entries (and their origins) in place
+    keep = [j for j, e in enumerate(entries) if not (isinstance(e, dict) and e.get("__disabled__"))]
+    entries[:] = [entries[j] for j in keep]
+    where[:] = [where[j] for j in keep]
+
+
+_LIST_PATH = re.compile(r"^\$\.(\w+)\[(\d+)\](.*)$")
+
+
+def _relocate(problem: Problem, file_name: str, origins: dict[tuple[str, str], list[_Origin]], default_file: str) -> Problem:
+    """Point a problem found in the merged data back at the layer file and entry it came from."""
+    m = _LIST_PATH.match(problem.path or "")
+    if m:
+        found = origins.get((file_name, m.group(1)))
+        if found and int(m.group(2)) < len(found):
+            o = found[int(m.group(2))]
+            return attrs.evolve(problem, file=o.file, path=f"$.{m.group(1)}[{o.index}]{m.group(3)}")
+    return attrs.evolve(problem, file=default_file)

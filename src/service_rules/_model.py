@@ -49,6 +49,7 @@ class PackMeta:
     version: str
     floor: Floor
     total: Quantity | None = None
+    extends: str | None = None
     language: str = "zh-CN"
     source: str | None = None
     description: str | None = None
@@ -222,6 +223,18 @@ class Oversight:
 
 
 @attrs.frozen
+class LayerChange:
+    """What a layer did to an entry of the pack it extends (or added to it)."""
+
+    kind: str  # sections, articles, rules, ladders, …
+    key: str
+    action: Literal["add", "override", "disable"]
+    layer: str
+    file: str
+    base_layer: str | None
+
+
+@attrs.frozen
 class Pack:
     """A whole pack as loaded: metadata, sections, articles and rules, with the files they came from."""
 
@@ -232,6 +245,12 @@ class Pack:
     oversight: Oversight = attrs.field(factory=Oversight)
     root: str | None = None
     digest: str | None = None
+    #: The layers, base first (a pack that extends nothing has one: itself).
+    layers: list[str] = attrs.field(factory=list)
+    #: Which layer last defined each rule.
+    rule_layers: dict[str, str] = attrs.field(factory=dict)
+    #: Every override, removal and addition the layers above the base made.
+    changes: list[LayerChange] = attrs.field(factory=list)
 
     @property
     def name(self) -> str:

@@ -53,6 +53,8 @@ class Deduction:
     tag: str | None = None
     persons: int | None = None
     employees: tuple[str, ...] | None = None
+    #: The pack layer that (last) defined the rule.
+    layer: str | None = None
 
 
 @attrs.frozen
@@ -157,6 +159,7 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
         "tag": d.tag,
         "persons": d.persons,
         "employees": list(d.employees) if d.employees is not None else None,
+        "layer": d.layer,
     }
 
 
