@@ -649,7 +649,7 @@ def test_output_fields(tmp_path: Path) -> None:
     assert d == {
         "rule": "cz-8-person", "article": 40, "section": 8, "points": 5, "observations": ["F1"],
         "reason": d["reason"], "note": "迟到", "raw_points": 5, "provenance": "literal", "date": "2026-07-01",
-        "tag": None, "persons": 1, "employees": ["E1"],
+        "tag": None, "persons": 1, "employees": ["E1"], "layer": "cangzhou",
     }  # fmt: skip
     assert "40" in d["reason"]
     assert result["rejected"][0] == {
