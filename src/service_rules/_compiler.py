@@ -461,6 +461,30 @@ def _check_oversight(b: _Build) -> None:
         for name in _placeholders(lad.reason):
             if name not in ("subject", "n", "lapses", "label", "action", "year", "cause"):
                 b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+    for i, st in enumerate(o.streaks):
+        path = f"streaks[{i}]"
+        if st.id in seen:
+            b.error("duplicate_rule", f"id {st.id!r} is used twice", f, f"{path}.id")
+        seen.add(st.id)
+        note(st.length.provenance, st.length.note, f"{path}.length")
+        if st.length.value < 1:
+            b.error("invalid_value", "a streak is at least 1 month long", f, f"{path}.length.value")
+        conditions, bad = parse_when(st.when)
+        for key, message in bad:
+            b.error("invalid_condition", message, f, f"{path}.when.{key}")
+        rtype = _check_conditions(b, conditions, path, known_tags, f, ("star",))
+        if rtype is not None:
+            if st.subject not in _facts.RECORD_TYPES[rtype].fields:
+                b.error(
+                    "unknown_field",
+                    f"{rtype} facts have no field {st.subject!r} to name the subject",
+                    f,
+                    f"{path}.subject",
+                )
+            b.watches[f"streak:{st.id}"] = Watch(st.id, tuple(conditions), rtype)
+        for name in _placeholders(st.reason):
+            if name not in ("subject", "months", "label", "action", "n"):
+                b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
     by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
@@ -578,40 +602,66 @@ class CompiledPack:
         return tuple(sorted(w[len(prefix) :] for w in found if w.startswith(prefix)))
 
 
-def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]] | None:
-    """Every shape of ``record_type`` facts the pack can accept, or None if a field is unbounded."""
-    if record_type == "finding":
-        extra = [f for f in fields if f not in ("article", "section", "tag")]
-        if extra:
+def _domain(b: _Build, record_type: str, field: str) -> list[Any] | None:
+    """The values of ``field`` that can tell rules apart: its finite domain, or else every
+    constant the conditions compare it with and its neighbours (integers) or one other value
+    (strings) — a partition of the field by the conditions. Absent where it is optional."""
+    spec = _facts.RECORD_TYPES[record_type]
+    dom = _facts.FINITE_DOMAINS.get((record_type, field))
+    if dom is not None:
+        values: list[Any] = list(dom)
+    else:
+        kind = spec.value_types.get(field)
+        constants = {
+            v
+            for conds in [*(r.conditions for r in b.rules.values()), *(w.conditions for w in b.watches.values())]
+            for c in conds
+            if c.field == field
+            for v in values_of(c)
+        }
+        if kind is int:
+            values = sorted({n for v in constants for n in (v - 1, v, v + 1) if n >= 0})
+        elif kind is str:
+            values = [*sorted(constants), "\u0000other"]
+        elif kind is bool:
+            values = [True, False]
+        else:
             return None
+    optional = field in spec.optional and (record_type, field) not in _facts.DEFAULTS
+    return [*values, _ABSENT] if optional else values
 
-        def findings() -> Iterator[dict[str, Any]]:
-            for a in sorted(b.articles.values(), key=lambda a: a.number):
-                sec = b.sections.get(a.section) if a.section is not None else None
-                if a.status == "missing" or sec is None or not sec.scored:
-                    continue
-                for tag in [None, *sorted(a.tags)]:
-                    full = {"article": a.number, "section": a.section, "tag": tag}
-                    shape: dict[str, Any] = {"type": "finding"}
-                    shape.update({f: full[f] for f in fields if full[f] is not None})
-                    yield shape
 
-        return findings()
+def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> Iterator[dict[str, Any]] | None:
+    """Every shape of ``record_type`` facts the pack can tell apart, or None if a field is unbounded."""
+    own = ("article", "section", "tag") if record_type == "finding" else ()
+    others = [f for f in fields if f not in own]
     domains = []
-    for f in fields:
-        dom = _facts.FINITE_DOMAINS.get((record_type, f))
+    for f in others:
+        dom = _domain(b, record_type, f)
         if dom is None:
             return None
-        optional = f in _facts.RECORD_TYPES[record_type].optional and (record_type, f) not in _facts.DEFAULTS
-        domains.append([*dom, _ABSENT] if optional else list(dom))
+        domains.append(dom)
 
-    def others() -> Iterator[dict[str, Any]]:
-        for combo in itertools.product(*domains):
-            shape: dict[str, Any] = {"type": record_type}
-            shape.update({f: v for f, v in zip(fields, combo, strict=True) if v is not _ABSENT})
-            yield shape
+    def bases() -> Iterator[dict[str, Any]]:
+        if record_type != "finding":
+            yield {}
+            return
+        for a in sorted(b.articles.values(), key=lambda a: a.number):
+            sec = b.sections.get(a.section) if a.section is not None else None
+            if a.status == "missing" or sec is None or not sec.scored:
+                continue
+            for tag in [None, *sorted(a.tags)]:
+                full = {"article": a.number, "section": a.section, "tag": tag}
+                yield {f: full[f] for f in fields if f in full and full[f] is not None}
 
-    return others()
+    def shapes() -> Iterator[dict[str, Any]]:
+        for base in bases():
+            for combo in itertools.product(*domains):
+                shape: dict[str, Any] = {"type": record_type, **base}
+                shape.update({f: v for f, v in zip(others, combo, strict=True) if v is not _ABSENT})
+                yield shape
+
+    return shapes()
 
 
 def _describe(shape: dict[str, Any]) -> str:

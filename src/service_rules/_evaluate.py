@@ -85,14 +85,15 @@ class _Run:
         self.outlet_lines: dict[str, tuple[int, int]] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
         self.complaint_fields = compiled.shape_fields.get("complaint", ())
-        # A finding's verdict depends on (article, tag) alone when rules read nothing else.
-        self.finding_simple = set(self.finding_fields) <= {"article", "section", "tag"}
-        self.finding_verdicts: dict[tuple[int, str | None], tuple[str, Any, Any]] = {}
+        # A finding's verdict depends on its article, its tag and the other fields rules read.
+        self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
+        self.finding_verdicts: dict[tuple[Any, ...], tuple[str, Any, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
         #: record types some ladder or exclusion reads, and what each shape is watched by
         self.watched_types = {w.record_type for w in compiled.watches.values()}
         self.watchers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
+        self.streaks = {st.id: st for st in compiled.oversight.streaks}
 
     def _watch(self, record_type: str, values: dict[str, Any], obj: dict[str, Any]) -> None:
         """Record a finding or complaint that a ladder counts or that excludes its outlet."""
@@ -199,6 +200,8 @@ class _Run:
                 self._inspection(obj)
             elif rtype == "outlet":
                 self._outlet(obj, index, line)
+            elif rtype == "star":
+                self._star(obj)
             else:
                 self.ledger.add_oversight(str(rtype), obj, index, line)
         except Reject as exc:
@@ -238,8 +241,8 @@ class _Run:
             )
         return decision[0]
 
-    def _finding_verdict(self, number: int, tag: str | None) -> tuple[str, Any, Any]:
-        """The rule that decides a finding on ``article`` with ``tag``, or a Reject."""
+    def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[str, Any, Any]:
+        """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
         c = self.c
         article = c.articles.get(number)
         if article is None:
@@ -259,30 +262,40 @@ class _Run:
             known = ", ".join(sorted(article.tags)) or "none"
             raise Reject(UNKNOWN_TAG, f"article {number} knows no tag {tag!r} (known: {known})")
         values = {"article": number, "section": article.section, "tag": tag}
+        for f in self.finding_extra:
+            values[f] = obj.get(f)
         fields = self.finding_fields
         key = tuple(values.get(f) for f in fields)
         rule_id = self._rule_for(
             "finding", key, fields, f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
         )
         deduct = c.rules[rule_id].rule.deduct
-        assert deduct is not None
         watched = self._watchers("finding", values) if "finding" in self.watched_types else ((), ())
         return rule_id, deduct, watched
 
     def _finding(self, obj: dict[str, Any], index: int, line: int) -> None:
         number = obj["article"]
         tag = obj.get("tag")
-        if self.finding_simple and self.reuse:
-            verdict = self.finding_verdicts.get((number, tag))
+        if self.reuse:
+            key = (number, tag, *[obj.get(f) for f in self.finding_extra]) if self.finding_extra else (number, tag)
+            verdict = self.finding_verdicts.get(key)
             if verdict is None:
-                verdict = self.finding_verdicts[(number, tag)] = self._finding_verdict(number, tag)
+                verdict = self.finding_verdicts[key] = self._finding_verdict(number, tag, obj)
         else:
-            verdict = self._finding_verdict(number, tag)
+            verdict = self._finding_verdict(number, tag, obj)
         rule_id, deduct, watched = verdict
-        kind = deduct.kind
         points = obj.get("points")
         persons = obj.get("persons")
         employees = obj.get("employees")
+        if deduct is None:  # listed, not deducted (a measured time within its limit, say)
+            if points is not None:
+                raise Reject(POINTS_NOT_GRADED, f"rule {rule_id} deducts nothing; 'points' must not be given")
+            if persons is not None:
+                raise Reject(
+                    PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
+                )
+            return self._finding_kept(obj, index, line, rule_id, number, 0, None, tag, employees, watched)
+        kind = deduct.kind
         if kind == "graded":
             if points is None:
                 raise Reject(
@@ -305,7 +318,6 @@ class _Run:
                 if persons is not None and persons != len(employees):
                     raise Reject(PERSONS_MISMATCH, f"persons is {persons} but {len(employees)} employees are named")
                 persons = len(employees)
-                employees = tuple(employees)
             elif persons is None:
                 persons = 1
             amount = deduct.points * persons
@@ -313,11 +325,23 @@ class _Run:
             raise Reject(
                 PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
             )
-        else:
-            if kind == "fixed":
-                amount = deduct.points
-            if employees is not None:
-                employees = tuple(employees)
+        elif kind == "fixed":
+            amount = deduct.points
+        self._finding_kept(obj, index, line, rule_id, number, amount, persons, tag, employees, watched)
+
+    def _finding_kept(
+        self,
+        obj: dict[str, Any],
+        index: int,
+        line: int,
+        rule_id: str,
+        number: int,
+        amount: int,
+        persons: int | None,
+        tag: str | None,
+        employees: list[str] | None,
+        watched: Any,
+    ) -> None:
         date = obj["date"]
         period = self.periods.get(date)
         if period is None:
@@ -333,7 +357,7 @@ class _Run:
             amount,
             persons,
             tag,
-            employees,
+            tuple(employees) if employees is not None else None,
             obj.get("note"),
             ref,
         )
@@ -367,6 +391,16 @@ class _Run:
                 employees=(obj["employee"],) if obj.get("employee") else None,
             )
         )
+
+    def _star(self, obj: dict[str, Any]) -> None:
+        shape = {"type": "star"}
+        for f in self.c.shape_fields.get("star", ()):
+            if obj.get(f) is not None:
+                shape[f] = obj[f]
+        for streak_id in self.c.watching(shape, "streak:", reuse=self.reuse):
+            subject = obj.get(self.streaks[streak_id].subject)
+            if type(subject) is str:
+                self.ledger.streak_facts.append((streak_id, subject, obj["month"], obj["id"]))
 
     def _inspection(self, obj: dict[str, Any]) -> None:
         self.inspections[obj["id"]] = (obj["outlet"], obj["date"])

@@ -27,6 +27,7 @@ DUPLICATE_ID = "duplicate_id"
 # ASCII digits only, matched whole (``$`` would let a trailing newline through).
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 class Reject(Exception):
@@ -102,6 +103,18 @@ def _quarter(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
         return (WRONG_TYPE, "a quarter string such as 2026Q3")
     return None if _QUARTER.fullmatch(v) else (INVALID_VALUE, "a quarter such as 2026Q3")
+
+
+def _nonneg_int(v: Any) -> tuple[str, str] | None:
+    if type(v) is not int:
+        return (WRONG_TYPE, "an integer")
+    return None if v >= 0 else (INVALID_VALUE, "an integer of at least 0")
+
+
+def _month(v: Any) -> tuple[str, str] | None:
+    if type(v) is not str:
+        return (WRONG_TYPE, "a month string such as 2026-07")
+    return None if _MONTH.fullmatch(v) else (INVALID_VALUE, "a month YYYY-MM")
 
 
 def _str_list(v: Any) -> tuple[str, str] | None:
@@ -213,7 +226,7 @@ def fields_check(check: Check, value: Any) -> tuple[str, str] | None:
     return check(value)
 
 
-_BY = ("county", "city")
+_BY = ("county", "city", "mystery")
 _CHANNELS = ("phone", "written")
 _LAPSE_KINDS = ("unfound", "unrectified")
 _check_by = _enum(*_BY)
@@ -255,6 +268,7 @@ FINDING = RecordType(
         "employees": _str_list,
         "tag": _str,
         "inspection": _str,
+        "measured": _nonneg_int,
         "note": _str,
     },
     dates=("date",),
@@ -266,6 +280,7 @@ FINDING = RecordType(
         "points": int,
         "persons": int,
         "tag": str,
+        "measured": int,
     },
 )
 COMPLAINT = RecordType(
@@ -306,14 +321,22 @@ REPORT = RecordType(
     value_types={"id": str, "county": str, "quarter": str},
 )
 
-RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT)}
+STAR = RecordType(
+    "star",
+    "id",
+    {"id": _str, "outlet": _str, "employee": _str, "month": _month},
+    {"note": _str},
+    value_types={"id": str, "outlet": str, "employee": str, "month": str},
+)
+
+RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR)}
 
 #: Finite domains of fields that rules may read, used to enumerate every shape at compile time.
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
     ("complaint", "verified"): (True, False),
     ("complaint", "account_transferred"): (True, False),
     ("complaint", "channel"): ("phone", "written"),
-    ("inspection", "by"): ("county", "city"),
+    ("inspection", "by"): _BY,
     ("lapse", "kind"): ("unfound", "unrectified"),
 }
 #: Fields that take a default when absent (so a rule sees the default, never a gap).

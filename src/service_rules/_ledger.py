@@ -48,6 +48,8 @@ class Ledger:
         self._reasons: dict[tuple[Any, ...], str] = {}
         #: findings and complaints some ladder counts: (ladder id, subject, date, id)
         self.ladder_facts: list[tuple[str, str, str, str]] = []
+        #: facts a streak counts: (streak id, subject, month, id)
+        self.streak_facts: list[tuple[str, str, str, str]] = []
         #: facts that exclude an outlet from recommendation: (code, outlet, date, id)
         self.exclusions: list[tuple[str, str, str, str]] = []
 

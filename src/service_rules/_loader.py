@@ -194,7 +194,14 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         resolved = current.resolve()
         if resolved in seen:
             names = " → ".join(p.name for p in [*seen, resolved])
-            problems.append(Problem("extends_cycle", f"packs extend each other in a cycle: {names}", file="pack.toml", path="$.pack.extends"))
+            problems.append(
+                Problem(
+                    "extends_cycle",
+                    f"packs extend each other in a cycle: {names}",
+                    file="pack.toml",
+                    path="$.pack.extends",
+                )
+            )
             break
         seen.append(resolved)
         layer = _read_layer(current, problems, digest, "" if current == folder else current.name)
@@ -206,12 +213,20 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         if base_ref is None:
             break
         if not isinstance(base_ref, str):
-            problems.append(Problem("invalid_value", "extends: expected a pack name or path", file="pack.toml", path="$.pack.extends"))
+            problems.append(
+                Problem(
+                    "invalid_value", "extends: expected a pack name or path", file="pack.toml", path="$.pack.extends"
+                )
+            )
             break
         try:
             current = _resolve_base(base_ref, current)
         except PackNotFoundError as exc:
-            problems.append(Problem("unknown_base", str(exc), file=chain[-1].label("pack.toml", len(chain) > 1), path="$.pack.extends"))
+            problems.append(
+                Problem(
+                    "unknown_base", str(exc), file=chain[-1].label("pack.toml", len(chain) > 1), path="$.pack.extends"
+                )
+            )
             break
     if problems:
         raise PackError(problems, location=str(folder))
@@ -230,7 +245,9 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
                     entries = target.setdefault(key, [])
                     where = origins.setdefault((file_name, key), [])
                     _merge_list(entries, where, value, list_key, layer, shown, key, depth, problems, changes)
-                elif (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict):
+                elif (
+                    (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict)
+                ):
                     target[key] = _merge_table(target[key], value)
                 else:
                     target[key] = value
@@ -252,7 +269,10 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     articles: ArticlesFile = parts.get("articles.toml", ArticlesFile([]))
     rules: RulesFile = parts.get("rules.toml", RulesFile([]))
     rule_origins = {
-        str(e.get("id")): o.layer for e, o in zip(merged_files.get("rules.toml", {}).get("rules", []), origins.get(("rules.toml", "rules"), []), strict=True)
+        str(e.get("id")): o.layer
+        for e, o in zip(
+            merged_files.get("rules.toml", {}).get("rules", []), origins.get(("rules.toml", "rules"), []), strict=True
+        )
     }
     return Pack(
         meta=pack_file.pack,
@@ -297,7 +317,14 @@ def _merge_list(
         at = index_of.get(ident)
         if at is None:
             if override or disable:
-                problems.append(Problem("override_missing", f"{key} entry {ident!r} overrides nothing: no lower layer defines it", file=shown, path=path))
+                problems.append(
+                    Problem(
+                        "override_missing",
+                        f"{key} entry {ident!r} overrides nothing: no lower layer defines it",
+                        file=shown,
+                        path=path,
+                    )
+                )
                 continue
             index_of[ident] = len(entries)
             entries.append(body)
@@ -307,11 +334,18 @@ def _merge_list(
             continue
         base_layer = where[at].layer
         if base_layer == layer.name:
-            problems.append(Problem("duplicate_key", f"{key} entry {ident!r} is defined twice in this layer", file=shown, path=path))
+            problems.append(
+                Problem("duplicate_key", f"{key} entry {ident!r} is defined twice in this layer", file=shown, path=path)
+            )
             continue
         if not (override or disable):
             problems.append(
-                Problem("override_required", f"{key} entry {ident!r} is already defined by {base_layer}; say override = true to change it or disable = true to remove it", file=shown, path=path)
+                Problem(
+                    "override_required",
+                    f"{key} entry {ident!r} is already defined by {base_layer}; say override = true to change it or disable = true to remove it",
+                    file=shown,
+                    path=path,
+                )
             )
             continue
         if disable:
@@ -331,7 +365,9 @@ def _merge_list(
 _LIST_PATH = re.compile(r"^\$\.(\w+)\[(\d+)\](.*)$")
 
 
-def _relocate(problem: Problem, file_name: str, origins: dict[tuple[str, str], list[_Origin]], default_file: str) -> Problem:
+def _relocate(
+    problem: Problem, file_name: str, origins: dict[tuple[str, str], list[_Origin]], default_file: str
+) -> Problem:
     """Point a problem found in the merged data back at the layer file and entry it came from."""
     m = _LIST_PATH.match(problem.path or "")
     if m:

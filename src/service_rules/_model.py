@@ -50,6 +50,8 @@ class PackMeta:
     floor: Floor
     total: Quantity | None = None
     extends: str | None = None
+    #: What the pack's articles are called in reports: 条 (articles of a regulation) or 项 (items).
+    article_unit: str = "条"
     language: str = "zh-CN"
     source: str | None = None
     description: str | None = None
@@ -141,6 +143,24 @@ class Ladder:
 
 
 @attrs.frozen
+class Streak:
+    """Reward or act on runs: every full run of ``length`` consecutive months in which a fact
+    matching ``when`` names the same subject yields one ``action`` (six in a row: two)."""
+
+    id: str
+    when: dict[str, ConditionValue]
+    subject: str
+    subject_type: Literal["county", "outlet", "employee"]
+    length: Quantity
+    action: str
+    label: str
+    reason: str
+    circulate: bool = False
+    article: int | None = None
+    title: str | None = None
+
+
+@attrs.frozen
 class Cadence:
     """Every registered outlet needs ``min_inspections`` inspections ``by`` its county each
     judged quarter; a county that falls short gets ``action`` and, if ``lapse`` is set, a
@@ -214,6 +234,7 @@ class Recommendation:
 @attrs.frozen
 class Oversight:
     ladders: list[Ladder] = attrs.field(factory=list)
+    streaks: list[Streak] = attrs.field(factory=list)
     cadences: list[Cadence] = attrs.field(factory=list)
     deadlines: list[ReportDeadline] = attrs.field(factory=list)
     crosschecks: list[CrossCheck] = attrs.field(factory=list)

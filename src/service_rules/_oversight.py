@@ -240,7 +240,59 @@ def oversight_actions(ledger: Ledger, as_of: _dt.date, period: str | None) -> tu
                         reason,
                     )
                 )
+    actions.extend(_streak_actions(ledger))
     if period is not None:
         actions = [a for a in actions if a.period == period]
     actions.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
     return tuple(actions)
+
+
+def _next_month(month: str) -> str:
+    year, m = int(month[:4]), int(month[5:])
+    return f"{year + 1}-01" if m == 12 else f"{year}-{m + 1:02d}"
+
+
+def _month_end(month: str) -> _dt.date:
+    year, m = int(month[:4]), int(month[5:])
+    return (_dt.date(year + 1, 1, 1) if m == 12 else _dt.date(year, m + 1, 1)) - _dt.timedelta(days=1)
+
+
+def _streak_actions(ledger: Ledger) -> list[Action]:
+    """Every full run of ``length`` consecutive months of one subject yields one action."""
+    actions: list[Action] = []
+    streaks = {s.id: s for s in ledger.c.oversight.streaks}
+    months: defaultdict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    for streak_id, subject, month, fid in sorted(ledger.streak_facts):
+        months[(streak_id, subject)].setdefault(month, fid)  # one award a month counts once
+    for (streak_id, subject), by_month in sorted(months.items()):
+        st = streaks[streak_id]
+        length = st.length.value
+        run: list[str] = []
+        n = 0
+        for month in sorted(by_month):
+            if run and month != _next_month(run[-1]):
+                run = []
+            run.append(month)
+            if len(run) == length:
+                n += 1
+                end = _month_end(month)
+                reason = render_reason(
+                    st.reason,
+                    {"subject": subject, "months": "、".join(run), "label": st.label, "action": st.action, "n": n},
+                )
+                behind = tuple(by_month[m] for m in run)
+                actions.append(
+                    Action(
+                        subject,
+                        st.subject_type,
+                        st.action,
+                        st.article,
+                        quarter_of(end),
+                        end.isoformat(),
+                        behind,
+                        st.circulate,
+                        reason,
+                    )
+                )
+                run = []
+    return actions

@@ -31,7 +31,8 @@ def _table(rows: list[list[str]], right: Iterable[int] = ()) -> list[str]:
     return ["  ".join(pad(cell, cols[i], i in right) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
-def render_table(result: ScoreResult) -> str:
+def render_table(result: ScoreResult, article_unit: str = "条") -> str:
+    unit = article_unit
     out: list[str] = []
     p = result.pack
     out.append(
@@ -60,7 +61,7 @@ def render_table(result: ScoreResult) -> str:
             out.append("  扣分明细:")
             for d in card.deductions:
                 where = (
-                    f"第{d.article}条"
+                    f"第{d.article}{unit}"
                     if d.article is not None
                     else f"第{_CN_NUM[d.section] if d.section <= 10 else d.section}章"
                 )
@@ -70,9 +71,9 @@ def render_table(result: ScoreResult) -> str:
                 if d.note:
                     out.append(f"        备注:{d.note}")
         if card.pending:
-            out.append(f"  待核实投诉(暂不扣分):{','.join(card.pending)}")
+            out.append(f"  待核实(暂不扣分):{','.join(card.pending)}")
         if card.dismissed:
-            out.append(f"  经核实不成立的投诉:{','.join(card.dismissed)}")
+            out.append(f"  经核查不扣分:{','.join(card.dismissed)}")
     if result.actions:
         out.append("")
         out.append("处理事项:")

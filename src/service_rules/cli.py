@@ -107,7 +107,7 @@ def _score(args: argparse.Namespace) -> int:
     compiled = compile_pack(load_pack(args.pack))
     result = score(compiled, args.files, period=args.period, as_of=args.as_of)
     if args.format == "table":
-        sys.stdout.write(render_table(result))
+        sys.stdout.write(render_table(result, compiled.pack.meta.article_unit))
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(result.to_json() + b"\n")
