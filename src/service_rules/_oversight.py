@@ -106,6 +106,7 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                         False,
                         reason,
                         tuple(short),
+                        rule=cad.id,
                     )
                 )
                 if cad.lapse:
@@ -125,7 +126,7 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                     {"subject": county, "period": q, "deadline": due.isoformat(), "submitted": submitted},
                 )
                 actions.append(
-                    Action(county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason)
+                    Action(county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason, rule=dl.id)
                 )
                 if dl.lapse:
                     lapses.append(
@@ -156,6 +157,7 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                         (lapse_id,) if dl.lapse else (),
                         False,
                         reason,
+                        rule=dl.id,
                     )
                 )
                 if dl.lapse:
@@ -238,6 +240,7 @@ def oversight_actions(ledger: Ledger, as_of: _dt.date, period: str | None) -> tu
                         behind,
                         step.circulate,
                         reason,
+                        rule=ladder.id,
                     )
                 )
     actions.extend(_streak_actions(ledger))
@@ -292,6 +295,7 @@ def _streak_actions(ledger: Ledger) -> list[Action]:
                         behind,
                         st.circulate,
                         reason,
+                        rule=st.id,
                     )
                 )
                 run = []

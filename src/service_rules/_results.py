@@ -102,6 +102,8 @@ class Action:
     circulate: bool
     reason: str
     outlets: tuple[str, ...] | None = None
+    #: The id of the pack rule (ladder, streak, cadence, deadline) that took the action.
+    rule: str | None = None
 
 
 @attrs.frozen
