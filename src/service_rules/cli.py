@@ -54,6 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("--as-of", dest="as_of", help="quarters that ended before this date are judged (default: today)")
     k.add_argument("--format", choices=("json", "table"), default="json")
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
+    t = sub.add_parser("test", help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
+    t.add_argument("pack", help="a built-in pack name or a pack folder")
+    t.add_argument("--min-coverage", dest="min_coverage", type=float, help="fail when rule coverage is below N percent")
+    t.add_argument("--junit", help="also write a JUnit XML report to FILE")
+    t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
     c = sub.add_parser("check", help="check a pack and list every problem")
     c.add_argument("pack", help="a built-in pack name or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -91,6 +96,8 @@ def _run(args: argparse.Namespace) -> int:
             return _score(args)
         if args.command == "candidates":
             return _candidates(args)
+        if args.command == "test":
+            return _test(args)
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
@@ -127,6 +134,26 @@ def _candidates(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(result.to_json() + b"\n")
         sys.stdout.flush()
     return ExitCode.REJECTED if result.rejected else ExitCode.OK
+
+
+def _test(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ._packtest import junit_xml, render_report, run_pack_tests
+
+    report = run_pack_tests(compile_pack(load_pack(args.pack)), args.cases)
+    sys.stdout.write(render_report(report))
+    if args.junit:
+        Path(args.junit).write_bytes(junit_xml(report))
+    if not report.cases:
+        print(f"{args.pack}: no cases found", file=sys.stderr)
+        return ExitCode.REJECTED
+    if args.min_coverage is not None and report.rules.percent < args.min_coverage:
+        print(
+            f"rule coverage {report.rules.percent:.1f}% is below --min-coverage {args.min_coverage:g}", file=sys.stderr
+        )
+        return ExitCode.REJECTED
+    return ExitCode.OK if report.passed else ExitCode.REJECTED
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -1,0 +1,268 @@
+"""``service-rules test``: a pack's own cases, run against the pack, with rule and article coverage.
+
+A pack keeps its cases in ``tests/*.toml`` beside its rules. Each file holds ``[[cases]]``:
+records in (inline tables, as on an input line) and what must come out. Only what a case
+states is compared, except lists given whole (``actions``, ``rejected``, a scorecard's
+``deductions``), which must match in length and order.
+
+    [[cases]]
+    name = "第二十六条:语气生硬按人次扣5分"
+    as_of = "2026-11-27"
+    records = [
+      { type = "finding", id = "f1", outlet = "A", date = "2026-07-01", article = 26, tag = "harsh_tone", persons = 2 },
+    ]
+    [[cases.expect.scorecards]]
+    outlet = "A"
+    period = "2026Q3"
+    total = 90
+    sections = { 5 = 10 }                                # section number = score
+    deductions = [ { rule = "cz-5-tone", points = 10 } ]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import attrs
+
+from ._compiler import CompiledPack
+from ._errors import PackError, Problem
+from ._evaluate import Records, ingest
+from ._results import ScoreResult, dump
+
+
+@attrs.frozen
+class CaseResult:
+    file: str
+    name: str
+    failures: tuple[str, ...]
+    seconds: float
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@attrs.frozen
+class Coverage:
+    covered: tuple[str, ...]
+    uncovered: tuple[str, ...]
+
+    @property
+    def percent(self) -> float:
+        total = len(self.covered) + len(self.uncovered)
+        return 100.0 if total == 0 else 100.0 * len(self.covered) / total
+
+
+@attrs.frozen
+class TestReport:
+    pack: str
+    cases: tuple[CaseResult, ...]
+    rules: Coverage
+    articles: Coverage
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.cases)
+
+
+def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    problems: list[Problem] = []
+    cases: list[tuple[str, dict[str, Any]]] = []
+    for path in sorted(folder.glob("*.toml")):
+        shown = f"tests/{path.name}"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.append(Problem("invalid_toml", str(exc), file=shown))
+            continue
+        unknown = set(data) - {"cases"}
+        if unknown:
+            problems.append(
+                Problem("unknown_key", f"unknown top-level keys {sorted(unknown)} (expected [[cases]])", file=shown)
+            )
+        for i, case in enumerate(data.get("cases", [])):
+            where = f"$.cases[{i}]"
+            if not isinstance(case, dict) or not isinstance(case.get("name"), str):
+                problems.append(Problem("missing_key", "every case needs a name", file=shown, path=where))
+                continue
+            extra = set(case) - {"name", "as_of", "period", "records", "expect", "note"}
+            if extra:
+                problems.append(Problem("unknown_key", f"unknown keys {sorted(extra)}", file=shown, path=where))
+            if not isinstance(case.get("records", []), list):
+                problems.append(
+                    Problem("invalid_value", "records: expected a list of tables", file=shown, path=f"{where}.records")
+                )
+                continue
+            expect = case.get("expect", {})
+            bad = set(expect) - {"scorecards", "actions", "rejected", "accepted"}
+            if bad:
+                problems.append(
+                    Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
+                )
+            cases.append((shown, case))
+    if problems:
+        raise PackError(problems, location=str(folder))
+    return cases
+
+
+def _match(expected: Mapping[str, Any], actual: Mapping[str, Any], what: str, failures: list[str]) -> None:
+    for key, want in expected.items():
+        if key not in actual:
+            failures.append(f"{what}: no field {key!r} in the result")
+            continue
+        got = actual[key]
+        if isinstance(want, list) and isinstance(got, list) and want and all(isinstance(w, dict) for w in want):
+            if len(want) != len(got):
+                failures.append(f"{what}.{key}: expected {len(want)} entries, got {len(got)}: {got}")
+                continue
+            for i, (w, g) in enumerate(zip(want, got, strict=True)):
+                _match(w, g, f"{what}.{key}[{i}]", failures)
+        elif want != got:
+            failures.append(f"{what}.{key}: expected {want!r}, got {got!r}")
+
+
+def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
+    failures: list[str] = []
+    data = dump(result)
+    expect = case.get("expect", {})
+    for want in expect.get("scorecards", []):
+        card = next(
+            (c for c in data["scorecards"] if c["outlet"] == want.get("outlet") and c["period"] == want.get("period")),
+            None,
+        )
+        label = f"scorecard {want.get('outlet')} {want.get('period')}"
+        if card is None:
+            failures.append(f"{label}: no such scorecard")
+            continue
+        want = dict(want)
+        for key, field in (("sections", "score"), ("deducted", "deducted")):
+            table = want.pop(key, None)
+            if table is not None:
+                by_number = {str(s["number"]): s for s in card["sections"]}
+                for number, value in table.items():
+                    s = by_number.get(str(number))
+                    if s is None:
+                        failures.append(f"{label}: no section {number}")
+                    elif s[field] != value:
+                        failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
+        _match(want, card, label, failures)
+    for key in ("actions", "rejected"):
+        if key in expect:
+            _match({key: expect[key]}, data, "result", failures)
+            if not expect[key] and data[key]:
+                failures.append(f"{key}: expected none, got {data[key]}")
+    if "accepted" in expect:
+        accepted = sum(i["accepted"] for i in data["inputs"])
+        if accepted != expect["accepted"]:
+            failures.append(f"accepted: expected {expect['accepted']}, got {accepted}")
+    return failures
+
+
+def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None) -> TestReport:
+    """Run a pack's cases (``<pack>/tests/*.toml`` unless ``folder`` says otherwise)."""
+    import time
+
+    root = Path(folder) if folder is not None else Path(compiled.pack.root or ".") / "tests"
+    cases = _load_cases(root) if root.is_dir() else []
+    results: list[CaseResult] = []
+    used_rules: set[str] = set()
+    used_articles: set[int] = set()
+    for file, case in cases:
+        start = time.perf_counter()
+        as_of = _dt.date.fromisoformat(case.get("as_of", "2026-11-27"))
+        run = ingest(compiled, [Records(case.get("records", []), name=file)], as_of)
+        result = ScoreResult(
+            pack=run.pack_ref(),
+            as_of=as_of.isoformat(),
+            period=case.get("period"),
+            inputs=run.summaries(),
+            scorecards=run.ledger.scorecards(case.get("period")),
+            actions=run.ledger.actions(case.get("period"), as_of),
+            rejected=run.rejections(),
+        )
+        for observations in run.ledger.by_card.values():
+            for obs in observations:
+                used_rules.add(obs.rule)
+                if obs.article is not None:
+                    used_articles.add(obs.article)
+        for action in result.actions:
+            if action.rule:
+                used_rules.add(action.rule)
+            for ob in action.observations:
+                used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
+        used_rules.update(f"exclude:{code}" for code, _, _, _ in run.ledger.exclusions)
+        results.append(CaseResult(file, case["name"], tuple(_check_case(case, result)), time.perf_counter() - start))
+    return TestReport(
+        compiled.name, tuple(results), _rule_coverage(compiled, used_rules), _article_coverage(compiled, used_articles)
+    )
+
+
+def _rule_coverage(compiled: CompiledPack, used: set[str]) -> Coverage:
+    o = compiled.oversight
+    every = [
+        *compiled.rules,
+        *(x.id for x in o.ladders),
+        *(x.id for x in o.streaks),
+        *(x.id for x in o.cadences),
+        *(x.id for x in o.deadlines),
+        *(x.id for x in o.crosschecks),
+        *(f"exclude:{x.code}" for x in (o.recommendation.exclude if o.recommendation else [])),
+    ]
+    return Coverage(tuple(r for r in every if r in used), tuple(r for r in every if r not in used))
+
+
+def _article_coverage(compiled: CompiledPack, used: set[int]) -> Coverage:
+    scorable = sorted(
+        a.number
+        for a in compiled.articles.values()
+        if a.status != "missing"
+        and a.section is not None
+        and compiled.sections.get(a.section) is not None
+        and compiled.sections[a.section].scored
+    )
+    return Coverage(tuple(str(a) for a in scorable if a in used), tuple(str(a) for a in scorable if a not in used))
+
+
+def junit_xml(report: TestReport) -> bytes:
+    """The report as JUnit XML (one testsuite, one testcase per case), for CI."""
+    failures = sum(1 for c in report.cases if not c.passed)
+    suite = ET.Element(
+        "testsuite",
+        name=f"service-rules:{report.pack}",
+        tests=str(len(report.cases)),
+        failures=str(failures),
+        errors="0",
+        time=f"{sum(c.seconds for c in report.cases):.3f}",
+    )
+    for c in report.cases:
+        tc = ET.SubElement(suite, "testcase", classname=c.file, name=c.name, time=f"{c.seconds:.3f}")
+        if c.failures:
+            fail = ET.SubElement(tc, "failure", message=c.failures[0])
+            fail.text = "\n".join(c.failures)
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="rule_coverage", value=f"{report.rules.percent:.1f}")
+    ET.SubElement(props, "property", name="article_coverage", value=f"{report.articles.percent:.1f}")
+    return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
+
+
+def render_report(report: TestReport) -> str:
+    out = []
+    for c in report.cases:
+        out.append(f"{'PASS' if c.passed else 'FAIL'}  {c.file}::{c.name}")
+        out.extend(f"      {f}" for f in c.failures)
+    passed = sum(1 for c in report.cases if c.passed)
+    out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
+    r, a = report.rules, report.articles
+    out.append(f"rule coverage {len(r.covered)}/{len(r.covered) + len(r.uncovered)} ({r.percent:.1f}%)")
+    if r.uncovered:
+        out.append(f"  rules no case exercises: {', '.join(r.uncovered)}")
+    out.append(f"article coverage {len(a.covered)}/{len(a.covered) + len(a.uncovered)} ({a.percent:.1f}%)")
+    if a.uncovered:
+        out.append(f"  articles no case exercises: {', '.join(a.uncovered)}")
+    return "\n".join(out) + "\n"
