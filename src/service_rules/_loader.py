@@ -9,6 +9,7 @@ reported together, each as ``file:key.path: code: message``.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.resources
 import os
 import re
@@ -63,6 +64,21 @@ for _kind, _label in ((int, "an integer"), (str, "a string"), (bool, "true or fa
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
+PLUGIN_GROUP = "service_rules.packs"
+#: Set to 1 to ignore packs installed by other distributions (entry points).
+DISABLE_PLUGINS_ENV = "SERVICE_RULES_DISABLE_PLUGINS"
+
+
+@attrs.frozen
+class PackSource:
+    """Where a named pack comes from: built in, or an installed distribution's entry point."""
+
+    name: str
+    path: str
+    origin: str  # "builtin" or "entry-point"
+    distribution: str | None = None
+
+
 def builtin_packs_root() -> Path:
     """The folder of the packs shipped inside the package."""
     return Path(str(importlib.resources.files("service_rules") / "policies"))
@@ -73,15 +89,45 @@ def builtin_pack_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
 
 
+def _plugin_packs() -> list[PackSource]:
+    if os.environ.get(DISABLE_PLUGINS_ENV, "").strip() not in ("", "0"):
+        return []
+    found = []
+    for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else None
+        try:
+            target = ep.load()
+        except Exception as exc:  # a broken plugin must not break the built-in packs
+            found.append(PackSource(ep.name, f"<cannot load: {exc}>", "entry-point", dist))
+            continue
+        if isinstance(target, (str, os.PathLike)):
+            path = Path(target)
+        elif hasattr(target, "__file__") and target.__file__:
+            path = Path(target.__file__).parent  # a package whose folder is the pack
+        else:
+            found.append(PackSource(ep.name, f"<not a path or package: {target!r}>", "entry-point", dist))
+            continue
+        found.append(PackSource(ep.name, str(path), "entry-point", dist))
+    return found
+
+
+def available_packs() -> list[PackSource]:
+    """Every pack that resolves by name: built-in first, then installed ones (entry points)."""
+    packs = [PackSource(n, str(builtin_packs_root() / n), "builtin") for n in builtin_pack_names()]
+    taken = {p.name for p in packs}
+    packs.extend(p for p in _plugin_packs() if p.name not in taken)
+    return packs
+
+
 def resolve_pack(ref: str | os.PathLike[str]) -> Path:
-    """A pack name (``cangzhou``) or a path to a pack folder → the folder."""
+    """A pack name (``cangzhou``, or one an installed distribution provides) or a folder path → the folder."""
     text = os.fspath(ref)
     if _NAME.match(text) and not Path(text).is_dir():
-        folder = builtin_packs_root() / text
-        if (folder / "pack.toml").is_file():
-            return folder
-        known = ", ".join(builtin_pack_names()) or "none"
-        raise PackNotFoundError(f"no built-in pack named {text!r} (built-in: {known})")
+        for source in available_packs():
+            if source.name == text and (Path(source.path) / "pack.toml").is_file():
+                return Path(source.path)
+        known = ", ".join(p.name for p in available_packs()) or "none"
+        raise PackNotFoundError(f"no pack named {text!r} (available: {known})")
     folder = Path(text)
     if folder.is_file() and folder.name == "pack.toml":
         folder = folder.parent

@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--min-coverage", dest="min_coverage", type=float, help="fail when rule coverage is below N percent")
     t.add_argument("--junit", help="also write a JUnit XML report to FILE")
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
+    li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
+    li.add_argument("--format", choices=("json", "table"), default="table")
     c = sub.add_parser("check", help="check a pack and list every problem")
     c.add_argument("pack", help="a built-in pack name or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -98,6 +100,8 @@ def _run(args: argparse.Namespace) -> int:
             return _candidates(args)
         if args.command == "test":
             return _test(args)
+        if args.command == "list":
+            return _list(args)
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
@@ -154,6 +158,41 @@ def _test(args: argparse.Namespace) -> int:
         )
         return ExitCode.REJECTED
     return ExitCode.OK if report.passed else ExitCode.REJECTED
+
+
+def _list(args: argparse.Namespace) -> int:
+    import json
+
+    from ._loader import available_packs
+
+    rows: list[dict[str, str | None]] = []
+    for source in available_packs():
+        try:
+            pack = load_pack(source.path)
+            version, title, status = pack.version, pack.meta.title, "ok"
+        except ServiceRulesError as exc:
+            version, title, status = "", "", f"invalid: {exc.message.splitlines()[0]}"
+        rows.append(
+            {
+                "name": source.name,
+                "version": version,
+                "title": title,
+                "origin": source.origin,
+                "distribution": source.distribution,
+                "path": source.path,
+                "status": status,
+            }
+        )
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            origin = f"{r['origin']}" + (f" ({r['distribution']})" if r["distribution"] else "")
+            print(
+                f"{r['name']:<16} {r['version']:<10} {origin:<28} {r['title']}"
+                + ("" if r["status"] == "ok" else f"  [{r['status']}]")
+            )
+    return ExitCode.OK
 
 
 def _check(args: argparse.Namespace) -> int:

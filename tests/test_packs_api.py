@@ -1,0 +1,145 @@
+"""Pack discovery and layering, as a policy author and another distribution use them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import service_rules as sr
+from service_rules.cli import main
+
+
+def write_pack(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def fake_distribution(site: Path, pack_folder: Path, name: str = "tianjin") -> None:
+    """An installed distribution that declares a pack through the entry-point group."""
+    pkg = site / "tianjin_pack"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text(f"PACK = {str(pack_folder)!r}\n", encoding="utf-8")
+    info = site / "tianjin_pack-0.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: tianjin-pack\nVersion: 0.3\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[service_rules.packs]\n{name} = tianjin_pack:PACK\n", encoding="utf-8")
+
+
+LAYER = """[pack]
+name = "tianjin"
+title = "天津测试包"
+version = "0.3"
+extends = "generic"
+"""
+
+
+@pytest.fixture
+def installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    pack = write_pack(tmp_path / "packdata", {"pack.toml": LAYER})
+    site = tmp_path / "site"
+    fake_distribution(site, pack)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv("SERVICE_RULES_DISABLE_PLUGINS", raising=False)
+    return pack
+
+
+def test_an_installed_pack_resolves_by_name_and_is_listed(installed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pack = sr.load_pack("tianjin")
+    assert pack.layers == ["generic", "tianjin"] and pack.version == "0.3"
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "tianjin" in out and "entry-point (tianjin-pack 0.3)" in out and "cangzhou" in out
+
+
+def test_discovery_can_be_turned_off(installed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SERVICE_RULES_DISABLE_PLUGINS", "1")
+    with pytest.raises(sr.PackNotFoundError):
+        sr.load_pack("tianjin")
+
+
+def test_a_layer_completes_missing_articles_and_changes_points(tmp_path: Path) -> None:
+    layer = write_pack(
+        tmp_path / "hejian",
+        {
+            "pack.toml": '[pack]\nname = "hejian"\ntitle = "河间"\nversion = "1"\nextends = "cangzhou"\n',
+            "articles.toml": '[[articles]]\nnumber = 7\noverride = true\nsection = 3\nstatus = "complete"\ntext = "(据纸质原文补全)"\n',
+            "rules.toml": '[[rules]]\nid = "cz-5-item"\noverride = true\n'
+            'deduct = { points = 4, provenance = "assumed", note = "河间加重" }\n',
+        },
+    )
+    compiled = sr.compile_pack(sr.load_pack(layer))
+    records = [
+        {"type": "finding", "id": "a", "outlet": "X", "date": "2026-07-01", "article": 7, "points": 2},
+        {"type": "finding", "id": "b", "outlet": "X", "date": "2026-07-01", "article": 25},
+    ]
+    result = sr.score(compiled, [sr.Records(records)], as_of="2026-11-27")
+    assert not result.rejected  # article 7 has a text now; the base pack rejects it
+    (card,) = result.scorecards
+    assert [(d.rule, d.points, d.layer) for d in card.deductions] == [
+        ("cz-3-item", 2, "cangzhou"),  # 第三章 rule of the base, now reaching article 7
+        ("cz-5-item", 4, "hejian"),  # overridden: 4 instead of 3
+    ]
+    assert card.total == 100 - 2 - 4
+    base = sr.score("cangzhou", [sr.Records(records)], as_of="2026-11-27")
+    assert [r.code for r in base.rejected] == ["article_missing_text"]
+
+
+@pytest.mark.parametrize(
+    ("rules", "code"),
+    [
+        ('[[rules]]\nid = "cz-5-item"\nsection = 5\nwhen = { type = "finding", section = 5 }\nreason = "x"\n', "override_required"),
+        ('[[rules]]\nid = "no-such"\noverride = true\nreason = "x"\n', "override_missing"),
+        ('[[rules]]\nid = "no-such"\ndisable = true\n', "override_missing"),
+    ],
+)
+def test_layer_mistakes_are_located_errors(tmp_path: Path, rules: str, code: str) -> None:
+    layer = write_pack(
+        tmp_path / "bad",
+        {"pack.toml": '[pack]\nname = "bad"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', "rules.toml": rules},
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.load_pack(layer)
+    (problem,) = err.value.problems
+    assert problem.code == code and problem.file == "bad/rules.toml" and problem.path == "$.rules[0]"
+
+
+def test_extends_cycles_are_errors(tmp_path: Path) -> None:
+    write_pack(tmp_path / "a", {"pack.toml": '[pack]\nname = "a"\ntitle = "t"\nversion = "1"\nextends = "../b"\n'})
+    write_pack(tmp_path / "b", {"pack.toml": '[pack]\nname = "b"\ntitle = "t"\nversion = "1"\nextends = "../a"\n'})
+    with pytest.raises(sr.PackError) as err:
+        sr.load_pack(tmp_path / "a")
+    assert [p.code for p in err.value.problems] == ["extends_cycle"]
+
+
+def test_disabling_a_rule_the_pack_needs_is_caught_by_the_compiler(tmp_path: Path) -> None:
+    layer = write_pack(
+        tmp_path / "gap",
+        {
+            "pack.toml": '[pack]\nname = "gap"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n',
+            "rules.toml": '[[rules]]\nid = "cz-3-item"\ndisable = true\n',
+        },
+    )
+    pack = sr.load_pack(layer)
+    assert [(c.kind, c.key, c.action, c.base_layer) for c in pack.changes] == [("rules", "cz-3-item", "disable", "cangzhou")]
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(pack)
+    assert {p.code for p in err.value.problems} == {"uncovered_shape"}
+
+
+def test_layer_errors_point_at_the_layer_file(tmp_path: Path) -> None:
+    layer = write_pack(
+        tmp_path / "typo",
+        {
+            "pack.toml": '[pack]\nname = "typo"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n',
+            "rules.toml": '[[rules]]\nid = "cz-5-item"\noverride = true\ndeduct = { pionts = 4 }\n',
+        },
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.load_pack(layer)
+    (problem,) = err.value.problems
+    assert problem.file == "typo/rules.toml" and problem.path is not None and problem.path.startswith("$.rules[0]")
+    assert "pionts" in problem.message
+
