@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
     li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
     li.add_argument("--format", choices=("json", "table"), default="table")
+    sc = sub.add_parser("schema", help="write the JSON Schemas of the pack files (for editors)")
+    sc.add_argument("--out", default=".", help="the folder to write <file>.schema.json into")
     c = sub.add_parser("check", help="check a pack and list every problem")
     c.add_argument("pack", help="a built-in pack name or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
@@ -102,6 +104,8 @@ def _run(args: argparse.Namespace) -> int:
             return _test(args)
         if args.command == "list":
             return _list(args)
+        if args.command == "schema":
+            return _schema(args)
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
@@ -192,6 +196,20 @@ def _list(args: argparse.Namespace) -> int:
                 f"{r['name']:<16} {r['version']:<10} {origin:<28} {r['title']}"
                 + ("" if r["status"] == "ok" else f"  [{r['status']}]")
             )
+    return ExitCode.OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ._schema import pack_schemas, schema_text
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for file_name in pack_schemas():
+        target = out / (file_name.removesuffix(".toml") + ".schema.json")
+        target.write_text(schema_text(file_name), encoding="utf-8")
+        print(target)
     return ExitCode.OK
 
 

@@ -1,0 +1,521 @@
+"""Two packs, one set of observations: what changes, where, and which rules caused it.
+
+:func:`diff_packs` scores the same input under an old and a new pack (the ``service-rules
+diff OLD NEW --observations FILE...`` command) and compares the two results scorecard by
+scorecard (outlet and quarter), section by section and, inside a section, rule by rule.
+:func:`render_diff_markdown` turns the comparison into a Chinese summary a reviewer can paste
+into a pull request.
+
+What counts as a change:
+
+* a scorecard present under one pack only (its other total is ``None``): every section of it
+  is listed, the missing side ``None``;
+* a section whose score differs, or that one pack scores and the other does not;
+* a section whose score is the same but whose deductions moved: an observation deducted under
+  another rule or for other points (a rename, or a change a floor absorbed).
+
+Only the rule and the points of each deduction are compared; wording (``reason``, ``note``),
+``provenance`` and ``layer`` are not.
+
+The input is read once per pack. Files given by path are read twice and must not change in
+between (their digests are compared); standard input, binary streams and :class:`Records`
+built from a one-shot iterator are held in memory for the second reading.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeAlias, Union
+
+import attrs
+
+from ._compiler import CompiledPack
+from ._errors import InputFileError, UsageError
+from ._evaluate import Records, Source, _as_date, _compiled, score
+from ._model import Pack
+from ._report import section_name
+from ._results import (
+    Action,
+    Deduction,
+    InputSummary,
+    PackRef,
+    Rejection,
+    Scorecard,
+    ScoreResult,
+    results_converter,
+)
+
+# ---- results ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RuleEffect:
+    """What one rule deducted in one section of one scorecard under each pack.
+
+    ``points_old``/``points_new`` add up the rule's deductions in the section (0 where the rule
+    deducted nothing there); ``delta`` is ``points_new - points_old`` (more deducted: positive,
+    the score drops). ``observations`` are the ids whose deduction under this rule changed
+    (appeared, disappeared, or changed points), sorted. An observation that moved from rule A
+    to rule B shows in two effects, one per rule.
+    """
+
+    rule: str
+    points_old: int
+    points_new: int
+    delta: int
+    observations: tuple[str, ...]
+
+
+@attrs.frozen
+class SectionChange:
+    """One section of one scorecard whose score or deductions changed.
+
+    ``score_old``/``score_new`` are ``None`` where that pack does not score the section (or
+    the scorecard is absent under it); ``delta`` is then ``None`` too.
+    """
+
+    number: int
+    title: str | None
+    score_old: int | None
+    score_new: int | None
+    delta: int | None
+    rules: tuple[RuleEffect, ...]
+
+
+@attrs.frozen
+class OutletChange:
+    """One scorecard (outlet and quarter) that changed.
+
+    ``total_old``/``total_new`` are ``None`` where the scorecard exists under one pack only
+    (for instance when the other pack rejects the outlet's only finding); ``delta`` is then
+    ``None``.
+    """
+
+    outlet: str
+    county: str | None
+    period: str
+    total_old: int | None
+    total_new: int | None
+    delta: int | None
+    sections: tuple[SectionChange, ...]
+
+
+@attrs.frozen
+class PackDiff:
+    """The comparison of two scoring runs of the same input.
+
+    ``inputs`` are the new run's summaries; ``outlets_compared`` counts the scorecards (outlet
+    and quarter) of either run; ``changed`` lists only the changed ones, by period, outlet.
+    ``newly_rejected`` are lines the new pack rejects that the old one accepted (as the new run
+    reports them); ``newly_accepted`` lines the old pack rejected that the new one accepts (as
+    the old run reported them). Actions are compared whole: one whose reason changed shows as
+    removed and added.
+    """
+
+    old: PackRef
+    new: PackRef
+    as_of: str
+    period: str | None
+    inputs: tuple[InputSummary, ...]
+    outlets_compared: int
+    changed: tuple[OutletChange, ...]
+    rejected_old: int
+    rejected_new: int
+    newly_rejected: tuple[Rejection, ...]
+    newly_accepted: tuple[Rejection, ...]
+    actions_added: tuple[Action, ...]
+    actions_removed: tuple[Action, ...]
+
+    @property
+    def empty(self) -> bool:
+        """True when the two packs score this input identically (scores, rejections, actions)."""
+        return not (
+            self.changed or self.newly_rejected or self.newly_accepted or self.actions_added or self.actions_removed
+        )
+
+    @property
+    def compared_both(self) -> int:
+        """Scorecards present under both packs."""
+        return self.outlets_compared - sum(1 for c in self.changed if c.delta is None)
+
+    @property
+    def points_moved(self) -> int:
+        """The sum of ``|delta|`` over scorecards present under both packs."""
+        return sum(abs(c.delta) for c in self.changed if c.delta is not None)
+
+    @property
+    def net_change(self) -> int:
+        """The sum of the total changes over scorecards present under both packs."""
+        return sum(c.delta for c in self.changed if c.delta is not None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (tuples become lists)."""
+        data: dict[str, Any] = results_converter.unstructure(self)
+        return data
+
+
+# ---- comparing ----------------------------------------------------------------------------
+
+
+class _NamedBytes(io.BytesIO):
+    """Buffered input, read again under the second pack with the name it was given."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+@attrs.frozen
+class _Buffered:
+    data: bytes
+    name: str
+
+
+_Prepared: TypeAlias = Union[Source, Records, _Buffered]
+
+
+def _prepare(inputs: Sequence[Source | Records]) -> list[_Prepared]:
+    """Make every input readable twice: one-shot sources are held in memory."""
+    out: list[_Prepared] = []
+    for source in inputs:
+        if isinstance(source, Records):
+            records = source.records
+            if not isinstance(records, (list, tuple)):
+                source = Records(list(records), source.name)
+            out.append(source)
+        elif isinstance(source, (str, os.PathLike)):
+            if os.fspath(source) == "-":
+                out.append(_Buffered(sys.stdin.buffer.read(), "-"))
+            else:
+                out.append(source)
+        elif isinstance(source, io.TextIOBase):
+            raise UsageError("open input files in binary mode ('rb')")
+        else:
+            name = getattr(source, "name", "<stream>")
+            try:
+                data = source.read()
+            except OSError as exc:
+                raise InputFileError(f"cannot read {name}: {exc}") from exc
+            out.append(_Buffered(bytes(data), str(name)))
+    return out
+
+
+def _fresh(prepared: list[_Prepared]) -> list[Source | Records]:
+    return [_NamedBytes(p.data, p.name) if isinstance(p, _Buffered) else p for p in prepared]
+
+
+def diff_packs(
+    old: CompiledPack | Pack | str | os.PathLike[str],
+    new: CompiledPack | Pack | str | os.PathLike[str],
+    inputs: Sequence[Source | Records],
+    *,
+    period: str | None = None,
+    as_of: _dt.date | str | None = None,
+) -> PackDiff:
+    """Score ``inputs`` under ``old`` and ``new`` and compare the results.
+
+    ``inputs``, ``period`` and ``as_of`` are as for :func:`score`; ``as_of`` is resolved once,
+    so both runs judge deadlines on the same day. Raises :class:`InputFileError` if a file
+    changed between the two readings.
+    """
+    old_pack, new_pack = _compiled(old), _compiled(new)
+    day = _as_date(as_of)
+    prepared = _prepare(inputs)
+    old_result = score(old_pack, _fresh(prepared), period=period, as_of=day)
+    new_result = score(new_pack, _fresh(prepared), period=period, as_of=day)
+    return compare_results(old_result, new_result)
+
+
+def compare_results(old: ScoreResult, new: ScoreResult) -> PackDiff:
+    """Compare two results of the same input (see :func:`diff_packs`)."""
+    _check_same_input(old, new)
+    old_cards = {(c.period, c.outlet): c for c in old.scorecards}
+    new_cards = {(c.period, c.outlet): c for c in new.scorecards}
+    keys = sorted(old_cards.keys() | new_cards.keys())
+    changed = []
+    for key in keys:
+        change = _card_change(old_cards.get(key), new_cards.get(key))
+        if change is not None:
+            changed.append(change)
+    newly_rejected, newly_accepted = _rejection_changes(old.rejected, new.rejected)
+    added, removed = _multiset_changes(old.actions, new.actions)
+    return PackDiff(
+        old=old.pack,
+        new=new.pack,
+        as_of=new.as_of,
+        period=new.period,
+        inputs=new.inputs,
+        outlets_compared=len(keys),
+        changed=tuple(changed),
+        rejected_old=len(old.rejected),
+        rejected_new=len(new.rejected),
+        newly_rejected=newly_rejected,
+        newly_accepted=newly_accepted,
+        actions_added=added,
+        actions_removed=removed,
+    )
+
+
+def _check_same_input(old: ScoreResult, new: ScoreResult) -> None:
+    if old.as_of != new.as_of or old.period != new.period:
+        raise UsageError("the two results were scored with different as_of or period; they cannot be compared")
+    if len(old.inputs) != len(new.inputs):
+        raise UsageError("the two results were scored from different inputs")
+    for a, b in zip(old.inputs, new.inputs, strict=True):
+        if (a.file, a.sha256, a.lines) != (b.file, b.sha256, b.lines):
+            raise InputFileError(
+                f"{b.file} changed between the two readings; diff needs the same input under both packs"
+            )
+
+
+def _by_rule(deductions: Iterable[Deduction]) -> dict[tuple[int, str], dict[str, int]]:
+    """(section, rule) → observation id → points."""
+    out: defaultdict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for d in deductions:
+        points = out[(d.section, d.rule)]
+        for obs in d.observations:
+            points[obs] = points.get(obs, 0) + d.points
+    return out
+
+
+def _rule_effects(old: Scorecard | None, new: Scorecard | None) -> dict[int, list[RuleEffect]]:
+    before = _by_rule(old.deductions if old else ())
+    after = _by_rule(new.deductions if new else ())
+    effects: defaultdict[int, list[RuleEffect]] = defaultdict(list)
+    for section, rule in sorted(before.keys() | after.keys()):
+        o, n = before.get((section, rule), {}), after.get((section, rule), {})
+        moved = tuple(sorted(obs for obs in o.keys() | n.keys() if o.get(obs) != n.get(obs)))
+        if moved:
+            po, pn = sum(o.values()), sum(n.values())
+            effects[section].append(RuleEffect(rule, po, pn, pn - po, moved))
+    return effects
+
+
+def _card_change(old: Scorecard | None, new: Scorecard | None) -> OutletChange | None:
+    card = new if new is not None else old
+    assert card is not None
+    effects = _rule_effects(old, new)
+    old_sections = {s.number: s for s in old.sections} if old else {}
+    new_sections = {s.number: s for s in new.sections} if new else {}
+    sections = []
+    for number in sorted(old_sections.keys() | new_sections.keys() | effects.keys()):
+        so, sn = old_sections.get(number), new_sections.get(number)
+        score_old = so.score if so else None
+        score_new = sn.score if sn else None
+        rules = tuple(effects.get(number, ()))
+        if score_old == score_new and score_old is not None and not rules:
+            continue
+        delta = score_new - score_old if score_old is not None and score_new is not None else None
+        title = sn.title if sn else so.title if so else None
+        sections.append(SectionChange(number, title, score_old, score_new, delta, rules))
+    total_old = old.total if old else None
+    total_new = new.total if new else None
+    if not sections and total_old == total_new:
+        return None
+    county = new.county if new is not None and new.county is not None else old.county if old else None
+    return OutletChange(
+        outlet=card.outlet,
+        county=county,
+        period=card.period,
+        total_old=total_old,
+        total_new=total_new,
+        delta=total_new - total_old if total_old is not None and total_new is not None else None,
+        sections=tuple(sections),
+    )
+
+
+def _rejection_changes(
+    old: Sequence[Rejection], new: Sequence[Rejection]
+) -> tuple[tuple[Rejection, ...], tuple[Rejection, ...]]:
+    """Lines rejected by one run only, keyed by (file, line) (a file given twice counts twice)."""
+    old_keys = Counter((r.file, r.line) for r in old)
+    new_keys = Counter((r.file, r.line) for r in new)
+
+    def only(rejections: Sequence[Rejection], other: Counter[tuple[str, int]]) -> tuple[Rejection, ...]:
+        left = Counter(other)
+        out = []
+        for r in rejections:
+            key = (r.file, r.line)
+            if left[key] > 0:
+                left[key] -= 1
+            else:
+                out.append(r)
+        return tuple(out)
+
+    return only(new, old_keys), only(old, new_keys)
+
+
+def _multiset_changes(old: Sequence[Action], new: Sequence[Action]) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
+    """(added, removed), each in its run's order."""
+
+    def only(items: Sequence[Action], other: Sequence[Action]) -> tuple[Action, ...]:
+        left = Counter(other)
+        out = []
+        for item in items:
+            if left[item] > 0:
+                left[item] -= 1
+            else:
+                out.append(item)
+        return tuple(out)
+
+    return only(new, old), only(old, new)
+
+
+# ---- Markdown -----------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _signed(n: int) -> str:
+    return f"{n:+d}" if n else "0"
+
+
+def _num(n: int | None) -> str:
+    return "—" if n is None else str(n)
+
+
+def _mean(total: int, count: int) -> str:
+    if not count:
+        return "—"
+    value = round(total / count, 2)
+    return "0.00" if value == 0 else f"{value:+.2f}"
+
+
+def _pack(ref: PackRef) -> str:
+    digest = ref.digest.removeprefix("sha256:")[:12]
+    return f"{_code(ref.name)} {_cell(ref.version)}" + (f"(`{digest}`)" if digest else "")
+
+
+def _more(shown: int, total: int, out: list[str]) -> None:
+    if total > shown:
+        out.append(f"\n……另有 {total - shown} 项未列出。")
+
+
+def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
+    """A Chinese Markdown summary for a pull request; ``limit`` bounds every list. Deterministic."""
+    limit = max(0, limit)
+    out: list[str] = []
+    out.append(
+        f"## 规则包评分对比:{_code(d.old.name)} {_cell(d.old.version)} → {_code(d.new.name)} {_cell(d.new.version)}"
+    )
+    out.append("")
+    out.append(f"- 旧规则包:{_pack(d.old)}")
+    out.append(f"- 新规则包:{_pack(d.new)}")
+    if d.old.digest and d.old.digest == d.new.digest:
+        out.append("- 两个规则包内容相同(摘要一致)。")
+    out.append(f"- 截至 {d.as_of};期间:{d.period or '全部季度'}")
+    for i in d.inputs:
+        out.append(f"- 输入 {_code(i.file)}:{i.lines} 行(新规则包下接受 {i.accepted},拒绝 {i.rejected},空行 {i.blank})")
+    both = d.compared_both
+    out.append(
+        f"- 比较评分卡 {d.outlets_compared} 张(网点×季度),其中 {len(d.changed)} 张有变化;"
+        f"总分变动合计 {d.points_moved} 分(净变化 {_signed(d.net_change)} 分),"
+        f"平均每张评分卡总分变化 {_mean(d.net_change, both)} 分(按两边都有的 {both} 张计)"
+    )
+    one_sided = [c for c in d.changed if c.delta is None]
+    if one_sided:
+        only_new = sum(1 for c in one_sided if c.total_old is None)
+        out.append(
+            f"- 仅在一边出现的评分卡:仅新规则包 {only_new} 张,仅旧规则包 {len(one_sided) - only_new} 张(另一边无评分卡,不按满分计)"
+        )
+    out.append(
+        f"- 拒绝行数:旧 {d.rejected_old},新 {d.rejected_new}"
+        f"(新拒绝 {len(d.newly_rejected)} 行,新接受 {len(d.newly_accepted)} 行)"
+    )
+    out.append(f"- 处理事项:新增 {len(d.actions_added)} 项,取消 {len(d.actions_removed)} 项")
+    if d.empty:
+        out.append("")
+        out.append("两个规则包对这些观察的评分、拒绝与处理事项完全相同。")
+        return "\n".join(out) + "\n"
+
+    if d.changed:
+        out.append("")
+        out.append("### 变化最大的评分卡")
+        out.append("")
+        out.append("| 网点 | 季度 | 旧总分 | 新总分 | 变化 | 变化章节 |")
+        out.append("| --- | --- | ---: | ---: | ---: | --- |")
+        ranked = sorted(
+            d.changed,
+            key=lambda c: (c.delta is not None, -abs(c.delta or 0), c.period, c.outlet),
+        )
+        for c in ranked[:limit]:
+            delta = _signed(c.delta) if c.delta is not None else ("新增" if c.total_old is None else "移除")
+            where = "、".join(
+                section_name(s.number, s.title) + (f" {_signed(s.delta)}" if s.delta is not None else "")
+                for s in c.sections
+            )
+            out.append(
+                f"| {_cell(c.outlet)} | {c.period} | {_num(c.total_old)} | {_num(c.total_new)} | {delta} | {_cell(where)} |"
+            )
+        _more(min(limit, len(ranked)), len(ranked), out)
+
+    rules = _rule_totals(d)
+    if rules:
+        out.append("")
+        out.append("### 按规则")
+        out.append("")
+        out.append("扣分变化为正即扣分增加、得分减少(保底可能吸收一部分)。")
+        out.append("")
+        out.append("| 规则 | 观察数 | 评分卡 | 扣分(旧→新) | 扣分变化 |")
+        out.append("| --- | ---: | ---: | --- | ---: |")
+        ranked_rules = sorted(rules.items(), key=lambda kv: (-abs(kv[1][3] - kv[1][2]), kv[0]))
+        for rule, (observations, cards, po, pn) in ranked_rules[:limit]:
+            out.append(f"| {_code(rule)} | {observations} | {cards} | {po} → {pn} | {_signed(pn - po)} |")
+        _more(min(limit, len(ranked_rules)), len(ranked_rules), out)
+
+    for title, rows in (("新拒绝的输入行", d.newly_rejected), ("新接受的输入行(旧规则包曾拒绝)", d.newly_accepted)):
+        if not rows:
+            continue
+        out.append("")
+        out.append(f"### {title}({len(rows)})")
+        out.append("")
+        for r in rows[:limit]:
+            ident = f" {_code(r.id)}" if r.id else ""
+            out.append(f"- {_code(f'{r.file}:{r.line}')} {_code(r.code)}{ident}:{_cell(r.error)}")
+        _more(min(limit, len(rows)), len(rows), out)
+
+    if d.actions_added or d.actions_removed:
+        out.append("")
+        out.append("### 处理事项变化")
+        out.append("")
+        actions = [("新增", a) for a in d.actions_added] + [("取消", a) for a in d.actions_removed]
+        for label, a in actions[:limit]:
+            flag = "(通报全市)" if a.circulate else ""
+            out.append(f"- {label}:{a.period} {a.date} {_cell(a.subject)} {_code(a.action)}{flag}:{_cell(a.reason)}")
+        _more(min(limit, len(actions)), len(actions), out)
+    return "\n".join(out) + "\n"
+
+
+def _rule_totals(d: PackDiff) -> dict[str, tuple[int, int, int, int]]:
+    """rule → (observations moved, scorecards, points old, points new) over the changed sections."""
+    totals: dict[str, tuple[int, int, int, int]] = {}
+    for c in d.changed:
+        seen: set[str] = set()
+        for s in c.sections:
+            for e in s.rules:
+                obs, cards, po, pn = totals.get(e.rule, (0, 0, 0, 0))
+                totals[e.rule] = (
+                    obs + len(e.observations),
+                    cards + (e.rule not in seen),
+                    po + e.points_old,
+                    pn + e.points_new,
+                )
+                seen.add(e.rule)
+    return totals
