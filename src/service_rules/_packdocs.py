@@ -157,7 +157,9 @@ class _Ctx:
         out = []
         for ch in self.changes.get((kind, key), []):
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
-            out.append(f"{indent}- 层变更:{_CHANGE_ACTIONS.get(ch.action, ch.action)}(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})")
+            out.append(
+                f"{indent}- 层变更:{_CHANGE_ACTIONS.get(ch.action, ch.action)}(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+            )
         return out
 
 
@@ -314,10 +316,10 @@ def _article_lines(a: Article, ctx: _Ctx, rules: list[Rule], oversight_refs: lis
     if a.note:
         out.append(f"- 说明:{a.note}")
     if a.tags:
-        out.append("- 标签:" + "、".join(ctx.tag(code) if code in ctx.tag_labels else _code(code) for code in a.tags))
+        out.append("- 标签:" + "、".join(a.tags[code] + f"({_code(code)})" for code in a.tags))
     out += ctx.change_lines("articles", str(a.number), "")
     if oversight_refs:
-        out.append(f"- 督查规则:{'、'.join(_code(x) for x in oversight_refs)}(见“督查与问责”)")
+        out.append(f"- 督查规则:{'、'.join(oversight_refs)}(见“督查与问责”)")
     if rules:
         out.append("- 扣分规则:")
         for r in rules:
@@ -331,14 +333,14 @@ def _oversight_refs(pack: Pack) -> dict[int, list[str]]:
     o = pack.oversight
     refs: dict[int, list[str]] = {}
     items: list[tuple[int | None, str]] = [
-        *((x.article, x.id) for x in o.ladders),
-        *((x.article, x.id) for x in o.streaks),
-        *((x.article, x.id) for x in o.cadences),
-        *((x.article, x.id) for x in o.deadlines),
-        *((x.article, x.id) for x in o.crosschecks),
+        *((x.article, _code(x.id)) for x in o.ladders),
+        *((x.article, _code(x.id)) for x in o.streaks),
+        *((x.article, _code(x.id)) for x in o.cadences),
+        *((x.article, _code(x.id)) for x in o.deadlines),
+        *((x.article, _code(x.id)) for x in o.crosschecks),
     ]
     if o.recommendation is not None:
-        items.append((o.recommendation.article, "推荐"))
+        items.append((o.recommendation.article, "示范单位推荐"))
     for number, ident in items:
         if number is not None:
             refs.setdefault(number, []).append(ident)
@@ -408,7 +410,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
     out += ["", "| 章 | 标题 | 计分 | 分值 |", "| --- | --- | --- | --- |"]
     for s in sections:
         allot = f"{s.allotment.value}分{_prov(s.allotment.provenance)}" if s.allotment else "—"
-        out.append(f"| {cn_number(s.number)} | {s.title or '(标题缺失)'} | {'计分' if s.scored else '不计分'} | {allot} |")
+        out.append(
+            f"| {cn_number(s.number)} | {s.title or '(标题缺失)'} | {'计分' if s.scored else '不计分'} | {allot} |"
+        )
     out.append("")
     return out
 
@@ -525,7 +529,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(x.id)} {x.title or '(无标题)'}{basis(x.article)}", ""]
             by, against = _BY.get(x.by, x.by), _BY.get(x.against, x.against)
             label = o.lapse_labels.get(x.lapse, x.lapse)
-            text = f"{by}检查发现、{against}本季度对同一网点的检查未记录的{ctx.unit},记失职:{label}({_code(x.lapse)})"
+            text = f"{by}检查发现、{against}本季度对同一网点的检查未记录的问题,记失职:{label}({_code(x.lapse)})"
             out.append(f"- 规则:{_noted(text + _prov(x.provenance), x.note)}")
             out += ctx.change_lines("crosschecks", x.id, "")
             out.append("")

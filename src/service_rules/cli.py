@@ -12,9 +12,11 @@ import gc
 import sys
 from collections.abc import Sequence
 
+import attrs
+
 from . import __version__
 from ._compiler import compile_pack
-from ._errors import PackError, ServiceRulesError
+from ._errors import PackError, Problem, ServiceRulesError
 from ._evaluate import score
 from ._loader import load_pack
 from ._report import render_table
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check a pack and list every problem")
     c.add_argument("pack", help="a built-in pack name or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
+    c.add_argument("--format", choices=("json", "text"), default="text")
     return parser
 
 
@@ -214,23 +217,49 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    import json
+
+    problems: list[Problem] = []
+    pack = None
     try:
-        compiled = compile_pack(load_pack(args.pack))
+        pack = load_pack(args.pack)
+        compiled = compile_pack(pack)
+        problems.extend(compiled.warnings)
     except PackError as exc:
-        for p in exc.problems:
+        problems.extend(exc.problems)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    changes = pack.changes if pack is not None else []
+    valid = not errors and not (args.strict and warnings)
+    if args.format == "json":
+        print(
+            json.dumps(
+                {
+                    "pack": args.pack,
+                    "valid": valid,
+                    "layers": pack.layers if pack is not None else [],
+                    "digest": pack.digest if pack is not None else None,
+                    "problems": [attrs.asdict(p) for p in problems],
+                    "changes": [attrs.asdict(c) for c in changes],
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for p in problems:
             print(f"{p.severity}: {p}")
-        print(f"{args.pack}: invalid ({len(exc.problems)} problem{'s' if len(exc.problems) != 1 else ''})")
-        return ExitCode.USAGE
-    for w in compiled.warnings:
-        print(f"warning: {w}")
-    if compiled.warnings and args.strict:
-        print(f"{args.pack}: {len(compiled.warnings)} warning(s), failing under --strict")
-        return ExitCode.USAGE
-    pack = compiled.pack
-    print(
-        f"{args.pack}: valid ({pack.name} {pack.version}, {len(pack.rules)} rules, {len(pack.articles)} articles, {pack.digest})"
-    )
-    return ExitCode.OK
+        for c in changes:
+            base = f" (from {c.base_layer})" if c.base_layer else ""
+            print(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}")
+        if pack is not None and not errors:
+            print(
+                f"{args.pack}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
+                f"layers {' → '.join(pack.layers)}, {len(pack.rules)} rules, {len(pack.articles)} articles, "
+                f"{len(warnings)} warning(s), {pack.digest})"
+            )
+        else:
+            print(f"{args.pack}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
+    return ExitCode.OK if valid else ExitCode.USAGE
 
 
 def entry_point() -> None:
