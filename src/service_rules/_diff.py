@@ -219,12 +219,14 @@ def diff_packs(
 ) -> PackDiff:
     """Score ``inputs`` under ``old`` and ``new`` and compare the results.
 
-    ``inputs``, ``period`` and ``as_of`` are as for :func:`score`; ``as_of`` is resolved once,
-    so both runs judge deadlines on the same day. Raises :class:`InputFileError` if a file
+    ``inputs``, ``period`` and ``as_of`` are as for :func:`score`; ``as_of`` is resolved once
+    (a ``datetime`` counts as its date), so both runs judge deadlines on the same day. Raises :class:`InputFileError` if a file
     changed between the two readings.
     """
     old_pack, new_pack = _compiled(old), _compiled(new)
     day = _as_date(as_of)
+    if isinstance(day, _dt.datetime):  # a date subclass score() would accept, then fail to compare
+        day = day.date()
     prepared = _prepare(inputs)
     old_result = score(old_pack, _fresh(prepared), period=period, as_of=day)
     new_result = score(new_pack, _fresh(prepared), period=period, as_of=day)

@@ -27,7 +27,7 @@ from ._errors import InputFileError, UsageError
 from ._facts import Reject, parse_date, quarter_of
 from ._ledger import Ledger, Observation
 from ._model import Pack
-from ._results import InputSummary, PackRef, Rejection, ScoreResult
+from ._results import InputSummary, PackRef, Rejection, ScoreResult, dump
 
 # Codes of rejections that depend on the pack (documented with the contract's codes).
 UNKNOWN_ARTICLE = "unknown_article"
@@ -548,6 +548,43 @@ def _score(
         actions=run.ledger.actions(period, run.as_of),
         rejected=run.rejections(),
     )
+
+
+def score_to_stream(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    out: IO[bytes],
+    *,
+    period: str | None = None,
+    as_of: _dt.date | str | None = None,
+) -> int:
+    """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
+    rejected lines. The bytes are those of ``score(...).to_json()`` followed by a newline, but
+    no scorecard is held longer than it takes to write it."""
+    if period is not None:
+        try:
+            _facts.parse_quarter(period)
+        except ValueError as exc:
+            raise UsageError(f"--period: {exc}") from None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        run = ingest(compiled, inputs, _as_date(as_of))
+        dumps = orjson.dumps
+        write = out.write
+        write(b'{"pack":' + dumps(dump(run.pack_ref())) + b',"as_of":' + dumps(run.as_of.isoformat()))
+        write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(run.summaries())) + b',"scorecards":[')
+        first = True
+        for card in run.ledger.iter_scorecards(period):
+            write((b"" if first else b",") + dumps(dump(card)))
+            first = False
+        rejected = run.rejections()
+        write(b'],"actions":' + dumps(dump(run.ledger.actions(period, run.as_of))))
+        write(b',"rejected":' + dumps(dump(rejected)) + b"}\n")
+        return len(rejected)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def ingest(compiled: CompiledPack, inputs: Sequence[Source | Records], as_of: _dt.date, reuse: bool = True) -> _Run:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._compiler import render_reason
@@ -46,6 +47,8 @@ class Ledger:
         #: lapse and report records, as accepted, for the oversight rules
         self.oversight: list[tuple[str, dict[str, Any], int, int]] = []
         self._reasons: dict[tuple[Any, ...], str] = {}
+        self._facts_cache: dict[str, tuple[str, int, int | None, str | None, str | None]] | None = None
+        self.has_caps = any(r.rule.cap is not None for r in compiled.rules.values())
         #: findings and complaints some ladder counts: (ladder id, subject, date, id)
         self.ladder_facts: list[tuple[str, str, str, str]] = []
         #: facts a streak counts: (streak id, subject, month, id)
@@ -68,10 +71,15 @@ class Ledger:
 
     # ---- results -------------------------------------------------------------------------
     def scorecards(self, period: str | None) -> tuple[Scorecard, ...]:
+        return tuple(self.iter_scorecards(period))
+
+    def iter_scorecards(self, period: str | None) -> Iterator[Scorecard]:
+        """Scorecards one at a time, by period then outlet (the output can be streamed)."""
         periods = {period} if period else {p for _, p in self.present}
         keys = {k for k in self.present if k[1] in periods}
         keys.update((o, p) for o in self.registry for p in periods)
-        return tuple(self._scorecard(o, p) for o, p in sorted(keys, key=lambda k: (k[1], k[0])))
+        for o, p in sorted(keys, key=lambda k: (k[1], k[0])):
+            yield self._scorecard(o, p)
 
     def actions(self, period: str | None, as_of: _dt.date) -> tuple[Action, ...]:
         from ._oversight import oversight_actions
@@ -99,47 +107,66 @@ class Ledger:
             self._reasons[key] = text
         return text
 
+    def _rule_facts(self) -> dict[str, tuple[str, int, int | None, str | None, str | None]]:
+        """Per rule, what accounting needs: (outcome, section, cap, provenance, layer)."""
+        if self._facts_cache is None:
+            layers = self.c.pack.rule_layers
+            self._facts_cache = {
+                rid: (
+                    r.rule.outcome,
+                    r.rule.section,
+                    r.rule.cap.value if r.rule.cap is not None else None,
+                    r.rule.deduct.provenance if r.rule.deduct is not None else None,
+                    layers.get(rid),
+                )
+                for rid, r in self.c.rules.items()
+            }
+        return self._facts_cache
+
     def _scorecard(self, outlet: str, period: str) -> Scorecard:
         c = self.c
-        observations = sorted(self.by_card.get((outlet, period), ()), key=lambda o: (o.date, o.id))
+        observations = self.by_card.get((outlet, period), [])
+        if self.has_caps:  # caps bite in date order, so the order must be fixed first
+            observations = sorted(observations, key=lambda o: (o.date, o.id))
         pending: list[str] = []
         dismissed: list[str] = []
         deductions: list[Deduction] = []
         used: dict[str, int] = {}
         per_section: defaultdict[int, int] = defaultdict(int)
-        layers = c.pack.rule_layers
+        facts = self._rule_facts()
+        reasons = self._reasons
         for obs in observations:
-            compiled_rule = c.rules[obs.rule]
-            rule = compiled_rule.rule
-            if rule.outcome == "pending":
-                pending.append(obs.id)
-                continue
-            if rule.outcome == "dismissed":
-                dismissed.append(obs.id)
+            rule_id = obs.rule
+            outcome, section, cap, provenance, layer = facts[rule_id]
+            if outcome != "deduct":
+                (pending if outcome == "pending" else dismissed).append(obs.id)
                 continue
             points = obs.points
-            if rule.cap is not None:
-                room = rule.cap.value - used.get(rule.id, 0)
+            if cap is not None:
+                room = cap - used.get(rule_id, 0)
                 points = max(0, min(points, room))
-                used[rule.id] = used.get(rule.id, 0) + points
-            per_section[rule.section] += points
-            assert rule.deduct is not None
+                used[rule_id] = used.get(rule_id, 0) + points
+            per_section[section] += points
+            key = (rule_id, obs.article, points, obs.persons, obs.tag, obs.points)
+            reason = reasons.get(key)
+            if reason is None:
+                reason = self._reason(obs, rule_id, points)
             deductions.append(
                 Deduction(
-                    rule=rule.id,
-                    article=obs.article,
-                    section=rule.section,
-                    points=points,
-                    observations=(obs.id,),
-                    reason=self._reason(obs, rule.id, points),
-                    note=obs.note,
-                    raw_points=obs.points,
-                    provenance=rule.deduct.provenance,
-                    date=obs.date,
-                    tag=obs.tag,
-                    persons=obs.persons,
-                    employees=obs.employees,
-                    layer=layers.get(rule.id),
+                    rule_id,
+                    obs.article,
+                    section,
+                    points,
+                    (obs.id,),
+                    reason,
+                    obs.note,
+                    obs.points,
+                    provenance or "",
+                    obs.date,
+                    obs.tag,
+                    obs.persons,
+                    obs.employees,
+                    layer,
                 )
             )
         deductions.sort(key=lambda d: (d.section, d.article is None, d.article or 0, d.observations[0]))

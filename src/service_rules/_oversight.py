@@ -126,7 +126,9 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
                     {"subject": county, "period": q, "deadline": due.isoformat(), "submitted": submitted},
                 )
                 actions.append(
-                    Action(county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason, rule=dl.id)
+                    Action(
+                        county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason, rule=dl.id
+                    )
                 )
                 if dl.lapse:
                     lapses.append(

@@ -146,10 +146,6 @@ class _Ctx:
     def article(self, number: int) -> str:
         return f"第{number}{self.unit}"
 
-    def tag(self, code: str) -> str:
-        label = self.tag_labels.get(code)
-        return f"{label}({_code(code)})" if label else _code(code)
-
     def tag_label(self, code: str) -> str:
         return self.tag_labels.get(code, code)
 
