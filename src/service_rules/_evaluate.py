@@ -494,7 +494,8 @@ def _open(source: Source) -> tuple[str, Iterator[bytes], IO[bytes] | None]:
         return name, iter(handle), handle
     if isinstance(source, io.TextIOBase):
         raise UsageError("open input files in binary mode ('rb')")
-    return getattr(source, "name", "<stream>"), iter(source), None
+    label = getattr(source, "name", None)
+    return (label if isinstance(label, str) else "<stream>"), iter(source), None
 
 
 def score(
@@ -622,6 +623,8 @@ def _compiled(pack: Pack | CompiledPack | str | os.PathLike[str]) -> CompiledPac
 def _as_date(value: _dt.date | str | None) -> _dt.date:
     if value is None:
         return _dt.date.today()
+    if isinstance(value, _dt.datetime):
+        return value.date()
     if isinstance(value, _dt.date):
         return value
     try:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 import attrs
+import orjson
 
 from . import __version__
 from ._compiler import compile_pack
@@ -64,6 +65,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
     li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
     li.add_argument("--format", choices=("json", "table"), default="table")
+    df = sub.add_parser("diff", help="score the same observations under two packs and report what changed")
+    df.add_argument("old", help="the pack as it is (name or folder)")
+    df.add_argument("new", help="the pack as proposed (name or folder)")
+    df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help="JSON Lines files; - for stdin")
+    df.add_argument("--period", help="compare one quarter only, e.g. 2026Q3")
+    df.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    df.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    df.add_argument("--limit", type=int, default=50, help="rows per list in the Markdown summary")
     dc = sub.add_parser("docs", help="render a pack as a readable Chinese document (Markdown)")
     dc.add_argument("pack", help="a built-in pack name or a pack folder")
     dc.add_argument("--output", "-o", help="write to FILE instead of standard output")
@@ -115,6 +124,8 @@ def _run(args: argparse.Namespace) -> int:
             return _schema(args)
         if args.command == "docs":
             return _docs(args)
+        if args.command == "diff":
+            return _diff(args)
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
@@ -206,6 +217,21 @@ def _list(args: argparse.Namespace) -> int:
                 f"{r['name']:<16} {r['version']:<10} {origin:<28} {r['title']}"
                 + ("" if r["status"] == "ok" else f"  [{r['status']}]")
             )
+    return ExitCode.OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from ._diff import diff_packs, render_diff_markdown
+
+    gc.disable()
+    old = compile_pack(load_pack(args.old))
+    new = compile_pack(load_pack(args.new))
+    d = diff_packs(old, new, args.observations, period=args.period, as_of=args.as_of)
+    if args.format == "json":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(orjson.dumps(d.to_dict()) + b"\n")
+    else:
+        sys.stdout.write(render_diff_markdown(d, limit=args.limit))
     return ExitCode.OK
 
 
