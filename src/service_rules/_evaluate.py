@@ -15,7 +15,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, Union
 
 import attrs
@@ -89,6 +89,9 @@ class _Run:
         self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
         self.finding_verdicts: dict[tuple[Any, ...], tuple[str, Any, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
+        #: called with the number of lines read so far, every 65,536 lines (``--progress``)
+        self.progress: Callable[[int], None] | None = None
+        self.lines_before = 0
         #: record types some ladder or exclusion reads, and what each shape is watched by
         self.watched_types = {w.record_type for w in compiled.watches.values()}
         self.watchers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -126,10 +129,13 @@ class _Run:
         update = count.sha256.update
         loads = orjson.loads
         accept = self.accept
+        progress = self.progress
         n = 0
         for raw in lines:
             n += 1
             update(raw)
+            if progress is not None and not n & 0xFFFF:
+                progress(self.lines_before + n)
             if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
@@ -154,6 +160,7 @@ class _Run:
             accept(obj, index, n)
         count.lines = n
         count.digest = count.sha256.hexdigest()
+        self.lines_before += n
 
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
@@ -558,6 +565,8 @@ def score_to_stream(
     *,
     period: str | None = None,
     as_of: _dt.date | str | None = None,
+    reuse_matches: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
     rejected lines. The bytes are those of ``score(...).to_json()`` followed by a newline, but
@@ -570,7 +579,7 @@ def score_to_stream(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        run = ingest(compiled, inputs, _as_date(as_of))
+        run = ingest(compiled, inputs, _as_date(as_of), reuse_matches, progress)
         dumps = orjson.dumps
         write = out.write
         write(b'{"pack":' + dumps(dump(run.pack_ref())) + b',"as_of":' + dumps(run.as_of.isoformat()))
@@ -588,9 +597,16 @@ def score_to_stream(
             gc.enable()
 
 
-def ingest(compiled: CompiledPack, inputs: Sequence[Source | Records], as_of: _dt.date, reuse: bool = True) -> _Run:
+def ingest(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    as_of: _dt.date,
+    reuse: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> _Run:
     """Read and check every input; the run's ledger then holds every accepted fact."""
     run = _Run(compiled, None, as_of, reuse)
+    run.progress = progress
     for source in inputs:
         index = len(run.inputs)
         if isinstance(source, Records):

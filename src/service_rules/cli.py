@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--period", help="score one quarter only, e.g. 2026Q3")
     s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
     s.add_argument("--format", choices=("json", "table"), default="json")
+    s.add_argument(
+        "--match-every",
+        dest="match_every",
+        action="store_true",
+        help="ask the matcher about every observation instead of once per distinct shape (same result, slower)",
+    )
     s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     k = sub.add_parser("candidates", help="rank the outlets eligible for recommendation as model units")
     k.add_argument("--pack", required=True, help="a built-in pack name (cangzhou) or a pack folder")
@@ -140,15 +146,50 @@ def _run(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     gc.disable()  # a short-lived process of acyclic objects: the collector only costs time
     compiled = compile_pack(load_pack(args.pack))
+    reuse = not args.match_every
     if args.format == "table":
-        result = score(compiled, args.files, period=args.period, as_of=args.as_of)
+        result = score(compiled, args.files, period=args.period, as_of=args.as_of, reuse_matches=reuse)
         sys.stdout.write(render_table(result, compiled.pack.meta.article_unit))
         return ExitCode.REJECTED if result.rejected else ExitCode.OK
     sys.stdout.flush()
     out = sys.stdout.buffer
-    rejected = score_to_stream(compiled, args.files, out, period=args.period, as_of=args.as_of)
+    progress = _Progress.for_stderr()
+    try:
+        rejected = score_to_stream(
+            compiled, args.files, out, period=args.period, as_of=args.as_of, reuse_matches=reuse, progress=progress
+        )
+    finally:
+        if progress is not None:
+            progress.done()
     out.flush()
     return ExitCode.REJECTED if rejected else ExitCode.OK
+
+
+class _Progress:
+    """Lines read and rate on a terminal's stderr, once a run has taken over a second."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._shown = False
+
+    @classmethod
+    def for_stderr(cls) -> _Progress | None:
+        return cls() if sys.stderr.isatty() else None
+
+    def __call__(self, lines: int) -> None:
+        elapsed = self._clock() - self._start
+        if elapsed >= 1.0:
+            self._shown = True
+            sys.stderr.write(f"\r已读 {lines:,} 行,{lines / elapsed:,.0f} 行/秒 ")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self._shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 def _candidates(args: argparse.Namespace) -> int:
