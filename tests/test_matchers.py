@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from service_rules._conditions import Condition, all_hold, lower
 
 pytest.importorskip("durable.engine", reason="durable_rules cannot be imported on this Python")
-from service_rules._engine import DurableMatcher  # noqa: E402
+from service_rules._engine import DurableMatcher
 
 FIELDS = {
     "article": st.integers(min_value=1, max_value=8),

@@ -785,4 +785,12 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 def render_reason(template: str, values: dict[str, Any]) -> str:
     """Fill ``{name}`` placeholders (no attribute access, no format specs: a pack is data)."""
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in values:
+            return m.group(0)
+        value = values[name]
+        return "" if value is None else str(value)  # an optional value that is absent reads as nothing
+
+    return _PLACEHOLDER.sub(fill, template)

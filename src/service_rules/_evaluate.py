@@ -80,7 +80,7 @@ class _Run:
         self.ledger = Ledger(compiled)
         self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
         #: findings whose inspection reference is checked at the end: (obs, ref, input, line, record, watchers)
-        self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any], Any]] = []
+        self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any] | None, Any]] = []
         self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.outlet_lines: dict[str, tuple[int, int]] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -89,6 +89,7 @@ class _Run:
         self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
         self.finding_verdicts: dict[tuple[Any, ...], tuple[str, Any, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> quarter
+        self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
         #: called with the number of lines read so far, every 65,536 lines (``--progress``)
         self.progress: Callable[[int], None] | None = None
         self.lines_before = 0
@@ -354,9 +355,12 @@ class _Run:
         if period is None:
             period = self.periods[date] = quarter_of(parse_date(date, "date"))
         ref = obj.get("inspection")
+        outlet = obj["outlet"]
+        outlet = self.names.setdefault(outlet, outlet)  # one string per outlet, not per line
+        date = self.names.setdefault(date, date)
         obs = Observation(
             obj["id"],
-            obj["outlet"],
+            outlet,
             period,
             date,
             rule_id,
@@ -369,11 +373,19 @@ class _Run:
             ref,
         )
         if ref is not None:
-            self.pending_refs.append((obs, ref, index, line, obj, watched))
-        else:
-            self.ledger.add(obs)
-            if watched[0] or watched[1]:
-                self._record_watched(watched[0], watched[1], obj)
+            target = self.inspections.get(ref)
+            if target is None:
+                if ref in self.seen_ids:  # an id of a rejected line, or of another kind of record
+                    raise Reject(UNKNOWN_INSPECTION, f"{ref!r} is not an accepted inspection of the input")
+                # the inspection may come later: decide at the end, keeping only what is needed
+                kept = obj if watched[0] or watched[1] else None
+                self.pending_refs.append((obs, ref, index, line, kept, watched))
+                return
+            if target != (obs.outlet, obs.date):
+                raise Reject(INSPECTION_MISMATCH, _mismatch(ref, target, obs))
+        self.ledger.add(obs)
+        if watched[0] or watched[1]:
+            self._record_watched(watched[0], watched[1], obj)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         fields = self.complaint_fields
@@ -467,13 +479,19 @@ class _Run:
                     line,
                     obs.id,
                     INSPECTION_MISMATCH,
-                    f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}",
+                    _mismatch(ref, target, obs),
                 )
             else:
                 self.ledger.add(obs)
-                if watched[0] or watched[1]:
+                if obj is not None:  # kept only when a ladder or an exclusion watches it
                     self._record_watched(watched[0], watched[1], obj)
         self.pending_refs.clear()
+
+
+def _mismatch(ref: str, target: tuple[str, str], obs: Observation) -> str:
+    return (
+        f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}"
+    )
 
 
 def _or_default(value: Any, key: tuple[str, str]) -> Any:

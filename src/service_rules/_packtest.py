@@ -16,6 +16,7 @@ states is compared, except lists given whole (``actions``, ``rejected``, a score
     period = "2026Q3"
     total = 90
     sections = { 5 = 10 }                                # section number = score
+    # likewise deducted = {…}, beyond_floor = {…}, assessable = {…}
     deductions = [ { rule = "cz-5-tone", points = 10 } ]
 """
 
@@ -141,7 +142,12 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
             failures.append(f"{label}: no such scorecard")
             continue
         want = dict(want)
-        for key, field in (("sections", "score"), ("deducted", "deducted")):
+        for key, field in (
+            ("sections", "score"),
+            ("deducted", "deducted"),
+            ("beyond_floor", "beyond_floor"),
+            ("assessable", "assessable"),
+        ):
             table = want.pop(key, None)
             if table is not None:
                 by_number = {str(s["number"]): s for s in card["sections"]}

@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     t = sub.add_parser("test", help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
     t.add_argument("pack", help="a built-in pack name or a pack folder")
-    t.add_argument("--min-coverage", dest="min_coverage", type=float, help="fail when rule coverage is below N percent")
+    t.add_argument(
+        "--min-coverage", dest="min_coverage", type=float, help="fail when rule or article coverage is below N percent"
+    )
     t.add_argument("--junit", help="also write a JUnit XML report to FILE")
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
     li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
@@ -218,11 +220,13 @@ def _test(args: argparse.Namespace) -> int:
     if not report.cases:
         print(f"{args.pack}: no cases found", file=sys.stderr)
         return ExitCode.REJECTED
-    if args.min_coverage is not None and report.rules.percent < args.min_coverage:
-        print(
-            f"rule coverage {report.rules.percent:.1f}% is below --min-coverage {args.min_coverage:g}", file=sys.stderr
-        )
-        return ExitCode.REJECTED
+    if args.min_coverage is not None:
+        coverage = (("rule", report.rules), ("article", report.articles))
+        low = [(what, c.percent) for what, c in coverage if c.percent < args.min_coverage]
+        for what, percent in low:
+            print(f"{what} coverage {percent:.1f}% is below --min-coverage {args.min_coverage:g}", file=sys.stderr)
+        if low:
+            return ExitCode.REJECTED
     return ExitCode.OK if report.passed else ExitCode.REJECTED
 
 
