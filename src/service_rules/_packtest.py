@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -66,6 +66,8 @@ class TestReport:
     cases: tuple[CaseResult, ...]
     rules: Coverage
     articles: Coverage
+    #: "all", or "layer" when only what the pack's own layer adds or overrides is counted
+    scope: str = "all"
 
     @property
     def passed(self) -> bool:
@@ -170,8 +172,13 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
     return failures
 
 
-def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None) -> TestReport:
-    """Run a pack's cases (``<pack>/tests/*.toml`` unless ``folder`` says otherwise)."""
+def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, scope: str = "layer") -> TestReport:
+    """Run a pack's cases (``<pack>/tests/*.toml`` unless ``folder`` says otherwise).
+
+    Coverage counts the rules and articles of the whole pack, except for a pack that extends
+    another with ``scope="layer"`` (the default): then only what its own layer adds or
+    overrides, since the base pack's cases cover the rest.
+    """
     import time
 
     root = Path(folder) if folder is not None else Path(compiled.pack.root or ".") / "tests"
@@ -204,9 +211,20 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None) -> 
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
         used_rules.update(f"exclude:{code}" for code, _, _, _ in run.ledger.exclusions)
         results.append(CaseResult(file, case["name"], tuple(_check_case(case, result)), time.perf_counter() - start))
-    return TestReport(
-        compiled.name, tuple(results), _rule_coverage(compiled, used_rules), _article_coverage(compiled, used_articles)
-    )
+    rules = _rule_coverage(compiled, used_rules)
+    articles = _article_coverage(compiled, used_articles)
+    pack = compiled.pack
+    layered = scope == "layer" and len(pack.layers) > 1
+    if layered:
+        own = {(c.kind, c.key) for c in pack.changes if c.layer == pack.layers[-1] and c.action != "disable"}
+        owned = {key for kind, key in own if kind != "articles"}
+        rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
+        articles = _restrict(articles, lambda a: ("articles", a) in own)
+    return TestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
+
+
+def _restrict(coverage: Coverage, keep: Callable[[str], bool]) -> Coverage:
+    return Coverage(tuple(x for x in coverage.covered if keep(x)), tuple(x for x in coverage.uncovered if keep(x)))
 
 
 def _rule_coverage(compiled: CompiledPack, used: set[str]) -> Coverage:
@@ -265,6 +283,8 @@ def render_report(report: TestReport) -> str:
     passed = sum(1 for c in report.cases if c.passed)
     out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
     r, a = report.rules, report.articles
+    if report.scope == "layer":
+        out.append("coverage counts what this layer adds or overrides (--coverage all: the whole pack)")
     out.append(f"rule coverage {len(r.covered)}/{len(r.covered) + len(r.uncovered)} ({r.percent:.1f}%)")
     if r.uncovered:
         out.append(f"  rules no case exercises: {', '.join(r.uncovered)}")

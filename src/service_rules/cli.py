@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--junit", help="also write a JUnit XML report to FILE")
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
+    t.add_argument(
+        "--coverage",
+        choices=("layer", "all"),
+        default="layer",
+        help="for a pack that extends another: cover only what its layer adds or overrides (default), or everything",
+    )
     li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
     li.add_argument("--format", choices=("json", "table"), default="table")
     df = sub.add_parser("diff", help="score the same observations under two packs and report what changed")
@@ -213,7 +219,7 @@ def _test(args: argparse.Namespace) -> int:
 
     from ._packtest import junit_xml, render_report, run_pack_tests
 
-    report = run_pack_tests(compile_pack(load_pack(args.pack)), args.cases)
+    report = run_pack_tests(compile_pack(load_pack(args.pack)), args.cases, scope=args.coverage)
     sys.stdout.write(render_report(report))
     if args.junit:
         Path(args.junit).write_bytes(junit_xml(report))
