@@ -334,6 +334,10 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     )
 
 
+def _is_key(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 def _merge_list(
     entries: list[dict[str, Any]],
     where: list[_Origin],
@@ -346,7 +350,7 @@ def _merge_list(
     problems: list[Problem],
     changes: list[LayerChange],
 ) -> None:
-    index_of = {e.get(list_key): i for i, e in enumerate(entries) if isinstance(e, dict)}
+    index_of = {e.get(list_key): i for i, e in enumerate(entries) if isinstance(e, dict) and _is_key(e.get(list_key))}
     for i, entry in enumerate(incoming):
         path = f"$.{key}[{i}]"
         if not isinstance(entry, dict):
@@ -354,6 +358,10 @@ def _merge_list(
             where.append(_Origin(layer.name, shown, i))
             continue
         ident = entry.get(list_key)
+        if not _is_key(ident):  # the converter reports the bad or missing key, located
+            entries.append(entry)
+            where.append(_Origin(layer.name, shown, i))
+            continue
         override = entry.get("override", False)
         disable = entry.get("disable", False)
         body = {k: v for k, v in entry.items() if k not in ("override", "disable")}
