@@ -98,7 +98,7 @@ def edited(draw: st.DrawFn) -> tuple[str, dict[str, dict[str, Any]]]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=edited())
 def test_an_edited_pack_loads_or_fails_with_located_problems(case: tuple[str, dict[str, dict[str, Any]]], tmp_path: Path) -> None:
-    name, data = case
+    _name, data = case
     folder = tmp_path / "p"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
