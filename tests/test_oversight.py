@@ -849,7 +849,7 @@ def edited_pack(tmp_path: Path) -> sr.CompiledPack:
     start = text.index('[[ladders.steps]]\naction = "disciplinary_action"')
     end = text.index("circulate = true", start) + len("circulate = true\n")
     text = text[:start] + text[end:]
-    assert "disciplinary_action" not in text
+    assert 'action = "disciplinary_action"' not in text
     edits = [('window = "calendar_year"', 'window = "none"'), ("day = { value = 10,", "day = { value = 15,")]
     for old, new in edits:
         assert text.count(old) == 1, old

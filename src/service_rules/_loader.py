@@ -159,7 +159,12 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "crosschecks"): "id",
 }
 #: Tables that layers merge key by key.
-MERGED_TABLES = {("pack.toml", "pack"), ("oversight.toml", "recommendation"), ("oversight.toml", "lapse_labels")}
+MERGED_TABLES = {
+    ("pack.toml", "pack"),
+    ("oversight.toml", "recommendation"),
+    ("oversight.toml", "lapse_labels"),
+    ("oversight.toml", "action_labels"),
+}
 
 
 @attrs.frozen

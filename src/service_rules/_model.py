@@ -241,6 +241,8 @@ class Oversight:
     recommendation: Recommendation | None = None
     #: Chinese names of lapse kinds, for reasons (``unfound = "应查未查处"``)
     lapse_labels: dict[str, str] = attrs.field(factory=dict)
+    #: Chinese names of action codes, for reports (``written_review = "书面检查"``)
+    action_labels: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen

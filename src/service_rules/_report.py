@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ._results import ScoreResult
 
@@ -31,8 +31,9 @@ def _table(rows: list[list[str]], right: Iterable[int] = ()) -> list[str]:
     return ["  ".join(pad(cell, cols[i], i in right) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
-def render_table(result: ScoreResult, article_unit: str = "条") -> str:
+def render_table(result: ScoreResult, article_unit: str = "条", action_labels: Mapping[str, str] | None = None) -> str:
     unit = article_unit
+    labels = action_labels or {}
     out: list[str] = []
     p = result.pack
     out.append(
@@ -79,7 +80,8 @@ def render_table(result: ScoreResult, article_unit: str = "条") -> str:
         out.append("处理事项:")
         for a in result.actions:
             flag = " [通报全市]" if a.circulate else ""
-            out.append(f"  {a.date}  {a.subject}  {a.action}{flag}  {a.period}")
+            name = f"{labels[a.action]}({a.action})" if a.action in labels else a.action
+            out.append(f"  {a.date}  {a.subject}  {name}{flag}  {a.period}")
             out.append(f"      {a.reason}")
     if result.rejected:
         out.append("")

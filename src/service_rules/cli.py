@@ -157,7 +157,7 @@ def _score(args: argparse.Namespace) -> int:
     reuse = not args.match_every
     if args.format == "table":
         result = score(compiled, args.files, period=args.period, as_of=args.as_of, reuse_matches=reuse)
-        sys.stdout.write(render_table(result, compiled.pack.meta.article_unit))
+        sys.stdout.write(render_table(result, compiled.pack.meta.article_unit, compiled.oversight.action_labels))
         return ExitCode.REJECTED if result.rejected else ExitCode.OK
     sys.stdout.flush()
     out = sys.stdout.buffer
