@@ -520,6 +520,29 @@ def _check_oversight(b: _Build) -> None:
                 b.watches[f"exclude:{ex.code}"] = Watch(ex.code, tuple(conditions), rtype)
 
 
+def _check_item_caps(b: _Build) -> None:
+    """Where every deducting rule of a section is capped (items with their points), the caps
+    should add up to the section's allotment: more can never be lost, less leaves points no
+    finding can take."""
+    by_section: dict[int, list[Rule]] = {}
+    for r in b.pack.rules:
+        if r.outcome == "deduct":
+            by_section.setdefault(r.section, []).append(r)
+    for number, rules in sorted(by_section.items()):
+        section = b.sections.get(number)
+        if section is None or section.allotment is None or any(r.cap is None for r in rules):
+            continue
+        caps = sum(r.cap.value for r in rules if r.cap is not None)
+        if caps != section.allotment.value:
+            b.warn(
+                "caps_allotment_mismatch",
+                f"the capped rules of section {number} can take {caps} points in all; its allotment is "
+                f"{section.allotment.value}",
+                "sections.toml",
+                f"sections[{b.pack.sections.index(section)}].allotment",
+            )
+
+
 #: Stages in order; each reads what earlier ones built and adds problems.
 STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_provenance", _check_provenance),
@@ -527,6 +550,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_articles", _check_articles),
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
+    ("check_item_caps", _check_item_caps),
 ]
 
 
@@ -690,7 +714,7 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     for _name, stage in STAGES:
         stage(b)
     if b.errors:
-        raise PackError(b.errors, location=pack.root)
+        raise PackError(_locate(pack, b.errors), location=pack.root)
     everything: dict[str, tuple[Condition, ...]] = {rid: r.conditions for rid, r in b.rules.items()}
     everything.update({wid: w.conditions for wid, w in b.watches.items()})
     types = {rid: r.record_type for rid, r in b.rules.items()} | {wid: w.record_type for wid, w in b.watches.items()}
@@ -712,9 +736,30 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
     _check_shapes(b, compiled, reference)
     if b.errors:
-        raise PackError(b.errors, location=pack.root)
-    compiled.warnings = tuple(b.warnings)
+        raise PackError(_locate(pack, b.errors), location=pack.root)
+    compiled.warnings = tuple(_locate(pack, b.warnings))
     return compiled
+
+
+_ENTRY = re.compile(r"^(\w+)\[(\d+)\](.*)$")
+
+
+def _locate(pack: Pack, problems: list[Problem]) -> list[Problem]:
+    """Point each problem at the layer file and entry it came from, as ``$.rules[2].deduct``."""
+    out = []
+    for p in problems:
+        path = p.path
+        file = p.file
+        m = _ENTRY.match(path or "")
+        if m and f"{m.group(1)}[{m.group(2)}]" in pack.entry_origins:
+            file, index = pack.entry_origins[f"{m.group(1)}[{m.group(2)}]"]
+            path = f"{m.group(1)}[{index}]{m.group(3)}"
+        elif len(pack.layers) > 1 and file and "/" not in file:
+            file = f"{pack.layers[-1]}/{file}"
+        if path and not path.startswith("$"):
+            path = "$." + path
+        out.append(attrs.evolve(p, file=file, path=path))
+    return out
 
 
 def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -> None:
@@ -740,6 +785,9 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
             )
             decided.update(r.id for r in b.rules.values() if r.record_type == record_type)
             continue
+        # One problem per article (or per complaint shape), however many variants share it.
+        doubles: dict[Any, list[tuple[dict[str, Any], tuple[str, ...]]]] = {}
+        gaps: dict[Any, list[dict[str, Any]]] = {}
         for shape in shapes:
             engine = compiled.matcher.matches(shape)
             expected = reference.matches(shape)
@@ -748,21 +796,28 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
                     f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}"
                 )
             decision = compiled.decide(shape)
+            group = shape.get("article") if record_type == "finding" else _describe(shape)
             if len(decision) > 1:
-                b.error(
-                    "double_counting",
-                    f"a {record_type} with {_describe(shape)} would be decided by {', '.join(decision)}; let one supersede the others",
-                    "rules.toml",
-                    "rules",
-                )
+                doubles.setdefault(group, []).append((shape, decision))
             elif not decision:
-                b.error(
-                    "uncovered_shape",
-                    f"no rule decides a {record_type} with {_describe(shape)}; it would be rejected",
-                    "rules.toml",
-                    "rules",
-                )
+                gaps.setdefault(group, []).append(shape)
             decided.update(decision)
+        for group, found in doubles.items():
+            shape, decision = found[0]
+            what = f"a finding on article {group}" if record_type == "finding" else f"a {record_type} with {group}"
+            more = f" (and {len(found) - 1} more variants)" if len(found) > 1 else ""
+            b.error(
+                "double_counting",
+                f"{what} would be deducted by {', '.join(decision)} ({_describe(shape)}){more}; let one supersede the others",
+                "rules.toml",
+                "rules",
+            )
+        for group, shapes_left in gaps.items():
+            what = f"a finding on article {group}" if record_type == "finding" else f"a {record_type} with {group}"
+            example = (
+                f" (e.g. {_describe(shapes_left[0])}; {len(shapes_left)} variants)" if len(shapes_left) > 1 else ""
+            )
+            b.error("uncovered_shape", f"no rule decides {what}{example}; it would be rejected", "rules.toml", "rules")
     for kind in b.lapse_kinds:
         shape = {"type": "lapse", "kind": kind}
         engine, expected = compiled.matcher.matches(shape), reference.matches(shape)

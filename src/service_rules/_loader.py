@@ -8,12 +8,15 @@ reported together, each as ``file:key.path: code: message``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.metadata
 import importlib.resources
 import os
 import re
 import tomllib
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -136,12 +139,47 @@ def resolve_pack(ref: str | os.PathLike[str]) -> Path:
     return folder
 
 
+def _describe_type(tp: Any) -> str:
+    """A pack author's words for a model type (never a Python type's repr)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in typing.get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        return " or ".join(_describe_type(a) for a in options)
+    if origin is list:
+        return "a list"
+    if origin is dict:
+        return "a table"
+    if attrs.has(tp):
+        return f"a table of {', '.join(f.name for f in attrs.fields(tp))}"
+    return {int: "an integer", str: "a string", bool: "true or false"}.get(tp, getattr(tp, "__name__", str(tp)))
+
+
+def _format_exception(exc: BaseException, tp: Any) -> str:
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        known = [f.name for f in attrs.fields(exc.cl)] if attrs.has(exc.cl) else []
+        parts = []
+        for key in sorted(exc.extra_fields):
+            near = difflib.get_close_matches(key, known, n=1)
+            parts.append(f"{key} (did you mean {near[0]}?)" if near else key)
+        return f"unknown key {', '.join(parts)}; known: {', '.join(known)}"
+    if isinstance(exc, KeyError):
+        return "required key missing"
+    if isinstance(exc, TypeError) and str(exc).startswith("expected "):
+        return str(exc)  # our own strict hooks already say what and where
+    if tp is not None:
+        found = str(exc).split(" not in literal", 1)[0] if " not in literal" in str(exc) else None
+        return f"expected {_describe_type(tp)}" + (f", found {found!r}" if found is not None else "")
+    return f"invalid value ({exc})"
+
+
 def _located(exc: BaseException, file: str) -> list[Problem]:
     problems = []
-    for line in cattrs.transform_error(exc, path="$"):
+    for line in cattrs.transform_error(exc, path="$", format_exception=_format_exception):
         message, _, path = line.rpartition(" @ ")
-        code = "missing_key" if message.startswith("required field missing") else "invalid_value"
-        if message.startswith("extra fields found"):
+        code = "missing_key" if message.startswith("required key missing") else "invalid_value"
+        if message.startswith("unknown key"):
             code = "unknown_key"
         problems.append(Problem(code, message or line, file=file, path=path or None))
     return problems
@@ -335,6 +373,11 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         digest="sha256:" + digest.hexdigest(),
         layers=[layer.name for layer in chain],
         rule_layers=rule_origins,
+        entry_origins={
+            f"{key}[{i}]": (o.file, o.index if o.index is not None else i)
+            for (_, key), found in origins.items()
+            for i, o in enumerate(found)
+        },
         changes=changes,
     )
 

@@ -274,6 +274,8 @@ class Pack:
     rule_layers: dict[str, str] = attrs.field(factory=dict)
     #: Every override, removal and addition the layers above the base made.
     changes: list[LayerChange] = attrs.field(factory=list)
+    #: Where each entry of the merged lists came from: ``"rules[25]"`` → (``"langfang/rules.toml"``, 2).
+    entry_origins: dict[str, tuple[str, int]] = attrs.field(factory=dict)
 
     @property
     def name(self) -> str:

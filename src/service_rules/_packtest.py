@@ -78,7 +78,7 @@ def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     problems: list[Problem] = []
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
-        shown = f"tests/{path.name}"
+        shown = f"{folder.name}/{path.name}"
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -199,6 +199,10 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
             actions=run.ledger.actions(case.get("period"), as_of),
             rejected=run.rejections(),
         )
+        failures = tuple(_check_case(case, result))
+        results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
+        if failures:
+            continue  # a failing case proves nothing about the rules it reaches
         for observations in run.ledger.by_card.values():
             for obs in observations:
                 used_rules.add(obs.rule)
@@ -210,7 +214,6 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
         used_rules.update(f"exclude:{code}" for code, _, _, _ in run.ledger.exclusions)
-        results.append(CaseResult(file, case["name"], tuple(_check_case(case, result)), time.perf_counter() - start))
     rules = _rule_coverage(compiled, used_rules)
     articles = _article_coverage(compiled, used_articles)
     pack = compiled.pack

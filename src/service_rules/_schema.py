@@ -85,6 +85,15 @@ def pack_schemas() -> dict[str, dict[str, Any]]:
                     {"type": "object", "required": [ident, "disable"], "properties": {"disable": {"const": True}}},
                 ]
             }
+        if file_name == "pack.toml":
+            # A layer (extends = …) inherits the rest of [pack] from its base.
+            meta = defs["PackMeta"]
+            defs["PackMeta"] = {
+                "anyOf": [
+                    meta,
+                    {**meta, "required": ["name", "title", "version", "extends"]},
+                ]
+            }
         out[file_name] = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"service_rules/{file_name.removesuffix('.toml')}.schema.json",

@@ -7,6 +7,7 @@ Machine output (JSON) goes to stdout; messages go to stderr. Exit codes are
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import gc
 import os
@@ -21,6 +22,7 @@ from ._compiler import compile_pack
 from ._errors import PackError, Problem, ServiceRulesError
 from ._evaluate import score, score_to_stream
 from ._loader import load_pack
+from ._model import Pack
 from ._report import render_table
 
 
@@ -46,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and the matcher in use")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     s = sub.add_parser("score", help="score observations (JSON Lines) under a pack")
-    s.add_argument("--pack", required=True, help="a built-in pack name (cangzhou) or a pack folder")
+    s.add_argument(
+        "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
+    )
     s.add_argument("--period", help="score one quarter only, e.g. 2026Q3")
     s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
     s.add_argument("--format", choices=("json", "table"), default="json")
@@ -58,14 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     k = sub.add_parser("candidates", help="rank the outlets eligible for recommendation as model units")
-    k.add_argument("--pack", required=True, help="a built-in pack name (cangzhou) or a pack folder")
+    k.add_argument(
+        "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
+    )
     k.add_argument("--year", required=True, type=int, help="the calendar year, e.g. 2026")
     k.add_argument("--top", type=int, help="list the first N candidates only")
     k.add_argument("--as-of", dest="as_of", help="quarters that ended before this date are judged (default: today)")
     k.add_argument("--format", choices=("json", "table"), default="json")
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     t = sub.add_parser("test", help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
-    t.add_argument("pack", help="a built-in pack name or a pack folder")
+    t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     t.add_argument(
         "--min-coverage", dest="min_coverage", type=float, help="fail when rule or article coverage is below N percent"
     )
@@ -88,12 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=int, default=50, help="rows per list in the Markdown summary")
     dc = sub.add_parser("docs", help="render a pack as a readable Chinese document (Markdown)")
-    dc.add_argument("pack", help="a built-in pack name or a pack folder")
+    dc.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     dc.add_argument("--output", "-o", help="write to FILE instead of standard output")
     sc = sub.add_parser("schema", help="write the JSON Schemas of the pack files (for editors)")
     sc.add_argument("--out", default=".", help="the folder to write <file>.schema.json into")
     c = sub.add_parser("check", help="check a pack and list every problem")
-    c.add_argument("pack", help="a built-in pack name or a pack folder")
+    c.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.add_argument("--format", choices=("json", "text"), default="text")
     return parser
@@ -353,12 +359,18 @@ def _check(args: argparse.Namespace) -> int:
         if pack is not None and not errors:
             print(
                 f"{args.pack}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
-                f"layers {' → '.join(pack.layers)}, {len(pack.rules)} rules, {len(pack.articles)} articles, "
+                f"layers {' → '.join(pack.layers)}, {len(pack.rules)} rules, {_oversight_count(pack)} oversight rules, "
+                f"{len(pack.articles)} articles, "
                 f"{len(warnings)} warning(s), {pack.digest})"
             )
         else:
             print(f"{args.pack}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
     return ExitCode.OK if valid else ExitCode.USAGE
+
+
+def _oversight_count(pack: Pack) -> int:
+    o = pack.oversight
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
 
 
 def entry_point() -> None:
@@ -368,10 +380,11 @@ def entry_point() -> None:
     interpreter exit costs about a tenth of a second per 100k findings and helps nobody. The
     streams are flushed first; the library registers no exit handlers.
     """
-    code = main()
     try:
+        code = main()
         sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
+        code = ExitCode.REJECTED
+    with contextlib.suppress(BrokenPipeError, ValueError):
         sys.stderr.flush()
-    except (BrokenPipeError, ValueError):
-        code = code or ExitCode.USAGE
     os._exit(code)
