@@ -272,7 +272,7 @@ def test_table_format_lists_rejections_and_exits_1(capsys: pytest.CaptureFixture
     code, out, err = cli(capsys, "score", "--pack", "cangzhou", "--format", "table", path)
     assert (code, err) == (1, "")
     assert "O1" in out and "总分 98" in out  # 100 − 2
-    assert f"{path}:2 F2  article_missing_text" in out
+    assert f"{path}:2 F2  该条原文缺失,暂不能评分(article_missing_text)" in out
 
 
 def test_check_cangzhou(capsys: pytest.CaptureFixture[str]) -> None:
@@ -363,3 +363,17 @@ def test_golden_totals_match_the_hand_arithmetic(example_output: dict[str, Any],
     assert data["inputs"] == [
         {"file": EXAMPLE, "sha256": data["inputs"][0]["sha256"], "lines": 30, "accepted": 30, "rejected": 0, "blank": 0}
     ]
+
+
+def test_every_rejection_code_has_a_chinese_label() -> None:
+    """The table shows people a Chinese name for every stable rejection code."""
+    from service_rules import _evaluate, _facts
+    from service_rules._report import REJECTION_LABELS
+
+    codes = {
+        v
+        for module in (_facts, _evaluate)
+        for k, v in vars(module).items()
+        if k.isupper() and isinstance(v, str) and v.islower() and "_" in v and " " not in v
+    }
+    assert codes and codes <= set(REJECTION_LABELS), codes - set(REJECTION_LABELS)
