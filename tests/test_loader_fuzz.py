@@ -81,7 +81,7 @@ def edited(draw: st.DrawFn) -> tuple[str, dict[str, dict[str, Any]]]:
         last = path[-1]
         action = draw(st.sampled_from(["replace", "delete", "rename", "duplicate"]))
         if action == "replace":
-            new = draw(REPLACEMENTS)
+            new = json.loads(json.dumps(draw(REPLACEMENTS)))  # st.just shares its object: never edit it
             if new is None:  # TOML has no null: delete instead
                 action = "delete"
             else:

@@ -8,7 +8,6 @@ fewer deductions, then outlet id. The list proposes; the union decides (``notice
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ import orjson
 
 from ._compiler import CompiledPack
 from ._errors import UsageError
-from ._evaluate import Records, Source, _as_date, _compiled, ingest
+from ._evaluate import Records, Source, _as_date, _compiled, ingest, no_cyclic_gc
 from ._model import Pack
 from ._oversight import judged_quarters
 from ._results import InputSummary, PackRef, Rejection, results_converter
@@ -92,13 +91,8 @@ def candidates(
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
     if top is not None and top < 1:
         raise UsageError("--top must be at least 1")
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cyclic_gc():
         run = ingest(compiled, inputs, _as_date(as_of))
-    finally:
-        if collecting:
-            gc.enable()
     ledger = run.ledger
     judged = [q for q in judged_quarters(ledger, run.as_of) if q.startswith(f"{year}Q")]
     outlets = set(ledger.registry) | {o for o, q in ledger.present if q.startswith(f"{year}Q")}

@@ -420,6 +420,40 @@ class Watch:
     record_type: str
 
 
+#: The placeholders the reason of each kind of oversight rule may use.
+_WATCH_PLACEHOLDERS = {
+    "ladder": ("subject", "n", "lapses", "label", "action", "year", "cause"),
+    "streak": ("subject", "months", "label", "action", "n"),
+}
+
+
+def _check_watch(
+    b: _Build,
+    kind: str,
+    ident: str,
+    when: dict[str, Any],
+    subject: str,
+    reason: str,
+    path: str,
+    allowed: tuple[str, ...],
+) -> None:
+    """The conditions, subject field and reason of a ladder or streak; registers what it watches."""
+    f = "oversight.toml"
+    conditions, bad = parse_when(when)
+    for key, message in bad:
+        b.error("invalid_condition", message, f, f"{path}.when.{key}")
+    rtype = _check_conditions(b, conditions, path, {t for a in b.pack.articles for t in a.tags}, f, allowed)
+    if rtype is not None:
+        if subject not in _facts.RECORD_TYPES[rtype].fields:
+            b.error(
+                "unknown_field", f"{rtype} facts have no field {subject!r} to name the subject", f, f"{path}.subject"
+            )
+        b.watches[f"{kind}:{ident}"] = Watch(ident, tuple(conditions), rtype)
+    for name in _placeholders(reason):
+        if name not in _WATCH_PLACEHOLDERS[kind]:
+            b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+
+
 def _check_oversight(b: _Build) -> None:
     o = b.pack.oversight
     f = "oversight.toml"
@@ -445,22 +479,7 @@ def _check_oversight(b: _Build) -> None:
         note(lad.steps_provenance, lad.steps_note, f"{path}.steps_note")
         if not lad.steps:
             b.error("steps_missing", "a ladder needs at least one step", f, f"{path}.steps")
-        conditions, bad = parse_when(lad.when)
-        for key, message in bad:
-            b.error("invalid_condition", message, f, f"{path}.when.{key}")
-        rtype = _check_conditions(b, conditions, path, known_tags, f, ("lapse", "complaint", "finding"))
-        if rtype is not None:
-            if lad.subject not in _facts.RECORD_TYPES[rtype].fields:
-                b.error(
-                    "unknown_field",
-                    f"{rtype} facts have no field {lad.subject!r} to name the subject",
-                    f,
-                    f"{path}.subject",
-                )
-            b.watches[f"ladder:{lad.id}"] = Watch(lad.id, tuple(conditions), rtype)
-        for name in _placeholders(lad.reason):
-            if name not in ("subject", "n", "lapses", "label", "action", "year", "cause"):
-                b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+        _check_watch(b, "ladder", lad.id, lad.when, lad.subject, lad.reason, path, ("lapse", "complaint", "finding"))
     for i, st in enumerate(o.streaks):
         path = f"streaks[{i}]"
         if st.id in seen:
@@ -469,22 +488,7 @@ def _check_oversight(b: _Build) -> None:
         note(st.length.provenance, st.length.note, f"{path}.length")
         if st.length.value < 1:
             b.error("invalid_value", "a streak is at least 1 month long", f, f"{path}.length.value")
-        conditions, bad = parse_when(st.when)
-        for key, message in bad:
-            b.error("invalid_condition", message, f, f"{path}.when.{key}")
-        rtype = _check_conditions(b, conditions, path, known_tags, f, ("star",))
-        if rtype is not None:
-            if st.subject not in _facts.RECORD_TYPES[rtype].fields:
-                b.error(
-                    "unknown_field",
-                    f"{rtype} facts have no field {st.subject!r} to name the subject",
-                    f,
-                    f"{path}.subject",
-                )
-            b.watches[f"streak:{st.id}"] = Watch(st.id, tuple(conditions), rtype)
-        for name in _placeholders(st.reason):
-            if name not in ("subject", "months", "label", "action", "n"):
-                b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+        _check_watch(b, "streak", st.id, st.when, st.subject, st.reason, path, ("star",))
     by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
