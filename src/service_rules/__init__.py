@@ -20,6 +20,7 @@ from ._candidates import (
     candidates,
 )
 from ._compiler import CompiledPack, compile_pack
+from ._diff import OutletChange, PackDiff, RuleEffect, SectionChange, compare_results, diff_packs, render_diff_markdown
 from ._errors import (
     EngineError,
     InputFileError,
@@ -29,9 +30,11 @@ from ._errors import (
     ServiceRulesError,
     UsageError,
 )
-from ._evaluate import Records, score
-from ._loader import builtin_pack_names, load_pack
-from ._model import Article, Deduct, Floor, Pack, PackMeta, Quantity, Rule, Section
+from ._evaluate import Records, score, score_to_stream
+from ._loader import PackSource, available_packs, builtin_pack_names, load_pack
+from ._model import Article, Deduct, Floor, LayerChange, Pack, PackMeta, Quantity, Rule, Section
+from ._packdocs import render_pack_docs
+from ._packtest import CaseResult, Coverage, PackTestReport, junit_xml, run_pack_tests
 from ._results import (
     Action,
     Deduction,
@@ -53,7 +56,9 @@ __all__ = [
     "Article",
     "Candidate",
     "CandidatesResult",
+    "CaseResult",
     "CompiledPack",
+    "Coverage",
     "Deduct",
     "Deduction",
     "EngineError",
@@ -62,27 +67,42 @@ __all__ = [
     "Floor",
     "InputFileError",
     "InputSummary",
+    "LayerChange",
+    "OutletChange",
     "Pack",
+    "PackDiff",
     "PackError",
     "PackMeta",
     "PackNotFoundError",
     "PackRef",
+    "PackSource",
+    "PackTestReport",
     "Problem",
     "Quantity",
     "QuarterTotal",
     "Records",
     "Rejection",
     "Rule",
+    "RuleEffect",
     "ScoreResult",
     "Scorecard",
     "Section",
+    "SectionChange",
     "SectionScore",
     "ServiceRulesError",
     "UsageError",
     "__version__",
+    "available_packs",
     "builtin_pack_names",
     "candidates",
+    "compare_results",
     "compile_pack",
+    "diff_packs",
+    "junit_xml",
     "load_pack",
+    "render_diff_markdown",
+    "render_pack_docs",
+    "run_pack_tests",
     "score",
+    "score_to_stream",
 ]

@@ -61,7 +61,7 @@ class Coverage:
 
 
 @attrs.frozen
-class TestReport:
+class PackTestReport:
     pack: str
     cases: tuple[CaseResult, ...]
     rules: Coverage
@@ -172,7 +172,7 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
     return failures
 
 
-def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, scope: str = "layer") -> TestReport:
+def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, scope: str = "layer") -> PackTestReport:
     """Run a pack's cases (``<pack>/tests/*.toml`` unless ``folder`` says otherwise).
 
     Coverage counts the rules and articles of the whole pack, except for a pack that extends
@@ -223,7 +223,7 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
         owned = {key for kind, key in own if kind != "articles"}
         rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
         articles = _restrict(articles, lambda a: ("articles", a) in own)
-    return TestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
+    return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
 
 
 def _restrict(coverage: Coverage, keep: Callable[[str], bool]) -> Coverage:
@@ -256,7 +256,7 @@ def _article_coverage(compiled: CompiledPack, used: set[int]) -> Coverage:
     return Coverage(tuple(str(a) for a in scorable if a in used), tuple(str(a) for a in scorable if a not in used))
 
 
-def junit_xml(report: TestReport) -> bytes:
+def junit_xml(report: PackTestReport) -> bytes:
     """The report as JUnit XML (one testsuite, one testcase per case), for CI."""
     failures = sum(1 for c in report.cases if not c.passed)
     suite = ET.Element(
@@ -278,7 +278,7 @@ def junit_xml(report: TestReport) -> bytes:
     return bytes(ET.tostring(suite, encoding="utf-8", xml_declaration=True))
 
 
-def render_report(report: TestReport) -> str:
+def render_report(report: PackTestReport) -> str:
     out = []
     for c in report.cases:
         out.append(f"{'PASS' if c.passed else 'FAIL'}  {c.file}::{c.name}")
