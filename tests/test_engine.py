@@ -133,7 +133,7 @@ def test_same_pack_twice_and_two_packs_in_one_process(cangzhou: sr.CompiledPack,
 
 def test_python_and_durable_matchers_decide_alike_on_every_cangzhou_shape(cangzhou: sr.CompiledPack) -> None:
     python = sr.compile_pack(sr.load_pack("cangzhou"), matcher="python")
-    assert cangzhou._decisions and cangzhou._decisions == python._decisions
+    assert cangzhou._matches and cangzhou._matches == python._matches
 
 
 def test_public_names_are_exactly_all() -> None:
@@ -143,3 +143,26 @@ def test_public_names_are_exactly_all() -> None:
     public = {n for n, v in vars(sr).items() if not n.startswith("_") and not isinstance(v, types.ModuleType)}
     assert sorted(sr.__all__) == sr.__all__
     assert public == set(sr.__all__) - {"__version__"}
+
+
+def test_every_observation_is_asked_once_without_reuse(cangzhou: sr.CompiledPack) -> None:
+    """With reuse_matches=False durable_rules sees each observation exactly once (its rule, its
+    ladders and its exclusions are one question), and the result is the same as with reuse."""
+    pack = sr.compile_pack(sr.load_pack("cangzhou"))
+    asked: list[dict[str, object]] = []
+    ask = pack.matcher.matches
+
+    def counting(shape: dict[str, object]) -> frozenset[str]:
+        asked.append(shape)
+        return ask(shape)
+
+    pack.matcher.matches = counting  # type: ignore[method-assign]
+    records = [finding(f"f{i}", "A", article=41) for i in range(5)] + [
+        {"type": "complaint", "id": "c1", "outlet": "A", "date": "2026-08-01", "channel": "phone", "verified": True}
+    ]
+    for r in records[:5]:
+        del r["points"]
+    every = sr.score(pack, [sr.Records(records)], as_of="2026-11-27", reuse_matches=False)
+    assert len([s for s in asked if s["type"] in ("finding", "complaint")]) == 6
+    reused = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27")
+    assert every.scorecards == reused.scorecards

@@ -575,7 +575,6 @@ class CompiledPack:
         self.assessable_sections = frozenset(
             a.section for a in b.articles.values() if a.status != "missing" and a.section is not None
         ) | frozenset(r.rule.section for r in b.rules.values() if r.record_type != "finding")
-        self._decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._matches: dict[tuple[Any, ...], frozenset[str]] = {}
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
@@ -595,39 +594,38 @@ class CompiledPack:
                 shape[f] = v
         return shape
 
-    def decide(self, shape: dict[str, Any], *, reuse: bool = True) -> tuple[str, ...]:
-        """The rules that apply to a shape once supersession is done (one, unless the pack is ambiguous).
-
-        With ``reuse`` (the default) a shape already decided is not asked again: a rule's
-        verdict depends only on the fields its conditions read.
-        """
+    def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
+        """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
+        matcher). With ``reuse`` (the default) a shape already asked about is not asked again: a
+        rule's verdict depends only on the fields its conditions read."""
         key = tuple(sorted(shape.items()))
-        if reuse:
-            hit = self._decisions.get(key)
-            if hit is not None:
-                return hit
-        matched = self._matched(key, shape, reuse)
-        rules = [rid for rid in matched if rid in self.rules]
-        replaced: set[str] = set()
-        for rid in rules:
-            replaced |= self.rules[rid].replaces
-        decision = tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
-        self._decisions[key] = decision
-        return decision
-
-    def _matched(self, key: tuple[Any, ...], shape: dict[str, Any], reuse: bool) -> frozenset[str]:
         if reuse:
             hit = self._matches.get(key)
             if hit is not None:
                 return hit
         found = self.matcher.matches(shape)
-        self._matches[key] = found
+        if reuse:
+            self._matches[key] = found
         return found
 
+    def decision(self, matched: frozenset[str]) -> tuple[str, ...]:
+        """The deduction rules left once supersession is done (one, unless the pack is ambiguous)."""
+        rules = [rid for rid in matched if rid in self.rules]
+        replaced: set[str] = set()
+        for rid in rules:
+            replaced |= self.rules[rid].replaces
+        return tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
+
+    @staticmethod
+    def watchers(matched: frozenset[str], prefix: str) -> tuple[str, ...]:
+        """The ids (without ``prefix``) of the oversight rules of one kind (``ladder:``, ``exclude:``, ``streak:``)."""
+        return tuple(sorted(w[len(prefix) :] for w in matched if w.startswith(prefix)))
+
+    def decide(self, shape: dict[str, Any], *, reuse: bool = True) -> tuple[str, ...]:
+        return self.decision(self.match(shape, reuse=reuse))
+
     def watching(self, shape: dict[str, Any], prefix: str, *, reuse: bool = True) -> tuple[str, ...]:
-        """The ids (without ``prefix``) of the oversight rules of one kind (``ladder:``, ``exclude:``) a shape matches."""
-        found = self._matched(tuple(sorted(shape.items())), shape, reuse)
-        return tuple(sorted(w[len(prefix) :] for w in found if w.startswith(prefix)))
+        return self.watchers(self.match(shape, reuse=reuse), prefix)
 
 
 def _domain(b: _Build, record_type: str, field: str) -> list[Any] | None:

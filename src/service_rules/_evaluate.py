@@ -79,7 +79,8 @@ class _Run:
         self.rejected: list[tuple[int, int, str | None, str, str]] = []  # (input, line, id, code, msg)
         self.inputs: list[_InputCount] = []
         self.ledger = Ledger(compiled)
-        self.decisions: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        #: (record type, projected values) → (decision, ladders, exclusions), when reusing matches
+        self.verdicts: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {}
         #: findings whose inspection reference is checked at the end: (obs, ref, input, line, record, watchers)
         self.pending_refs: list[tuple[Observation, str, int, int, dict[str, Any] | None, Any]] = []
         self.inspections: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
@@ -94,28 +95,35 @@ class _Run:
         #: called with the number of lines read so far, every 65,536 lines (``--progress``)
         self.progress: Callable[[int], None] | None = None
         self.lines_before = 0
-        #: record types some ladder or exclusion reads, and what each shape is watched by
-        self.watched_types = {w.record_type for w in compiled.watches.values()}
-        self.watchers: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
         self.streaks = {st.id: st for st in compiled.oversight.streaks}
 
-    def _watch(self, record_type: str, values: dict[str, Any], obj: dict[str, Any]) -> None:
-        """Record a finding or complaint that a ladder counts or that excludes its outlet."""
-        ladders, exclusions = self._watchers(record_type, values)
-        self._record_watched(ladders, exclusions, obj)
-
-    def _watchers(self, record_type: str, values: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        key = (record_type, *values.values())
-        hit = self.watchers.get(key) if self.reuse else None
+    def _verdict(
+        self, record_type: str, values: dict[str, Any], what: str
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """One question to the matcher per observation (per distinct shape when reusing): the rule
+        that decides it, and the ladders and exclusions that watch it; or a Reject."""
+        fields = self.c.shape_fields.get(record_type, ())
+        key = (record_type, *(values.get(f) for f in fields))
+        hit = self.verdicts.get(key) if self.reuse else None
         if hit is None:
-            shape = {"type": record_type, **{k: v for k, v in values.items() if v is not None}}
-            hit = (
-                self.c.watching(shape, "ladder:", reuse=self.reuse),
-                self.c.watching(shape, "exclude:", reuse=self.reuse),
+            shape = {"type": record_type}
+            for f in fields:
+                if values.get(f) is not None:
+                    shape[f] = values[f]
+            matched = self.c.match(shape, reuse=self.reuse)
+            hit = (self.c.decision(matched), self.c.watchers(matched, "ladder:"), self.c.watchers(matched, "exclude:"))
+            if self.reuse:
+                self.verdicts[key] = hit
+        decision, ladders, exclusions = hit
+        if not decision:
+            raise Reject(NO_RULE, f"no rule of the pack applies to {what}")
+        if len(decision) > 1:
+            raise Reject(
+                AMBIGUOUS_RULES,
+                f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others",
             )
-            self.watchers[key] = hit
-        return hit
+        return decision[0], ladders, exclusions
 
     def _record_watched(self, ladders: tuple[str, ...], exclusions: tuple[str, ...], obj: dict[str, Any]) -> None:
         for ladder_id in ladders:
@@ -226,30 +234,6 @@ class _Run:
                 exc.message,
             )
 
-    def _decide(self, record_type: str, key: tuple[Any, ...], fields: tuple[str, ...]) -> tuple[str, ...]:
-        full = (record_type, key)
-        hit = self.decisions.get(full) if self.reuse else None
-        if hit is None:
-            shape: dict[str, Any] = {"type": record_type}
-            for f, v in zip(fields, key, strict=True):
-                if v is not None:
-                    shape[f] = v
-            hit = self.c.decide(shape, reuse=self.reuse)
-            if self.reuse:
-                self.decisions[full] = hit
-        return hit
-
-    def _rule_for(self, record_type: str, key: tuple[Any, ...], fields: tuple[str, ...], what: str) -> str:
-        decision = self._decide(record_type, key, fields)
-        if not decision:
-            raise Reject(NO_RULE, f"no rule of the pack applies to {what}")
-        if len(decision) > 1:
-            raise Reject(
-                AMBIGUOUS_RULES,
-                f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others",
-            )
-        return decision[0]
-
     def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[str, Any, Any]:
         """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
         c = self.c
@@ -273,14 +257,9 @@ class _Run:
         values = {"article": number, "section": article.section, "tag": tag}
         for f in self.finding_extra:
             values[f] = obj.get(f)
-        fields = self.finding_fields
-        key = tuple(values.get(f) for f in fields)
-        rule_id = self._rule_for(
-            "finding", key, fields, f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
-        )
-        deduct = c.rules[rule_id].rule.deduct
-        watched = self._watchers("finding", values) if "finding" in self.watched_types else ((), ())
-        return rule_id, deduct, watched
+        what = f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
+        rule_id, ladders, exclusions = self._verdict("finding", values, what)
+        return rule_id, c.rules[rule_id].rule.deduct, (ladders, exclusions)
 
     def _finding(self, obj: dict[str, Any], index: int, line: int) -> None:
         number = obj["article"]
@@ -389,15 +368,14 @@ class _Run:
             self._record_watched(watched[0], watched[1], obj)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
-        fields = self.complaint_fields
         # null is absent; an absent field with a default reads as its default
-        key = tuple(_or_default(obj.get(f), ("complaint", f)) for f in fields)
-        rule_id = self._rule_for("complaint", key, fields, "this complaint")
+        values = {f: _or_default(obj.get(f), ("complaint", f)) for f in self.complaint_fields}
+        rule_id, ladders, exclusions = self._verdict("complaint", values, "this complaint")
         rule = self.c.rules[rule_id].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
         date = obj["date"]
-        if "complaint" in self.watched_types:
-            self._watch("complaint", dict(zip(fields, key, strict=True)), obj)
+        if ladders or exclusions:
+            self._record_watched(ladders, exclusions, obj)
         self.ledger.add(
             Observation(
                 id=obj["id"],
@@ -543,7 +521,7 @@ def score(
     """
     compiled = _compiled(pack)
     _check_period(period)
-    with no_cyclic_gc():
+    with no_cyclic_gc(reuse_matches):
         run = ingest(compiled, inputs, _as_date(as_of), reuse_matches)
         return ScoreResult(
             pack=run.pack_ref(),
@@ -557,11 +535,15 @@ def score(
 
 
 @contextlib.contextmanager
-def no_cyclic_gc() -> Iterator[None]:
+def no_cyclic_gc(off: bool = True) -> Iterator[None]:
     """Scoring allocates many small objects that never form cycles; the cyclic collector would
-    only re-scan them (about a quarter of the run time on 100k findings). Restored on exit."""
+    only re-scan them (about a quarter of the run time on 100k findings). Restored on exit.
+
+    Not when every observation goes to durable_rules (``reuse_matches=False``): each of its
+    calls leaves a reference cycle, about 10 KiB, that only the collector frees."""
     collecting = gc.isenabled()
-    gc.disable()
+    if off:
+        gc.disable()
     try:
         yield
     finally:
@@ -591,15 +573,15 @@ def score_to_stream(
     rejected lines. The bytes are those of ``score(...).to_json()`` followed by a newline, but
     no scorecard is held longer than it takes to write it."""
     _check_period(period)
-    with no_cyclic_gc():
+    with no_cyclic_gc(reuse_matches):
         run = ingest(compiled, inputs, _as_date(as_of), reuse_matches, progress)
         dumps = orjson.dumps
         write = out.write
         write(b'{"pack":' + dumps(dump(run.pack_ref())) + b',"as_of":' + dumps(run.as_of.isoformat()))
         write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(run.summaries())) + b',"scorecards":[')
         first = True
-        for card in run.ledger.iter_scorecards(period):
-            write((b"" if first else b",") + dumps(dump(card)))
+        for card in run.ledger.iter_scorecard_dicts(period):
+            write((b"" if first else b",") + dumps(card))
             first = False
         rejected = run.rejections()
         write(b'],"actions":' + dumps(dump(run.ledger.actions(period, run.as_of))))

@@ -12,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import attrs
+
 from ._compiler import render_reason
 from ._results import Action, Deduction, Scorecard, SectionScore
 
@@ -75,11 +77,15 @@ class Ledger:
 
     def iter_scorecards(self, period: str | None) -> Iterator[Scorecard]:
         """Scorecards one at a time, by period then outlet (the output can be streamed)."""
+        for o, p in self._keys(period):
+            yield self._scorecard(o, p)
+
+    def _keys(self, period: str | None) -> list[tuple[str, str]]:
+        """(outlet, period) of every scorecard: any fact in the period, and every registered outlet."""
         periods = {period} if period else {p for _, p in self.present}
         keys = {k for k in self.present if k[1] in periods}
         keys.update((o, p) for o in self.registry for p in periods)
-        for o, p in sorted(keys, key=lambda k: (k[1], k[0])):
-            yield self._scorecard(o, p)
+        return sorted(keys, key=lambda k: (k[1], k[0]))
 
     def actions(self, period: str | None, as_of: _dt.date) -> tuple[Action, ...]:
         from ._oversight import oversight_actions
@@ -123,14 +129,15 @@ class Ledger:
             }
         return self._facts_cache
 
-    def _scorecard(self, outlet: str, period: str) -> Scorecard:
+    def _card(self, outlet: str, period: str) -> _Card:
+        """One scorecard's accounting as plain rows, in the field order of the result types."""
         c = self.c
         observations = self.by_card.get((outlet, period), [])
         if self.has_caps:  # caps bite in date order, so the order must be fixed first
             observations = sorted(observations, key=lambda o: (o.date, o.id))
         pending: list[str] = []
         dismissed: list[str] = []
-        deductions: list[Deduction] = []
+        rows: list[tuple[Any, ...]] = []
         used: dict[str, int] = {}
         per_section: defaultdict[int, int] = defaultdict(int)
         facts = self._rule_facts()
@@ -151,8 +158,8 @@ class Ledger:
             reason = reasons.get(key)
             if reason is None:
                 reason = self._reason(obs, rule_id, points)
-            deductions.append(
-                Deduction(
+            rows.append(
+                (
                     rule_id,
                     obs.article,
                     section,
@@ -169,7 +176,7 @@ class Ledger:
                     layer,
                 )
             )
-        deductions.sort(key=lambda d: (d.section, d.article is None, d.article or 0, d.observations[0]))
+        rows.sort(key=lambda d: (d[2], d[1] is None, d[1] or 0, d[4][0]))
         floor = c.pack.meta.floor
         floor_value = floor.value if floor.policy == "minimum" else None
         sections = []
@@ -180,26 +187,62 @@ class Ledger:
             raw = allotment - deducted
             score = raw if floor_value is None else max(floor_value, raw)
             sections.append(
-                SectionScore(
-                    number=s.number,
-                    title=s.title,
-                    allotment=allotment,
-                    deducted=deducted,
-                    score=score,
-                    assumed=s.allotment.provenance == "assumed",
-                    assessable=s.number in c.assessable_sections,
-                    floor=floor_value,
-                    beyond_floor=score - raw,
+                (
+                    s.number,
+                    s.title,
+                    allotment,
+                    deducted,
+                    score,
+                    s.allotment.provenance == "assumed",
+                    s.number in c.assessable_sections,
+                    floor_value,
+                    score - raw,
                 )
             )
         county = self.registry.get(outlet, (None, None))[0]
+        total = sum(s[4] for s in sections)
+        return _Card(outlet, county, period, total, sections, rows, sorted(pending), sorted(dismissed))
+
+    def _scorecard(self, outlet: str, period: str) -> Scorecard:
+        card = self._card(outlet, period)
         return Scorecard(
-            outlet=outlet,
-            county=county,
-            period=period,
-            total=sum(s.score for s in sections),
-            sections=tuple(sections),
-            deductions=tuple(deductions),
-            pending=tuple(sorted(pending)),
-            dismissed=tuple(sorted(dismissed)),
+            card.outlet,
+            card.county,
+            card.period,
+            card.total,
+            tuple(SectionScore(*s) for s in card.sections),
+            tuple(Deduction(*d) for d in card.deductions),
+            tuple(card.pending),
+            tuple(card.dismissed),
         )
+
+    def iter_scorecard_dicts(self, period: str | None) -> Iterator[dict[str, Any]]:
+        """The same scorecards as :meth:`iter_scorecards`, as the plain data of their JSON (no
+        typed objects in between: the output path of a large run)."""
+        for o, p in self._keys(period):
+            card = self._card(o, p)
+            yield {
+                "outlet": card.outlet,
+                "county": card.county,
+                "period": card.period,
+                "total": card.total,
+                "sections": [dict(zip(_SECTION_FIELDS, s, strict=True)) for s in card.sections],
+                "deductions": [dict(zip(_DEDUCTION_FIELDS, d, strict=True)) for d in card.deductions],
+                "pending": card.pending,
+                "dismissed": card.dismissed,
+            }
+
+
+class _Card(NamedTuple):
+    outlet: str
+    county: str | None
+    period: str
+    total: int
+    sections: list[tuple[Any, ...]]
+    deductions: list[tuple[Any, ...]]
+    pending: list[str]
+    dismissed: list[str]
+
+
+_SECTION_FIELDS = tuple(f.name for f in attrs.fields(SectionScore))
+_DEDUCTION_FIELDS = tuple(f.name for f in attrs.fields(Deduction))

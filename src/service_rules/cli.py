@@ -158,7 +158,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    gc.disable()  # a short-lived process of acyclic objects: the collector only costs time
     compiled = compile_pack(load_pack(args.pack))
     reuse = not args.match_every
     if args.format == "table":
