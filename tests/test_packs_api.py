@@ -143,3 +143,19 @@ def test_layer_errors_point_at_the_layer_file(tmp_path: Path) -> None:
     assert problem.file == "typo/rules.toml" and problem.path is not None and problem.path.startswith("$.rules[0]")
     assert "pionts" in problem.message
 
+
+
+def test_an_override_that_changes_nothing_is_warned_about(tmp_path: Path) -> None:
+    layer = write_pack(
+        tmp_path / "noop",
+        {
+            "pack.toml": '[pack]\nname = "noop"\ntitle = "t"\nversion = "1"\nextends = "generic"\n',
+            "rules.toml": '[[rules]]\nid = "g-104"\noverride = true\ncap = {}\n'
+            '[[rules]]\nid = "g-105"\noverride = true\ndeduct = { points = 2 }\n',
+        },
+    )
+    pack = sr.load_pack(layer)
+    assert [(c.key, c.changed) for c in pack.changes] == [("g-104", []), ("g-105", ["deduct"])]
+    warnings = sr.compile_pack(pack).warnings
+    assert [(w.code, w.file) for w in warnings if w.code == "override_noop"] == [("override_noop", "noop/rules.toml")]
+    assert "g-104" in warnings[-1].message

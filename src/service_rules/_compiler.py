@@ -524,6 +524,18 @@ def _check_oversight(b: _Build) -> None:
                 b.watches[f"exclude:{ex.code}"] = Watch(ex.code, tuple(conditions), rtype)
 
 
+def _check_layers(b: _Build) -> None:
+    """An override that changes nothing is almost always a mistake (a misspelt key, a cap = {})."""
+    for change in b.pack.changes:
+        if change.action == "override" and not change.changed:
+            b.warn(
+                "override_noop",
+                f"the override of {change.kind} {change.key} changes nothing in what {change.base_layer} defines",
+                change.file,
+                None,
+            )
+
+
 def _check_item_caps(b: _Build) -> None:
     """Where every deducting rule of a section is capped (items with their points), the caps
     should add up to the section's allotment: more can never be lost, less leaves points no
@@ -555,6 +567,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
     ("check_item_caps", _check_item_caps),
+    ("check_layers", _check_layers),
 ]
 
 

@@ -455,9 +455,11 @@ def _merge_list(
             where[at] = _Origin(layer.name, shown, i)
             changes.append(LayerChange(key, str(ident), "disable", layer.name, shown, base_layer))
             continue
-        entries[at] = _merge_table(entries[at], body)
+        merged = _merge_table(entries[at], body)
+        changed = sorted(k for k in merged if merged.get(k) != entries[at].get(k))
+        entries[at] = merged
         where[at] = _Origin(layer.name, shown, i)
-        changes.append(LayerChange(key, str(ident), "override", layer.name, shown, base_layer))
+        changes.append(LayerChange(key, str(ident), "override", layer.name, shown, base_layer, changed))
     # drop disabled entries (and their origins) in place
     keep = [j for j, e in enumerate(entries) if not (isinstance(e, dict) and e.get("__disabled__"))]
     entries[:] = [entries[j] for j in keep]

@@ -255,6 +255,8 @@ class LayerChange:
     layer: str
     file: str
     base_layer: str | None
+    #: For an override: the keys whose value it changed (none: the override changes nothing).
+    changed: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen

@@ -251,6 +251,8 @@ def _list(args: argparse.Namespace) -> int:
         try:
             pack = load_pack(source.path)
             version, title, status = pack.version, pack.meta.title, "ok"
+            if pack.name != source.name:
+                status = f"its [pack] name is {pack.name!r}, not {source.name!r}"
         except ServiceRulesError as exc:
             version, title, status = "", "", f"invalid: {exc.message.splitlines()[0]}"
         rows.append(
