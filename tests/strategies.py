@@ -155,10 +155,13 @@ def _finding_rule(
     *,
     article: int | None = None,
     supersedes: tuple[str, ...] = (),
-    caps: bool = True,
+    cap_max: int | None = 12,
+    always: bool = False,
 ) -> Rule:
     assert section.allotment is not None
-    cap = draw(st.none() | quantities(1, 12)) if caps else None
+    cap = None
+    if cap_max:
+        cap = draw(quantities(1, cap_max) if always else st.none() | quantities(1, cap_max))
     return Rule(
         id=rule_id,
         section=section.number,
@@ -174,7 +177,7 @@ def _finding_rule(
 
 @st.composite
 def _complaint_rules(
-    draw: st.DrawFn, scored: list[Section], caps: bool
+    draw: st.DrawFn, scored: list[Section], cap_max: int | None, always: bool = False
 ) -> tuple[list[Rule], dict[tuple[bool | None, bool], str]]:
     """Complaint rules in one of three designs, with the rule each complaint shape must get."""
     variant = draw(st.sampled_from(("cangzhou", "explicit", "catch_all", "none")))
@@ -187,7 +190,9 @@ def _complaint_rules(
         if outcome == "deduct":
             prov, note = draw(provenanced())
             deduct = Deduct("fixed", prov, points=draw(st.integers(1, 20)), note=note)  # type: ignore[arg-type]
-            cap = draw(st.none() | quantities(1, 25)) if caps else None
+            if cap_max:
+                caps = quantities(1, 2 * cap_max)
+                cap = draw(caps if always else st.none() | caps)
         return Rule(
             id=rule_id,
             section=section.number,
@@ -234,7 +239,7 @@ def packs(
     draw: st.DrawFn,
     *,
     floor: str | None = None,
-    caps: bool = True,
+    caps: str = "some",
     complaints: bool = True,
     max_sections: int = 4,
     max_articles: int = 7,
@@ -247,8 +252,11 @@ def packs(
     disjoint groups of their tags, superseding the rule that would otherwise decide the article.
 
     ``floor`` is the floor policy (``"none"``, ``"minimum"``, or None for either); a minimum is
-    never above a scored section's allotment (compile_pack rejects that).
+    never above a scored section's allotment (compile_pack rejects that). ``caps`` says which
+    deducting rules have a cap: ``"none"``, ``"some"`` (each one by chance) or ``"all"``; a pack's
+    caps are tight (up to 3 points, so that they bite) or loose (up to 12).
     """
+    cap_max = draw(st.sampled_from((3, 12))) if caps != "none" else None
     n = draw(st.integers(1, max_sections))
     numbers = draw(st.lists(st.integers(1, 12), min_size=n, max_size=n, unique=True))
     scored_flags = [True, *draw(st.lists(st.booleans(), min_size=n - 1, max_size=n - 1))]
@@ -262,15 +270,18 @@ def packs(
     m = draw(st.integers(0, max_articles))
     article_numbers = draw(st.lists(st.integers(1, 60), min_size=m, max_size=m, unique=True))
     articles = []
-    for number in article_numbers:
-        status = draw(st.sampled_from(("complete", "partial", "missing")))
+    for i, number in enumerate(article_numbers):
+        # The first article always has a text (most packs then have findings to score).
+        status = draw(st.sampled_from(("complete", "partial", "missing"))) if i else "complete"
         if status == "missing":
             section = draw(st.none() | st.sampled_from(numbers))
             articles.append(Article(number, "missing", section=section, note=draw(st.none() | short_texts)))
             continue
         tags = draw(st.dictionaries(st.sampled_from(TAG_POOL), short_texts, max_size=3))
         # Mostly in scored sections, so that most packs have findings to score.
-        home = draw(st.sampled_from([s.number for s in sections if s.scored] if draw(st.integers(0, 3)) else numbers))
+        home = draw(
+            st.sampled_from(numbers if i and draw(st.integers(0, 3)) == 3 else [s.number for s in scored_sections])
+        )
         articles.append(Article(number, status, section=home, text=draw(short_texts), tags=tags))  # type: ignore[arg-type]
 
     rules: list[Rule] = []
@@ -281,7 +292,13 @@ def packs(
         section_rule = None
         if design in ("section", "mixed"):
             section_rule = draw(
-                _finding_rule(f"s{s.number}", s, {"type": "finding", "section": _cond(draw, s.number)}, caps=caps)
+                _finding_rule(
+                    f"s{s.number}",
+                    s,
+                    {"type": "finding", "section": _cond(draw, s.number)},
+                    cap_max=cap_max,
+                    always=caps == "all",
+                )
             )
             rules.append(section_rule)
         for a in arts:
@@ -293,7 +310,8 @@ def packs(
                         {"type": "finding", "article": _cond(draw, a.number)},
                         article=draw(st.sampled_from((None, a.number))),
                         supersedes=(section_rule.id,) if section_rule is not None else (),
-                        caps=caps,
+                        cap_max=cap_max,
+                        always=caps == "all",
                     )
                 )
                 rules.append(own)
@@ -322,7 +340,8 @@ def packs(
                         {"type": "finding", "article": _cond(draw, a.number), "tag": _tag_cond(draw, group)},
                         article=a.number if target is s and draw(st.booleans()) else None,
                         supersedes=tuple(supersedes),
-                        caps=caps,
+                        cap_max=cap_max,
+                        always=caps == "all",
                     )
                 )
                 rules.append(tag_rule)
@@ -330,7 +349,7 @@ def packs(
                     finding_rules[(a.number, t)] = tag_rule.id
     complaint_rules: dict[tuple[bool | None, bool], str] = {}
     if complaints:
-        extra, complaint_rules = draw(_complaint_rules(scored_sections, caps))
+        extra, complaint_rules = draw(_complaint_rules(scored_sections, cap_max, caps == "all"))
         rules += extra
     rules = list(draw(st.permutations(rules)))
 
@@ -573,14 +592,21 @@ def observations(
     inspections = [
         (f"i{k}", draw(st.sampled_from(outlets)), draw(st.sampled_from(DATES))) for k in range(draw(st.integers(0, 2)))
     ]
-    # A few dates and finding shapes this time, so that observations meet on scorecards and rules.
-    dates = tuple(draw(st.lists(st.sampled_from(DATES), min_size=1, max_size=len(DATES), unique=True)))
+    # A few dates and finding shapes this time, so that observations meet on scorecards and rules;
+    # half the time crowded: the first outlet, one quarter (Q3), at most two shapes.
+    crowded = draw(st.booleans())
     all_keys = gp.finding_keys()
-    keys = draw(st.lists(st.sampled_from(all_keys), min_size=1, max_size=4, unique=True)) if all_keys else []
-    spec = finding_specs(gp, outlets, inspections, invalid=invalid, dates=dates, keys=keys)
+    if crowded:
+        dates = ("2026-07-14", "2026-09-30")
+        keys = draw(st.lists(st.sampled_from(all_keys), min_size=1, max_size=2, unique=True)) if all_keys else []
+    else:
+        dates = tuple(draw(st.lists(st.sampled_from(DATES), min_size=1, max_size=len(DATES), unique=True)))
+        keys = draw(st.lists(st.sampled_from(all_keys), min_size=1, max_size=4, unique=True)) if all_keys else []
+    spec = finding_specs(gp, outlets[:1] if crowded else outlets, inspections, invalid=invalid, dates=dates, keys=keys)
     if complaints:
         spec = st.one_of(spec, complaint_specs(gp, outlets, invalid=invalid, dates=dates))
-    specs = draw(st.lists(spec, max_size=max_records))
+    n = draw(st.integers(1, max_records))  # sized first: lists on their own stay short
+    specs = draw(st.lists(spec, min_size=n, max_size=n))
     numbers = draw(st.permutations(range(len(specs))))
     records: list[dict[str, Any]] = []
     expect: dict[str, Expect] = {}
@@ -619,14 +645,14 @@ def scenarios(
     draw: st.DrawFn,
     *,
     floor: str | None = None,
-    caps: bool = True,
+    caps: str = "some",
     invalid: bool = True,
     max_records: int = 16,
     bundled: bool = True,
 ) -> tuple[GenPack, Observations]:
     """A generated pack (now and then the bundled Cangzhou pack, when ``bundled``) and records for it."""
     generated = packs(floor=floor, caps=caps)
-    gp = draw(st.one_of(generated, st.just(cangzhou())) if bundled else generated)
+    gp = cangzhou() if bundled and draw(st.integers(0, 4)) == 4 else draw(generated)
     return gp, draw(observations(gp, invalid=invalid, max_records=max_records))
 
 
