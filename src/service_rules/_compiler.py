@@ -597,16 +597,6 @@ class CompiledPack:
     def name(self) -> str:
         return self.pack.meta.name
 
-    def shape_of(self, record_type: str, fact: dict[str, Any]) -> dict[str, Any]:
-        shape: dict[str, Any] = {"type": record_type}
-        for f in self.shape_fields.get(record_type, ()):
-            v = fact.get(f)
-            if v is None:
-                v = _facts.DEFAULTS.get((record_type, f))
-            if v is not None:
-                shape[f] = v
-        return shape
-
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
         matcher). With ``reuse`` (the default) a shape already asked about is not asked again: a

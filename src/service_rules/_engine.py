@@ -102,7 +102,3 @@ class DurableMatcher:
             if "exception" in state:
                 raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")
             return frozenset(self._keys[k] for k in self._fired)
-
-
-def available() -> bool:
-    return True

@@ -70,9 +70,8 @@ class _InputCount:
 class _Run:
     """The state of one scoring run."""
 
-    def __init__(self, compiled: CompiledPack, period: str | None, as_of: _dt.date, reuse: bool) -> None:
+    def __init__(self, compiled: CompiledPack, as_of: _dt.date, reuse: bool) -> None:
         self.c = compiled
-        self.period = period
         self.as_of = as_of
         self.reuse = reuse
         self.seen_ids: set[str] = set()
@@ -597,7 +596,7 @@ def ingest(
     progress: Callable[[int], None] | None = None,
 ) -> _Run:
     """Read and check every input; the run's ledger then holds every accepted fact."""
-    run = _Run(compiled, None, as_of, reuse)
+    run = _Run(compiled, as_of, reuse)
     run.progress = progress
     for source in inputs:
         index = len(run.inputs)

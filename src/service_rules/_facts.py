@@ -235,10 +235,6 @@ class RecordType:
 _K_STR, _K_INT, _K_DATE, _K_ENUM, _K_POS, _K_BOOL, _OTHER = (object() for _ in range(7))
 
 
-def fields_check(check: Check, value: Any) -> tuple[str, str] | None:
-    return check(value)
-
-
 _BY = ("county", "city", "mystery")
 _CHANNELS = ("phone", "written")
 _LAPSE_KINDS = ("unfound", "unrectified")
