@@ -121,7 +121,7 @@ def candidates(
                 )
         if outlet in reasons or not judged:
             continue
-        cards = [ledger._scorecard(outlet, q) for q in judged]
+        cards = [ledger.scorecard(outlet, q) for q in judged]
         mean = Fraction(sum(c.total for c in cards), len(cards))
         ranked.append(
             (

@@ -581,7 +581,8 @@ class CompiledPack:
         self.articles = b.articles
         self.rules = b.rules
         self.rule_order = b.rule_index
-        self.warnings = tuple(b.warnings)
+        #: located warnings, set by compile_pack once every shape has been checked
+        self.warnings: tuple[Problem, ...] = ()
         self.matcher = matcher
         #: For each record type, the fields its rules read (the projection that decides a match).
         self.shape_fields = shape_fields

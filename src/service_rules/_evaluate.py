@@ -124,6 +124,13 @@ class _Run:
             )
         return decision[0], ladders, exclusions
 
+    def _period_of(self, date: str) -> str:
+        """The quarter of a date already checked by the schema (one parse per distinct date)."""
+        period = self.periods.get(date)
+        if period is None:
+            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+        return period
+
     def _record_watched(self, ladders: tuple[str, ...], exclusions: tuple[str, ...], obj: dict[str, Any]) -> None:
         for ladder_id in ladders:
             subject = obj.get(self.ladders[ladder_id].subject)
@@ -330,9 +337,7 @@ class _Run:
         watched: Any,
     ) -> None:
         date = obj["date"]
-        period = self.periods.get(date)
-        if period is None:
-            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+        period = self._period_of(date)
         ref = obj.get("inspection")
         outlet = obj["outlet"]
         outlet = self.names.setdefault(outlet, outlet)  # one string per outlet, not per line
@@ -379,7 +384,7 @@ class _Run:
             Observation(
                 id=obj["id"],
                 outlet=obj["outlet"],
-                period=quarter_of(parse_date(date, "date")),
+                period=self._period_of(date),
                 date=date,
                 rule=rule_id,
                 article=None,
@@ -401,7 +406,7 @@ class _Run:
 
     def _inspection(self, obj: dict[str, Any]) -> None:
         self.inspections[obj["id"]] = (obj["outlet"], obj["date"])
-        self.ledger.add_inspection(obj, quarter_of(parse_date(obj["date"], "date")))
+        self.ledger.add_inspection(obj, self._period_of(obj["date"]))
 
     def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
         outlet, county, name = obj["outlet"], obj["county"], obj.get("name")

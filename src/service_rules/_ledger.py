@@ -78,7 +78,7 @@ class Ledger:
     def iter_scorecards(self, period: str | None) -> Iterator[Scorecard]:
         """Scorecards one at a time, by period then outlet (the output can be streamed)."""
         for o, p in self._keys(period):
-            yield self._scorecard(o, p)
+            yield self.scorecard(o, p)
 
     def _keys(self, period: str | None) -> list[tuple[str, str]]:
         """(outlet, period) of every scorecard: any fact in the period, and every registered outlet."""
@@ -203,7 +203,7 @@ class Ledger:
         total = sum(s[4] for s in sections)
         return _Card(outlet, county, period, total, sections, rows, sorted(pending), sorted(dismissed))
 
-    def _scorecard(self, outlet: str, period: str) -> Scorecard:
+    def scorecard(self, outlet: str, period: str) -> Scorecard:
         card = self._card(outlet, period)
         return Scorecard(
             card.outlet,
