@@ -159,3 +159,21 @@ def test_an_override_that_changes_nothing_is_warned_about(tmp_path: Path) -> Non
     warnings = sr.compile_pack(pack).warnings
     assert [(w.code, w.file) for w in warnings if w.code == "override_noop"] == [("override_noop", "noop/rules.toml")]
     assert "g-104" in warnings[-1].message
+
+
+def test_the_engine_limit_counts_oversight_conditions_too(tmp_path: Path) -> None:
+    """511 rules fit under durable_rules' 512 sibling tests; the pack's ladder and exclusions do not."""
+    rules = "".join(
+        f'[[rules]]\nid = "x{i}"\nsection = 3\nwhen = {{ type = "finding", article = 11, points = {i} }}\n'
+        'deduct = { kind = "fixed", points = 1, provenance = "literal" }\nreason = "r"\n'
+        for i in range(500)
+    )
+    layer = write_pack(
+        tmp_path / "many",
+        {"pack.toml": '[pack]\nname = "many"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', "rules.toml": rules},
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(sr.load_pack(layer), matcher="python")
+    assert "too_many_rules" in {p.code for p in err.value.problems}
+    # 511 deduction rules alone, and the 4 oversight conditions (1 ladder, 3 exclusions) tip it over
+    assert any("515 rules and oversight conditions" in p.message for p in err.value.problems)

@@ -207,13 +207,6 @@ def _field_types(record_type: str) -> dict[str, type]:
 
 
 def _check_rules(b: _Build) -> None:
-    if len(b.pack.rules) > MAX_RULES:
-        b.error(
-            "too_many_rules",
-            f"{len(b.pack.rules)} rules; durable_rules fails beyond {MAX_RULES} sibling tests",
-            "rules.toml",
-            "rules",
-        )
     known_tags = {t for a in b.pack.articles for t in a.tags}
     parsed: dict[str, tuple[Rule, list[Condition], str]] = {}
     for i, r in enumerate(b.pack.rules):
@@ -559,6 +552,18 @@ def _check_item_caps(b: _Build) -> None:
             )
 
 
+def _check_engine_limits(b: _Build) -> None:
+    """Deduction rules and oversight conditions share one durable_rules ruleset."""
+    count = len(b.pack.rules) + len(b.watches)
+    if count > MAX_RULES:
+        b.error(
+            "too_many_rules",
+            f"{count} rules and oversight conditions; durable_rules fails beyond {MAX_RULES} sibling tests",
+            "rules.toml",
+            "rules",
+        )
+
+
 #: Stages in order; each reads what earlier ones built and adds problems.
 STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_provenance", _check_provenance),
@@ -568,6 +573,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_oversight", _check_oversight),
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
+    ("check_engine_limits", _check_engine_limits),
 ]
 
 
