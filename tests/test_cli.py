@@ -61,6 +61,7 @@ import gc
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -70,6 +71,7 @@ from typing import Any
 import pytest
 
 import service_rules
+import service_rules as sr
 from service_rules.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -367,13 +369,17 @@ def test_golden_totals_match_the_hand_arithmetic(example_output: dict[str, Any],
 
 def test_every_rejection_code_has_a_chinese_label() -> None:
     """The table shows people a Chinese name for every stable rejection code."""
-    from service_rules import _evaluate, _facts
-    from service_rules._report import REJECTION_LABELS
+    from service_rules._codes import REJECTION_LABELS
 
-    codes = {
-        v
-        for module in (_facts, _evaluate)
-        for k, v in vars(module).items()
-        if k.isupper() and isinstance(v, str) and v.islower() and "_" in v and " " not in v
-    }
-    assert codes and codes <= set(REJECTION_LABELS), codes - set(REJECTION_LABELS)
+    assert set(sr.RejectionCode) == set(REJECTION_LABELS)
+    for code in sr.RejectionCode:
+        assert code.label and not code.label.isascii(), code
+
+
+def test_contract_lists_exactly_the_rejection_codes() -> None:
+    """docs/contract.md's table of codes and the RejectionCode enum are one list."""
+    text = (Path(__file__).parent.parent / "docs" / "contract.md").read_text(encoding="utf-8")
+    start = text.index("| code | meaning |")
+    table = text[start : text.index("\n\n", start)]
+    documented = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
+    assert documented == {c.value for c in sr.RejectionCode}

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service_rules._conditions import Condition, all_hold, lower
+from service_rules._conditions import Condition, all_hold
 
 pytest.importorskip("durable.engine", reason="durable_rules cannot be imported on this Python")
 from service_rules._engine import DurableMatcher
@@ -55,7 +55,7 @@ def facts(draw: st.DrawFn) -> dict[str, object]:
 @given(rules=st.lists(conditions(), min_size=1, max_size=6), shapes=st.lists(facts(), min_size=1, max_size=15))
 def test_durable_rules_decides_like_the_reference(rules: list[list[Condition]], shapes: list[dict[str, object]]) -> None:
     ids = {f"rule{i}": conds for i, conds in enumerate(rules)}
-    matcher = DurableMatcher({rid: lower(conds) for rid, conds in ids.items()})
+    matcher = DurableMatcher(ids)
     for shape in shapes:
         expected = frozenset(rid for rid, conds in ids.items() if all_hold(conds, shape))
         assert matcher.matches(shape) == expected, shape

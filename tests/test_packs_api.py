@@ -175,5 +175,23 @@ def test_the_engine_limit_counts_oversight_conditions_too(tmp_path: Path) -> Non
     with pytest.raises(sr.PackError) as err:
         sr.compile_pack(sr.load_pack(layer), matcher="python")
     assert "too_many_rules" in {p.code for p in err.value.problems}
-    # 511 deduction rules alone, and the 4 oversight conditions (1 ladder, 3 exclusions) tip it over
-    assert any("515 rules and oversight conditions" in p.message for p in err.value.problems)
+    # 511 deduction rules (512 alternatives: one cangzhou rule lists two tags), and the 4 oversight
+    # conditions (1 ladder, 3 exclusions) tip it over
+    assert any("come to 516 alternative tests" in p.message for p in err.value.problems)
+
+
+def test_the_engine_limit_counts_the_values_of_a_when_list(tmp_path: Path) -> None:
+    """One rule whose `when` lists 512 values is 512 alternatives to durable_rules (registration
+    would hang): a located check error, found before the engine sees anything."""
+    values = ", ".join(str(i) for i in range(1, 513))
+    layer = write_pack(
+        tmp_path / "wide",
+        {
+            "pack.toml": '[pack]\nname = "wide"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n',
+            "rules.toml": f'[[rules]]\nid = "wide"\nsection = 3\nwhen = {{ type = "finding", article = 11, points = [{values}] }}\n'
+            'deduct = { kind = "fixed", points = 1, provenance = "literal" }\nreason = "r"\n',
+        },
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(sr.load_pack(layer))  # the default matcher: durable_rules where it can be imported
+    assert "too_many_rules" in {p.code for p in err.value.problems}

@@ -19,6 +19,7 @@ from ._candidates import (
     QuarterTotal,
     candidates,
 )
+from ._codes import RejectionCode
 from ._compiler import CompiledPack, compile_pack
 from ._diff import OutletChange, PackDiff, RuleEffect, SectionChange, compare_results, diff_packs, render_diff_markdown
 from ._errors import (
@@ -30,9 +31,11 @@ from ._errors import (
     ServiceRulesError,
     UsageError,
 )
-from ._evaluate import Records, score, score_to_stream
+from ._evaluate import score, score_to_stream
+from ._ingest import Records, ingest
 from ._loader import PackSource, available_packs, builtin_pack_names, load_pack
 from ._model import Article, Deduct, Floor, LayerChange, Pack, PackMeta, Quantity, Rule, Section
+from ._oversight import oversight_actions
 from ._packdocs import render_pack_docs
 from ._packtest import CaseResult, Coverage, PackTestReport, junit_xml, run_pack_tests
 from ._results import (
@@ -45,6 +48,8 @@ from ._results import (
     ScoreResult,
     SectionScore,
 )
+from ._scoring import scorecards
+from ._store import Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
 
 try:
     __version__ = _version("service-rules")
@@ -64,10 +69,14 @@ __all__ = [
     "EngineError",
     "Excluded",
     "ExclusionReason",
+    "Facts",
     "Floor",
     "InputFileError",
     "InputSummary",
+    "Inspection",
+    "LapseRecord",
     "LayerChange",
+    "Observation",
     "OutletChange",
     "Pack",
     "PackDiff",
@@ -81,7 +90,10 @@ __all__ = [
     "Quantity",
     "QuarterTotal",
     "Records",
+    "Registration",
     "Rejection",
+    "RejectionCode",
+    "ReportRecord",
     "Rule",
     "RuleEffect",
     "ScoreResult",
@@ -91,6 +103,7 @@ __all__ = [
     "SectionScore",
     "ServiceRulesError",
     "UsageError",
+    "Watched",
     "__version__",
     "available_packs",
     "builtin_pack_names",
@@ -98,11 +111,14 @@ __all__ = [
     "compare_results",
     "compile_pack",
     "diff_packs",
+    "ingest",
     "junit_xml",
     "load_pack",
+    "oversight_actions",
     "render_diff_markdown",
     "render_pack_docs",
     "run_pack_tests",
     "score",
     "score_to_stream",
+    "scorecards",
 ]

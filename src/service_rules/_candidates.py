@@ -19,10 +19,12 @@ import orjson
 
 from ._compiler import CompiledPack
 from ._errors import UsageError
-from ._evaluate import Records, Source, _as_date, _compiled, ingest, no_cyclic_gc
+from ._evaluate import as_compiled, as_date
+from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import judged_quarters
 from ._results import InputSummary, PackRef, Rejection, results_converter
+from ._scoring import Accountant
 
 
 @attrs.frozen
@@ -85,50 +87,58 @@ def candidates(
     top: int | None = None,
 ) -> CandidatesResult:
     """Rank the outlets eligible for recommendation in ``year`` (``top``: the first N only)."""
-    compiled = _compiled(pack)
+    compiled = as_compiled(pack)
     rec = compiled.oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
     if top is not None and top < 1:
-        raise UsageError("--top must be at least 1")
-    with no_cyclic_gc():
-        run = ingest(compiled, inputs, _as_date(as_of))
-    ledger = run.ledger
-    judged = [q for q in judged_quarters(ledger, run.as_of) if q.startswith(f"{year}Q")]
-    outlets = set(ledger.registry) | {o for o, q in ledger.present if q.startswith(f"{year}Q")}
+        raise UsageError(f"top={top}: must be at least 1", param="top")
+    day = as_date(as_of)
+    facts = ingest(compiled, inputs)
+    accountant = Accountant(compiled, facts)
+    judged = [q for q in judged_quarters(facts, day) if q.startswith(f"{year}Q")]
+    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")}
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
-    for code, outlet, date, fid in ledger.exclusions:
-        if date.startswith(f"{year}-"):
-            hits[(outlet, code)].append(fid)
+    for w in facts.exclusions:
+        if w.when.startswith(f"{year}-"):
+            hits[(w.subject, w.rule)].append(w.id)
     for (outlet, code), found in sorted(hits.items()):
-        reasons[outlet].append(ExclusionReason(code, by_code[code].reason, tuple(sorted(found))))
+        reasons[outlet].append(
+            ExclusionReason(code=code, reason=by_code[code].reason, observations=tuple(sorted(found)))
+        )
     ranked: list[tuple[Fraction, int, str, list[QuarterTotal], str | None]] = []
     for outlet in sorted(outlets):
-        county = ledger.registry.get(outlet, (None, None))[0]
+        county = facts.county_of(outlet)
         if county is None:
             reasons[outlet].insert(
-                0, ExclusionReason("unregistered", "未在网点名录中登记,无法确认所属县级联社的检查", ())
+                0,
+                ExclusionReason(
+                    code="unregistered", reason="未在网点名录中登记,无法确认所属县级联社的检查", observations=()
+                ),
             )
         if rec.every_quarter_inspected:
-            missed = [
-                q for q in judged if not any(by == "county" for _, _, by in ledger.inspections.get((outlet, q), ()))
-            ]
+            missed = [q for q in judged if not any(i.by == "county" for i in facts.inspections.get((outlet, q), ()))]
             if missed:
                 reasons[outlet].insert(
-                    0, ExclusionReason("not_inspected", f"{'、'.join(missed)}未接受县级联社检查(无评分不等于满分)", ())
+                    0,
+                    ExclusionReason(
+                        code="not_inspected",
+                        reason=f"{'、'.join(missed)}未接受县级联社检查(无评分不等于满分)",
+                        observations=(),
+                    ),
                 )
         if outlet in reasons or not judged:
             continue
-        cards = [ledger.scorecard(outlet, q) for q in judged]
+        cards = [accountant.card(outlet, q).scorecard() for q in judged]
         mean = Fraction(sum(c.total for c in cards), len(cards))
         ranked.append(
             (
                 mean,
                 sum(len(c.deductions) for c in cards),
                 outlet,
-                [QuarterTotal(c.period, c.total) for c in cards],
+                [QuarterTotal(period=c.period, total=c.total) for c in cards],
                 county,
             )
         )
@@ -136,25 +146,32 @@ def candidates(
     if top is not None:
         ranked = ranked[:top]
     chosen = tuple(
-        Candidate(i, outlet, county, round(float(mean), 2), n, tuple(quarters))
+        Candidate(
+            rank=i,
+            outlet=outlet,
+            county=county,
+            mean_total=round(float(mean), 2),
+            deductions=n,
+            quarters=tuple(quarters),
+        )
         for i, (mean, n, outlet, quarters, county) in enumerate(ranked, start=1)
     )
     excluded = tuple(
-        Excluded(o, ledger.registry.get(o, (None, None))[0], tuple(r))
+        Excluded(outlet=o, county=facts.county_of(o), reasons=tuple(r))
         for o, r in sorted(reasons.items())
         if o in outlets
     )
     return CandidatesResult(
-        pack=run.pack_ref(),
-        as_of=run.as_of.isoformat(),
+        pack=facts.pack,
+        as_of=day.isoformat(),
         year=year,
         title=rec.title,
         notice=rec.notice,
         judged_quarters=tuple(judged),
         candidates=chosen,
         excluded=excluded,
-        inputs=run.summaries(),
-        rejected=run.rejections(),
+        inputs=facts.inputs,
+        rejected=facts.rejected,
     )
 
 

@@ -10,22 +10,23 @@ a shape two rules would both deduct for is a pack error (double counting).
 from __future__ import annotations
 
 import itertools
+import math
 import re
-import string
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 import attrs
 
-from . import _facts
-from ._conditions import Condition, all_hold, lower, parse_when, values_of
-from ._errors import EngineError, PackError, Problem
+from . import _facts, _templates
+from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
+from ._errors import EngineError, PackError, Problem, UsageError
 from ._model import Article, Pack, Rule, Section
 
-#: Placeholders a reason template may use.
-REASON_FIELDS = frozenset({"article", "points", "persons", "tag", "raw_points"})
-#: More sibling tests than this under one node break durable_rules (ENGINE-NOTES.md).
-MAX_RULES = 512
+#: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
+#: what the engine receives, every alternative of an ``in`` list included, and the one rule the
+#: engine module adds of its own (the release sentinel).
+MAX_RULES = 511
 _ABSENT = object()
 
 
@@ -49,6 +50,8 @@ class Matcher(Protocol):
 
     def matches(self, shape: dict[str, Any]) -> frozenset[str]: ...
 
+    def close(self) -> None: ...
+
 
 class PythonMatcher:
     """The reference semantics of the conditions, in plain Python."""
@@ -60,6 +63,9 @@ class PythonMatcher:
 
     def matches(self, shape: dict[str, Any]) -> frozenset[str]:
         return frozenset(rid for rid, conds in self._rules if all_hold(conds, shape))
+
+    def close(self) -> None:
+        """Nothing to free."""
 
 
 @attrs.define
@@ -250,23 +256,15 @@ def _check_rules(b: _Build) -> None:
         for key, message in bad:
             b.error("invalid_condition", message, "rules.toml", f"{path}.when.{key}")
         record_type = _check_conditions(b, conditions, path, known_tags)
-        for name in _placeholders(r.reason):
-            if name not in REASON_FIELDS:
-                b.error(
-                    "unknown_placeholder",
-                    f"reason uses {{{name}}}; known: {', '.join(sorted(REASON_FIELDS))}",
-                    "rules.toml",
-                    f"{path}.reason",
-                )
+        _check_template(b, r.reason, "deduction", "rules.toml", f"{path}.reason")
         parsed[r.id] = (r, conditions, record_type or "")
     _link_supersedes(b, parsed)
 
 
-def _placeholders(template: str) -> list[str]:
-    try:
-        return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
-    except ValueError:
-        return ["<unbalanced braces>"]
+def _check_template(b: _Build, text: str, kind: str, file: str, path: str) -> None:
+    """A reason of one kind of rule, by the one grammar of :mod:`._templates`."""
+    for message in _templates.problems(text, kind):
+        b.error("unknown_placeholder" if "does not provide" in message else "invalid_template", message, file, path)
 
 
 def _check_deduct(b: _Build, r: Rule, path: str, section: Section | None) -> None:
@@ -360,8 +358,13 @@ def _check_conditions(
                 b.error("unknown_article", f"the pack declares no article {v}", file, where)
             elif c.field == "section" and v not in b.sections:
                 b.error("unknown_section", f"the pack declares no section {v}", file, where)
-        if c.op in ("gt", "gte", "lt", "lte") and expected not in (int, str):
-            b.error("condition_type", f"{c.field} cannot be ordered", file, where)
+        if OPERATORS[c.op].ordered and expected is not int:
+            b.error(
+                "condition_type",
+                f"{c.field} holds {expected.__name__} values; {c.op} orders numbers only (use eq, in or ne)",
+                file,
+                where,
+            )
     return record_type
 
 
@@ -413,13 +416,6 @@ class Watch:
     record_type: str
 
 
-#: The placeholders the reason of each kind of oversight rule may use.
-_WATCH_PLACEHOLDERS = {
-    "ladder": ("subject", "n", "lapses", "label", "action", "year", "cause"),
-    "streak": ("subject", "months", "label", "action", "n"),
-}
-
-
 def _check_watch(
     b: _Build,
     kind: str,
@@ -442,9 +438,7 @@ def _check_watch(
                 "unknown_field", f"{rtype} facts have no field {subject!r} to name the subject", f, f"{path}.subject"
             )
         b.watches[f"{kind}:{ident}"] = Watch(ident, tuple(conditions), rtype)
-    for name in _placeholders(reason):
-        if name not in _WATCH_PLACEHOLDERS[kind]:
-            b.error("unknown_placeholder", f"reason uses {{{name}}}", f, f"{path}.reason")
+    _check_template(b, reason, kind, f, f"{path}.reason")
 
 
 def _check_oversight(b: _Build) -> None:
@@ -490,6 +484,7 @@ def _check_oversight(b: _Build) -> None:
             b.error("invalid_value", f"inspections are by {' or '.join(by_domain)}, not {cad.by!r}", f, f"{path}.by")
         if cad.min_inspections.value < 1:
             b.error("invalid_value", "min_inspections must be at least 1", f, f"{path}.min_inspections.value")
+        _check_template(b, cad.reason, "cadence", f, f"{path}.reason")
     for i, dl in enumerate(o.deadlines):
         path = f"deadlines[{i}]"
         note(dl.month.provenance, dl.month.note, f"{path}.month")
@@ -498,17 +493,21 @@ def _check_oversight(b: _Build) -> None:
             b.error("invalid_value", "month is the month of the next quarter: 1, 2 or 3", f, f"{path}.month.value")
         if not 1 <= dl.day.value <= 28:
             b.error("invalid_value", "day must be 1–28 (a day every month has)", f, f"{path}.day.value")
+        _check_template(b, dl.late_reason, "deadline_late", f, f"{path}.late_reason")
+        _check_template(b, dl.missing_reason, "deadline_missing", f, f"{path}.missing_reason")
     for i, x in enumerate(o.crosschecks):
         path = f"crosschecks[{i}]"
         note(x.provenance, x.note, f"{path}.note")
         for key in ("by", "against"):
             if getattr(x, key) not in by_domain:
                 b.error("invalid_value", f"inspections are by {' or '.join(by_domain)}", f, f"{path}.{key}")
+        _check_template(b, x.reason, "crosscheck", f, f"{path}.reason")
     rec = o.recommendation
     if rec is not None:
         for i, ex in enumerate(rec.exclude):
             path = f"recommendation.exclude[{i}]"
             note(ex.provenance, ex.note, f"{path}.note")
+            _check_template(b, ex.reason, "exclusion", f, f"{path}.reason")
             conditions, bad = parse_when(ex.when)
             for key, message in bad:
                 b.error("invalid_condition", message, f, f"{path}.when.{key}")
@@ -552,13 +551,21 @@ def _check_item_caps(b: _Build) -> None:
             )
 
 
+def _alternatives(conditions: tuple[Condition, ...]) -> int:
+    """How many alternative tests a conjunction becomes in the engine (each ``in`` list multiplies)."""
+    return math.prod(len(c.value) for c in conditions if c.op == "in")
+
+
 def _check_engine_limits(b: _Build) -> None:
-    """Deduction rules and oversight conditions share one durable_rules ruleset."""
-    count = len(b.pack.rules) + len(b.watches)
+    """Deduction rules and oversight conditions share one durable_rules ruleset: the limit is
+    counted on the alternatives the engine receives, not on the rules that produce them."""
+    count = sum(_alternatives(r.conditions) for r in b.rules.values())
+    count += sum(_alternatives(w.conditions) for w in b.watches.values())
     if count > MAX_RULES:
         b.error(
             "too_many_rules",
-            f"{count} rules and oversight conditions; durable_rules fails beyond {MAX_RULES} sibling tests",
+            f"the rules and oversight conditions come to {count} alternative tests (each value of an `in` "
+            f"list counts); durable_rules fails beyond {MAX_RULES}",
             "rules.toml",
             "rules",
         )
@@ -578,12 +585,17 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
 
 
 class CompiledPack:
-    """A checked pack, lowered to durable_rules, with the decision of every shape it can see."""
+    """A checked pack, lowered to its matcher, with the decision of every shape it can see.
+
+    Immutable once built (the memo of decided shapes only grows). It can be pickled (a process
+    pool receives it and lowers it again) and frees its engine ruleset when closed, at the end of
+    a ``with`` block, or when collected.
+    """
 
     def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
         self.pack = pack
         self.sections = b.sections
-        self.scored_sections = [s for s in sorted(b.sections.values(), key=lambda s: s.number) if s.scored]
+        self.scored_sections = tuple(s for s in sorted(b.sections.values(), key=lambda s: s.number) if s.scored)
         self.articles = b.articles
         self.rules = b.rules
         self.rule_order = b.rule_index
@@ -599,10 +611,30 @@ class CompiledPack:
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
+        self._closer = weakref.finalize(self, matcher.close)
 
     @property
     def name(self) -> str:
         return self.pack.meta.name
+
+    @property
+    def closed(self) -> bool:
+        return not self._closer.alive
+
+    def close(self) -> None:
+        """Free the engine's ruleset now; scoring with a closed pack raises :class:`EngineError`."""
+        self._closer()
+
+    def __enter__(self) -> CompiledPack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Locks and engine handles do not travel: the receiving process lowers the pack again
+        # (a few milliseconds), with the same matcher, and decides exactly alike.
+        return (_recompile, (self.pack, self.matcher.name))
 
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
@@ -636,6 +668,10 @@ class CompiledPack:
 
     def watching(self, shape: dict[str, Any], prefix: str, *, reuse: bool = True) -> tuple[str, ...]:
         return self.watchers(self.match(shape, reuse=reuse), prefix)
+
+
+def _recompile(pack: Pack, matcher: str) -> CompiledPack:
+    return compile_pack(pack, matcher=matcher)
 
 
 def _domain(b: _Build, record_type: str, field: str) -> list[Any] | None:
@@ -722,6 +758,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     """
     if matcher == "auto":
         matcher = default_matcher()
+    if matcher not in ("python", "durable_rules"):
+        raise UsageError(f"matcher={matcher!r}: expected 'auto', 'durable_rules' or 'python'")
     b = _Build(pack)
     for _name, stage in STAGES:
         stage(b)
@@ -742,9 +780,9 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     elif matcher == "durable_rules":
         from ._engine import DurableMatcher
 
-        chosen = DurableMatcher({rid: lower(list(conds)) for rid, conds in everything.items()})
-    else:
-        raise ValueError(f"unknown matcher {matcher!r} (expected 'durable_rules' or 'python')")
+        chosen = DurableMatcher(everything)
+    else:  # pragma: no cover - checked above
+        raise UsageError(f"matcher={matcher!r}")
     compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
     _check_shapes(b, compiled, reference)
     if b.errors:
@@ -845,19 +883,3 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
                 "rules.toml",
                 f"rules[{i}]",
             )
-
-
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def render_reason(template: str, values: dict[str, Any]) -> str:
-    """Fill ``{name}`` placeholders (no attribute access, no format specs: a pack is data)."""
-
-    def fill(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name not in values:
-            return m.group(0)
-        value = values[name]
-        return "" if value is None else str(value)  # an optional value that is absent reads as nothing
-
-    return _PLACEHOLDER.sub(fill, template)

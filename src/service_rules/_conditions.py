@@ -1,8 +1,8 @@
-"""Rule conditions: parsed from a rule's ``when``, evaluated in Python, lowered for durable_rules.
+"""Rule conditions: parsed from a rule's ``when`` and evaluated in Python (the reference semantics).
 
-One meaning, two evaluators: :func:`holds` is the reference semantics and :func:`lower`
-produces the durable_rules JSON that must decide identically (the compiler checks both on
-every shape it can enumerate). A comparison on an absent field is false; only
+:data:`OPERATORS` is the one table of condition operators: the loader, the compiler, the JSON
+Schema and the pack documents all read it (durable_rules' own syntax for each lives in
+``_engine``, the only module that knows it). A comparison on an absent field is false; only
 ``exists = false`` holds for it.
 """
 
@@ -13,8 +13,32 @@ from typing import Any
 
 import attrs
 
-OPERATORS = ("eq", "in", "ne", "gt", "gte", "lt", "lte", "exists")
-_ORDERED = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}
+
+@attrs.frozen
+class Operator:
+    """One condition operator: its name in a pack, its sign in documents, what it compares."""
+
+    name: str
+    sign: str
+    meaning: str
+    #: Compares by order (numbers only on the contract's typed fields).
+    ordered: bool = False
+
+
+#: Every operator a ``when`` table may use, in documentation order.
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("eq", "=", "equals"),
+        Operator("in", "∈", "equals one of a non-empty list"),
+        Operator("ne", "≠", "differs from (an absent field differs from nothing: false)"),
+        Operator("gt", ">", "greater than", ordered=True),
+        Operator("gte", "≥", "greater than or equal to", ordered=True),
+        Operator("lt", "<", "less than", ordered=True),
+        Operator("lte", "≤", "less than or equal to", ordered=True),
+        Operator("exists", "存在", "the field is present (true) or absent (false)"),
+    )
+}
 
 
 @attrs.frozen
@@ -101,20 +125,3 @@ def holds(condition: Condition, fact: Mapping[str, Any]) -> bool:
 
 def all_hold(conditions: list[Condition], fact: Mapping[str, Any]) -> bool:
     return all(holds(c, fact) for c in conditions)
-
-
-def lower(conditions: list[Condition]) -> dict[str, Any]:
-    """The durable_rules expression of a conjunction of conditions (nesting depth ≤ 2)."""
-    tests: list[dict[str, Any]] = []
-    for c in conditions:
-        if c.op == "eq":
-            tests.append({c.field: c.value})
-        elif c.op == "in":
-            tests.append({"$or": [{c.field: v} for v in c.value]})
-        elif c.op == "ne":
-            tests.append({"$neq": {c.field: c.value}})
-        elif c.op == "exists":
-            tests.append({("$ex" if c.value else "$nex"): {c.field: 1}})
-        else:
-            tests.append({_ORDERED[c.op]: {c.field: c.value}})
-    return tests[0] if len(tests) == 1 else {"$and": tests}

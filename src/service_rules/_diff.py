@@ -36,7 +36,8 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
-from ._evaluate import Records, Source, _as_date, _compiled, score
+from ._evaluate import as_compiled, as_date, score
+from ._ingest import Records, Source
 from ._model import Pack
 from ._report import section_name
 from ._results import (
@@ -223,8 +224,8 @@ def diff_packs(
     (a ``datetime`` counts as its date), so both runs judge deadlines on the same day. Raises :class:`InputFileError` if a file
     changed between the two readings.
     """
-    old_pack, new_pack = _compiled(old), _compiled(new)
-    day = _as_date(as_of)
+    old_pack, new_pack = as_compiled(old), as_compiled(new)
+    day = as_date(as_of)
     if isinstance(day, _dt.datetime):  # a date subclass score() would accept, then fail to compare
         day = day.date()
     prepared = _prepare(inputs)

@@ -61,9 +61,17 @@ class InputFileError(ServiceRulesError, OSError):
 
 
 class UsageError(ServiceRulesError, ValueError):
-    """Arguments that do not make sense (an unknown period format, say)."""
+    """Arguments that do not make sense (an unknown period format, say).
+
+    ``param`` names the API argument at fault (``period``, ``as_of``, ``top``…), so a command
+    line can name its own flag instead; messages speak in API terms (``period='2026Q5': …``).
+    """
 
     code = "usage"
+
+    def __init__(self, message: str, *, location: str | None = None, param: str | None = None) -> None:
+        super().__init__(message, location=location)
+        self.param = param
 
 
 class EngineError(ServiceRulesError, RuntimeError):

@@ -12,17 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-# Stable rejection codes (documented in docs/contract.md).
-MALFORMED_JSON = "malformed_json"
-INVALID_UTF8 = "invalid_utf8"
-NOT_AN_OBJECT = "not_an_object"
-UNKNOWN_TYPE = "unknown_type"
-MISSING_FIELD = "missing_field"
-UNKNOWN_FIELD = "unknown_field"
-WRONG_TYPE = "wrong_type"
-INVALID_VALUE = "invalid_value"
-INVALID_DATE = "invalid_date"
-DUPLICATE_ID = "duplicate_id"
+from ._codes import CHANNELS, INSPECTORS, LAPSE_KINDS
+from ._codes import RejectionCode as C
 
 # ASCII digits only, matched whole (``$`` would let a trailing newline through).
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -48,11 +39,11 @@ def parse_date(value: str, field: str) -> _dt.date:
     if cached is not None:
         return cached
     if not _ISO_DATE.fullmatch(value):
-        raise Reject(INVALID_DATE, f"{field}: expected a date YYYY-MM-DD, found {value!r}")
+        raise Reject(C.INVALID_DATE, f"{field}: expected a date YYYY-MM-DD, found {value!r}")
     try:
         parsed = _dt.date.fromisoformat(value)
     except ValueError:
-        raise Reject(INVALID_DATE, f"{field}: {value!r} is not a date that exists") from None
+        raise Reject(C.INVALID_DATE, f"{field}: {value!r} is not a date that exists") from None
     if len(_date_cache) < 100_000:
         _date_cache[value] = parsed
     return parsed
@@ -75,55 +66,55 @@ Check = Callable[[Any], "tuple[str, str] | None"]
 
 def _str(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (WRONG_TYPE, "a string")
+        return (C.WRONG_TYPE, "a string")
     if not v.strip():
-        return (INVALID_VALUE, "a non-empty string")
+        return (C.INVALID_VALUE, "a non-empty string")
     return None
 
 
 def _int(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is int else (WRONG_TYPE, "an integer")
+    return None if type(v) is int else (C.WRONG_TYPE, "an integer")
 
 
 def _positive_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (WRONG_TYPE, "an integer")
-    return None if v >= 1 else (INVALID_VALUE, "an integer of at least 1")
+        return (C.WRONG_TYPE, "an integer")
+    return None if v >= 1 else (C.INVALID_VALUE, "an integer of at least 1")
 
 
 def _bool(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is bool else (WRONG_TYPE, "true or false")
+    return None if type(v) is bool else (C.WRONG_TYPE, "true or false")
 
 
 def _date(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is str else (WRONG_TYPE, "a date string YYYY-MM-DD")
+    return None if type(v) is str else (C.WRONG_TYPE, "a date string YYYY-MM-DD")
 
 
 def _quarter(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (WRONG_TYPE, "a quarter string such as 2026Q3")
-    return None if _QUARTER.fullmatch(v) else (INVALID_VALUE, "a quarter such as 2026Q3")
+        return (C.WRONG_TYPE, "a quarter string such as 2026Q3")
+    return None if _QUARTER.fullmatch(v) else (C.INVALID_VALUE, "a quarter such as 2026Q3")
 
 
 def _nonneg_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (WRONG_TYPE, "an integer")
-    return None if v >= 0 else (INVALID_VALUE, "an integer of at least 0")
+        return (C.WRONG_TYPE, "an integer")
+    return None if v >= 0 else (C.INVALID_VALUE, "an integer of at least 0")
 
 
 def _month(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (WRONG_TYPE, "a month string such as 2026-07")
-    return None if _MONTH.fullmatch(v) else (INVALID_VALUE, "a month YYYY-MM")
+        return (C.WRONG_TYPE, "a month string such as 2026-07")
+    return None if _MONTH.fullmatch(v) else (C.INVALID_VALUE, "a month YYYY-MM")
 
 
 def _str_list(v: Any) -> tuple[str, str] | None:
     if type(v) is not list or not all(type(x) is str and x.strip() for x in v):
-        return (WRONG_TYPE, "a list of non-empty strings")
+        return (C.WRONG_TYPE, "a list of non-empty strings")
     if not v:
-        return (INVALID_VALUE, "a non-empty list")
+        return (C.INVALID_VALUE, "a non-empty list")
     if len(set(v)) != len(v):
-        return (INVALID_VALUE, "a list without repeated ids")
+        return (C.INVALID_VALUE, "a list without repeated ids")
     return None
 
 
@@ -132,8 +123,8 @@ def _enum(*allowed: str) -> Check:
 
     def check(v: Any) -> tuple[str, str] | None:
         if type(v) is not str:
-            return (WRONG_TYPE, expected)
-        return None if v in allowed else (INVALID_VALUE, expected)
+            return (C.WRONG_TYPE, expected)
+        return None if v in allowed else (C.INVALID_VALUE, expected)
 
     return check
 
@@ -215,10 +206,10 @@ class RecordType:
         fields = self.fields
         for name in obj:
             if name not in fields:
-                raise Reject(UNKNOWN_FIELD, f"unknown field {name!r} for type {self.name!r}")
+                raise Reject(C.UNKNOWN_FIELD, f"unknown field {name!r} for type {self.name!r}")
         for name in self.required:
             if name not in obj:
-                raise Reject(MISSING_FIELD, f"missing field {name!r} for type {self.name!r}")
+                raise Reject(C.MISSING_FIELD, f"missing field {name!r} for type {self.name!r}")
         for name, value in obj.items():
             if value is None and name in self.optional:
                 continue  # null is the same as absent for an optional field
@@ -235,9 +226,9 @@ class RecordType:
 _K_STR, _K_INT, _K_DATE, _K_ENUM, _K_POS, _K_BOOL, _OTHER = (object() for _ in range(7))
 
 
-_BY = ("county", "city", "mystery")
-_CHANNELS = ("phone", "written")
-_LAPSE_KINDS = ("unfound", "unrectified")
+_BY = tuple(INSPECTORS)
+_CHANNELS = tuple(CHANNELS)
+_LAPSE_KINDS = tuple(LAPSE_KINDS)
 _check_by = _enum(*_BY)
 _check_channel = _enum(*_CHANNELS)
 _check_lapse_kind = _enum(*_LAPSE_KINDS)
@@ -344,9 +335,9 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, F
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
     ("complaint", "verified"): (True, False),
     ("complaint", "account_transferred"): (True, False),
-    ("complaint", "channel"): ("phone", "written"),
+    ("complaint", "channel"): _CHANNELS,
     ("inspection", "by"): _BY,
-    ("lapse", "kind"): ("unfound", "unrectified"),
+    ("lapse", "kind"): _LAPSE_KINDS,
 }
 #: Fields that take a default when absent (so a rule sees the default, never a gap).
 DEFAULTS: dict[tuple[str, str], object] = {("complaint", "account_transferred"): False}

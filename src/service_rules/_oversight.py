@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from typing import TYPE_CHECKING, NamedTuple
 
-from ._compiler import render_reason
+import attrs
+
+from ._compiler import CompiledPack
 from ._facts import parse_quarter, quarter_of
 from ._results import Action
+from ._store import Facts, Observation
+from ._templates import render
 
-if TYPE_CHECKING:
-    from ._ledger import Ledger
 
-
-class Lapse(NamedTuple):
+@attrs.frozen
+class Lapse:
     """A county's failure, from the input or derived; ``observations`` are the ids behind it."""
 
     id: str
@@ -28,6 +29,17 @@ class Lapse(NamedTuple):
     date: str
     kind: str
     observations: tuple[str, ...]
+    cause: str
+
+
+@attrs.frozen
+class _Counted:
+    """One item a ladder counts: for whom, when, its id, the ids behind it, and why."""
+
+    subject: str
+    date: str
+    id: str
+    behind: tuple[str, ...]
     cause: str
 
 
@@ -46,94 +58,115 @@ def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
     return _dt.date(start.year, m, day)
 
 
-def judged_quarters(ledger: Ledger, as_of: _dt.date) -> list[str]:
+def judged_quarters(facts: Facts, as_of: _dt.date) -> list[str]:
     """Quarters that ended before ``as_of`` and in which the input holds at least one county
     inspection (of any county): a file that covers Q3 only does not condemn Q1 and Q2, and a
     city check alone does not make a quarter's county data complete."""
-    quarters = {q for (_, q), items in ledger.inspections.items() if any(by == "county" for _, _, by in items)}
+    quarters = {q for (_, q), items in facts.inspections.items() if any(i.by == "county" for i in items)}
     return sorted(q for q in quarters if quarter_bounds(q)[1] < as_of)
 
 
-def _county_outlets(ledger: Ledger) -> dict[str, list[str]]:
+def _county_outlets(facts: Facts) -> dict[str, list[str]]:
     counties: defaultdict[str, list[str]] = defaultdict(list)
-    for outlet, (county, _) in ledger.registry.items():
-        counties[county].append(outlet)
+    for outlet, entry in facts.registry.items():
+        counties[entry.county].append(outlet)
     return {c: sorted(o) for c, o in counties.items()}
 
 
-def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
+def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
     """The actions of cadences and deadlines, and every lapse (input and derived)."""
-    o = ledger.c.oversight
+    o = compiled.oversight
     actions: list[Action] = []
     labels = o.lapse_labels
     lapses = [
         Lapse(
-            obj["id"],
-            obj["county"],
-            obj["date"],
-            obj["kind"],
-            (obj["id"],),
-            labels.get(obj["kind"], obj["kind"]) + (f"({obj['note']})" if obj.get("note") else ""),
+            id=lapse.id,
+            county=lapse.county,
+            date=lapse.date,
+            kind=lapse.kind,
+            observations=(lapse.id,),
+            cause=labels.get(lapse.kind, lapse.kind) + (f"({lapse.note})" if lapse.note else ""),
         )
-        for rtype, obj, _, _ in ledger.oversight
-        if rtype == "lapse"
+        for lapse in facts.lapses
     ]
-    judged = judged_quarters(ledger, as_of)
-    counties = _county_outlets(ledger)
+    judged = judged_quarters(facts, as_of)
+    counties = _county_outlets(facts)
     for cad in o.cadences:
         for q in judged:
             for county, outlets in sorted(counties.items()):
                 short = [
                     out
                     for out in outlets
-                    if sum(1 for _, _, by in ledger.inspections.get((out, q), ()) if by == cad.by)
-                    < cad.min_inspections.value
+                    if sum(1 for i in facts.inspections.get((out, q), ()) if i.by == cad.by) < cad.min_inspections.value
                 ]
                 if not short:
                     continue
                 date = quarter_bounds(q)[1].isoformat()
                 lapse_id = f"{cad.id}:{county}:{q}"
-                reason = render_reason(cad.reason, {"subject": county, "period": q, "outlets": "、".join(short)})
+                reason = render(cad.reason, {"subject": county, "period": q, "outlets": "、".join(short)})
                 actions.append(
                     Action(
-                        county,
-                        "county",
-                        cad.action,
-                        cad.article,
-                        q,
-                        date,
-                        (lapse_id,) if cad.lapse else (),
-                        False,
-                        reason,
-                        tuple(short),
+                        subject=county,
+                        subject_type="county",
+                        action=cad.action,
+                        article=cad.article,
+                        period=q,
+                        date=date,
+                        observations=(lapse_id,) if cad.lapse else (),
+                        circulate=False,
+                        reason=reason,
+                        outlets=tuple(short),
                         rule=cad.id,
                     )
                 )
                 if cad.lapse:
-                    lapses.append(Lapse(lapse_id, county, date, cad.lapse, (lapse_id,), reason))
+                    lapses.append(
+                        Lapse(
+                            id=lapse_id,
+                            county=county,
+                            date=date,
+                            kind=cad.lapse,
+                            observations=(lapse_id,),
+                            cause=reason,
+                        )
+                    )
     reports: dict[tuple[str, str], tuple[str, str]] = {}
-    for rtype, obj, _, _ in ledger.oversight:
-        if rtype == "report":
-            key = (obj["county"], obj["quarter"])
-            if key not in reports or (obj["submitted"], obj["id"]) < reports[key]:
-                reports[key] = (obj["submitted"], obj["id"])
+    for report in facts.reports:
+        key = (report.county, report.quarter)
+        if key not in reports or (report.submitted, report.id) < reports[key]:
+            reports[key] = (report.submitted, report.id)
     for dl in o.deadlines:
         for (county, q), (submitted, rid) in sorted(reports.items()):
             due = report_deadline(q, dl.month.value, dl.day.value)
             if submitted > due.isoformat():
-                reason = render_reason(
+                reason = render(
                     dl.late_reason,
                     {"subject": county, "period": q, "deadline": due.isoformat(), "submitted": submitted},
                 )
                 actions.append(
                     Action(
-                        county, "county", dl.late_action, dl.article, q, submitted, (rid,), False, reason, rule=dl.id
+                        subject=county,
+                        subject_type="county",
+                        action=dl.late_action,
+                        article=dl.article,
+                        period=q,
+                        date=submitted,
+                        observations=(rid,),
+                        circulate=False,
+                        reason=reason,
+                        rule=dl.id,
                     )
                 )
                 if dl.lapse:
+                    lapse_id = f"{dl.id}:{county}:{q}"
                     lapses.append(
                         Lapse(
-                            f"{dl.id}:{county}:{q}", county, submitted, dl.lapse, (f"{dl.id}:{county}:{q}", rid), reason
+                            id=lapse_id,
+                            county=county,
+                            date=submitted,
+                            kind=dl.lapse,
+                            observations=(lapse_id, rid),
+                            cause=reason,
                         )
                     )
         for q in judged:
@@ -143,113 +176,144 @@ def derive(ledger: Ledger, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
             for county in sorted(counties):
                 if (county, q) in reports:
                     continue
-                reason = render_reason(
+                reason = render(
                     dl.missing_reason,
                     {"subject": county, "period": q, "deadline": due.isoformat(), "as_of": as_of.isoformat()},
                 )
                 lapse_id = f"{dl.id}:{county}:{q}"
                 actions.append(
                     Action(
-                        county,
-                        "county",
-                        dl.missing_action,
-                        dl.article,
-                        q,
-                        due.isoformat(),
-                        (lapse_id,) if dl.lapse else (),
-                        False,
-                        reason,
+                        subject=county,
+                        subject_type="county",
+                        action=dl.missing_action,
+                        article=dl.article,
+                        period=q,
+                        date=due.isoformat(),
+                        observations=(lapse_id,) if dl.lapse else (),
+                        circulate=False,
+                        reason=reason,
                         rule=dl.id,
                     )
                 )
                 if dl.lapse:
-                    lapses.append(Lapse(lapse_id, county, due.isoformat(), dl.lapse, (lapse_id,), reason))
+                    lapses.append(
+                        Lapse(
+                            id=lapse_id,
+                            county=county,
+                            date=due.isoformat(),
+                            kind=dl.lapse,
+                            observations=(lapse_id,),
+                            cause=reason,
+                        )
+                    )
     for x in o.crosschecks:
-        lapses.extend(_crosscheck(ledger, x.id, x.by, x.against, x.lapse, x.reason))
+        lapses.extend(_crosscheck(facts, x.id, x.by, x.against, x.lapse, x.reason))
     return actions, lapses
 
 
-def _crosscheck(ledger: Ledger, check_id: str, by: str, against: str, kind: str, template: str) -> list[Lapse]:
+def _belongs(obs: Observation, inspection_id: str, date: str) -> bool:
+    """A finding belongs to an inspection it names, or (naming none) to one on its date."""
+    return obs.inspection == inspection_id or (obs.inspection is None and obs.date == date)
+
+
+def _crosscheck(facts: Facts, check_id: str, by: str, against: str, kind: str, template: str) -> list[Lapse]:
     found: list[Lapse] = []
-    for (outlet, q), inspections in sorted(ledger.inspections.items()):
-        county = ledger.registry.get(outlet, (None, None))[0]
-        own = [(iid, date) for iid, date, b in inspections if b == against]
+    for (outlet, q), inspections in sorted(facts.inspections.items()):
+        county = facts.county_of(outlet)
+        own = [i for i in inspections if i.by == against]
         if county is None or not own:
             continue  # unregistered, or the county did not inspect: the cadence covers that
-        findings = [obs for obs in ledger.by_card.get((outlet, q), ()) if obs.article is not None]
-
-        def belongs(obs: object, iid: str, date: str) -> bool:
-            return obs.inspection == iid or (obs.inspection is None and obs.date == date)  # type: ignore[attr-defined]
-
-        recorded = {obs.article for obs in findings for iid, date in own if belongs(obs, iid, date)}
-        for iid, date, b in sorted(inspections, key=lambda i: (i[1], i[0])):
-            if b != by:
+        findings = [obs for obs in facts.observations.get((outlet, q), ()) if obs.article is not None]
+        recorded = {obs.article for obs in findings for i in own if _belongs(obs, i.id, i.date)}
+        for inspection in sorted(inspections, key=lambda i: (i.date, i.id)):
+            if inspection.by != by:
                 continue
-            theirs = [obs for obs in findings if belongs(obs, iid, date)]
-            missed = sorted({obs.article for obs in theirs if obs.article not in recorded})  # type: ignore[type-var]
+            theirs = [obs for obs in findings if _belongs(obs, inspection.id, inspection.date)]
+            missed = sorted({obs.article for obs in theirs if obs.article is not None and obs.article not in recorded})
             if not missed:
                 continue
-            lapse_id = f"{check_id}:{iid}"
+            lapse_id = f"{check_id}:{inspection.id}"
             behind = sorted(obs.id for obs in theirs if obs.article in missed)
-            cause = render_reason(
+            cause = render(
                 template,
-                {"subject": county, "date": date, "outlet": outlet, "articles": "、".join(str(a) for a in missed)},
+                {
+                    "subject": county,
+                    "date": inspection.date,
+                    "outlet": outlet,
+                    "articles": "、".join(str(a) for a in missed),
+                },
             )
-            found.append(Lapse(lapse_id, county, date, kind, (lapse_id, iid, *behind), cause))
+            found.append(
+                Lapse(
+                    id=lapse_id,
+                    county=county,
+                    date=inspection.date,
+                    kind=kind,
+                    observations=(lapse_id, inspection.id, *behind),
+                    cause=cause,
+                )
+            )
     return found
 
 
-def oversight_actions(ledger: Ledger, as_of: _dt.date, period: str | None) -> tuple[Action, ...]:
-    c = ledger.c
-    actions, lapses = derive(ledger, as_of)
-    facts: defaultdict[str, list[tuple[str, str, str, tuple[str, ...], str]]] = defaultdict(list)
+def oversight_actions(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+) -> tuple[Action, ...]:
+    """Every oversight action the facts lead to by ``as_of`` (those of ``period`` when given)."""
+    c = compiled
+    found, lapses = derive(compiled, facts, as_of)
+    counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
         for ladder_id in c.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
-            facts[ladder_id].append((lapse.county, lapse.date, lapse.id, lapse.observations, lapse.cause))
-    for ladder_id, subject, date, fid in ledger.ladder_facts:
-        facts[ladder_id].append((subject, date, fid, (fid,), fid))
+            counted[ladder_id].append(
+                _Counted(
+                    subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
+                )
+            )
+    for w in facts.ladder_facts:
+        counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
     for ladder in c.oversight.ladders:
-        groups: defaultdict[tuple[str, int | None], list[tuple[str, str, tuple[str, ...], str]]] = defaultdict(list)
-        for subject, date, fid, behind, cause in facts.get(ladder.id, ()):
-            window = int(date[:4]) if ladder.window == "calendar_year" else None
-            groups[(subject, window)].append((date, fid, behind, cause))
+        groups: defaultdict[tuple[str, int | None], list[_Counted]] = defaultdict(list)
+        for item in counted.get(ladder.id, ()):
+            window = int(item.date[:4]) if ladder.window == "calendar_year" else None
+            groups[(item.subject, window)].append(item)
         for (subject, window), items in groups.items():
-            items.sort()  # by date, then id: the order lapses count in
-            counted: list[str] = []
-            for n, (date, fid, behind, cause) in enumerate(items, start=1):
-                counted.append(fid)
+            items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
+            ids: list[str] = []
+            for n, item in enumerate(items, start=1):
+                ids.append(item.id)
                 step = ladder.steps[min(n, len(ladder.steps)) - 1]
-                reason = render_reason(
+                reason = render(
                     ladder.reason,
                     {
                         "subject": subject,
                         "n": n,
-                        "lapses": "、".join(counted),
+                        "lapses": "、".join(ids),
                         "label": step.label,
                         "action": step.action,
                         "year": window,
-                        "cause": cause.rstrip("。"),
+                        "cause": item.cause.rstrip("。"),
                     },
                 )
-                actions.append(
+                found.append(
                     Action(
-                        subject,
-                        ladder.subject_type,
-                        step.action,
-                        ladder.article,
-                        quarter_of(_dt.date.fromisoformat(date)),
-                        date,
-                        behind,
-                        step.circulate,
-                        reason,
+                        subject=subject,
+                        subject_type=ladder.subject_type,
+                        action=step.action,
+                        article=ladder.article,
+                        period=quarter_of(_dt.date.fromisoformat(item.date)),
+                        date=item.date,
+                        observations=item.behind,
+                        circulate=step.circulate,
+                        reason=reason,
                         rule=ladder.id,
                     )
                 )
-    actions.extend(_streak_actions(ledger))
+    found.extend(_streak_actions(compiled, facts))
     if period is not None:
-        actions = [a for a in actions if a.period == period]
-    actions.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
-    return tuple(actions)
+        found = [a for a in found if a.period == period]
+    found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
+    return tuple(found)
 
 
 def _next_month(month: str) -> str:
@@ -262,13 +326,13 @@ def _month_end(month: str) -> _dt.date:
     return (_dt.date(year + 1, 1, 1) if m == 12 else _dt.date(year, m + 1, 1)) - _dt.timedelta(days=1)
 
 
-def _streak_actions(ledger: Ledger) -> list[Action]:
+def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
     """Every full run of ``length`` consecutive months of one subject yields one action."""
     actions: list[Action] = []
-    streaks = {s.id: s for s in ledger.c.oversight.streaks}
+    streaks = {s.id: s for s in compiled.oversight.streaks}
     months: defaultdict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-    for streak_id, subject, month, fid in sorted(ledger.streak_facts):
-        months[(streak_id, subject)].setdefault(month, fid)  # one award a month counts once
+    for w in sorted(facts.streak_facts, key=lambda w: (w.rule, w.subject, w.when, w.id)):
+        months[(w.rule, w.subject)].setdefault(w.when, w.id)  # one award a month counts once
     for (streak_id, subject), by_month in sorted(months.items()):
         st = streaks[streak_id]
         length = st.length.value
@@ -281,22 +345,22 @@ def _streak_actions(ledger: Ledger) -> list[Action]:
             if len(run) == length:
                 n += 1
                 end = _month_end(month)
-                reason = render_reason(
+                reason = render(
                     st.reason,
                     {"subject": subject, "months": "、".join(run), "label": st.label, "action": st.action, "n": n},
                 )
                 behind = tuple(by_month[m] for m in run)
                 actions.append(
                     Action(
-                        subject,
-                        st.subject_type,
-                        st.action,
-                        st.article,
-                        quarter_of(end),
-                        end.isoformat(),
-                        behind,
-                        st.circulate,
-                        reason,
+                        subject=subject,
+                        subject_type=st.subject_type,
+                        action=st.action,
+                        article=st.article,
+                        period=quarter_of(end),
+                        date=end.isoformat(),
+                        observations=behind,
+                        circulate=st.circulate,
+                        reason=reason,
                         rule=st.id,
                     )
                 )

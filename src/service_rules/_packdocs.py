@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ._conditions import Condition, parse_when
+from ._codes import CHANNELS, INSPECTORS, SUBJECT_TYPES, cn_number
+from ._conditions import OPERATORS, Condition, parse_when
 from ._model import (
     Article,
     ConditionValue,
@@ -29,7 +30,6 @@ from ._model import (
 __all__ = ["render_pack_docs"]
 
 _PROVENANCE: dict[str, str] = {"literal": "原文", "interpreted": "解释", "assumed": "假定"}
-_DIGITS = "零一二三四五六七八九"
 _TYPES: dict[str, str] = {
     "finding": "检查发现",
     "complaint": "客户投诉",
@@ -57,9 +57,9 @@ _FIELDS: dict[str, str] = {
     "by": "检查方",
     "name": "网点名称",
 }
-_BY: dict[str, str] = {"county": "县级联社", "city": "市联社", "mystery": "明查暗访"}
-_CHANNELS: dict[str, str] = {"phone": "电话", "written": "书面"}
-_SUBJECTS: dict[str, str] = {"county": "县级联社", "outlet": "网点", "employee": "员工"}
+_BY = INSPECTORS
+_CHANNELS = CHANNELS
+_SUBJECTS = SUBJECT_TYPES
 _CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用"}
 _CHANGE_KINDS: dict[str, str] = {
     "sections": "章节",
@@ -71,32 +71,8 @@ _CHANGE_KINDS: dict[str, str] = {
     "deadlines": "上报期限",
     "crosschecks": "交叉检查",
 }
-_ORDERED_OPS: dict[str, str] = {"gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+_ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
-
-
-def cn_number(n: int) -> str:
-    """An integer in Chinese numerals (三, 十五, 一百零八); negative numbers in digits."""
-    if n < 0:
-        return str(n)
-    if n < 10:
-        return _DIGITS[n]
-    if n < 20:
-        return "十" + (_DIGITS[n % 10] if n % 10 else "")
-    if n >= 10000:
-        return str(n)
-    out: list[str] = []
-    zero = False
-    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
-        digit = n // value % 10
-        if digit == 0:
-            zero = bool(out)
-            continue
-        if zero:
-            out.append("零")
-            zero = False
-        out.append(_DIGITS[digit] + unit)
-    return "".join(out)
 
 
 def _prov(provenance: Provenance | str) -> str:

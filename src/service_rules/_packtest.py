@@ -33,8 +33,10 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._errors import PackError, Problem
-from ._evaluate import Records, ingest
+from ._ingest import Records, ingest
+from ._oversight import oversight_actions
 from ._results import ScoreResult, dump
+from ._scoring import scorecards
 
 
 @attrs.frozen
@@ -189,21 +191,21 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     for file, case in cases:
         start = time.perf_counter()
         as_of = _dt.date.fromisoformat(case.get("as_of", "2026-11-27"))
-        run = ingest(compiled, [Records(case.get("records", []), name=file)], as_of)
+        facts = ingest(compiled, [Records(case.get("records", []), name=file)])
         result = ScoreResult(
-            pack=run.pack_ref(),
+            pack=facts.pack,
             as_of=as_of.isoformat(),
             period=case.get("period"),
-            inputs=run.summaries(),
-            scorecards=run.ledger.scorecards(case.get("period")),
-            actions=run.ledger.actions(case.get("period"), as_of),
-            rejected=run.rejections(),
+            inputs=facts.inputs,
+            scorecards=scorecards(compiled, facts, case.get("period")),
+            actions=oversight_actions(compiled, facts, as_of=as_of, period=case.get("period")),
+            rejected=facts.rejected,
         )
         failures = tuple(_check_case(case, result))
         results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
         if failures:
             continue  # a failing case proves nothing about the rules it reaches
-        for observations in run.ledger.by_card.values():
+        for observations in facts.observations.values():
             for obs in observations:
                 used_rules.add(obs.rule)
                 if obs.article is not None:
@@ -213,7 +215,7 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
                 used_rules.add(action.rule)
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
-        used_rules.update(f"exclude:{code}" for code, _, _, _ in run.ledger.exclusions)
+        used_rules.update(f"exclude:{w.rule}" for w in facts.exclusions)
     rules = _rule_coverage(compiled, used_rules)
     articles = _article_coverage(compiled, used_articles)
     pack = compiled.pack

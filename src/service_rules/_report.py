@@ -5,37 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from ._codes import cn_number, rejection_label
 from ._results import ScoreResult
-
-_CN_NUM = "零一二三四五六七八九十"
-
-#: What each rejection code means, for people reading a table (the JSON keeps the codes).
-REJECTION_LABELS = {
-    "malformed_json": "不是有效的JSON",
-    "invalid_utf8": "不是UTF-8编码",
-    "not_an_object": "不是JSON对象",
-    "unknown_type": "记录类型未知",
-    "missing_field": "缺少字段",
-    "unknown_field": "未知字段(可能拼写错误)",
-    "wrong_type": "字段类型错误",
-    "invalid_value": "字段取值不允许",
-    "invalid_date": "日期无效",
-    "duplicate_id": "编号重复",
-    "unknown_article": "规则包中无此条",
-    "article_missing_text": "该条原文缺失,暂不能评分",
-    "article_not_scored": "该条不计分",
-    "unknown_tag": "该条无此标签",
-    "points_missing": "缺少评定分值",
-    "out_of_range": "评定分值超出范围",
-    "points_not_graded": "该项为固定扣分,不应填写分值",
-    "persons_not_per_person": "该项不按人次扣分,不应填写人次",
-    "persons_mismatch": "人次与员工名单不符",
-    "unknown_inspection": "所引检查记录不存在",
-    "inspection_mismatch": "所引检查记录的网点或日期不符",
-    "outlet_conflict": "网点信息与前文矛盾",
-    "no_rule": "无适用规则",
-    "ambiguous_rules": "多条规则同时适用",
-}
 
 
 def width(text: str) -> int:
@@ -49,7 +20,7 @@ def pad(text: str, cols: int, right: bool = False) -> str:
 
 
 def section_name(number: int, title: str | None) -> str:
-    numeral = _CN_NUM[number] if 0 <= number <= 10 else str(number)
+    numeral = cn_number(number)
     return f"{numeral}、{title}" if title else f"{numeral}、(标题缺失)"
 
 
@@ -92,7 +63,7 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
                 where = (
                     f"第{d.article}{unit}"
                     if d.article is not None
-                    else f"第{_CN_NUM[d.section] if d.section <= 10 else d.section}章"
+                    else f"第{cn_number(d.section)}章"
                 )
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
                 out.append(f"    -{d.points}{capped}  {where}  [{d.rule}]  {','.join(d.observations)}  {d.date}")
@@ -116,6 +87,6 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         out.append(f"被拒绝的输入行({len(result.rejected)}):")
         for r in result.rejected:
             ident = f" {r.id}" if r.id else ""
-            label = REJECTION_LABELS.get(r.code, r.code)
+            label = rejection_label(r.code)
             out.append(f"  {r.file}:{r.line}{ident}  {label}({r.code}):{r.error}")
     return "\n".join(out) + "\n"

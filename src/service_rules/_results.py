@@ -145,28 +145,108 @@ results_converter = cattrs.Converter()
 """Dumps results; tuples become lists, everything else is already JSON-shaped."""
 
 
-def _dump_deduction(d: Deduction) -> dict[str, Any]:
-    # The hottest object of a large result (one per finding): written out by hand, same fields.
+def deduction_fields(
+    *,
+    rule: str,
+    article: int | None,
+    section: int,
+    points: int,
+    observations: tuple[str, ...],
+    reason: str,
+    note: str | None,
+    raw_points: int,
+    provenance: str,
+    date: str,
+    tag: str | None,
+    persons: int | None,
+    employees: tuple[str, ...] | None,
+    layer: str | None,
+) -> dict[str, Any]:
+    """The one definition of a deduction's fields, by keyword, in contract order.
+
+    ``Deduction(**deduction_fields(...))`` is the typed record; the dict itself is what the
+    streamed JSON writes (orjson writes a tuple as the list the converter makes of it), so the
+    stream and :meth:`ScoreResult.to_json` cannot drift (a test compares them byte for byte).
+    """
     return {
-        "rule": d.rule,
-        "article": d.article,
-        "section": d.section,
-        "points": d.points,
-        "observations": list(d.observations),
-        "reason": d.reason,
-        "note": d.note,
-        "raw_points": d.raw_points,
-        "provenance": d.provenance,
-        "date": d.date,
-        "tag": d.tag,
-        "persons": d.persons,
-        "employees": list(d.employees) if d.employees is not None else None,
-        "layer": d.layer,
+        "rule": rule,
+        "article": article,
+        "section": section,
+        "points": points,
+        "observations": observations,
+        "reason": reason,
+        "note": note,
+        "raw_points": raw_points,
+        "provenance": provenance,
+        "date": date,
+        "tag": tag,
+        "persons": persons,
+        "employees": employees,
+        "layer": layer,
     }
 
 
+def _dump_deduction(d: Deduction) -> dict[str, Any]:
+    # The hottest object of a large result (one per finding): the one definition, lists for tuples.
+    return deduction_fields(
+        rule=d.rule,
+        article=d.article,
+        section=d.section,
+        points=d.points,
+        observations=list(d.observations),  # type: ignore[arg-type]
+        reason=d.reason,
+        note=d.note,
+        raw_points=d.raw_points,
+        provenance=d.provenance,
+        date=d.date,
+        tag=d.tag,
+        persons=d.persons,
+        employees=list(d.employees) if d.employees is not None else None,  # type: ignore[arg-type]
+        layer=d.layer,
+    )
+
+
+def scorecard_json(
+    *,
+    outlet: str,
+    county: str | None,
+    period: str,
+    total: int,
+    sections: tuple[SectionScore, ...],
+    deductions: list[dict[str, Any]],
+    pending: tuple[str, ...],
+    dismissed: tuple[str, ...],
+) -> dict[str, Any]:
+    """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
+    return {
+        "outlet": outlet,
+        "county": county,
+        "period": period,
+        "total": total,
+        "sections": [results_converter.unstructure(s) for s in sections],
+        "deductions": deductions,
+        "pending": list(pending),
+        "dismissed": list(dismissed),
+    }
+
+
+def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
+    return scorecard_json(
+        outlet=c.outlet,
+        county=c.county,
+        period=c.period,
+        total=c.total,
+        sections=c.sections,
+        deductions=[_dump_deduction(d) for d in c.deductions],
+        pending=c.pending,
+        dismissed=c.dismissed,
+    )
+
+
 results_converter.register_unstructure_hook(Deduction, _dump_deduction)
+results_converter.register_unstructure_hook(Scorecard, _dump_scorecard)
 
 
 def dump(obj: Any) -> Any:
+    """Plain JSON-ready data of any result (the one serialisation path)."""
     return results_converter.unstructure(obj)

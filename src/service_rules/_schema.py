@@ -9,16 +9,17 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
 
+from ._conditions import OPERATORS
 from ._loader import MERGED_LISTS
 from ._model import PACK_FILES, ConditionValue
 
 _SCALARS: dict[type, dict[str, Any]] = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"}}
 _CONDITION: dict[str, Any] = {
-    "description": "a value (equality), a list (any of), or a table of operators: in, ne, gt, gte, lt, lte, exists",
+    "description": "a value (equality), a list (any of), or a table of operators: " + ", ".join(OPERATORS),
     "anyOf": [
         {"type": ["string", "integer", "boolean"]},
         {"type": "array", "items": {"type": ["string", "integer", "boolean"]}, "minItems": 1},
-        {"type": "object", "propertyNames": {"enum": ["in", "ne", "gt", "gte", "lt", "lte", "exists"]}},
+        {"type": "object", "propertyNames": {"enum": list(OPERATORS)}},
     ],
 }
 

@@ -1,0 +1,589 @@
+"""Bytes and records in, the input contract checked, one immutable :class:`Facts` store out.
+
+Every non-blank input line ends in exactly one place: accepted as a typed record of the
+store, or rejected with its file, line number and a stable code. Which rule decides a finding
+or complaint is asked of the compiled pack here (once per distinct shape), so the store holds
+each observation with its rule; counting and accounting come later, in pure functions.
+Input is streamed line by line; what is kept grows with the accepted records, never with raw
+lines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import types
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Union
+
+import attrs
+import orjson
+
+from . import _facts
+from ._codes import RejectionCode as C
+from ._compiler import CompiledPack
+from ._errors import InputFileError, UsageError
+from ._facts import Reject, parse_date, quarter_of
+from ._results import InputSummary, PackRef, Rejection
+from ._store import (
+    Facts,
+    Inspection,
+    LapseRecord,
+    Observation,
+    Registration,
+    ReportRecord,
+    Watched,
+)
+
+Source = Union[str, os.PathLike[str], IO[bytes]]
+
+
+@attrs.frozen
+class Records:
+    """Observations a program already holds (dicts), scored as one named input."""
+
+    records: Iterable[Mapping[str, Any]]
+    name: str = "<records>"
+
+
+@attrs.define
+class _InputCount:
+    file: str
+    sha256: Any = attrs.Factory(hashlib.sha256)
+    lines: int = 0
+    blank: int = 0
+    rejected: int = 0
+
+    def summary(self) -> InputSummary:
+        return InputSummary(
+            file=self.file,
+            sha256=self.sha256.hexdigest(),
+            lines=self.lines,
+            accepted=self.lines - self.blank - self.rejected,
+            rejected=self.rejected,
+            blank=self.blank,
+        )
+
+
+@attrs.frozen
+class _RejectedLine:
+    input: int
+    line: int
+    id: str | None
+    code: str
+    message: str
+
+
+@attrs.frozen
+class _Verdict:
+    """What the pack decided for one shape: the rule, and the oversight rules that watch it."""
+
+    rule: str
+    ladders: tuple[str, ...]
+    exclusions: tuple[str, ...]
+
+
+@attrs.frozen
+class _PendingReference:
+    """A finding naming an inspection not (yet) seen: decided once the whole input is read."""
+
+    observation: Observation
+    reference: str
+    input: int
+    line: int
+    record: dict[str, Any] | None
+    verdict: _Verdict
+
+
+class _Reader:
+    """The mutable state of reading one run's inputs; :meth:`facts` freezes it into the store."""
+
+    def __init__(self, compiled: CompiledPack, reuse: bool, progress: Callable[[int], None] | None) -> None:
+        self.c = compiled
+        self.reuse = reuse
+        self.progress = progress
+        self.seen_ids: set[str] = set()
+        self.rejected: list[_RejectedLine] = []
+        self.inputs: list[_InputCount] = []
+        self.registry: dict[str, Registration] = {}
+        self.outlet_lines: dict[str, tuple[int, int]] = {}
+        self.observations: defaultdict[tuple[str, str], list[Observation]] = defaultdict(list)
+        self.inspection_index: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
+        self.inspections: defaultdict[tuple[str, str], list[Inspection]] = defaultdict(list)
+        self.present: set[tuple[str, str]] = set()
+        self.lapses: list[LapseRecord] = []
+        self.reports: list[ReportRecord] = []
+        self.ladder_facts: list[Watched] = []
+        self.streak_facts: list[Watched] = []
+        self.exclusions: list[Watched] = []
+        self.pending: list[_PendingReference] = []
+        #: (record type, projected values) → verdict, when reusing matches
+        self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
+        self.finding_fields = compiled.shape_fields.get("finding", ())
+        self.complaint_fields = compiled.shape_fields.get("complaint", ())
+        # A finding's verdict depends on its article, its tag and the other fields rules read.
+        self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
+        self.finding_verdicts: dict[tuple[Any, ...], tuple[_Verdict, Any]] = {}
+        self.periods: dict[str, str] = {}  # date string -> quarter
+        self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
+        self.lines_before = 0
+        self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
+        self.streaks = {st.id: st for st in compiled.oversight.streaks}
+        self.handlers: dict[str, Callable[[dict[str, Any], int, int], None]] = {
+            "finding": self._finding,
+            "complaint": self._complaint,
+            "inspection": self._inspection,
+            "outlet": self._outlet,
+            "star": self._star,
+            "lapse": self._lapse,
+            "report": self._report,
+        }
+
+    # ---- matching ------------------------------------------------------------------------
+    def _verdict(self, record_type: str, values: dict[str, Any], what: str) -> _Verdict:
+        """One question to the matcher per observation (per distinct shape when reusing): the rule
+        that decides it, and the ladders and exclusions that watch it; or a Reject."""
+        fields = self.c.shape_fields.get(record_type, ())
+        key = (record_type, *(values.get(f) for f in fields))
+        hit = self.verdicts.get(key) if self.reuse else None
+        if hit is None:
+            shape = {"type": record_type}
+            for f in fields:
+                if values.get(f) is not None:
+                    shape[f] = values[f]
+            matched = self.c.match(shape, reuse=self.reuse)
+            decision = self.c.decision(matched)
+            if not decision:
+                raise Reject(C.NO_RULE, f"no rule of the pack applies to {what}")
+            if len(decision) > 1:
+                raise Reject(
+                    C.AMBIGUOUS_RULES,
+                    f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others",
+                )
+            hit = _Verdict(
+                rule=decision[0],
+                ladders=self.c.watchers(matched, "ladder:"),
+                exclusions=self.c.watchers(matched, "exclude:"),
+            )
+            if self.reuse:
+                self.verdicts[key] = hit
+        return hit
+
+    def _period_of(self, date: str) -> str:
+        """The quarter of a date already checked by the schema (one parse per distinct date)."""
+        period = self.periods.get(date)
+        if period is None:
+            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+        return period
+
+    def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
+        for ladder_id in verdict.ladders:
+            subject = obj.get(self.ladders[ladder_id].subject)
+            if type(subject) is str:
+                self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+        for code in verdict.exclusions:
+            self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
+
+    # ---- reading -------------------------------------------------------------------------
+    def read_lines(self, index: int, lines: Iterable[bytes]) -> None:
+        count = self.inputs[index]
+        update = count.sha256.update
+        loads = orjson.loads
+        accept = self.accept
+        progress = self.progress
+        n = 0
+        for raw in lines:
+            n += 1
+            update(raw)
+            if progress is not None and not n & 0xFFFF:
+                progress(self.lines_before + n)
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                obj = loads(raw)
+            except orjson.JSONDecodeError as exc:
+                if not raw.strip():
+                    count.blank += 1
+                    continue
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    self.reject(index, n, None, C.INVALID_UTF8, f"not valid UTF-8 at byte {bad.start}")
+                    continue
+                self.reject(index, n, None, C.MALFORMED_JSON, f"malformed JSON: {exc}")
+                continue
+            if type(obj) is dict and raw.count(b":") > len(obj):
+                try:  # a colon inside a value, or a key given twice: look properly
+                    json.loads(raw, object_pairs_hook=_no_repeated_keys)
+                except Reject as exc:
+                    self.reject(index, n, None, exc.code, exc.message)
+                    continue
+            accept(obj, index, n)
+        count.lines = n
+        self.lines_before += n
+
+    def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
+        count = self.inputs[index]
+        n = 0
+        for record in records:
+            n += 1
+            text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+            count.sha256.update(text.encode() + b"\n")
+            self.accept(dict(record) if isinstance(record, Mapping) else record, index, n)
+        count.lines = n
+
+    def reject(self, index: int, line: int, rid: str | None, code: str, message: str) -> None:
+        self.rejected.append(_RejectedLine(input=index, line=line, id=rid, code=code, message=message))
+        self.inputs[index].rejected += 1
+
+    # ---- one record ----------------------------------------------------------------------
+    def accept(self, obj: Any, index: int, line: int) -> None:
+        if type(obj) is not dict:
+            self.reject(index, line, None, C.NOT_AN_OBJECT, f"expected a JSON object, found {type(obj).__name__}")
+            return
+        rid = obj.get("id")
+        if type(rid) is str:
+            if rid in self.seen_ids:
+                self.reject(index, line, rid, C.DUPLICATE_ID, f"id {rid!r} was already used earlier in the input")
+                return
+            self.seen_ids.add(rid)
+        else:
+            rid = None
+        rtype = obj.get("type")
+        spec = _facts.RECORD_TYPES.get(rtype) if type(rtype) is str else None
+        if spec is None:
+            known = ", ".join(_facts.RECORD_TYPES)
+            self.reject(index, line, rid, C.UNKNOWN_TYPE, f"unknown type {rtype!r} (expected one of {known})")
+            return
+        try:
+            if not spec.fast_ok(obj):
+                spec.check(obj)
+            self.handlers[spec.name](obj, index, line)
+        except Reject as exc:
+            if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
+                rid = obj["outlet"]  # an outlet record is known by its code
+            self.reject(index, line, rid, exc.code, exc.message)
+
+    def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[_Verdict, Any]:
+        """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
+        c = self.c
+        article = c.articles.get(number)
+        if article is None:
+            raise Reject(C.UNKNOWN_ARTICLE, f"article {number} is not in pack {c.name}")
+        if article.status == "missing":
+            raise Reject(
+                C.ARTICLE_MISSING_TEXT,
+                f"pack {c.name} has no text for article {number} (missing from its source); a layer that completes the pack can score it",
+            )
+        section = c.sections.get(article.section) if article.section is not None else None
+        if section is None or not section.scored:
+            raise Reject(
+                C.ARTICLE_NOT_SCORED,
+                f"article {number} is not scored (section {article.section} is not a scored section)",
+            )
+        if tag is not None and tag not in article.tags:
+            known = ", ".join(sorted(article.tags)) or "none"
+            raise Reject(C.UNKNOWN_TAG, f"article {number} knows no tag {tag!r} (known: {known})")
+        values = {"article": number, "section": article.section, "tag": tag}
+        for f in self.finding_extra:
+            values[f] = obj.get(f)
+        what = f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
+        verdict = self._verdict("finding", values, what)
+        return verdict, c.rules[verdict.rule].rule.deduct
+
+    def _finding(self, obj: dict[str, Any], index: int, line: int) -> None:
+        number = obj["article"]
+        tag = obj.get("tag")
+        if self.reuse:
+            key = (number, tag, *[obj.get(f) for f in self.finding_extra]) if self.finding_extra else (number, tag)
+            cached = self.finding_verdicts.get(key)
+            if cached is None:
+                cached = self.finding_verdicts[key] = self._finding_verdict(number, tag, obj)
+        else:
+            cached = self._finding_verdict(number, tag, obj)
+        verdict, deduct = cached
+        rule_id = verdict.rule
+        points = obj.get("points")
+        persons = obj.get("persons")
+        employees = obj.get("employees")
+        if deduct is None:  # listed, not deducted (a measured time within its limit, say)
+            if points is not None:
+                raise Reject(C.POINTS_NOT_GRADED, f"rule {rule_id} deducts nothing; 'points' must not be given")
+            if persons is not None:
+                raise Reject(
+                    C.PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
+                )
+            return self._finding_kept(obj, index, line, verdict, number, 0, None, tag, employees)
+        kind = deduct.kind
+        if kind == "graded":
+            if points is None:
+                raise Reject(
+                    C.POINTS_MISSING,
+                    f"article {number} is graded {deduct.min}–{deduct.max} by rule {rule_id}: 'points' is required",
+                )
+            if not deduct.min <= points <= deduct.max:
+                raise Reject(
+                    C.OUT_OF_RANGE,
+                    f"points {points} is outside {deduct.min}–{deduct.max} for article {number} (rule {rule_id})",
+                )
+            amount = points
+        elif points is not None:
+            raise Reject(
+                C.POINTS_NOT_GRADED,
+                f"rule {rule_id} deducts a fixed amount for article {number}; 'points' must not be given",
+            )
+        if kind == "per_person":
+            if employees is not None:
+                if persons is not None and persons != len(employees):
+                    raise Reject(C.PERSONS_MISMATCH, f"persons is {persons} but {len(employees)} employees are named")
+                persons = len(employees)
+            elif persons is None:
+                persons = 1
+            amount = deduct.points * persons
+        elif persons is not None:
+            raise Reject(
+                C.PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
+            )
+        elif kind == "fixed":
+            amount = deduct.points
+        self._finding_kept(obj, index, line, verdict, number, amount, persons, tag, employees)
+
+    def _finding_kept(
+        self,
+        obj: dict[str, Any],
+        index: int,
+        line: int,
+        verdict: _Verdict,
+        number: int,
+        amount: int,
+        persons: int | None,
+        tag: str | None,
+        employees: list[str] | None,
+    ) -> None:
+        date = obj["date"]
+        period = self._period_of(date)
+        ref = obj.get("inspection")
+        outlet = obj["outlet"]
+        outlet = self.names.setdefault(outlet, outlet)  # one string per outlet, not per line
+        date = self.names.setdefault(date, date)
+        obs = Observation(
+            id=obj["id"],
+            outlet=outlet,
+            period=period,
+            date=date,
+            rule=verdict.rule,
+            article=number,
+            points=amount,
+            persons=persons,
+            tag=tag,
+            employees=tuple(employees) if employees is not None else None,
+            note=obj.get("note"),
+            inspection=ref,
+        )
+        watched = verdict.ladders or verdict.exclusions
+        if ref is not None:
+            target = self.inspection_index.get(ref)
+            if target is None:
+                if ref in self.seen_ids:  # an id of a rejected line, or of another kind of record
+                    raise Reject(C.UNKNOWN_INSPECTION, f"{ref!r} is not an accepted inspection of the input")
+                # the inspection may come later: decide at the end, keeping only what is needed
+                self.pending.append(
+                    _PendingReference(
+                        observation=obs,
+                        reference=ref,
+                        input=index,
+                        line=line,
+                        record=obj if watched else None,
+                        verdict=verdict,
+                    )
+                )
+                return
+            if target != (obs.outlet, obs.date):
+                raise Reject(C.INSPECTION_MISMATCH, _mismatch(ref, target, obs))
+        self._keep(obs)
+        if watched:
+            self._record_watched(verdict, obj)
+
+    def _keep(self, obs: Observation) -> None:
+        key = (obs.outlet, obs.period)
+        self.observations[key].append(obs)
+        self.present.add(key)
+
+    def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
+        # null is absent; an absent field with a default reads as its default
+        values = {f: _or_default(obj.get(f), ("complaint", f)) for f in self.complaint_fields}
+        verdict = self._verdict("complaint", values, "this complaint")
+        rule = self.c.rules[verdict.rule].rule
+        amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
+        date = obj["date"]
+        if verdict.ladders or verdict.exclusions:
+            self._record_watched(verdict, obj)
+        self._keep(
+            Observation(
+                id=obj["id"],
+                outlet=obj["outlet"],
+                period=self._period_of(date),
+                date=date,
+                rule=verdict.rule,
+                article=None,
+                points=amount,
+                note=obj.get("note"),
+                employees=(obj["employee"],) if obj.get("employee") else None,
+            )
+        )
+
+    def _star(self, obj: dict[str, Any], index: int, line: int) -> None:
+        shape = {"type": "star"}
+        for f in self.c.shape_fields.get("star", ()):
+            if obj.get(f) is not None:
+                shape[f] = obj[f]
+        for streak_id in self.c.watching(shape, "streak:", reuse=self.reuse):
+            subject = obj.get(self.streaks[streak_id].subject)
+            if type(subject) is str:
+                self.streak_facts.append(Watched(rule=streak_id, subject=subject, when=obj["month"], id=obj["id"]))
+
+    def _inspection(self, obj: dict[str, Any], index: int, line: int) -> None:
+        self.inspection_index[obj["id"]] = (obj["outlet"], obj["date"])
+        key = (obj["outlet"], self._period_of(obj["date"]))
+        self.inspections[key].append(Inspection(id=obj["id"], outlet=obj["outlet"], date=obj["date"], by=obj["by"]))
+        self.present.add(key)
+
+    def _lapse(self, obj: dict[str, Any], index: int, line: int) -> None:
+        self.lapses.append(
+            LapseRecord(id=obj["id"], county=obj["county"], date=obj["date"], kind=obj["kind"], note=obj.get("note"))
+        )
+
+    def _report(self, obj: dict[str, Any], index: int, line: int) -> None:
+        self.reports.append(
+            ReportRecord(id=obj["id"], county=obj["county"], quarter=obj["quarter"], submitted=obj["submitted"])
+        )
+
+    def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
+        outlet, county, name = obj["outlet"], obj["county"], obj.get("name")
+        known = self.registry.get(outlet)
+        if known is not None:
+            where = self.outlet_lines[outlet]
+            at = f"{self.inputs[where[0]].file}:{where[1]}"
+            if known.county != county:
+                raise Reject(
+                    C.OUTLET_CONFLICT, f"outlet {outlet} is in county {known.county!r} at {at}, here {county!r}"
+                )
+            if name is not None and known.name is not None and known.name != name:
+                raise Reject(C.OUTLET_CONFLICT, f"outlet {outlet} is named {known.name!r} at {at}, here {name!r}")
+            if name is not None and known.name is None:
+                self.registry[outlet] = Registration(outlet=outlet, county=county, name=name)
+            return
+        self.registry[outlet] = Registration(outlet=outlet, county=county, name=name)
+        self.outlet_lines[outlet] = (index, line)
+
+    # ---- end of input --------------------------------------------------------------------
+    def resolve_references(self) -> None:
+        for p in self.pending:
+            obs = p.observation
+            target = self.inspection_index.get(p.reference)
+            if target is None:
+                self.reject(
+                    p.input,
+                    p.line,
+                    obs.id,
+                    C.UNKNOWN_INSPECTION,
+                    f"inspection {p.reference!r} is not among the accepted records of the input",
+                )
+            elif target != (obs.outlet, obs.date):
+                self.reject(p.input, p.line, obs.id, C.INSPECTION_MISMATCH, _mismatch(p.reference, target, obs))
+            else:
+                self._keep(obs)
+                if p.record is not None:  # kept only when a ladder or an exclusion watches it
+                    self._record_watched(p.verdict, p.record)
+        self.pending.clear()
+
+    def facts(self) -> Facts:
+        p = self.c.pack
+        files = [count.file for count in self.inputs]
+        return Facts(
+            pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
+            inputs=tuple(count.summary() for count in self.inputs),
+            rejected=tuple(
+                Rejection(file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message)
+                for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
+            ),
+            registry=types.MappingProxyType(self.registry),
+            observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
+            inspections=types.MappingProxyType({k: tuple(v) for k, v in self.inspections.items()}),
+            present=frozenset(self.present),
+            lapses=tuple(self.lapses),
+            reports=tuple(self.reports),
+            ladder_facts=tuple(self.ladder_facts),
+            streak_facts=tuple(self.streak_facts),
+            exclusions=tuple(self.exclusions),
+        )
+
+
+def _mismatch(ref: str, target: tuple[str, str], obs: Observation) -> str:
+    return (
+        f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}"
+    )
+
+
+def _or_default(value: Any, key: tuple[str, str]) -> Any:
+    return _facts.DEFAULTS.get(key) if value is None else value
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in obj:
+            raise Reject(C.MALFORMED_JSON, f"key {k!r} is given twice in one object")
+        obj[k] = v
+    return obj
+
+
+def _open(source: Source) -> tuple[str, Iterator[bytes], IO[bytes] | None]:
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if name == "-":
+            return "-", iter(sys.stdin.buffer), None
+        try:
+            handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
+        except OSError as exc:
+            raise InputFileError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        return name, iter(handle), handle
+    if isinstance(source, io.TextIOBase):
+        raise UsageError("open input files in binary mode ('rb')")
+    label = getattr(source, "name", None)
+    return (label if isinstance(label, str) else "<stream>"), iter(source), None
+
+
+def ingest(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    *,
+    reuse_matches: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> Facts:
+    """Read and check every input under ``compiled``: the run's facts, accepted and rejected.
+
+    ``progress`` is called with the number of lines read so far, every 65,536 lines.
+    """
+    reader = _Reader(compiled, reuse_matches, progress)
+    for source in inputs:
+        index = len(reader.inputs)
+        if isinstance(source, Records):
+            reader.inputs.append(_InputCount(source.name))
+            reader.read_records(index, source.records)
+            continue
+        name, lines, handle = _open(source)
+        reader.inputs.append(_InputCount(name))
+        try:
+            reader.read_lines(index, lines)
+        except OSError as exc:
+            raise InputFileError(f"cannot read {name}: {exc}") from exc
+        finally:
+            if handle is not None:
+                handle.close()
+    reader.resolve_references()
+    return reader.facts()

@@ -1,0 +1,224 @@
+"""Pure accounting: a period's scorecards from the facts, under a compiled pack.
+
+Nothing here asks the engine anything (the rule of each observation was decided at ingest)
+and nothing is written anywhere: :func:`scorecards` and its streaming twin read the
+:class:`Facts` and return results. Caps (per rule and scorecard) and floors (per section) are
+applied here, and whatever a cap or floor absorbs stays visible (``raw_points``,
+``beyond_floor``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+
+from ._compiler import CompiledPack
+from ._results import Deduction, Scorecard, SectionScore, deduction_fields, scorecard_json
+from ._store import Facts, Observation
+from ._templates import parse as parse_template
+
+
+@attrs.frozen
+class _RuleFacts:
+    """Per rule, what accounting needs."""
+
+    outcome: str
+    section: int
+    cap: int | None
+    provenance: str
+    layer: str | None
+
+
+@attrs.frozen
+class CardAccount:
+    """One scorecard's accounting; ``deductions`` are the fields of each deduction, in order."""
+
+    outlet: str
+    county: str | None
+    period: str
+    total: int
+    sections: tuple[SectionScore, ...]
+    deductions: tuple[dict[str, Any], ...]
+    pending: tuple[str, ...]
+    dismissed: tuple[str, ...]
+
+    def scorecard(self) -> Scorecard:
+        return Scorecard(
+            outlet=self.outlet,
+            county=self.county,
+            period=self.period,
+            total=self.total,
+            sections=self.sections,
+            deductions=tuple(Deduction(**d) for d in self.deductions),
+            pending=self.pending,
+            dismissed=self.dismissed,
+        )
+
+    def json(self) -> dict[str, Any]:
+        return scorecard_json(
+            outlet=self.outlet,
+            county=self.county,
+            period=self.period,
+            total=self.total,
+            sections=self.sections,
+            deductions=list(self.deductions),
+            pending=self.pending,
+            dismissed=self.dismissed,
+        )
+
+
+def card_keys(facts: Facts, period: str | None) -> list[tuple[str, str]]:
+    """(outlet, period) of every scorecard, by period then outlet: any accepted inspection,
+    finding or complaint in the period, and every registered outlet in every such period."""
+    periods = {period} if period else {p for _, p in facts.present}
+    keys = {k for k in facts.present if k[1] in periods}
+    keys.update((o, p) for o in facts.registry for p in periods)
+    return sorted(keys, key=lambda k: (k[1], k[0]))
+
+
+class Accountant:
+    """Scorecards of one run's facts; holds only memos (reason texts, per-rule facts)."""
+
+    def __init__(self, compiled: CompiledPack, facts: Facts) -> None:
+        self.c = compiled
+        self.facts = facts
+        self._reasons: dict[tuple[Any, ...], str] = {}
+        layers = compiled.pack.rule_layers
+        self._rules = {
+            rid: _RuleFacts(
+                outcome=r.rule.outcome,
+                section=r.rule.section,
+                cap=r.rule.cap.value if r.rule.cap is not None else None,
+                provenance=(r.rule.deduct.provenance if r.rule.deduct is not None else None) or "",
+                layer=layers.get(rid),
+            )
+            for rid, r in compiled.rules.items()
+        }
+        self._has_caps = any(f.cap is not None for f in self._rules.values())
+        floor = compiled.pack.meta.floor
+        self._floor = floor.value if floor.policy == "minimum" else None
+
+    def _reason(self, obs: Observation, points: int) -> str:
+        key = (obs.rule, obs.article, points, obs.persons, obs.tag, obs.points)
+        text = self._reasons.get(key)
+        if text is None:
+            label = obs.tag
+            if obs.tag is not None and obs.article is not None:
+                label = self.c.articles[obs.article].tags.get(obs.tag, obs.tag)
+            text = parse_template(self.c.rules[obs.rule].rule.reason).render(
+                {
+                    "article": obs.article,
+                    "points": points,
+                    "persons": obs.persons,
+                    "tag": label,
+                    "raw_points": obs.points,
+                }
+            )
+            self._reasons[key] = text
+        return text
+
+    def card(self, outlet: str, period: str) -> CardAccount:
+        observations: tuple[Observation, ...] | list[Observation] = self.facts.observations.get((outlet, period), ())
+        if self._has_caps:  # caps bite in date order, so the order must be fixed first
+            observations = sorted(observations, key=lambda o: (o.date, o.id))
+        pending: list[str] = []
+        dismissed: list[str] = []
+        rows: list[dict[str, Any]] = []
+        used: dict[str, int] = {}
+        per_section: defaultdict[int, int] = defaultdict(int)
+        rules = self._rules
+        reasons = self._reasons
+        for obs in observations:
+            rule_id = obs.rule
+            facts = rules[rule_id]
+            if facts.outcome != "deduct":
+                (pending if facts.outcome == "pending" else dismissed).append(obs.id)
+                continue
+            points = obs.points
+            cap = facts.cap
+            if cap is not None:
+                room = cap - used.get(rule_id, 0)
+                points = max(0, min(points, room))
+                used[rule_id] = used.get(rule_id, 0) + points
+            per_section[facts.section] += points
+            reason = reasons.get((rule_id, obs.article, points, obs.persons, obs.tag, obs.points))
+            if reason is None:
+                reason = self._reason(obs, points)
+            rows.append(
+                deduction_fields(
+                    rule=rule_id,
+                    article=obs.article,
+                    section=facts.section,
+                    points=points,
+                    observations=(obs.id,),
+                    reason=reason,
+                    note=obs.note,
+                    raw_points=obs.points,
+                    provenance=facts.provenance,
+                    date=obs.date,
+                    tag=obs.tag,
+                    persons=obs.persons,
+                    employees=obs.employees,
+                    layer=facts.layer,
+                )
+            )
+        rows.sort(key=_deduction_order)
+        floor_value = self._floor
+        sections = []
+        for s in self.c.scored_sections:
+            assert s.allotment is not None
+            allotment = s.allotment.value
+            deducted = per_section.get(s.number, 0)
+            raw = allotment - deducted
+            score = raw if floor_value is None else max(floor_value, raw)
+            sections.append(
+                SectionScore(
+                    number=s.number,
+                    title=s.title,
+                    allotment=allotment,
+                    deducted=deducted,
+                    score=score,
+                    assumed=s.allotment.provenance == "assumed",
+                    assessable=s.number in self.c.assessable_sections,
+                    floor=floor_value,
+                    beyond_floor=score - raw,
+                )
+            )
+        return CardAccount(
+            outlet=outlet,
+            county=self.facts.county_of(outlet),
+            period=period,
+            total=sum(s.score for s in sections),
+            sections=tuple(sections),
+            deductions=tuple(rows),
+            pending=tuple(sorted(pending)),
+            dismissed=tuple(sorted(dismissed)),
+        )
+
+
+def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:
+    """Section, then article (complaints after the numbered articles), then observation."""
+    article = d["article"]
+    return (d["section"], article is None, article or 0, d["observations"][0])
+
+
+def scorecards(compiled: CompiledPack, facts: Facts, period: str | None = None) -> tuple[Scorecard, ...]:
+    """Every scorecard of ``period`` (all periods with facts when None), by period then outlet."""
+    accountant = Accountant(compiled, facts)
+    return tuple(accountant.card(o, p).scorecard() for o, p in card_keys(facts, period))
+
+
+def scorecard(compiled: CompiledPack, facts: Facts, outlet: str, period: str) -> Scorecard:
+    """One outlet's scorecard for one period (full allotments when it has no deduction)."""
+    return Accountant(compiled, facts).card(outlet, period).scorecard()
+
+
+def iter_scorecard_json(compiled: CompiledPack, facts: Facts, period: str | None = None) -> Iterator[dict[str, Any]]:
+    """The same scorecards as :func:`scorecards`, one at a time as the plain data of their JSON
+    (no typed objects in between: the output path of a large run)."""
+    accountant = Accountant(compiled, facts)
+    for o, p in card_keys(facts, period):
+        yield accountant.card(o, p).json()
