@@ -1,4 +1,4 @@
-"""The engine's data-losing limits (ENGINE-NOTES.md) cannot be reached through service_rules.
+"""The engine's data-losing limits (docs/engine.md) cannot be reached through service_rules.
 
 Each test first shows that naive use of durable_rules loses data in the situation, so the
 test is not vacuous, then that scoring through the library loses nothing.

@@ -26,7 +26,7 @@ import orjson
 from . import _facts
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
-from ._errors import InputFileError, UsageError
+from ._errors import EngineError, InputFileError, UsageError
 from ._facts import Reject, parse_date, quarter_of
 from ._results import InputSummary, PackRef, Rejection
 from ._store import (
@@ -569,6 +569,8 @@ def ingest(
 
     ``progress`` is called with the number of lines read so far, every 65,536 lines.
     """
+    if compiled.closed:
+        raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
     reader = _Reader(compiled, reuse_matches, progress)
     for source in inputs:
         index = len(reader.inputs)
