@@ -213,3 +213,52 @@ def test_the_public_pipeline_composes_to_score() -> None:
     assert sr.scorecards(compiled, facts) == result.scorecards
     assert sr.oversight_actions(compiled, facts, as_of=dt.date(2026, 11, 27)) == result.actions
     assert facts.rejected == result.rejected and facts.inputs == result.inputs
+
+
+def test_a_finding_is_stored_field_by_field() -> None:
+    """Every field of a stored observation holds what the line gave (ingest builds it positionally)."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    records = [
+        {"type": "inspection", "id": "i1", "outlet": "A", "date": "2026-08-01", "by": "county"},
+        {
+            "type": "finding",
+            "id": "f1",
+            "outlet": "A",
+            "date": "2026-08-01",
+            "article": 26,
+            "tag": "harsh_tone",
+            "employees": ["张三", "李四"],
+            "note": "备注",
+            "inspection": "i1",
+        },
+    ]
+    facts = sr.ingest(compiled, [sr.Records(records)])
+    [obs] = facts.observations[("A", "2026Q3")]
+    assert obs._asdict() == {
+        "id": "f1",
+        "outlet": "A",
+        "period": "2026Q3",
+        "date": "2026-08-01",
+        "rule": "cz-5-tone",
+        "article": 26,
+        "points": 10,
+        "persons": 2,
+        "tag": "harsh_tone",
+        "employees": ("张三", "李四"),
+        "note": "备注",
+        "inspection": "i1",
+    }
+
+
+def test_hand_written_dumps_name_every_field_in_order() -> None:
+    import attrs
+
+    from service_rules._results import _dump_deduction, _dump_section, deduction_fields
+
+    result = sr.score("cangzhou", [EXAMPLE], as_of=AS_OF)
+    card = next(c for c in result.scorecards if c.deductions)
+    assert list(_dump_section(card.sections[0])) == [f.name for f in attrs.fields(sr.SectionScore)]
+    assert list(_dump_deduction(card.deductions[0])) == [f.name for f in attrs.fields(sr.Deduction)]
+    assert list(deduction_fields.__code__.co_varnames[: deduction_fields.__code__.co_kwonlyargcount]) == [
+        f.name for f in attrs.fields(sr.Deduction)
+    ]

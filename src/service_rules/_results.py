@@ -206,6 +206,21 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
     )
 
 
+def _dump_section(s: SectionScore) -> dict[str, Any]:
+    # Seven per scorecard: written out, same fields as the class (a test compares them).
+    return {
+        "number": s.number,
+        "title": s.title,
+        "allotment": s.allotment,
+        "deducted": s.deducted,
+        "score": s.score,
+        "assumed": s.assumed,
+        "assessable": s.assessable,
+        "floor": s.floor,
+        "beyond_floor": s.beyond_floor,
+    }
+
+
 def scorecard_json(
     *,
     outlet: str,
@@ -223,7 +238,7 @@ def scorecard_json(
         "county": county,
         "period": period,
         "total": total,
-        "sections": [results_converter.unstructure(s) for s in sections],
+        "sections": [_dump_section(s) for s in sections],
         "deductions": deductions,
         "pending": list(pending),
         "dismissed": list(dismissed),
@@ -243,6 +258,7 @@ def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
     )
 
 
+results_converter.register_unstructure_hook(SectionScore, _dump_section)
 results_converter.register_unstructure_hook(Deduction, _dump_deduction)
 results_converter.register_unstructure_hook(Scorecard, _dump_scorecard)
 
