@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _facts
+from . import _facts, _limits, _verbatim
 from ._conditions import Condition, all_hold, lower, parse_when, values_of
 from ._errors import EngineError, PackError, Problem
 from ._model import Article, Pack, Rule, Section
@@ -574,6 +574,8 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),
+    ("check_verbatim", _verbatim.stage),
+    ("check_limits", _limits.stage),
 ]
 
 

@@ -278,6 +278,7 @@ FINDING = RecordType(
         "tag": _str,
         "inspection": _str,
         "measured": _nonneg_int,
+        "applicable": _bool,
         "note": _str,
     },
     dates=("date",),
@@ -290,6 +291,7 @@ FINDING = RecordType(
         "persons": int,
         "tag": str,
         "measured": int,
+        "applicable": bool,
     },
 )
 COMPLAINT = RecordType(
@@ -344,6 +346,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, F
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
     ("complaint", "verified"): (True, False),
     ("complaint", "account_transferred"): (True, False),
+    ("finding", "applicable"): (True, False),
     ("complaint", "channel"): ("phone", "written"),
     ("inspection", "by"): _BY,
     ("lapse", "kind"): ("unfound", "unrectified"),
