@@ -196,3 +196,24 @@ def test_divergence_cuts_and_placeholders() -> None:
     assert divergence("乙{points}丁", source) is None
     assert divergence("戊…乙", source) is not None  # pieces out of order
     assert "parts from the source after “乙丙”" in (divergence("乙丙戊", source) or "")
+
+
+def test_a_number_in_an_oversight_condition_needs_provenance_too(tmp_path: Path) -> None:
+    folder = copy_pack("cangzhou", tmp_path)
+    doctor(
+        folder / "oversight.toml",
+        'when = { type = "finding", article = 41, tag = "drunk_on_duty" }',
+        'when = { type = "finding", article = 41, tag = "drunk_on_duty", persons = { gte = 2 } }',
+    )
+    (p,) = check_limits(sr.load_pack(folder))
+    assert (p.code, p.file, p.path) == (
+        "limit_provenance_missing",
+        "oversight.toml",
+        "$.recommendation.exclude[2].when.persons.gte",
+    )
+    doctor(
+        folder / "oversight.toml",
+        "persons = { gte = 2 } }",
+        'persons = { gte = 2 } }\nlimits = { "persons.gte" = { value = 2, provenance = "assumed", note = "两人次以上才排除。" } }',
+    )
+    assert check_limits(sr.load_pack(folder)) == []

@@ -260,6 +260,8 @@ def _rule_lines(r: Rule, ctx: _Ctx, indent: str = "") -> list[str]:
     out.append(f"{i}- 适用:{_describe_when(r.when, ctx, r.section, bool(r.note or r.limits))}")
     for path, q in r.limits.items():
         out.append(f"{i}- 条件中的数 {_code(path)}:{_qty(q, '')}")
+    for quoted, why in r.unverified_quotes.items():
+        out.append(f"{i}- 未与原文逐字相符的引文:“{quoted}”〔出处见说明〕——{why}")
     if r.outcome == "deduct":
         out.append(f"{i}- 扣分:{_deduct_words(r.deduct) if r.deduct else '(未规定扣分)'}")
     elif r.outcome == "pending":
