@@ -217,3 +217,15 @@ def test_a_number_in_an_oversight_condition_needs_provenance_too(tmp_path: Path)
         'persons = { gte = 2 } }\nlimits = { "persons.gte" = { value = 2, provenance = "assumed", note = "两人次以上才排除。" } }',
     )
     assert check_limits(sr.load_pack(folder)) == []
+
+
+def test_a_quotation_kept_unverified_must_still_be_there_and_wrong(tmp_path: Path) -> None:
+    folder = copy_pack("cangzhou", tmp_path)
+    rules = folder / "rules.toml"
+    doctor(rules, "依第十四条后“每项扣1-3分(下同)”评定扣{points}分", "依第十四条后“每项扣1-3分…(下同)”评定扣{points}分")
+    (p,) = check_verbatim(sr.load_pack(folder))  # fixed in cz-4-item, still listed there
+    assert (p.code, p.file, p.path) == ("unverified_quote_stale", "rules.toml", "$.rules[1].unverified_quotes")
+    doctor(rules, "依第十四条后“每项扣1-3分(下同)”评定扣{points}分", "依第十四条后“每项扣1-4分(下同)”评定扣{points}分")
+    codes = sorted(p.code for p in check_verbatim(sr.load_pack(folder)))
+    # cz-6-item: a different misquotation is an error, and the listed one is gone
+    assert codes == ["quotation_not_verbatim", "unverified_quote_stale", "unverified_quote_stale"]
