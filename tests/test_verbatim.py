@@ -220,12 +220,18 @@ def test_a_number_in_an_oversight_condition_needs_provenance_too(tmp_path: Path)
 
 
 def test_a_quotation_kept_unverified_must_still_be_there_and_wrong(tmp_path: Path) -> None:
-    folder = copy_pack("cangzhou", tmp_path)
+    folder = copy_pack("generic", tmp_path)
     rules = folder / "rules.toml"
-    doctor(rules, "依第十四条后“每项扣1-3分(下同)”评定扣{points}分", "依第十四条后“每项扣1-3分…(下同)”评定扣{points}分")
-    (p,) = check_verbatim(sr.load_pack(folder))  # fixed in cz-4-item, still listed there
-    assert (p.code, p.file, p.path) == ("unverified_quote_stale", "rules.toml", "$.rules[1].unverified_quotes")
-    doctor(rules, "依第十四条后“每项扣1-3分(下同)”评定扣{points}分", "依第十四条后“每项扣1-4分(下同)”评定扣{points}分")
-    codes = sorted(p.code for p in check_verbatim(sr.load_pack(folder)))
-    # cz-6-item: a different misquotation is an error, and the listed one is gone
-    assert codes == ["quotation_not_verbatim", "unverified_quote_stale", "unverified_quote_stale"]
+    right = '按第一篇“每项扣3分”扣{points}分。"\n'
+    kept = '按第一篇“每项扣3分(下同)”扣{points}分。"\nunverified_quotes = { "每项扣3分(下同)" = "已发布的结果用此措辞。" }\n'
+    doctor(rules, right, kept)
+    assert check_verbatim(sr.load_pack(folder)) == []  # listed, with why: not an error
+    doctor(rules, "按第一篇“每项扣3分(下同)”扣", "按第一篇“每项扣3分”扣")
+    (p,) = check_verbatim(sr.load_pack(folder))  # fixed, still listed
+    assert (p.code, p.file) == ("unverified_quote_stale", "rules.toml")
+    assert p.path is not None and p.path.endswith(".unverified_quotes")
+    doctor(rules, "按第一篇“每项扣3分”扣", "按第一篇“每项扣4分”扣")
+    assert sorted(p.code for p in check_verbatim(sr.load_pack(folder))) == [
+        "quotation_not_verbatim",
+        "unverified_quote_stale",
+    ]
