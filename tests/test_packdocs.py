@@ -245,11 +245,6 @@ def test_cangzhou_oversight(cz: str) -> None:
     assert "督查规则:`cz-4-cadence`、`cz-4-report`" in cz
 
 
-def test_a_misquotation_kept_on_purpose_is_shown_with_why(cz: str) -> None:
-    block = rule_block(cz, "cz-4-item")
-    assert "未与原文逐字相符的引文:“每项扣1-3分(下同)”〔出处见说明〕——理由文字省略了原文“下不保底”" in block
-
-
 def test_generic_specifics() -> None:
     doc = render_pack_docs(service_rules.load_pack("generic"))
     assert "保底:各章得分最低为0分〔假定〕" in doc
