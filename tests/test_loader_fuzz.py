@@ -104,6 +104,7 @@ def test_an_edited_pack_loads_or_fails_with_located_problems(case: tuple[str, di
     folder.mkdir()
     for file, content in data.items():
         (folder / file).write_text(to_toml(content), encoding="utf-8")
+    shutil.copy(Path(sr.load_pack(_name).root or "") / "source.txt", folder / "source.txt")
     try:
         sr.compile_pack(sr.load_pack(folder), matcher="python")
     except sr.PackError as exc:

@@ -62,7 +62,7 @@ def test_every_present_article_text_is_quoted_whole(loaded: tuple[Pack, str]) ->
     for a in present:
         assert a.text
         assert f"> {a.text}" in doc, f"article {a.number}: text not quoted whole"
-        mark = "(原文不全)" if a.status == "partial" else ""
+        mark = {"partial": "(原文不全)", "derived": "(据原文归纳)", "assumed": "(本包增设,来源文本未载)"}.get(a.status, "")
         assert f"#### 第{a.number}{unit}{mark}\n" in doc
 
 
@@ -249,7 +249,10 @@ def test_generic_specifics() -> None:
     doc = render_pack_docs(service_rules.load_pack("generic"))
     assert "保底:各章得分最低为0分〔假定〕" in doc
     assert "#### 第502项\n" in doc
-    assert "适用:第701项 实测用时(秒)≤300〔出处见说明〕" in rule_block(doc, "g-701-within")
+    block = rule_block(doc, "g-701-within")
+    assert "适用:第701项 实测用时(秒)≤300〔出处见说明〕" in block
+    assert "条件中的数 `measured.lte`:300〔假定〕" in block
+    assert "#### 第701项(本包增设,来源文本未载)" in doc and "#### 第101项(据原文归纳)" in doc
     assert "连续月数:3个月〔原文〕" in doc
     assert "不限于单条" in doc and "**`g-complaint`**" in doc[doc.index("### 六、") : doc.index("### 七、")]
 

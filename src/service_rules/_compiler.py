@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _facts, _templates
+from . import _condition_numbers, _facts, _templates, _verbatim
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._model import Article, Pack, Rule, Section
@@ -581,6 +581,8 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),
+    ("check_verbatim", _verbatim.stage),
+    ("check_condition_numbers", _condition_numbers.stage),
 ]
 
 

@@ -269,6 +269,7 @@ FINDING = RecordType(
         "tag": _str,
         "inspection": _str,
         "measured": _nonneg_int,
+        "applicable": _bool,
         "note": _str,
     },
     dates=("date",),
@@ -281,6 +282,7 @@ FINDING = RecordType(
         "persons": int,
         "tag": str,
         "measured": int,
+        "applicable": bool,
     },
 )
 COMPLAINT = RecordType(
@@ -335,6 +337,7 @@ RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, F
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
     ("complaint", "verified"): (True, False),
     ("complaint", "account_transferred"): (True, False),
+    ("finding", "applicable"): (True, False),
     ("complaint", "channel"): _CHANNELS,
     ("inspection", "by"): _BY,
     ("lapse", "kind"): _LAPSE_KINDS,

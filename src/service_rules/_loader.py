@@ -379,7 +379,19 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             for i, o in enumerate(found)
         },
         changes=changes,
+        sources=_layer_sources(chain),
     )
+
+
+def _layer_sources(chain: list[_Layer]) -> dict[str, str]:
+    """The source file each layer names in its own pack.toml (``source_file``), as a path."""
+    out = {}
+    for layer in chain:
+        meta = layer.data["pack.toml"].get("pack")
+        named = meta.get("source_file") if isinstance(meta, dict) else None
+        if isinstance(named, str):
+            out[layer.name] = str(layer.folder / named)
+    return out
 
 
 def _is_key(value: Any) -> bool:

@@ -13,7 +13,10 @@ from typing import Literal, Union
 import attrs
 
 Provenance = Literal["literal", "interpreted", "assumed"]
-ArticleStatus = Literal["complete", "partial", "missing"]
+#: complete / partial: the source's own words (partial: the source is cut inside it; … marks a
+#: cut the pack makes); missing: no text in the source; derived: the pack's wording of the
+#: verbatim passage in ``quote``; assumed: not stated by the source (the note says why).
+ArticleStatus = Literal["complete", "partial", "missing", "derived", "assumed"]
 Outcome = Literal["deduct", "pending", "dismissed"]
 DeductKind = Literal["fixed", "graded", "per_person"]
 FloorPolicy = Literal["none", "minimum"]
@@ -55,6 +58,8 @@ class PackMeta:
     language: str = "zh-CN"
     source: str | None = None
     description: str | None = None
+    #: The source text as a file beside pack.toml (UTF-8): verbatim texts and quotations are checked against it.
+    source_file: str | None = None
 
 
 @attrs.frozen
@@ -78,6 +83,8 @@ class Article:
     text: str | None = None
     tags: dict[str, str] = attrs.field(factory=dict)
     note: str | None = None
+    #: For a ``derived`` (or ``assumed``) item: the verbatim passage of the source it comes from.
+    quote: str | None = None
 
 
 @attrs.frozen
@@ -111,6 +118,13 @@ class Rule:
     supersedes: list[str] = attrs.field(factory=list)
     cap: Quantity | None = None
     note: str | None = None
+    #: The provenance of every number ``when`` compares with (a time limit, a threshold), keyed
+    #: by its path in ``when``: ``"measured.lte"`` for ``measured = { lte = 300 }``, ``"persons"``
+    #: for ``persons = 2``. Article and section numbers are identifiers and need none.
+    limits: dict[str, Quantity] = attrs.field(factory=dict)
+    #: Quotations in this rule's texts known not to be verbatim, each with why it is kept
+    #: (a reason whose wording is part of a published result); ``check`` lists none of them as errors.
+    unverified_quotes: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -140,6 +154,8 @@ class Ladder:
     title: str | None = None
     window_note: str | None = None
     steps_note: str | None = None
+    #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
+    limits: dict[str, Quantity] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -158,6 +174,8 @@ class Streak:
     circulate: bool = False
     article: int | None = None
     title: str | None = None
+    #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
+    limits: dict[str, Quantity] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -217,6 +235,8 @@ class Exclusion:
     reason: str
     provenance: Provenance = "interpreted"
     note: str | None = None
+    #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
+    limits: dict[str, Quantity] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -278,6 +298,8 @@ class Pack:
     changes: list[LayerChange] = attrs.field(factory=list)
     #: Where each entry of the merged lists came from: ``"rules[25]"`` → (``"langfang/rules.toml"``, 2).
     entry_origins: dict[str, tuple[str, int]] = attrs.field(factory=dict)
+    #: The source file each layer names (``source_file``), by layer name, as a path.
+    sources: dict[str, str] = attrs.field(factory=dict)
 
     @property
     def name(self) -> str:

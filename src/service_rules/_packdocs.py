@@ -48,6 +48,7 @@ _FIELDS: dict[str, str] = {
     "persons": "人数",
     "points": "评定扣分",
     "measured": "实测用时(秒)",
+    "applicable": "网点须设",
     "inspection": "检查",
     "channel": "投诉渠道",
     "kind": "失职类型",
@@ -232,7 +233,11 @@ def _rule_home(r: Rule, articles: Mapping[int, Article], sections: Mapping[int, 
 def _rule_lines(r: Rule, ctx: _Ctx, indent: str = "") -> list[str]:
     i = indent + "  "
     out = [f"{indent}- **{_code(r.id)}** {r.title or '(无标题)'}"]
-    out.append(f"{i}- 适用:{_describe_when(r.when, ctx, r.section, bool(r.note))}")
+    out.append(f"{i}- 适用:{_describe_when(r.when, ctx, r.section, bool(r.note or r.limits))}")
+    for path, q in r.limits.items():
+        out.append(f"{i}- 条件中的数 {_code(path)}:{_qty(q, '')}")
+    for quoted, why in r.unverified_quotes.items():
+        out.append(f"{i}- 未与原文逐字相符的引文:“{quoted}”〔出处见说明〕——{why}")
     if r.outcome == "deduct":
         out.append(f"{i}- 扣分:{_deduct_words(r.deduct) if r.deduct else '(未规定扣分)'}")
     elif r.outcome == "pending":
@@ -278,13 +283,21 @@ def _section_heading(s: Section) -> str:
 
 
 def _article_lines(a: Article, ctx: _Ctx, rules: list[Rule], oversight_refs: list[str]) -> list[str]:
-    mark = {"complete": "", "partial": "(原文不全)", "missing": "(原文缺失)"}.get(a.status, f"({a.status})")
+    mark = {
+        "complete": "",
+        "partial": "(原文不全)",
+        "missing": "(原文缺失)",
+        "derived": "(据原文归纳)",
+        "assumed": "(本包增设,来源文本未载)",
+    }.get(a.status, f"({a.status})")
     out = [f"#### {ctx.article(a.number)}{mark}", ""]
     if a.text:
         out += [f"> {line}" if line else ">" for line in a.text.splitlines()]
         out.append("")
     elif a.status != "missing":
         out += ["(本包未录入原文)", ""]
+    if a.quote:
+        out.append(f"- 原文:“{a.quote}”")
     if a.note:
         out.append(f"- 说明:{a.note}")
     if a.tags:
