@@ -23,6 +23,7 @@ from ._compiler import CompiledPack, compile_pack
 from ._diff import OutletChange, PackDiff, RuleEffect, SectionChange, compare_results, diff_packs, render_diff_markdown
 from ._errors import (
     EngineError,
+    ExitCode,
     InputFileError,
     PackError,
     PackNotFoundError,
@@ -64,6 +65,7 @@ __all__ = [
     "EngineError",
     "Excluded",
     "ExclusionReason",
+    "ExitCode",
     "Floor",
     "InputFileError",
     "InputSummary",

@@ -23,7 +23,6 @@ states is compared, except lists given whole (``actions``, ``rejected``, a score
 from __future__ import annotations
 
 import datetime as _dt
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import attrs
 from ._compiler import CompiledPack
 from ._errors import PackError, Problem
 from ._evaluate import Records, ingest
+from ._loader import parse_toml
 from ._results import ScoreResult, dump
 
 
@@ -79,11 +79,10 @@ def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
         shown = f"{folder.name}/{path.name}"
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append(Problem("invalid_toml", str(exc), file=shown))
+        parsed = parse_toml(path.read_bytes(), shown, problems)
+        if parsed is None:
             continue
+        data = parsed
         unknown = set(data) - {"cases"}
         if unknown:
             problems.append(

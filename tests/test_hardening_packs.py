@@ -1,0 +1,200 @@
+"""Hardening of pack references, plugins and pack files (issue 11, items 5–7 and 13).
+
+Each test first reproduced the failure it guards against: a traceback from the loader, a local
+folder shadowing a built-in pack, a plugin's ``SystemExit`` ending unrelated commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import service_rules as sr
+from conftest import fake_distribution
+from service_rules import _loader
+from service_rules.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "cangzhou-2026q3.jsonl")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return int(code), out, err
+
+
+def layer(folder: Path, extends: str = "cangzhou", name: str = "tianjin", extra: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pack.toml").write_text(
+        f'[pack]\nname = "{name}"\ntitle = "天津"\nversion = "1"\nextends = {json.dumps(extends)}\n{extra}',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def one_line(err: str) -> None:
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+# ---- a name is a name, a path is a path ---------------------------------------------------
+
+
+def test_a_local_folder_named_like_a_built_in_pack_never_shadows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The office keeps its data in cangzhou/; before, --pack cangzhou loaded that folder.
+    layer(tmp_path / "cangzhou", name="cangzhou", extends="generic")
+    monkeypatch.chdir(tmp_path)
+    assert sr.load_pack("cangzhou").layers == ["cangzhou"]  # the built-in one
+    assert sr.load_pack("./cangzhou").layers == ["generic", "cangzhou"]  # the folder
+
+
+def test_a_folder_without_a_slash_is_a_name_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    layer(tmp_path / "tianjin")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(sr.PackNotFoundError, match=r"\./tianjin"):
+        sr.load_pack("tianjin")
+    assert sr.load_pack("./tianjin").layers == ["cangzhou", "tianjin"]
+    assert sr.load_pack(Path("tianjin")).layers == ["cangzhou", "tianjin"]  # a path object is a path
+
+
+@pytest.mark.parametrize(
+    ("ref", "words"),
+    [
+        ("a" * 5000, "1024"),
+        ("a\0b", "NUL"),
+        ("./" + "a" * 5000, "1024"),
+        ("", "为空"),
+        ("Cangzhou", "不是规则包名称"),
+    ],
+)
+def test_bad_pack_references_are_clean_errors(
+    capsys: pytest.CaptureFixture[str], ref: str, words: str
+) -> None:
+    with pytest.raises(sr.PackNotFoundError, match=words):
+        sr.load_pack(ref)
+    if "\0" not in ref:  # argv cannot carry a NUL
+        code, out, err = run(capsys, "check", ref)
+        assert code == 2 and words in (out + err)
+
+
+@pytest.mark.parametrize(
+    ("extends", "words"),
+    [
+        ("a\0b", "NUL"),
+        ("a" * 5000, "1024"),
+        ("../" + "a" * 5000, "1024"),
+        ("/etc", "绝对路径"),
+        (str(ROOT / "policies" / "generic"), "绝对路径"),
+        ("../nowhere", "不是规则包文件夹"),
+    ],
+)
+def test_bad_extends_are_located_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, extends: str, words: str
+) -> None:
+    folder = layer(tmp_path / "p", extends=extends)
+    with pytest.raises(sr.PackError) as info:
+        sr.load_pack(folder)
+    [problem] = info.value.problems
+    assert (problem.code, problem.file, problem.path) == ("unknown_base", "pack.toml", "$.pack.extends")
+    assert words in problem.message
+    code, out, err = run(capsys, "check", str(folder))
+    assert code == 2 and "unknown_base" in out and "Traceback" not in err
+
+
+def test_extends_takes_a_relative_path(tmp_path: Path) -> None:
+    layer(tmp_path / "base", name="base", extends="generic")
+    folder = layer(tmp_path / "p", extends="../base")
+    assert sr.load_pack(folder).layers == ["generic", "base", "tianjin"]
+
+
+@pytest.mark.parametrize("depth", [33, 500, 5000])
+def test_deeply_nested_toml_is_a_located_error(capsys: pytest.CaptureFixture[str], tmp_path: Path, depth: int) -> None:
+    folder = layer(tmp_path / "p", extra=f"description = {'[' * depth}{']' * depth}\n")
+    with pytest.raises(sr.PackError) as info:
+        sr.load_pack(folder)
+    assert [(p.code, p.file) for p in info.value.problems] == [("too_deep", "pack.toml")]
+    code, out, err = run(capsys, "check", str(folder))
+    assert code == 2 and "too_deep" in out and "Traceback" not in err
+
+
+def test_nesting_up_to_the_limit_reads(tmp_path: Path) -> None:
+    nested = "[" * (_loader.MAX_NESTING - 2) + "]" * (_loader.MAX_NESTING - 2)
+    folder = layer(tmp_path / "p", extra=f"description = {nested}\n")
+    with pytest.raises(sr.PackError) as info:  # read, then refused for its type, located
+        sr.load_pack(folder)
+    [problem] = info.value.problems
+    assert problem.path == "$.pack.description" and len(problem.message) < 200
+
+
+# ---- plugins --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raises", ["SystemExit(3)", "KeyboardInterrupt()", "ImportError('x')", "RecursionError()"])
+def test_a_plugin_that_raises_on_import_breaks_only_itself(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plugin_site: Path, raises: str
+) -> None:
+    fake_distribution(plugin_site, "bad-plugin", {"badpack": "PACK"}, f"raise {raises}\n")
+    # Unrelated commands are untouched, and resolving a built-in pack imports no plugin.
+    code, out, _ = run(capsys, "score", "--pack", "cangzhou", "--as-of", "2026-11-27", EXAMPLE)
+    assert code == 0 and json.loads(out)["pack"]["name"] == "cangzhou"
+    assert "bad_plugin" not in sys.modules
+    layered = layer(tmp_path / "tianjin")
+    assert sr.load_pack(layered).layers == ["cangzhou", "tianjin"]
+    # The plugin's own name is a clean error, and list shows it as invalid.
+    code, out, err = run(capsys, "check", "badpack")
+    assert code == 2 and "Traceback" not in err
+    assert "bad-plugin" in out + err and raises.split("(")[0] in out + err
+    code, out, err = run(capsys, "list", "--format", "json")
+    assert code == 0
+    rows = {r["name"]: r for r in json.loads(out)}
+    assert rows["badpack"]["status"].startswith("invalid:") and rows["cangzhou"]["status"] == "ok"
+
+
+def test_resolving_a_built_in_pack_imports_no_plugin(plugin_site: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "imported"
+    fake_distribution(
+        plugin_site, "noisy", {"noisy": "PACK"}, f"open({str(marker)!r}, 'w').close()\nPACK = {str(tmp_path)!r}\n"
+    )
+    sr.load_pack("cangzhou")
+    sr.load_pack("generic")
+    assert not marker.exists()
+    with pytest.raises(sr.PackNotFoundError):
+        sr.load_pack("noisy")  # now it is imported: its folder is no pack
+    assert marker.exists()
+
+
+def test_two_distributions_declaring_one_name_is_an_error_naming_both(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plugin_site: Path
+) -> None:
+    one = layer(tmp_path / "one", name="tianjin")
+    two = layer(tmp_path / "two", name="tianjin")
+    fake_distribution(plugin_site, "tianjin-a", {"tianjin": "PACK"}, f"PACK = {str(one)!r}\n")
+    fake_distribution(plugin_site, "tianjin-b", {"tianjin": "PACK"}, f"PACK = {str(two)!r}\n")
+    with pytest.raises(sr.PackNotFoundError) as info:
+        sr.load_pack("tianjin")
+    assert "tianjin-a 1.0" in info.value.message and "tianjin-b 1.0" in info.value.message
+    code, out, err = run(capsys, "list")
+    assert code == 0
+    assert out.count("warning:") == 2 and "tianjin-a 1.0" in err and "tianjin-b 1.0" in err
+    assert sr.load_pack("cangzhou").name == "cangzhou"  # nothing else is affected
+
+
+def test_an_installed_pack_named_like_a_built_in_one_is_a_warning_in_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plugin_site: Path
+) -> None:
+    other = layer(tmp_path / "other", name="cangzhou", extends="generic")
+    fake_distribution(plugin_site, "cz-fork", {"cangzhou": "PACK"}, f"PACK = {str(other)!r}\n")
+    assert sr.load_pack("cangzhou").layers == ["cangzhou"]  # the built-in
+    code, out, err = run(capsys, "list")
+    assert code == 0 and "cz-fork" in err and "warning:" in out
+
+
+def test_the_suite_is_isolated_from_installed_packs() -> None:
+    assert _loader.plugins_disabled()
+    assert _loader.installed_packs() == []
