@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import service_rules as sr
-from service_rules import _ledger, cli
+from service_rules import _ledger, _loader, cli
 from service_rules.cli import ExitCode, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +110,7 @@ def test_ctrl_c_ends_quietly_with_130(
     def interrupted(*_: Any, **__: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "load_pack", interrupted)
+    monkeypatch.setattr(_loader, "resolve_pack", interrupted)
     argv = {
         "score": ["score", "--pack", "cangzhou", EXAMPLE],
         "candidates": ["candidates", "--pack", "cangzhou", "--year", "2026", EXAMPLE],

@@ -198,3 +198,99 @@ def test_an_installed_pack_named_like_a_built_in_one_is_a_warning_in_list(
 def test_the_suite_is_isolated_from_installed_packs() -> None:
     assert _loader.plugins_disabled()
     assert _loader.installed_packs() == []
+
+
+# ---- check reports every problem at once; a failing pack test still reports coverage -------
+
+
+def test_check_reports_an_override_required_with_the_layers_other_problems(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = layer(tmp_path / "p")
+    (folder / "rules.toml").write_text(
+        # cz-5-item exists in cangzhou: override_required. Before, that one error hid the rest.
+        '[[rules]]\nid = "cz-5-item"\nsection = 5\nwhen = { type = "finding", section = 5 }\nreason = "x"\n'
+        # a new rule with a typo'd key: unknown_key
+        '[[rules]]\nid = "tj-new"\nsection = 5\nwhen = { type = "finding", article = 25 }\nreasn = "x"\n',
+        encoding="utf-8",
+    )
+    (folder / "sections.toml").write_text(
+        '[[sections]]\nnumber = 42\nscored = true\ntitle = "新"\n', encoding="utf-8"
+    )  # allotment_missing: found by the compiler
+    code, out, _ = run(capsys, "check", "--format", "json", str(folder))
+    assert code == 2
+    codes = sorted(p["code"] for p in json.loads(out)["problems"])
+    assert "override_required" in codes and "unknown_key" in codes, codes
+    with pytest.raises(sr.PackError) as info:  # the API raises, with the loader's problems
+        sr.load_pack(folder)
+    assert {p.code for p in info.value.problems} >= {"override_required", "unknown_key"}
+
+
+def test_check_runs_the_compiler_on_a_layer_whose_only_fault_is_a_merge_mistake(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = layer(tmp_path / "p")
+    (folder / "rules.toml").write_text(
+        '[[rules]]\nid = "cz-5-item"\nsection = 5\nwhen = { type = "finding", section = 5 }\nreason = "x"\n',
+        encoding="utf-8",
+    )
+    (folder / "sections.toml").write_text('[[sections]]\nnumber = 42\nscored = true\ntitle = "新"\n', encoding="utf-8")
+    code, out, _ = run(capsys, "check", "--format", "json", str(folder))
+    assert code == 2
+    codes = {p["code"] for p in json.loads(out)["problems"]}
+    assert {"override_required", "allotment_missing"} <= codes, codes
+
+
+CASES = """
+[[cases]]
+name = "passes: harsh tone, 2 persons"
+as_of = "2026-11-27"
+records = [ { type = "finding", id = "f1", outlet = "A", date = "2026-07-01", article = 26, tag = "harsh_tone", persons = 2 } ]
+[cases.expect]
+accepted = 1
+
+[[cases]]
+name = "fails: wrong expectation"
+records = [ { type = "finding", id = "f1", outlet = "A", date = "2026-07-01", article = 18, points = 2 } ]
+[cases.expect]
+accepted = 5
+
+[[cases]]
+name = "cannot run: as_of is no date"
+as_of = "2026-13-01"
+records = []
+
+[[cases]]
+name = "cannot run: period"
+period = "xx"
+records = []
+
+[[cases]]
+name = "unquoted TOML date"
+as_of = 2026-11-27
+records = []
+"""
+
+
+def test_a_failing_pack_test_still_reports_the_coverage_of_what_ran(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "a.toml").write_text(CASES, encoding="utf-8")
+    (cases / "b.toml").write_text("[[cases]\n", encoding="utf-8")  # unreadable: fails as a case of its own
+    report = sr.run_pack_tests(sr.compile_pack(sr.load_pack("cangzhou")), cases)
+    outcome = {c.name: c.passed for c in report.cases}
+    assert outcome == {
+        "<invalid_toml>": False,
+        "passes: harsh tone, 2 persons": True,
+        "fails: wrong expectation": False,
+        "cannot run: as_of is no date": False,
+        "cannot run: period": False,
+        "unquoted TOML date": True,
+    }
+    assert "cz-5-tone" in report.rules.covered and "26" in report.articles.covered
+    assert "cz-4-item" in report.rules.uncovered  # the failing case's rule is not counted
+    code, out, err = run(capsys, "test", "cangzhou", "--cases", str(cases))
+    assert code == 1 and "Traceback" not in err
+    assert "2/6 cases passed" in out and "rule coverage" in out and "用例无法运行" in out

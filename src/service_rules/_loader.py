@@ -447,6 +447,25 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     or ``disable = true`` (the base entry is removed). The result is only loaded, not
     checked: :func:`compile_pack` runs the checks.
     """
+    folder, pack, problems = _load(ref)
+    if problems or pack is None:
+        raise PackError(problems, location=str(folder))
+    return pack
+
+
+def load_pack_partial(ref: str | os.PathLike[str]) -> tuple[Pack | None, list[Problem]]:
+    """Like :func:`load_pack`, but return the problems with the pack as far as it could be built.
+
+    A layer's merge mistakes (``override_required``, ``duplicate_key``, …) leave the entry
+    out and the rest of the pack loaded, so ``check`` can report the layer's other problems,
+    and the compiler's, at once. ``None`` when the files could not be read or structured.
+    Raises :class:`PackNotFoundError` for a reference that names no pack.
+    """
+    _, pack, problems = _load(ref)
+    return pack, problems
+
+
+def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
     folder = resolve_pack(ref)
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -492,7 +511,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             )
             break
     if problems:
-        raise PackError(problems, location=str(folder))
+        return folder, None, problems
     chain.reverse()  # base first
     layered = len(chain) > 1
     merged_files: dict[str, dict[str, Any]] = {}
@@ -514,8 +533,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
                     target[key] = _merge_table(target[key], value)
                 else:
                     target[key] = value
-    if problems:
-        raise PackError(problems, location=str(folder))
+    merge_problems = len(problems)  # reported, but the rest is still structured and returned
     parts: dict[str, Any] = {}
     for file_name, cls in PACK_FILES.items():
         if file_name not in merged_files:
@@ -525,8 +543,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         except (ClassValidationError, ValueError, TypeError) as exc:
             for problem in _located(exc, file_name):
                 problems.append(_relocate(problem, file_name, origins, chain[-1].label(file_name, layered)))
-    if problems:
-        raise PackError(problems, location=str(folder))
+    if len(problems) > merge_problems:
+        return folder, None, problems
     pack_file: PackFile = parts["pack.toml"]
     sections: SectionsFile = parts.get("sections.toml", SectionsFile([]))
     articles: ArticlesFile = parts.get("articles.toml", ArticlesFile([]))
@@ -537,7 +555,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             merged_files.get("rules.toml", {}).get("rules", []), origins.get(("rules.toml", "rules"), []), strict=True
         )
     }
-    return Pack(
+    pack = Pack(
         meta=pack_file.pack,
         sections=sections.sections,
         articles=articles.articles,
@@ -554,6 +572,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         },
         changes=changes,
     )
+    return folder, pack, problems
 
 
 def _is_key(value: Any) -> bool:

@@ -31,8 +31,8 @@ from xml.etree import ElementTree as ET
 import attrs
 
 from ._compiler import CompiledPack
-from ._errors import PackError, Problem
-from ._evaluate import Records, ingest
+from ._errors import Problem
+from ._evaluate import Records, _check_period, ingest
 from ._loader import parse_toml
 from ._results import ScoreResult, dump
 
@@ -74,8 +74,8 @@ class PackTestReport:
         return all(c.passed for c in self.cases)
 
 
-def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
-    problems: list[Problem] = []
+def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    """The well-formed cases of every file; each problem found is added to ``problems``."""
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
         shown = f"{folder.name}/{path.name}"
@@ -108,8 +108,6 @@ def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
                     Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
                 )
             cases.append((shown, case))
-    if problems:
-        raise PackError(problems, location=str(folder))
     return cases
 
 
@@ -181,23 +179,21 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     import time
 
     root = Path(folder) if folder is not None else Path(compiled.pack.root or ".") / "tests"
-    cases = _load_cases(root) if root.is_dir() else []
-    results: list[CaseResult] = []
+    problems: list[Problem] = []
+    cases = _load_cases(root, problems) if root.is_dir() else []
+    # A case file that cannot be read fails as a case of its own; the other cases still run,
+    # and the coverage of what ran is still reported.
+    results: list[CaseResult] = [CaseResult(p.file or root.name, f"<{p.code}>", (str(p),), 0.0) for p in problems]
     used_rules: set[str] = set()
     used_articles: set[int] = set()
     for file, case in cases:
         start = time.perf_counter()
-        as_of = _dt.date.fromisoformat(case.get("as_of", "2026-11-27"))
-        run = ingest(compiled, [Records(case.get("records", []), name=file)], as_of)
-        result = ScoreResult(
-            pack=run.pack_ref(),
-            as_of=as_of.isoformat(),
-            period=case.get("period"),
-            inputs=run.summaries(),
-            scorecards=run.ledger.scorecards(case.get("period")),
-            actions=run.ledger.actions(case.get("period"), as_of),
-            rejected=run.rejections(),
-        )
+        try:
+            run, result = _run_case(compiled, file, case)
+        except Exception as exc:  # a case that cannot run fails, as in any test runner
+            failure = f"用例无法运行:{type(exc).__name__}: {exc}"
+            results.append(CaseResult(file, case["name"], (failure,), time.perf_counter() - start))
+            continue
         failures = tuple(_check_case(case, result))
         results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
         if failures:
@@ -223,6 +219,30 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
         rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
         articles = _restrict(articles, lambda a: ("articles", a) in own)
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
+
+
+def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[Any, ScoreResult]:
+    when = case.get("as_of", "2026-11-27")
+    if isinstance(when, _dt.datetime):
+        when = when.date()
+    if not isinstance(when, (str, _dt.date)):
+        raise TypeError(f"as_of: expected a date, found {type(when).__name__}")
+    as_of = when if isinstance(when, _dt.date) else _dt.date.fromisoformat(when)
+    period = case.get("period")
+    if period is not None and not isinstance(period, str):
+        raise TypeError(f"period: expected a string, found {type(period).__name__}")
+    _check_period(period)
+    run = ingest(compiled, [Records(case.get("records", []), name=file)], as_of)
+    result = ScoreResult(
+        pack=run.pack_ref(),
+        as_of=as_of.isoformat(),
+        period=period,
+        inputs=run.summaries(),
+        scorecards=run.ledger.scorecards(period),
+        actions=run.ledger.actions(period, as_of),
+        rejected=run.rejections(),
+    )
+    return run, result
 
 
 def _restrict(coverage: Coverage, keep: Callable[[str], bool]) -> Coverage:
@@ -284,6 +304,10 @@ def render_report(report: PackTestReport) -> str:
         out.extend(f"      {f}" for f in c.failures)
     passed = sum(1 for c in report.cases if c.passed)
     out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
+    if passed < len(report.cases):
+        out.append(
+            f"coverage counts the {passed} passing case(s) (a failing case proves nothing about what it reaches)"
+        )
     r, a = report.rules, report.articles
     if report.scope == "layer":
         out.append("coverage counts what this layer adds or overrides (--coverage all: the whole pack)")

@@ -21,7 +21,7 @@ import orjson
 
 from . import __version__
 from ._compiler import compile_pack
-from ._errors import EngineError, ExitCode, PackError, Problem, ServiceRulesError, UsageError
+from ._errors import EngineError, ExitCode, PackError, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
 from ._loader import load_pack
 from ._model import Pack
@@ -489,14 +489,14 @@ def _schema(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
-    problems: list[Problem] = []
-    pack = None
-    try:
-        pack = load_pack(args.pack)
-        compiled = compile_pack(pack)
-        problems.extend(compiled.warnings)
-    except PackError as exc:
-        problems.extend(exc.problems)
+    from ._loader import load_pack_partial
+
+    pack, problems = load_pack_partial(args.pack)
+    if pack is not None:  # a layer's merge mistakes do not hide the rest: compile what loaded
+        try:
+            problems.extend(compile_pack(pack).warnings)
+        except PackError as exc:
+            problems.extend(exc.problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
