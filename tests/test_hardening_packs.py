@@ -294,3 +294,95 @@ def test_a_failing_pack_test_still_reports_the_coverage_of_what_ran(
     code, out, err = run(capsys, "test", "cangzhou", "--cases", str(cases))
     assert code == 1 and "Traceback" not in err
     assert "2/6 cases passed" in out and "rule coverage" in out and "用例无法运行" in out
+
+
+# ---- every number in a pack has a documented range, checked ----------------------------------
+
+BIG = 10**29
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "path"),
+    [
+        (
+            "sections.toml",
+            f'[[sections]]\nnumber = 3\noverride = true\nallotment = {{ value = {BIG}, provenance = "literal" }}\n',
+            "$.sections[0].allotment.value",
+        ),
+        (
+            "pack.toml",
+            '[pack.floor]\npolicy = "minimum"\nvalue = -1000000000000000000000\nprovenance = "assumed"\nnote = "x"\n',
+            "$.pack.floor.value",
+        ),
+        (
+            "rules.toml",
+            f'[[rules]]\nid = "cz-5-item"\noverride = true\ndeduct = {{ kind = "fixed", points = {2**64}, provenance = "literal" }}\n',
+            "$.rules[0].deduct.points",
+        ),
+        (
+            "rules.toml",
+            '[[rules]]\nid = "cz-5-item"\noverride = true\ncap = { value = 10000001, provenance = "literal" }\n',
+            "$.rules[0].cap.value",
+        ),
+        (
+            "rules.toml",
+            f'[[rules]]\nid = "tj-x"\nsection = 5\nwhen = {{ type = "finding", article = 25, persons = {{ gt = {2**63} }} }}\nreason = "x"\n',
+            "$.rules[0].when.persons.gt",
+        ),
+        (
+            "oversight.toml",
+            '[[cadences]]\nid = "cz-4-cadence"\noverride = true\nmin_inspections = { value = 100000, provenance = "literal" }\n',
+            "$.cadences[0].min_inspections.value",
+        ),
+        (
+            "articles.toml",
+            '[[articles]]\nnumber = 99999\nstatus = "complete"\nsection = 5\ntext = "x"\n',
+            "$.articles[0].number",
+        ),
+    ],
+)
+def test_numbers_outside_their_range_are_located_errors(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, file: str, text: str, path: str
+) -> None:
+    folder = layer(tmp_path / "p")
+    if file == "pack.toml":
+        (folder / file).write_text((folder / file).read_text(encoding="utf-8") + text, encoding="utf-8")
+    else:
+        (folder / file).write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "check", "--format", "json", str(folder))
+    assert code == 2 and "Traceback" not in err
+    found = [(p["file"], p["path"]) for p in json.loads(out)["problems"] if p["code"] == "number_out_of_range"]
+    assert found == [(f"tianjin/{file}", path)], json.loads(out)["problems"]
+    # score, which crashed on such packs after check called them valid, refuses them cleanly
+    code, out, err = run(capsys, "score", "--pack", str(folder), EXAMPLE)
+    assert (code, out) == (2, "") and "Traceback" not in err
+
+
+def test_numbers_at_the_ends_of_their_ranges_are_accepted(tmp_path: Path) -> None:
+    from service_rules import _limits
+
+    folder = layer(tmp_path / "p")
+    (folder / "rules.toml").write_text(
+        '[[rules]]\nid = "cz-5-item"\noverride = true\n'
+        f'deduct = {{ kind = "fixed", points = {_limits.POINTS.high}, provenance = "literal" }}\n',
+        encoding="utf-8",
+    )
+    pack = sr.compile_pack(sr.load_pack(folder))
+    result = sr.score(pack, [EXAMPLE], as_of="2026-11-27")
+    assert any(d.points == 10**6 for c in result.scorecards for d in c.deductions)
+
+
+def test_the_docs_list_the_ranges_the_code_checks() -> None:
+    from service_rules import _limits
+
+    doc = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
+    for name, r in _limits.RANGES.items():
+        assert f"| `{name}` | {r.low} | {r.high} |" in doc, name
+
+
+def test_the_shipped_packs_keep_to_the_ranges() -> None:
+    from service_rules import _limits
+
+    for name in sr.builtin_pack_names():
+        for file, path, value, allowed in _limits.pack_numbers(sr.load_pack(name)):
+            assert value in allowed, (name, file, path, value)

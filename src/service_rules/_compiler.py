@@ -20,6 +20,7 @@ import attrs
 from . import _facts
 from ._conditions import Condition, all_hold, lower, parse_when, values_of
 from ._errors import EngineError, PackError, Problem
+from ._limits import check_numbers
 from ._model import Article, Pack, Rule, Section
 
 #: Placeholders a reason template may use.
@@ -574,6 +575,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),
+    ("check_numbers", check_numbers),
 ]
 
 
