@@ -334,3 +334,30 @@ def test_diff_markdown_escapes_input_text(capsys: pytest.CaptureFixture[str], tm
     assert code == 0, err
     assert "EVIL" in out
     _visible(out)
+
+
+@pytest.mark.parametrize(
+    "option", ["--as-of=99999-01-01", "--as-of=0001-01-01", "--as-of=2100-01-01", "--period=0226Q3", "--period=99999Q1"]
+)
+def test_dates_outside_the_contract_years_are_usage_errors(capsys: pytest.CaptureFixture[str], option: str) -> None:
+    code, out, err = run(capsys, "score", "--pack", "cangzhou", option, EXAMPLE)
+    assert (code, out) == (2, "")
+    one_line(err)
+    assert "1900" in err and "2099" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["docs", "cangzhou", "-o", "/nonexistent-dir/x.md"],
+        ["test", "cangzhou", "--junit", "/nonexistent-dir/x.xml"],
+        ["schema", "--out", "/dev/null/x"],
+    ],
+)
+def test_an_output_file_that_cannot_be_written_is_exit_2_not_a_crash(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    one_line(err)
+    assert "无法读写文件" in err

@@ -59,6 +59,17 @@ def _year(text: str) -> int:
     return value
 
 
+def _year_of(text: str) -> str:
+    """``--as-of`` and ``--period`` start with a year: one the contract accepts, or a usage error.
+    The rest of their form is the library's to judge."""
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if digits:
+        low, high = YEARS
+        if digits != 4 or not low <= int(text[:4]) <= high:
+            raise argparse.ArgumentTypeError(f"年份须在 {low} 至 {high} 之间,而不是 {_cut(text, 40)}")
+    return text
+
+
 def _at_least(low: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = _integer(text)
@@ -99,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
     )
-    s.add_argument("--period", help="score one quarter only, e.g. 2026Q3")
-    s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    s.add_argument("--period", type=_year_of, help="score one quarter only, e.g. 2026Q3")
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument(
         "--match-every",
@@ -117,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--year", required=True, type=_year, help="the calendar year, e.g. 2026 (1900 to 2099)")
     k.add_argument("--top", type=_at_least(1), help="list the first N candidates only")
-    k.add_argument("--as-of", dest="as_of", help="quarters that ended before this date are judged (default: today)")
+    k.add_argument("--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)")
     k.add_argument("--format", choices=("json", "table"), default="json")
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
@@ -144,8 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("old", help="the pack as it is (name or folder)")
     df.add_argument("new", help="the pack as proposed (name or folder)")
     df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help="JSON Lines files; - for stdin")
-    df.add_argument("--period", help="compare one quarter only, e.g. 2026Q3")
-    df.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    df.add_argument("--period", type=_year_of, help="compare one quarter only, e.g. 2026Q3")
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
     df.add_argument(
@@ -264,6 +275,12 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(exc, EngineError):  # the engine behaved outside what the design relies on: a bug
             raise
         _say(f"service-rules: {exc}")
+        return ExitCode.USAGE
+    except OSError as exc:  # a file named in the arguments that cannot be written (or read)
+        if isinstance(exc, BrokenPipeError):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"service-rules: 无法读写文件({type(exc).__name__}){where}{exc.strerror or exc}")
         return ExitCode.USAGE
 
 
