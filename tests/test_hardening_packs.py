@@ -11,11 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from conftest import fake_distribution
 from service_rules import _loader
 from service_rules.cli import main
+from test_loader_fuzz import to_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "examples" / "cangzhou-2026q3.jsonl")
@@ -386,3 +389,79 @@ def test_the_shipped_packs_keep_to_the_ranges() -> None:
     for name in sr.builtin_pack_names():
         for file, path, value, allowed in _limits.pack_numbers(sr.load_pack(name)):
             assert value in allowed, (name, file, path, value)
+
+
+# ---- fuzz: a hostile number anywhere in a pack is refused or scores cleanly ------------------
+
+HOSTILE_INTS = [0, -1, 1, 10**6, 10**6 + 1, -(10**6) - 1, 2**31, 2**53, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**29, -(10**21)]
+EXAMPLES = {"cangzhou": EXAMPLE, "generic": str(ROOT / "examples" / "generic-2027q1.jsonl")}
+
+
+def _int_paths(node: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, bool):
+        return []
+    if isinstance(node, int):
+        return [prefix]
+    out: list[tuple[object, ...]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            out.extend(_int_paths(v, (*prefix, k)))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.extend(_int_paths(v, (*prefix, i)))
+    return out
+
+
+def _pack_files(name: str) -> dict[str, dict[str, object]]:
+    import tomllib
+
+    root = Path(sr.load_pack(name).root or "")
+    return {f.name: tomllib.loads(f.read_text(encoding="utf-8")) for f in sorted(root.glob("*.toml"))}
+
+
+FUZZ_BASE = {name: _pack_files(name) for name in EXAMPLES}
+
+
+@st.composite
+def hostile_numbers(draw: st.DrawFn) -> tuple[str, dict[str, dict[str, object]]]:
+    name = draw(st.sampled_from(sorted(FUZZ_BASE)))
+    data = json.loads(json.dumps(FUZZ_BASE[name]))
+    for _ in range(draw(st.integers(1, 3))):
+        file = draw(st.sampled_from(sorted(data)))
+        where = _int_paths(data[file])
+        if not where:
+            continue
+        path = draw(st.sampled_from(where))
+        parent: object = data[file]
+        for key in path[:-1]:
+            parent = parent[key]  # type: ignore[index]
+        old = parent[path[-1]]  # type: ignore[index]
+        near = st.sampled_from([old, old + 1, max(old - 1, 0), old * 1000])
+        parent[path[-1]] = draw(st.one_of(near, st.sampled_from(HOSTILE_INTS)))  # type: ignore[index]
+    return name, data
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=hostile_numbers())
+def test_a_pack_with_hostile_numbers_is_refused_or_scores_cleanly(
+    case: tuple[str, dict[str, dict[str, object]]], tmp_path: Path
+) -> None:
+    import io
+    import shutil
+
+
+    name, data = case
+    folder = tmp_path / "p"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    for file, content in data.items():
+        (folder / file).write_text(to_toml(content), encoding="utf-8")
+    try:
+        compiled = sr.compile_pack(sr.load_pack(folder), matcher="python")
+    except sr.PackError as exc:
+        assert all(p.file and p.code and p.message for p in exc.problems), exc.problems
+        return
+    out = io.BytesIO()
+    sr.score_to_stream(compiled, [EXAMPLES[name]], out, as_of="2027-12-31")
+    json.loads(out.getvalue())
+    event("scored")
