@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules import _ledger, _loader, cli
@@ -361,3 +363,87 @@ def test_an_output_file_that_cannot_be_written_is_exit_2_not_a_crash(
     assert code == 2
     one_line(err)
     assert "无法读写文件" in err
+
+
+# ---- fuzz: any argv ends with a documented code, never a traceback, never exit 70 -----------
+
+TOKENS = [
+    "score", "candidates", "check", "test", "list", "docs", "diff", "schema",
+    "--pack", "cangzhou", "generic", "./nowhere", "nowhere", "a" * 300, "Cangzhou", "./", "..",
+    "--year", "2026", "0", "-1", "99999999999999999999", "1e3",
+    "--as-of", "2026-11-27", "0001-01-01", "bad", "2026-02-30",
+    "--period", "2026Q3", "0226Q3", "2026Q5", "2026-07",
+    "--format", "json", "table", "markdown", "text",
+    "--top", "3", "--limit", "--fail-on", "changed", "rejected", "--strict",
+    "--min-coverage", "nan", "50", "--coverage", "all", "layer",
+    "--observations", "--match-every", "-", EXAMPLE, "/nonexistent/file.jsonl",
+    "\x1b[31m", "", "--", "-h", "--version",
+]
+
+
+PACKS = st.sampled_from(["cangzhou", "cangzhou", "cangzhou", "generic", "./nowhere", "nowhere", "a" * 300, "Cangzhou", ".", "\x1b[31m"])
+FILES = st.sampled_from([EXAMPLE, "-", "/nonexistent/file.jsonl", str(ROOT / "examples" / "generic-2027q1.jsonl")])
+OPTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.sampled_from(["--as-of"]), st.sampled_from(["2026-11-27", "0001-01-01", "bad", "2026-02-30", "2099-12-31"])),
+        st.tuples(st.sampled_from(["--period"]), st.sampled_from(["2026Q3", "0226Q3", "2026Q5", "2026-07", "2027Q1"])),
+        st.tuples(st.sampled_from(["--format"]), st.sampled_from(["json", "table", "markdown", "text"])),
+        st.tuples(st.sampled_from(["--top", "--limit", "--min-coverage"]), st.sampled_from(["3", "0", "-1", "nan", "1e3"])),
+        st.tuples(st.sampled_from(["--fail-on"]), st.sampled_from(["changed", "rejected", "x"])),
+        st.tuples(st.sampled_from(["--strict", "--match-every", "--debug", "--coverage"])),
+    ),
+    max_size=3,
+).map(lambda pairs: [t for pair in pairs for t in pair])
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> list[str]:
+    kind = draw(st.sampled_from(["random", "score", "candidates", "diff", "check", "test", "docs", "list"]))
+    if kind == "random":
+        return draw(st.lists(st.sampled_from(TOKENS), min_size=1, max_size=8))
+    allowed = {
+        "score": {"--as-of", "--period", "--format", "--match-every", "--debug"},
+        "candidates": {"--as-of", "--format", "--top", "--debug"},
+        "diff": {"--as-of", "--period", "--format", "--limit", "--fail-on", "--debug"},
+        "check": {"--strict", "--format", "--debug"},
+        "test": {"--min-coverage", "--debug"},
+        "docs": {"--debug"},
+        "list": {"--format", "--debug"},
+    }[kind]
+    opts = draw(OPTIONS)
+    if draw(st.booleans()):  # mostly options the command takes, so that runs get past argparse
+        keep: list[str] = []
+        for i, token in enumerate(opts):
+            if token.startswith("--") and token in allowed:
+                keep.append(token)
+                if i + 1 < len(opts) and not opts[i + 1].startswith("--"):
+                    keep.append(opts[i + 1])
+        opts = keep
+    if kind == "score":
+        return ["score", "--pack", draw(PACKS), *opts, draw(FILES)]
+    if kind == "candidates":
+        year = draw(st.sampled_from(["2026", "2027", "0", "-1", "99999999999999999999"]))
+        return ["candidates", "--pack", draw(PACKS), "--year", year, *opts, draw(FILES)]
+    if kind == "diff":
+        return ["diff", draw(PACKS), draw(PACKS), *opts, "--observations", draw(FILES)]
+    if kind == "list":
+        return ["list", *opts]
+    return [kind, *opts, draw(PACKS)]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=command_lines())
+def test_any_argv_ends_with_a_documented_code_and_no_traceback(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8"))
+    monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    code = main(argv)
+    out, err = capsys.readouterr()
+    event(f"{argv[0]} exit {code}")
+    assert code in {int(c) for c in ExitCode} and code not in (70, 130, 141), (argv, code, err)
+    assert "Traceback" not in err or "--debug" in argv, (argv, err)
+    if code in (0, 1) and argv[0] == "score" and "table" not in argv and "--debug" not in argv:
+        json.loads(out)  # the default JSON output is complete whenever the code says so

@@ -34,6 +34,7 @@ from ._compiler import CompiledPack
 from ._errors import Problem
 from ._evaluate import Records, _check_period, ingest
 from ._loader import parse_toml
+from ._report import escape
 from ._results import ScoreResult, dump
 
 
@@ -300,8 +301,8 @@ def junit_xml(report: PackTestReport) -> bytes:
 def render_report(report: PackTestReport) -> str:
     out = []
     for c in report.cases:
-        out.append(f"{'PASS' if c.passed else 'FAIL'}  {c.file}::{c.name}")
-        out.extend(f"      {f}" for f in c.failures)
+        out.append(f"{'PASS' if c.passed else 'FAIL'}  {escape(c.file)}::{escape(c.name)}")
+        out.extend(f"      {escape(f)}" for f in c.failures)
     passed = sum(1 for c in report.cases if c.passed)
     out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
     if passed < len(report.cases):

@@ -374,7 +374,7 @@ def _test(args: argparse.Namespace) -> int:
     if args.junit:
         Path(args.junit).write_bytes(junit_xml(report))
     if not report.cases:
-        print(f"{args.pack}: no cases found", file=sys.stderr)
+        _say(f"{args.pack}: no cases found")
         return ExitCode.REJECTED
     if args.min_coverage is not None:
         coverage = (("rule", report.rules), ("article", report.articles))
@@ -540,13 +540,13 @@ def _check(args: argparse.Namespace) -> int:
             print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}"))
         if pack is not None and not errors:
             print(
-                f"{args.pack}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
+                f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
                 f"layers {' → '.join(pack.layers)}, {len(pack.rules)} rules, {_oversight_count(pack)} oversight rules, "
                 f"{len(pack.articles)} articles, "
                 f"{len(warnings)} warning(s), {pack.digest})"
             )
         else:
-            print(f"{args.pack}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
+            print(f"{escape(args.pack)}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
     return ExitCode.OK if valid else ExitCode.USAGE
 
 
