@@ -248,7 +248,10 @@ def resolve_pack(ref: str | os.PathLike[str]) -> Path:
     text = os.fspath(ref)
     if not isinstance(text, str):
         raise PackNotFoundError(f"规则包引用须为文本,而不是 {type(text).__name__}")
-    _check_reference(text, "规则包引用")
+    if isinstance(ref, str):  # what a user typed; a path object (extends) was checked as typed
+        _check_reference(text, "规则包引用")
+    elif "\0" in text:
+        raise PackNotFoundError("规则包路径含有 NUL 字符")
     if not is_path_reference(ref):
         if not _NAME.match(text):
             raise PackNotFoundError(
