@@ -447,3 +447,44 @@ def test_any_argv_ends_with_a_documented_code_and_no_traceback(
     assert "Traceback" not in err or "--debug" in argv, (argv, err)
     if code in (0, 1) and argv[0] == "score" and "table" not in argv and "--debug" not in argv:
         json.loads(out)  # the default JSON output is complete whenever the code says so
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["score", "--pack", "cangzhou", EXAMPLE], 2),
+        (["list"], 2),
+        (["check", "cangzhou"], 2),
+        (["docs", "cangzhou", "-o", "{tmp}/d.md"], 0),  # needs no stdout
+    ],
+)
+def test_a_process_started_without_stdout_reports_it(tmp_path: Path, argv: list[str], code: int) -> None:
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    proc = subprocess.run(
+        [sys.executable, "-m", "service_rules", *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=_subprocess_env(),
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert proc.returncode == code, proc.stderr
+    assert b"Traceback" not in proc.stderr
+    if code:
+        assert "标准输出已关闭".encode() in proc.stderr
+
+
+def test_a_full_disk_on_stdout_is_exit_2_not_a_complete_run() -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "service_rules", "score", "--pack", "cangzhou", EXAMPLE],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=_subprocess_env(),
+            cwd=ROOT,
+            timeout=120,
+        )
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr

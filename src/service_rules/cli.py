@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import io
 import os
@@ -189,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     debug = os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
     collecting = gc.isenabled()
+    closed = sys.stdout is None  # started with stdout closed (>&-): writing to it is an error, not a crash
+    if closed:
+        sys.stdout = _ClosedStream()
     try:
         try:
             args = _parser().parse_args(argv)
@@ -206,8 +210,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that turns a bug into exit 70
         return _internal_error(exc, debug)
     finally:
+        if closed:
+            sys.stdout = None
         if collecting:
             gc.enable()
+
+
+class _ClosedStream:
+    """Stands in for a standard output the process was started without."""
+
+    def __init__(self) -> None:
+        self.buffer = self
+
+    def write(self, _: object) -> int:
+        raise OSError(errno.EBADF, "标准输出已关闭")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
 
 
 def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
@@ -220,6 +242,8 @@ def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
 
 def _say(message: str) -> None:
     """One line on stderr; a closed stderr is not worth a traceback."""
+    if sys.stderr is None:
+        return
     with contextlib.suppress(OSError, ValueError):
         sys.stderr.write(_cut(message) + "\n")
         sys.stderr.flush()
@@ -228,7 +252,7 @@ def _say(message: str) -> None:
 def _internal_error(exc: BaseException, debug: bool) -> int:
     import traceback
 
-    if debug:
+    if debug and sys.stderr is not None:
         with contextlib.suppress(OSError, ValueError):
             traceback.print_exception(exc, file=sys.stderr)
     _say(
@@ -280,7 +304,7 @@ def _run(args: argparse.Namespace) -> int:
         if isinstance(exc, BrokenPipeError):
             raise
         where = f"{exc.filename}: " if exc.filename else ""
-        _say(f"service-rules: 无法读写文件({type(exc).__name__}){where}{exc.strerror or exc}")
+        _say(f"service-rules: 无法读写文件({type(exc).__name__}):{where}{exc.strerror or exc}")
         return ExitCode.USAGE
 
 
@@ -565,11 +589,16 @@ def entry_point() -> None:
     """
     try:
         code = main()
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except BrokenPipeError:
         code = ExitCode.BROKEN_PIPE
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
-    with contextlib.suppress(OSError, ValueError):
-        sys.stderr.flush()
+    except OSError:  # the last buffered bytes could not be written (a full disk): not complete
+        _say("service-rules: 无法写出标准输出的最后部分,输出不完整")
+        code = ExitCode.USAGE
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
     os._exit(code)
