@@ -91,7 +91,9 @@ def test_an_internal_error_is_exit_70_one_line_and_no_complete_output(
 
 @pytest.mark.usefixtures("broken_ledger")
 @pytest.mark.parametrize("how", ["flag-before", "flag-after", "env"])
-def test_debug_shows_the_traceback(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+def test_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     argv = ["score", "--pack", "cangzhou", "--format", "table", EXAMPLE]
     if how == "flag-before":
         argv = ["--debug", *argv]
@@ -160,8 +162,12 @@ def test_a_closed_pipe_ends_quietly_with_141() -> None:
 
 def test_a_closed_stdin_with_dash_is_a_usage_error() -> None:
     proc = subprocess.run(
-        [sys.executable, "-c", "import os, sys; os.close(0); sys.argv[0] = 'service-rules'; "
-         "from service_rules.cli import main; sys.exit(main(['score', '--pack', 'cangzhou', '-']))"],
+        [
+            sys.executable,
+            "-c",
+            "import os, sys; os.close(0); sys.argv[0] = 'service-rules'; "
+            "from service_rules.cli import main; sys.exit(main(['score', '--pack', 'cangzhou', '-']))",
+        ],
         capture_output=True,
         env=_subprocess_env(),
         cwd=ROOT,
@@ -302,9 +308,24 @@ def test_the_escape_helper() -> None:
 def test_score_table_escapes_input_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = write(
         tmp_path / "in.jsonl",
-        {"type": "finding", "id": f"F{HOSTILE}", "outlet": f"O{HOSTILE}", "date": "2026-07-01", "article": 18, "points": 2},
+        {
+            "type": "finding",
+            "id": f"F{HOSTILE}",
+            "outlet": f"O{HOSTILE}",
+            "date": "2026-07-01",
+            "article": 18,
+            "points": 2,
+        },
         {"type": "finding", "id": f"G{HOSTILE}", "outlet": "O1", "date": "2026-07-01", "article": 7},
-        {"type": "finding", "id": "H1", "outlet": "O2", "date": "2026-07-01", "article": 18, "points": 2, f"x{HOSTILE}": 1},
+        {
+            "type": "finding",
+            "id": "H1",
+            "outlet": "O2",
+            "date": "2026-07-01",
+            "article": 18,
+            "points": 2,
+            f"x{HOSTILE}": 1,
+        },
     )
     code, out, _err = run(capsys, "score", "--pack", "cangzhou", "--format", "table", "--as-of", "2026-11-27", data)
     assert code == 1
@@ -315,8 +336,23 @@ def test_score_table_escapes_input_text(capsys: pytest.CaptureFixture[str], tmp_
 def test_candidates_table_escapes_input_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = write(
         tmp_path / "in.jsonl",
-        {"type": "inspection", "id": "I1", "outlet": f"O{HOSTILE}", "county": f"C{HOSTILE}", "by": "county", "date": "2026-02-01"},
-        {"type": "finding", "id": "F1", "outlet": f"O{HOSTILE}", "date": "2026-02-01", "article": 41, "tag": "drunk_on_duty", "persons": 1},
+        {
+            "type": "inspection",
+            "id": "I1",
+            "outlet": f"O{HOSTILE}",
+            "county": f"C{HOSTILE}",
+            "by": "county",
+            "date": "2026-02-01",
+        },
+        {
+            "type": "finding",
+            "id": "F1",
+            "outlet": f"O{HOSTILE}",
+            "date": "2026-02-01",
+            "article": 41,
+            "tag": "drunk_on_duty",
+            "persons": 1,
+        },
     )
     code, out, err = run(
         capsys, "candidates", "--pack", "cangzhou", "--year", "2026", "--format", "table", "--as-of", "2027-01-31", data
@@ -329,7 +365,14 @@ def test_candidates_table_escapes_input_text(capsys: pytest.CaptureFixture[str],
 def test_diff_markdown_escapes_input_text(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     data = write(
         tmp_path / "in.jsonl",
-        {"type": "finding", "id": f"F{HOSTILE}", "outlet": f"O{HOSTILE}", "date": "2026-07-01", "article": 18, "points": 2},
+        {
+            "type": "finding",
+            "id": f"F{HOSTILE}",
+            "outlet": f"O{HOSTILE}",
+            "date": "2026-07-01",
+            "article": 18,
+            "points": 2,
+        },
     )
     gone = _layer(tmp_path / "gone", GRADE_ONE)
     code, out, err = run(capsys, "diff", gone, "cangzhou", "--observations", data, "--as-of", "2026-11-27")
@@ -368,27 +411,85 @@ def test_an_output_file_that_cannot_be_written_is_exit_2_not_a_crash(
 # ---- fuzz: any argv ends with a documented code, never a traceback, never exit 70 -----------
 
 TOKENS = [
-    "score", "candidates", "check", "test", "list", "docs", "diff", "schema",
-    "--pack", "cangzhou", "generic", "./nowhere", "nowhere", "a" * 300, "Cangzhou", "./", "..",
-    "--year", "2026", "0", "-1", "99999999999999999999", "1e3",
-    "--as-of", "2026-11-27", "0001-01-01", "bad", "2026-02-30",
-    "--period", "2026Q3", "0226Q3", "2026Q5", "2026-07",
-    "--format", "json", "table", "markdown", "text",
-    "--top", "3", "--limit", "--fail-on", "changed", "rejected", "--strict",
-    "--min-coverage", "nan", "50", "--coverage", "all", "layer",
-    "--observations", "--match-every", "-", EXAMPLE, "/nonexistent/file.jsonl",
-    "\x1b[31m", "", "--", "-h", "--version",
+    "score",
+    "candidates",
+    "check",
+    "test",
+    "list",
+    "docs",
+    "diff",
+    "schema",
+    "--pack",
+    "cangzhou",
+    "generic",
+    "./nowhere",
+    "nowhere",
+    "a" * 300,
+    "Cangzhou",
+    "./",
+    "..",
+    "--year",
+    "2026",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e3",
+    "--as-of",
+    "2026-11-27",
+    "0001-01-01",
+    "bad",
+    "2026-02-30",
+    "--period",
+    "2026Q3",
+    "0226Q3",
+    "2026Q5",
+    "2026-07",
+    "--format",
+    "json",
+    "table",
+    "markdown",
+    "text",
+    "--top",
+    "3",
+    "--limit",
+    "--fail-on",
+    "changed",
+    "rejected",
+    "--strict",
+    "--min-coverage",
+    "nan",
+    "50",
+    "--coverage",
+    "all",
+    "layer",
+    "--observations",
+    "--match-every",
+    "-",
+    EXAMPLE,
+    "/nonexistent/file.jsonl",
+    "\x1b[31m",
+    "",
+    "--",
+    "-h",
+    "--version",
 ]
 
 
-PACKS = st.sampled_from(["cangzhou", "cangzhou", "cangzhou", "generic", "./nowhere", "nowhere", "a" * 300, "Cangzhou", ".", "\x1b[31m"])
+PACKS = st.sampled_from(
+    ["cangzhou", "cangzhou", "cangzhou", "generic", "./nowhere", "nowhere", "a" * 300, "Cangzhou", ".", "\x1b[31m"]
+)
 FILES = st.sampled_from([EXAMPLE, "-", "/nonexistent/file.jsonl", str(ROOT / "examples" / "generic-2027q1.jsonl")])
 OPTIONS = st.lists(
     st.one_of(
-        st.tuples(st.sampled_from(["--as-of"]), st.sampled_from(["2026-11-27", "0001-01-01", "bad", "2026-02-30", "2099-12-31"])),
+        st.tuples(
+            st.sampled_from(["--as-of"]),
+            st.sampled_from(["2026-11-27", "0001-01-01", "bad", "2026-02-30", "2099-12-31"]),
+        ),
         st.tuples(st.sampled_from(["--period"]), st.sampled_from(["2026Q3", "0226Q3", "2026Q5", "2026-07", "2027Q1"])),
         st.tuples(st.sampled_from(["--format"]), st.sampled_from(["json", "table", "markdown", "text"])),
-        st.tuples(st.sampled_from(["--top", "--limit", "--min-coverage"]), st.sampled_from(["3", "0", "-1", "nan", "1e3"])),
+        st.tuples(
+            st.sampled_from(["--top", "--limit", "--min-coverage"]), st.sampled_from(["3", "0", "-1", "nan", "1e3"])
+        ),
         st.tuples(st.sampled_from(["--fail-on"]), st.sampled_from(["changed", "rejected", "x"])),
         st.tuples(st.sampled_from(["--strict", "--match-every", "--debug", "--coverage"])),
     ),

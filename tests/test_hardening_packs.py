@@ -76,9 +76,7 @@ def test_a_folder_without_a_slash_is_a_name_with_a_hint(tmp_path: Path, monkeypa
         ("Cangzhou", "不是规则包名称"),
     ],
 )
-def test_bad_pack_references_are_clean_errors(
-    capsys: pytest.CaptureFixture[str], ref: str, words: str
-) -> None:
+def test_bad_pack_references_are_clean_errors(capsys: pytest.CaptureFixture[str], ref: str, words: str) -> None:
     with pytest.raises(sr.PackNotFoundError, match=words):
         sr.load_pack(ref)
     if "\0" not in ref:  # argv cannot carry a NUL
@@ -393,7 +391,22 @@ def test_the_shipped_packs_keep_to_the_ranges() -> None:
 
 # ---- fuzz: a hostile number anywhere in a pack is refused or scores cleanly ------------------
 
-HOSTILE_INTS = [0, -1, 1, 10**6, 10**6 + 1, -(10**6) - 1, 2**31, 2**53, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**29, -(10**21)]
+HOSTILE_INTS = [
+    0,
+    -1,
+    1,
+    10**6,
+    10**6 + 1,
+    -(10**6) - 1,
+    2**31,
+    2**53,
+    2**63 - 1,
+    2**63,
+    2**64,
+    -(2**63) - 1,
+    10**29,
+    -(10**21),
+]
 EXAMPLES = {"cangzhou": EXAMPLE, "generic": str(ROOT / "examples" / "generic-2027q1.jsonl")}
 
 
@@ -448,7 +461,6 @@ def test_a_pack_with_hostile_numbers_is_refused_or_scores_cleanly(
 ) -> None:
     import io
     import shutil
-
 
     name, data = case
     folder = tmp_path / "p"

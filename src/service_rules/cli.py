@@ -129,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--year", required=True, type=_year, help="the calendar year, e.g. 2026 (1900 to 2099)")
     k.add_argument("--top", type=_at_least(1), help="list the first N candidates only")
-    k.add_argument("--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)")
+    k.add_argument(
+        "--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)"
+    )
     k.add_argument("--format", choices=("json", "table"), default="json")
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
