@@ -175,10 +175,6 @@ def installed_packs() -> list[PackSource]:
     return [_load_plugin(ep) for ep in _entry_points()]
 
 
-def _plugin_packs() -> list[PackSource]:
-    return installed_packs()
-
-
 def available_packs() -> list[PackSource]:
     """Every pack that resolves by name: built-in first, then installed ones (entry points).
 
