@@ -7,6 +7,7 @@ installed packs is off unless a test asks for a fake site of its own (``plugin_s
 from __future__ import annotations
 
 import importlib.metadata
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,8 +23,9 @@ def _no_installed_packs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
-def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A folder standing in for site-packages: the only place packs are discovered from."""
+def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder standing in for site-packages: the only place packs are discovered from.
+    Modules imported from it are forgotten afterwards, so the next test imports its own."""
     site = tmp_path / "site"
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
@@ -34,7 +36,10 @@ def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return importlib.metadata.EntryPoints(eps).select(group=_loader.PLUGIN_GROUP)
 
     monkeypatch.setattr(_loader, "_group_entry_points", only_this_site)
-    return site
+    yield site
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(site)):
+            del sys.modules[name]
 
 
 def fake_distribution(site: Path, dist: str, packs: dict[str, str], module_source: str) -> None:

@@ -477,3 +477,15 @@ def test_a_pack_with_hostile_numbers_is_refused_or_scores_cleanly(
     sr.score_to_stream(compiled, [EXAMPLES[name]], out, as_of="2027-12-31")
     json.loads(out.getvalue())
     event("scored")
+
+
+def test_what_a_plugin_prints_on_import_never_reaches_the_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, plugin_site: Path
+) -> None:
+    pack = layer(tmp_path / "tianjin")
+    fake_distribution(
+        plugin_site, "chatty", {"tianjin": "PACK"}, f"print('hello from a plugin')\nPACK = {str(pack)!r}\n"
+    )
+    code, out, err = run(capsys, "score", "--pack", "tianjin", "--as-of", "2026-11-27", EXAMPLE)
+    assert code == 0 and json.loads(out)["pack"]["name"] == "tianjin"
+    assert "hello from a plugin" in err

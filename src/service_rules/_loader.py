@@ -8,12 +8,14 @@ reported together, each as ``file:key.path: code: message``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import importlib.metadata
 import importlib.resources
 import os
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -154,7 +156,9 @@ def _load_plugin(ep: importlib.metadata.EntryPoint) -> PackSource:
     included) is recorded on its source, never raised: one broken plugin ends nothing else."""
     dist = _distribution(ep)
     try:
-        target = ep.load()
+        # what a plugin prints on import goes to stderr: stdout carries the command's JSON
+        with contextlib.redirect_stdout(sys.stderr):
+            target = ep.load()
     except BaseException as exc:  # a plugin's import may raise anything
         why = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
         return PackSource(ep.name, f"<cannot load: {why[:300]}>", "entry-point", dist)
