@@ -535,12 +535,16 @@ def command_lines(draw: st.DrawFn) -> list[str]:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(argv=command_lines())
 def test_any_argv_ends_with_a_documented_code_and_no_traceback(
-    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     import io
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b""), encoding="utf-8"))
     monkeypatch.delenv(cli.DEBUG_ENV, raising=False)
+    monkeypatch.chdir(tmp_path_factory.getbasetemp())  # schema writes into the current folder
     code = main(argv)
     out, err = capsys.readouterr()
     event(f"{argv[0]} exit {code}")
