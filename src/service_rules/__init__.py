@@ -24,6 +24,7 @@ from ._compiler import CompiledPack, compile_pack
 from ._diff import OutletChange, PackDiff, RuleEffect, SectionChange, compare_results, diff_packs, render_diff_markdown
 from ._errors import (
     EngineError,
+    ExitCode,
     InputFileError,
     PackError,
     PackNotFoundError,
@@ -69,6 +70,7 @@ __all__ = [
     "EngineError",
     "Excluded",
     "ExclusionReason",
+    "ExitCode",
     "Facts",
     "Floor",
     "InputFileError",

@@ -176,7 +176,7 @@ def candidates(
 
 
 def render_candidates(result: CandidatesResult) -> str:
-    from ._report import _table
+    from ._report import _table, escape
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
     out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
@@ -200,6 +200,6 @@ def render_candidates(result: CandidatesResult) -> str:
         out.append("不列入候选:")
         for e in result.excluded:
             why = ";".join(r.reason + (f"({'、'.join(r.observations)})" if r.observations else "") for r in e.reasons)
-            out.append(f"  {e.outlet}({e.county or '未登记'}):{why}")
+            out.append(f"  {escape(e.outlet)}({escape(e.county or '未登记')}):{escape(why)}")
     out.append(result.notice)
     return "\n".join(out) + "\n"

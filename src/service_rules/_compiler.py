@@ -21,6 +21,7 @@ import attrs
 from . import _condition_numbers, _facts, _templates, _verbatim
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
+from ._limits import check_numbers
 from ._model import Article, Pack, Rule, Section
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
@@ -583,6 +584,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_engine_limits", _check_engine_limits),
     ("check_verbatim", _verbatim.stage),
     ("check_condition_numbers", _condition_numbers.stage),
+    ("check_numbers", check_numbers),
 ]
 
 

@@ -39,7 +39,7 @@ from ._errors import InputFileError, UsageError
 from ._evaluate import as_compiled, as_date, score
 from ._ingest import Records, Source
 from ._model import Pack
-from ._report import section_name
+from ._report import escape, section_name
 from ._results import (
     Action,
     Deduction,
@@ -373,12 +373,13 @@ def _multiset_changes(old: Sequence[Action], new: Sequence[Action]) -> tuple[tup
 
 
 def _cell(text: str) -> str:
+    text = escape(text)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
 def _code(text: str) -> str:
     """Inline code that survives backticks in the text."""
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = escape(text)
     fence = "`"
     while fence in text:
         fence += "`"

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 import attrs
+
+
+class ExitCode(enum.IntEnum):
+    """Exit status of every subcommand (stable; documented in docs/cli.md)."""
+
+    OK = 0  #: every input line accepted / the pack is valid / every case passed
+    REJECTED = 1  #: complete output, but some input lines were rejected (or a pack test failed)
+    USAGE = 2  #: bad arguments, unreadable input, or an unknown or invalid pack
+    GATE = 3  #: a gate the user asked for tripped (``diff --fail-on``); the output is complete
+    INTERNAL = 70  #: an internal error (a bug): one line on stderr, no complete output
+    INTERRUPTED = 130  #: interrupted (Ctrl-C)
+    BROKEN_PIPE = 141  #: the reader of standard output went away (``| head``)
 
 
 @attrs.frozen

@@ -8,12 +8,14 @@ reported together, each as ``file:key.path: code: message``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import importlib.metadata
 import importlib.resources
 import os
 import re
+import sys
 import tomllib
 import types
 import typing
@@ -45,7 +47,7 @@ def _structure_condition(value: Any, _: Any) -> Any:
     # Conditions are checked key by key in the compiler, where the fact schema is known.
     if isinstance(value, (str, int, bool, list, dict)) and not isinstance(value, float):
         return value
-    raise TypeError(f"expected a value, a list or a table of operators, found {value!r}")
+    raise TypeError(f"expected a value, a list or a table of operators, found {_short(value)}")
 
 
 converter.register_structure_hook(ConditionValue, _structure_condition)
@@ -55,10 +57,16 @@ def _strict(kind: type, label: str) -> Any:
     # cattrs would call int("3") and int(True); a pack says what it means or is rejected.
     def hook(value: Any, _: Any) -> Any:
         if type(value) is not kind:
-            raise TypeError(f"expected {label}, found {type(value).__name__} {value!r}")
+            raise TypeError(f"expected {label}, found {type(value).__name__} {_short(value)}")
         return value
 
     return hook
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value's repr for a message, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}…({len(text)} 个字符)"
 
 
 for _kind, _label in ((int, "an integer"), (str, "a string"), (bool, "true or false")):
@@ -92,50 +100,173 @@ def builtin_pack_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / "pack.toml").is_file())
 
 
-def _plugin_packs() -> list[PackSource]:
-    if os.environ.get(DISABLE_PLUGINS_ENV, "").strip() not in ("", "0"):
-        return []
-    found = []
-    for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
-        dist = f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else None
-        try:
+#: The longest pack reference (name or path) accepted, in characters.
+MAX_REFERENCE = 1024
+
+
+def plugins_disabled() -> bool:
+    """True when ``SERVICE_RULES_DISABLE_PLUGINS`` turns installed packs off."""
+    return os.environ.get(DISABLE_PLUGINS_ENV, "").strip() not in ("", "0")
+
+
+def is_path_reference(ref: str | os.PathLike[str]) -> bool:
+    """A pack reference is a path when it is a path object, contains ``/`` or starts with ``.``;
+    otherwise it is a name (built-in first, then installed)."""
+    if not isinstance(ref, str):
+        return True
+    return "/" in ref or ref.startswith(".") or (os.sep != "/" and os.sep in ref)
+
+
+def _check_reference(text: str, what: str) -> None:
+    if not text:
+        raise PackNotFoundError(f"{what}为空:须为规则包名称(如 cangzhou)或路径(如 ./tianjin)")
+    if "\0" in text:
+        raise PackNotFoundError(f"{what}含有 NUL 字符,不是有效的名称或路径")
+    if len(text) > MAX_REFERENCE:
+        raise PackNotFoundError(f"{what}长 {len(text)} 个字符,超过上限 {MAX_REFERENCE}: {text[:40]!r}…")
+
+
+def _group_entry_points() -> importlib.metadata.EntryPoints:
+    """The installed entry points of :data:`PLUGIN_GROUP` (tests replace this to isolate themselves)."""
+    return importlib.metadata.entry_points(group=PLUGIN_GROUP)
+
+
+def _entry_points(name: str | None = None) -> list[importlib.metadata.EntryPoint]:
+    """The entry points of the group (of one name), one per distribution, in discovery order."""
+    found = _group_entry_points()
+    if name is not None:
+        found = found.select(name=name)
+    seen: set[tuple[str, str | None]] = set()
+    unique = []
+    for ep in found:
+        dist = ep.dist.name if ep.dist is not None else None
+        key = (ep.name, dist.lower().replace("_", "-") if dist else ep.value)
+        if key not in seen:  # the same distribution seen on two sys.path entries
+            seen.add(key)
+            unique.append(ep)
+    return unique
+
+
+def _distribution(ep: importlib.metadata.EntryPoint) -> str | None:
+    return f"{ep.dist.name} {ep.dist.version}" if ep.dist is not None else None
+
+
+def _load_plugin(ep: importlib.metadata.EntryPoint) -> PackSource:
+    """Import one plugin; whatever its import raises (SystemExit and KeyboardInterrupt
+    included) is recorded on its source, never raised: one broken plugin ends nothing else."""
+    dist = _distribution(ep)
+    try:
+        # what a plugin prints on import goes to stderr: stdout carries the command's JSON
+        with contextlib.redirect_stdout(sys.stderr):
             target = ep.load()
-        except Exception as exc:  # a broken plugin must not break the built-in packs
-            found.append(PackSource(ep.name, f"<cannot load: {exc}>", "entry-point", dist))
-            continue
-        if isinstance(target, (str, os.PathLike)):
-            path = Path(target)
-        elif hasattr(target, "__file__") and target.__file__:
-            path = Path(target.__file__).parent  # a package whose folder is the pack
-        else:
-            found.append(PackSource(ep.name, f"<not a path or package: {target!r}>", "entry-point", dist))
-            continue
-        found.append(PackSource(ep.name, str(path), "entry-point", dist))
-    return found
+    except BaseException as exc:  # a plugin's import may raise anything
+        why = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        return PackSource(ep.name, f"<cannot load: {why[:300]}>", "entry-point", dist)
+    if isinstance(target, (str, os.PathLike)):
+        path = Path(target)
+    elif isinstance(getattr(target, "__file__", None), str):
+        path = Path(target.__file__).parent  # a package whose folder is the pack
+    else:
+        return PackSource(ep.name, f"<not a path or package: {type(target).__name__}>", "entry-point", dist)
+    return PackSource(ep.name, str(path), "entry-point", dist)
+
+
+def installed_packs() -> list[PackSource]:
+    """Every pack installed distributions declare (entry points), each plugin imported, in
+    discovery order; duplicates and names a built-in pack takes are kept (``list`` shows them)."""
+    if plugins_disabled():
+        return []
+    return [_load_plugin(ep) for ep in _entry_points()]
 
 
 def available_packs() -> list[PackSource]:
-    """Every pack that resolves by name: built-in first, then installed ones (entry points)."""
+    """Every pack that resolves by name: built-in first, then installed ones (entry points).
+
+    A name that a built-in pack takes, or that two distributions declare, is listed once
+    (the built-in; the first installed); :func:`pack_name_conflicts` says which.
+    """
     packs = [PackSource(n, str(builtin_packs_root() / n), "builtin") for n in builtin_pack_names()]
     taken = {p.name for p in packs}
-    packs.extend(p for p in _plugin_packs() if p.name not in taken)
+    for p in installed_packs():
+        if p.name not in taken:
+            taken.add(p.name)
+            packs.append(p)
     return packs
 
 
+def pack_name_conflicts(sources: list[PackSource] | None = None) -> dict[str, str]:
+    """Name → a warning (Chinese) for each name declared by two installed distributions or by an
+    installed distribution and a built-in pack."""
+    builtin = set(builtin_pack_names())
+    by_name: dict[str, list[PackSource]] = {}
+    for p in installed_packs() if sources is None else sources:
+        if p.origin == "entry-point":
+            by_name.setdefault(p.name, []).append(p)
+    out = {}
+    for name, found in by_name.items():
+        dists = "、".join(str(p.distribution) for p in found)
+        if len(found) > 1:
+            out[name] = f"名称 {name!r} 由多个已安装的发行包声明({dists}),按名称引用时报错"
+        elif name in builtin:
+            out[name] = f"名称 {name!r} 已是内置规则包;{dists} 的同名规则包按名称引用不到,请用路径引用"
+    return out
+
+
+def _resolve_name(name: str) -> Path:
+    builtin = builtin_packs_root() / name
+    if (builtin / "pack.toml").is_file():
+        return builtin  # a built-in pack: no plugin is imported
+    hint = f";本地文件夹请写作 ./{name}" if Path(name).is_dir() else ""
+    if plugins_disabled():
+        raise PackNotFoundError(
+            f"没有名为 {name!r} 的内置规则包(已安装的规则包被 {DISABLE_PLUGINS_ENV} 关闭;"
+            f"内置:{', '.join(builtin_pack_names())}{hint})"
+        )
+    eps = _entry_points(name)
+    if len(eps) > 1:
+        dists = "、".join(str(_distribution(ep) or ep.value) for ep in eps)
+        raise PackNotFoundError(f"规则包名称 {name!r} 由多个已安装的发行包声明:{dists};请卸载其一,或用路径引用")
+    if not eps:
+        known = ", ".join([*builtin_pack_names(), *sorted({ep.name for ep in _entry_points()})]) or "无"
+        raise PackNotFoundError(f"没有名为 {name!r} 的规则包(可用:{known}{hint})")
+    source = _load_plugin(eps[0])
+    if source.path.startswith("<"):
+        raise PackNotFoundError(f"规则包 {name!r}(由 {source.distribution} 提供)无法使用:{source.path[1:-1]}")
+    if not (Path(source.path) / "pack.toml").is_file():
+        raise PackNotFoundError(f"规则包 {name!r}(由 {source.distribution} 提供)指向 {source.path},那里没有 pack.toml")
+    return Path(source.path)
+
+
 def resolve_pack(ref: str | os.PathLike[str]) -> Path:
-    """A pack name (``cangzhou``, or one an installed distribution provides) or a folder path → the folder."""
+    """A pack reference → its folder.
+
+    A reference is a path when it contains ``/`` or starts with ``.`` (or is a path object):
+    ``./tianjin``, ``/srv/packs/tianjin``. Otherwise it is a name: a built-in pack first
+    (importing no plugin), then one an installed distribution declares. A local folder
+    named like a built-in pack never shadows it.
+    """
     text = os.fspath(ref)
-    if _NAME.match(text) and not Path(text).is_dir():
-        for source in available_packs():
-            if source.name == text and (Path(source.path) / "pack.toml").is_file():
-                return Path(source.path)
-        known = ", ".join(p.name for p in available_packs()) or "none"
-        raise PackNotFoundError(f"no pack named {text!r} (available: {known})")
+    if not isinstance(text, str):
+        raise PackNotFoundError(f"规则包引用须为文本,而不是 {type(text).__name__}")
+    if isinstance(ref, str):  # what a user typed; a path object (extends) was checked as typed
+        _check_reference(text, "规则包引用")
+    elif "\0" in text:
+        raise PackNotFoundError("规则包路径含有 NUL 字符")
+    if not is_path_reference(ref):
+        if not _NAME.match(text):
+            raise PackNotFoundError(
+                f"{text!r} 不是规则包名称(名称由小写字母、数字、-、_ 组成);本地文件夹请写作 ./{text}"
+            )
+        return _resolve_name(text)
     folder = Path(text)
-    if folder.is_file() and folder.name == "pack.toml":
-        folder = folder.parent
-    if not (folder / "pack.toml").is_file():
-        raise PackNotFoundError(f"{text}: not a pack folder (expected {folder / 'pack.toml'})")
+    try:
+        if folder.is_file() and folder.name == "pack.toml":
+            folder = folder.parent
+        found = (folder / "pack.toml").is_file()
+    except (OSError, ValueError) as exc:
+        raise PackNotFoundError(f"{text}: 无法读取({exc.__class__.__name__}: {exc})") from None
+    if not found:
+        raise PackNotFoundError(f"{text}: 不是规则包文件夹(应有 {folder / 'pack.toml'})")
     return folder
 
 
@@ -222,6 +353,53 @@ class _Origin:
     index: int | None
 
 
+#: The deepest nesting of tables and arrays a pack file may have (docs/packs.md, limits).
+MAX_NESTING = 32
+#: The largest pack file read, in bytes.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def _nesting(value: Any) -> int:
+    """How deep tables and arrays nest in parsed TOML (iteratively: no recursion to exhaust)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def parse_toml(raw: bytes, shown: str, problems: list[Problem]) -> dict[str, Any] | None:
+    """One pack or case file's bytes → its data, or ``None`` with a located problem added."""
+    if len(raw) > MAX_FILE_BYTES:
+        problems.append(Problem("file_too_large", f"文件有 {len(raw)} 字节,超过上限 {MAX_FILE_BYTES} 字节", file=shown))
+        return None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        problems.append(Problem("invalid_utf8", f"not UTF-8: {exc}", file=shown))
+        return None
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(Problem("invalid_toml", str(exc), file=shown))
+        return None
+    except RecursionError:
+        problems.append(Problem("too_deep", f"表格或数组嵌套过深(上限 {MAX_NESTING} 层),无法读取", file=shown))
+        return None
+    if _nesting(data) > MAX_NESTING:
+        problems.append(Problem("too_deep", f"表格或数组嵌套超过 {MAX_NESTING} 层", file=shown))
+        return None
+    return data
+
+
 def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) -> _Layer | None:
     data: dict[str, dict[str, Any]] = {}
     for file_name in PACK_FILES:
@@ -233,12 +411,9 @@ def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) 
             continue
         raw = path.read_bytes()
         digest.update(file_name.encode() + b"\0" + raw + b"\0")
-        try:
-            data[file_name] = tomllib.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            problems.append(Problem("invalid_utf8", f"not UTF-8: {exc}", file=shown))
-        except tomllib.TOMLDecodeError as exc:
-            problems.append(Problem("invalid_toml", str(exc), file=shown))
+        parsed = parse_toml(raw, shown, problems)
+        if parsed is not None:
+            data[file_name] = parsed
     if "pack.toml" not in data:
         return None
     meta = data["pack.toml"].get("pack")
@@ -247,11 +422,13 @@ def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) 
 
 
 def _resolve_base(ref: str, child: Path) -> Path:
-    """``extends``: a path relative to the extending pack, else a built-in or installed pack name."""
-    candidate = (child / ref).resolve()
-    if (candidate / "pack.toml").is_file():
-        return candidate
-    return resolve_pack(ref)
+    """``extends``: a pack name, or a path relative to the extending pack's folder (never absolute)."""
+    _check_reference(ref, "extends ")
+    if not is_path_reference(ref):
+        return resolve_pack(ref)
+    if Path(ref).is_absolute() or Path(ref).drive:
+        raise PackNotFoundError(f"extends 须为规则包名称或相对于本规则包的路径,不能是绝对路径:{ref!r}")
+    return resolve_pack(child / ref)
 
 
 def _merge_table(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -273,6 +450,25 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     or ``disable = true`` (the base entry is removed). The result is only loaded, not
     checked: :func:`compile_pack` runs the checks.
     """
+    folder, pack, problems = _load(ref)
+    if problems or pack is None:
+        raise PackError(problems, location=str(folder))
+    return pack
+
+
+def load_pack_partial(ref: str | os.PathLike[str]) -> tuple[Pack | None, list[Problem]]:
+    """Like :func:`load_pack`, but return the problems with the pack as far as it could be built.
+
+    A layer's merge mistakes (``override_required``, ``duplicate_key``, …) leave the entry
+    out and the rest of the pack loaded, so ``check`` can report the layer's other problems,
+    and the compiler's, at once. ``None`` when the files could not be read or structured.
+    Raises :class:`PackNotFoundError` for a reference that names no pack.
+    """
+    _, pack, problems = _load(ref)
+    return pack, problems
+
+
+def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
     folder = resolve_pack(ref)
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -318,7 +514,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             )
             break
     if problems:
-        raise PackError(problems, location=str(folder))
+        return folder, None, problems
     chain.reverse()  # base first
     layered = len(chain) > 1
     merged_files: dict[str, dict[str, Any]] = {}
@@ -340,8 +536,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
                     target[key] = _merge_table(target[key], value)
                 else:
                     target[key] = value
-    if problems:
-        raise PackError(problems, location=str(folder))
+    merge_problems = len(problems)  # reported, but the rest is still structured and returned
     parts: dict[str, Any] = {}
     for file_name, cls in PACK_FILES.items():
         if file_name not in merged_files:
@@ -351,8 +546,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         except (ClassValidationError, ValueError, TypeError) as exc:
             for problem in _located(exc, file_name):
                 problems.append(_relocate(problem, file_name, origins, chain[-1].label(file_name, layered)))
-    if problems:
-        raise PackError(problems, location=str(folder))
+    if len(problems) > merge_problems:
+        return folder, None, problems
     pack_file: PackFile = parts["pack.toml"]
     sections: SectionsFile = parts.get("sections.toml", SectionsFile([]))
     articles: ArticlesFile = parts.get("articles.toml", ArticlesFile([]))
@@ -363,7 +558,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             merged_files.get("rules.toml", {}).get("rules", []), origins.get(("rules.toml", "rules"), []), strict=True
         )
     }
-    return Pack(
+    pack = Pack(
         meta=pack_file.pack,
         sections=sections.sections,
         articles=articles.articles,
@@ -381,6 +576,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         changes=changes,
         sources=_layer_sources(chain),
     )
+    return folder, pack, problems
 
 
 def _layer_sources(chain: list[_Layer]) -> dict[str, str]:

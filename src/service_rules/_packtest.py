@@ -23,7 +23,6 @@ states is compared, except lists given whole (``actions``, ``rejected``, a score
 from __future__ import annotations
 
 import datetime as _dt
-import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,12 @@ from xml.etree import ElementTree as ET
 import attrs
 
 from ._compiler import CompiledPack
-from ._errors import PackError, Problem
+from ._errors import Problem
+from ._evaluate import check_period
 from ._ingest import Records, ingest
+from ._loader import parse_toml
 from ._oversight import oversight_actions
+from ._report import escape
 from ._results import ScoreResult, dump
 from ._scoring import scorecards
 
@@ -76,16 +78,15 @@ class PackTestReport:
         return all(c.passed for c in self.cases)
 
 
-def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
-    problems: list[Problem] = []
+def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
+    """The well-formed cases of every file; each problem found is added to ``problems``."""
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
         shown = f"{folder.name}/{path.name}"
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            problems.append(Problem("invalid_toml", str(exc), file=shown))
+        parsed = parse_toml(path.read_bytes(), shown, problems)
+        if parsed is None:
             continue
+        data = parsed
         unknown = set(data) - {"cases"}
         if unknown:
             problems.append(
@@ -111,8 +112,6 @@ def _load_cases(folder: Path) -> list[tuple[str, dict[str, Any]]]:
                     Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
                 )
             cases.append((shown, case))
-    if problems:
-        raise PackError(problems, location=str(folder))
     return cases
 
 
@@ -184,23 +183,21 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     import time
 
     root = Path(folder) if folder is not None else Path(compiled.pack.root or ".") / "tests"
-    cases = _load_cases(root) if root.is_dir() else []
-    results: list[CaseResult] = []
+    problems: list[Problem] = []
+    cases = _load_cases(root, problems) if root.is_dir() else []
+    # A case file that cannot be read fails as a case of its own; the other cases still run,
+    # and the coverage of what ran is still reported.
+    results: list[CaseResult] = [CaseResult(p.file or root.name, f"<{p.code}>", (str(p),), 0.0) for p in problems]
     used_rules: set[str] = set()
     used_articles: set[int] = set()
     for file, case in cases:
         start = time.perf_counter()
-        as_of = _dt.date.fromisoformat(case.get("as_of", "2026-11-27"))
-        facts = ingest(compiled, [Records(case.get("records", []), name=file)])
-        result = ScoreResult(
-            pack=facts.pack,
-            as_of=as_of.isoformat(),
-            period=case.get("period"),
-            inputs=facts.inputs,
-            scorecards=scorecards(compiled, facts, case.get("period")),
-            actions=oversight_actions(compiled, facts, as_of=as_of, period=case.get("period")),
-            rejected=facts.rejected,
-        )
+        try:
+            facts, result = _run_case(compiled, file, case)
+        except Exception as exc:  # a case that cannot run fails, as in any test runner
+            failure = f"用例无法运行:{type(exc).__name__}: {exc}"
+            results.append(CaseResult(file, case["name"], (failure,), time.perf_counter() - start))
+            continue
         failures = tuple(_check_case(case, result))
         results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
         if failures:
@@ -226,6 +223,30 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
         rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
         articles = _restrict(articles, lambda a: ("articles", a) in own)
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
+
+
+def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[Facts, ScoreResult]:
+    when = case.get("as_of", "2026-11-27")
+    if isinstance(when, _dt.datetime):
+        when = when.date()
+    if not isinstance(when, (str, _dt.date)):
+        raise TypeError(f"as_of: expected a date, found {type(when).__name__}")
+    as_of = when if isinstance(when, _dt.date) else _dt.date.fromisoformat(when)
+    period = case.get("period")
+    if period is not None and not isinstance(period, str):
+        raise TypeError(f"period: expected a string, found {type(period).__name__}")
+    check_period(period)
+    facts = ingest(compiled, [Records(case.get("records", []), name=file)])
+    result = ScoreResult(
+        pack=facts.pack,
+        as_of=as_of.isoformat(),
+        period=period,
+        inputs=facts.inputs,
+        scorecards=scorecards(compiled, facts, period),
+        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        rejected=facts.rejected,
+    )
+    return facts, result
 
 
 def _restrict(coverage: Coverage, keep: Callable[[str], bool]) -> Coverage:
@@ -283,10 +304,14 @@ def junit_xml(report: PackTestReport) -> bytes:
 def render_report(report: PackTestReport) -> str:
     out = []
     for c in report.cases:
-        out.append(f"{'PASS' if c.passed else 'FAIL'}  {c.file}::{c.name}")
-        out.extend(f"      {f}" for f in c.failures)
+        out.append(f"{'PASS' if c.passed else 'FAIL'}  {escape(c.file)}::{escape(c.name)}")
+        out.extend(f"      {escape(f)}" for f in c.failures)
     passed = sum(1 for c in report.cases if c.passed)
     out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
+    if passed < len(report.cases):
+        out.append(
+            f"coverage counts the {passed} passing case(s) (a failing case proves nothing about what it reaches)"
+        )
     r, a = report.rules, report.articles
     if report.scope == "layer":
         out.append("coverage counts what this layer adds or overrides (--coverage all: the whole pack)")

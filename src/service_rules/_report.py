@@ -9,6 +9,41 @@ from ._codes import cn_number, rejection_label
 from ._results import ScoreResult
 
 
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if ch == "\\":
+        return "\\\\"
+    if ch == "\t":
+        return "\\t"
+    if ch == "\n":
+        return "\\n"
+    if ch == "\r":
+        return "\\r"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+def _needs_escape(ch: str) -> bool:
+    # Cc: C0/C1 controls (ESC starts ANSI sequences); Cf: bidi overrides and zero-width
+    # characters that make a line read otherwise than it is; Cs/Co/Cn: nothing a terminal shows.
+    return ch == "\\" or unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def escape(text: object) -> str:
+    """Input text as a terminal may show it: control and format characters (ESC of ANSI
+    sequences, newlines, bidi overrides, …) written as ``\\x1b``-style escapes, never raw.
+
+    Every table and message that prints text from input goes through this one function.
+    A backslash is doubled only when the text holds something else to escape, so ordinary
+    text (Windows paths included) prints as it is.
+    """
+    s = str(text)
+    if s.isprintable() or not any(_needs_escape(ch) for ch in s if ch != "\\"):
+        return s
+    return "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in s)
+
+
 def width(text: str) -> int:
     """Columns a string takes on a terminal (CJK characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -26,6 +61,7 @@ def section_name(number: int, title: str | None) -> str:
 
 def _table(rows: list[list[str]], right: Iterable[int] = ()) -> list[str]:
     right = set(right)
+    rows = [[escape(cell) for cell in row] for row in rows]
     cols = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(pad(cell, cols[i], i in right) for i, cell in enumerate(row)).rstrip() for row in rows]
 
@@ -36,14 +72,15 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
     out: list[str] = []
     p = result.pack
     out.append(
-        f"规则包 {p.name} {p.version}  截至 {result.as_of}" + (f"  期间 {result.period}" if result.period else "")
+        f"规则包 {escape(p.name)} {escape(p.version)}  截至 {result.as_of}"
+        + (f"  期间 {escape(result.period)}" if result.period else "")
     )
     for i in result.inputs:
-        out.append(f"输入 {i.file}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}")
+        out.append(f"输入 {escape(i.file)}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}")
     for card in result.scorecards:
         out.append("")
         county = card.county or "未登记县联社"
-        out.append(f"■ 网点 {card.outlet}({county})  {card.period}  总分 {card.total}")
+        out.append(f"■ 网点 {escape(card.outlet)}({escape(county)})  {card.period}  总分 {card.total}")
         rows = [["章节", "分值", "扣分", "得分", "说明"]]
         for s in card.sections:
             remarks = []
@@ -66,27 +103,29 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
                     else f"第{cn_number(d.section)}章"
                 )
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
-                out.append(f"    -{d.points}{capped}  {where}  [{d.rule}]  {','.join(d.observations)}  {d.date}")
-                out.append(f"        {d.reason}")
+                out.append(
+                    f"    -{d.points}{capped}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
+                )
+                out.append(f"        {escape(d.reason)}")
                 if d.note:
-                    out.append(f"        备注:{d.note}")
+                    out.append(f"        备注:{escape(d.note)}")
         if card.pending:
-            out.append(f"  待核实(暂不扣分):{','.join(card.pending)}")
+            out.append(f"  待核实(暂不扣分):{escape(','.join(card.pending))}")
         if card.dismissed:
-            out.append(f"  经核查不扣分:{','.join(card.dismissed)}")
+            out.append(f"  经核查不扣分:{escape(','.join(card.dismissed))}")
     if result.actions:
         out.append("")
         out.append("处理事项:")
         for a in result.actions:
             flag = " [通报全市]" if a.circulate else ""
-            name = f"{labels[a.action]}({a.action})" if a.action in labels else a.action
-            out.append(f"  {a.date}  {a.subject}  {name}{flag}  {a.period}")
-            out.append(f"      {a.reason}")
+            name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+            out.append(f"  {a.date}  {escape(a.subject)}  {name}{flag}  {a.period}")
+            out.append(f"      {escape(a.reason)}")
     if result.rejected:
         out.append("")
         out.append(f"被拒绝的输入行({len(result.rejected)}):")
         for r in result.rejected:
-            ident = f" {r.id}" if r.id else ""
+            ident = f" {escape(r.id)}" if r.id else ""
             label = rejection_label(r.code)
-            out.append(f"  {r.file}:{r.line}{ident}  {label}({r.code}):{r.error}")
+            out.append(f"  {escape(r.file)}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
     return "\n".join(out) + "\n"

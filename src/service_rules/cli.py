@@ -1,37 +1,41 @@
 """The ``service-rules`` command: a thin layer over the Python API.
 
 Machine output (JSON) goes to stdout; messages go to stderr. Exit codes are
-:class:`ExitCode`. Known errors print one line on stderr; unknown ones a traceback.
+:class:`ExitCode`. Known errors print one line on stderr; an internal error prints one line
+too (exit 70), and its traceback only with ``--debug`` or ``SERVICE_RULES_DEBUG=1``.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import enum
+import errno
 import gc
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import orjson
 
 from . import __version__
 from ._compiler import compile_pack
-from ._errors import PackError, Problem, ServiceRulesError, UsageError
+from ._errors import EngineError, ExitCode, PackError, Problem, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
 from ._loader import load_pack
 from ._model import Pack
-from ._report import render_table
+from ._report import escape, render_table
+
+if TYPE_CHECKING:
+    from ._diff import PackDiff
 
 
-class ExitCode(enum.IntEnum):
-    """Exit status of every subcommand (stable; documented in docs/cli.md)."""
-
-    OK = 0  #: every input line accepted / the pack is valid
-    REJECTED = 1  #: some input lines were rejected; the output is complete for the rest
-    USAGE = 2  #: bad arguments, unreadable files, or an unknown or invalid pack
+#: Set to 1 to print the traceback of an internal error (as ``--debug`` does).
+DEBUG_ENV = "SERVICE_RULES_DEBUG"
+#: The longest message line printed on stderr; longer ones are cut, saying how much was cut.
+MAX_MESSAGE = 400
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,16 +47,72 @@ class _UsageExit(Exception):
     pass
 
 
+#: The years a date of the contract may fall in (docs/contract.md, limits).
+YEARS = (1900, 2099)
+
+
+def _year(text: str) -> int:
+    """``--year``: a calendar year the contract accepts."""
+    low, high = YEARS
+    value = _integer(text)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"年份须在 {low} 至 {high} 之间,而不是 {_cut(text, 40)}")
+    return value
+
+
+def _year_of(text: str) -> str:
+    """``--as-of`` and ``--period`` start with a year: one the contract accepts, or a usage error.
+    The rest of their form is the library's to judge."""
+    digits = len(text) - len(text.lstrip("0123456789"))
+    if digits:
+        low, high = YEARS
+        if digits != 4 or not low <= int(text[:4]) <= high:
+            raise argparse.ArgumentTypeError(f"年份须在 {low} 至 {high} 之间,而不是 {_cut(text, 40)}")
+    return text
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = _integer(text)
+        if value < low or value > 10**9:
+            raise argparse.ArgumentTypeError(f"须为 {low} 至 {10**9} 之间的整数,而不是 {_cut(text, 40)}")
+        return value
+
+    return parse
+
+
+def _integer(text: str) -> int:
+    stripped = text.strip()
+    if not (stripped.lstrip("+-").isascii() and stripped.lstrip("+-").isdigit()) or len(stripped) > 12:
+        raise argparse.ArgumentTypeError(f"须为整数,而不是 {_cut(text, 40)}")
+    return int(stripped)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"须为 0 至 100 之间的数,而不是 {_cut(text, 40)}") from None
+    if not 0.0 <= value <= 100.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"须为 0 至 100 之间的数,而不是 {_cut(text, 40)}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="service-rules", description="Score bank-outlet inspection findings under a policy pack.")
     parser.add_argument("--version", action="store_true", help="print the version and the matcher in use")
+    parser.add_argument(
+        "--debug", action="store_true", help=f"print the traceback of an internal error (or set {DEBUG_ENV}=1)"
+    )
+    common = _Parser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    s = sub.add_parser("score", help="score observations (JSON Lines) under a pack")
+    s = sub.add_parser("score", parents=[common], help="score observations (JSON Lines) under a pack")
     s.add_argument(
         "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
     )
-    s.add_argument("--period", help="score one quarter only, e.g. 2026Q3")
-    s.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    s.add_argument("--period", type=_year_of, help="score one quarter only, e.g. 2026Q3")
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     s.add_argument("--format", choices=("json", "table"), default="json")
     s.add_argument(
         "--match-every",
@@ -61,19 +121,26 @@ def _parser() -> argparse.ArgumentParser:
         help="ask the matcher about every observation instead of once per distinct shape (same result, slower)",
     )
     s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
-    k = sub.add_parser("candidates", help="rank the outlets eligible for recommendation as model units")
+    k = sub.add_parser(
+        "candidates", parents=[common], help="rank the outlets eligible for recommendation as model units"
+    )
     k.add_argument(
         "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
     )
-    k.add_argument("--year", required=True, type=int, help="the calendar year, e.g. 2026")
-    k.add_argument("--top", type=int, help="list the first N candidates only")
-    k.add_argument("--as-of", dest="as_of", help="quarters that ended before this date are judged (default: today)")
+    k.add_argument("--year", required=True, type=_year, help="the calendar year, e.g. 2026 (1900 to 2099)")
+    k.add_argument("--top", type=_at_least(1), help="list the first N candidates only")
+    k.add_argument(
+        "--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)"
+    )
     k.add_argument("--format", choices=("json", "table"), default="json")
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
-    t = sub.add_parser("test", help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
+    t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
     t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     t.add_argument(
-        "--min-coverage", dest="min_coverage", type=float, help="fail when rule or article coverage is below N percent"
+        "--min-coverage",
+        dest="min_coverage",
+        type=_percent,
+        help="fail when rule or article coverage is below N percent",
     )
     t.add_argument("--junit", help="also write a JUnit XML report to FILE")
     t.add_argument("--cases", help="a folder of cases instead of PACK/tests")
@@ -83,22 +150,32 @@ def _parser() -> argparse.ArgumentParser:
         default="layer",
         help="for a pack that extends another: cover only what its layer adds or overrides (default), or everything",
     )
-    li = sub.add_parser("list", help="list the packs available by name (built-in and installed)")
+    li = sub.add_parser("list", parents=[common], help="list the packs available by name (built-in and installed)")
     li.add_argument("--format", choices=("json", "table"), default="table")
-    df = sub.add_parser("diff", help="score the same observations under two packs and report what changed")
+    df = sub.add_parser(
+        "diff", parents=[common], help="score the same observations under two packs and report what changed"
+    )
     df.add_argument("old", help="the pack as it is (name or folder)")
     df.add_argument("new", help="the pack as proposed (name or folder)")
     df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help="JSON Lines files; - for stdin")
-    df.add_argument("--period", help="compare one quarter only, e.g. 2026Q3")
-    df.add_argument("--as-of", dest="as_of", help="the date deadlines are judged at (default: today)")
+    df.add_argument("--period", type=_year_of, help="compare one quarter only, e.g. 2026Q3")
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    df.add_argument("--limit", type=int, default=50, help="rows per list in the Markdown summary")
-    dc = sub.add_parser("docs", help="render a pack as a readable Chinese document (Markdown)")
+    df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
+    df.add_argument(
+        "--fail-on",
+        dest="fail_on",
+        action="append",
+        choices=("changed", "rejected"),
+        default=[],
+        help="exit 3 when any result changed / when the new pack rejects a line the old one accepted (repeatable)",
+    )
+    dc = sub.add_parser("docs", parents=[common], help="render a pack as a readable Chinese document (Markdown)")
     dc.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     dc.add_argument("--output", "-o", help="write to FILE instead of standard output")
-    sc = sub.add_parser("schema", help="write the JSON Schemas of the pack files (for editors)")
+    sc = sub.add_parser("schema", parents=[common], help="write the JSON Schemas of the pack files (for editors)")
     sc.add_argument("--out", default=".", help="the folder to write <file>.schema.json into")
-    c = sub.add_parser("check", help="check a pack and list every problem")
+    c = sub.add_parser("check", parents=[common], help="check a pack and list every problem")
     c.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.add_argument("--format", choices=("json", "text"), default="text")
@@ -106,20 +183,85 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status instead of exiting."""
-    try:
-        args = _parser().parse_args(argv)
-    except _UsageExit as exc:
-        print(exc, file=sys.stderr)
-        return ExitCode.USAGE
-    except SystemExit as exc:  # --help
-        return int(exc.code or 0)
+    """Run the command line; return the exit status instead of exiting.
+
+    Every outcome is an :class:`ExitCode`: known errors (usage, unreadable input, invalid
+    pack) print one line on stderr; anything else is an internal error (70), one line on
+    stderr and the traceback only with ``--debug`` or ``SERVICE_RULES_DEBUG=1``. Ctrl-C ends
+    quietly with 130, a closed standard output quietly with 141.
+    """
+    debug = os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
     collecting = gc.isenabled()
+    closed = sys.stdout is None  # started with stdout closed (>&-): writing to it is an error, not a crash
+    if closed:
+        sys.stdout = _ClosedStream()
     try:
+        try:
+            args = _parser().parse_args(argv)
+        except _UsageExit as exc:
+            _say(str(exc))
+            return ExitCode.USAGE
+        except SystemExit as exc:  # --help
+            return ExitCode.OK if exc.code in (None, 0) else ExitCode.USAGE
+        debug = debug or bool(getattr(args, "debug", False))
         return _run(args)
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.BROKEN_PIPE
+    except Exception as exc:  # the one place that turns a bug into exit 70
+        return _internal_error(exc, debug)
     finally:
+        if closed:
+            sys.stdout = None
         if collecting:
             gc.enable()
+
+
+class _ClosedStream:
+    """Stands in for a standard output the process was started without."""
+
+    def __init__(self) -> None:
+        self.buffer = self
+
+    def write(self, _: object) -> int:
+        raise OSError(errno.EBADF, "标准输出已关闭")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _cut(text: str, limit: int = MAX_MESSAGE) -> str:
+    """One line of at most ``limit`` characters, control characters escaped."""
+    line = escape(text)
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}…(另有 {len(line) - limit} 个字符未显示)"
+
+
+def _say(message: str) -> None:
+    """One line on stderr; a closed stderr is not worth a traceback."""
+    if sys.stderr is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(_cut(message) + "\n")
+        sys.stderr.flush()
+
+
+def _internal_error(exc: BaseException, debug: bool) -> int:
+    import traceback
+
+    if debug and sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            traceback.print_exception(exc, file=sys.stderr)
+    _say(
+        f"service-rules: 内部错误(internal_error,退出码 70):{type(exc).__name__}: {exc};"
+        f"输出不完整,不可使用。请报告此问题" + ("" if debug else f"(加 --debug 或设 {DEBUG_ENV}=1 可看完整的出错位置)")
+    )
+    return ExitCode.INTERNAL
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -132,6 +274,7 @@ def _run(args: argparse.Namespace) -> int:
         _parser().print_help(sys.stderr)
         return ExitCode.USAGE
     try:
+        _check_stdin(args)
         if args.command == "score":
             return _score(args)
         if args.command == "candidates":
@@ -149,15 +292,43 @@ def _run(args: argparse.Namespace) -> int:
         return _check(args)
     except PackError as exc:
         first = exc.problems[0] if exc.problems else "invalid pack"
-        more = f" (and {len(exc.problems) - 1} more: run service-rules check)" if len(exc.problems) > 1 else ""
-        print(f"service-rules: invalid pack {exc.location}: {first}{more}", file=sys.stderr)
+        more = (
+            f"(另有 {len(exc.problems) - 1} 个问题,运行 service-rules check 查看全部)" if len(exc.problems) > 1 else ""
+        )
+        _say(f"service-rules: 规则包无效(invalid pack) {exc.location}: {first}{more}")
         return ExitCode.USAGE
     except UsageError as exc:
-        print(f"service-rules: {_in_flags(exc)}", file=sys.stderr)
+        _say(f"service-rules: {_in_flags(exc)}")
         return ExitCode.USAGE
     except ServiceRulesError as exc:
-        print(f"service-rules: {exc}", file=sys.stderr)
+        if isinstance(exc, EngineError):  # the engine behaved outside what the design relies on: a bug
+            raise
+        _say(f"service-rules: {exc}")
         return ExitCode.USAGE
+    except OSError as exc:  # a file named in the arguments that cannot be written (or read)
+        if isinstance(exc, BrokenPipeError):
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"service-rules: 无法读写文件({type(exc).__name__}):{where}{exc.strerror or exc}")
+        return ExitCode.USAGE
+
+
+def _check_stdin(args: argparse.Namespace) -> None:
+    """``-`` needs a standard input to read: a closed one is a usage error, not a crash."""
+    files = list(getattr(args, "files", None) or []) + list(getattr(args, "observations", None) or [])
+    if "-" not in files:
+        return
+    stdin = sys.stdin
+    if stdin is None or stdin.closed or getattr(stdin, "buffer", None) is None:
+        raise UsageError("输入文件为 -(标准输入),但标准输入已关闭或不可读")
+    try:
+        fd = stdin.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return  # a stream put in place of stdin (an embedding program): let the reader try it
+    try:
+        os.fstat(fd)
+    except OSError:
+        raise UsageError("输入文件为 -(标准输入),但标准输入已关闭") from None
 
 
 #: The command-line flag of each API argument a UsageError may name.
@@ -250,7 +421,7 @@ def _test(args: argparse.Namespace) -> int:
     if args.junit:
         Path(args.junit).write_bytes(junit_xml(report))
     if not report.cases:
-        print(f"{args.pack}: no cases found", file=sys.stderr)
+        _say(f"{args.pack}: no cases found")
         return ExitCode.REJECTED
     if args.min_coverage is not None:
         coverage = (("rule", report.rules), ("article", report.articles))
@@ -264,18 +435,29 @@ def _test(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     import json
+    from pathlib import Path
 
-    from ._loader import available_packs
+    from ._loader import PackSource, builtin_pack_names, builtin_packs_root, installed_packs, pack_name_conflicts
 
+    installed = installed_packs()
+    conflicts = pack_name_conflicts(installed)
+    sources = [PackSource(n, str(builtin_packs_root() / n), "builtin") for n in builtin_pack_names()] + installed
     rows: list[dict[str, str | None]] = []
-    for source in available_packs():
-        try:
-            pack = load_pack(source.path)
-            version, title, status = pack.version, pack.meta.title, "ok"
-            if pack.name != source.name:
-                status = f"its [pack] name is {pack.name!r}, not {source.name!r}"
-        except ServiceRulesError as exc:
-            version, title, status = "", "", f"invalid: {exc.message.splitlines()[0]}"
+    for source in sources:
+        version, title, status = "", "", "ok"
+        if source.path.startswith("<"):
+            status = f"invalid: {source.path[1:-1]}"
+        else:
+            try:
+                pack = load_pack(Path(source.path))
+                version, title = pack.version, pack.meta.title
+                if pack.name != source.name:
+                    status = f"its [pack] name is {pack.name!r}, not {source.name!r}"
+            except ServiceRulesError as exc:
+                status = f"invalid: {exc.message.splitlines()[0]}"
+        if source.origin == "entry-point" and source.name in conflicts:
+            warning = conflicts[source.name]
+            status = f"warning: {warning}" if status == "ok" else f"{status}; warning: {warning}"
         rows.append(
             {
                 "name": source.name,
@@ -293,9 +475,13 @@ def _list(args: argparse.Namespace) -> int:
         for r in rows:
             origin = f"{r['origin']}" + (f" ({r['distribution']})" if r["distribution"] else "")
             print(
-                f"{r['name']:<16} {r['version']:<10} {origin:<28} {r['title']}"
-                + ("" if r["status"] == "ok" else f"  [{r['status']}]")
+                escape(
+                    f"{r['name']:<16} {r['version']:<10} {origin:<28} {r['title']}"
+                    + ("" if r["status"] == "ok" else f"  [{r['status']}]")
+                )
             )
+    for warning in conflicts.values():
+        _say(f"service-rules: 警告:{warning}")
     return ExitCode.OK
 
 
@@ -311,7 +497,28 @@ def _diff(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(orjson.dumps(d.to_dict()) + b"\n")
     else:
         sys.stdout.write(render_diff_markdown(d, limit=args.limit))
+    tripped = []
+    if "changed" in args.fail_on and not d.empty:
+        tripped.append("changed")
+    if "rejected" in args.fail_on and d.newly_rejected:
+        tripped.append("rejected")
+    if tripped:
+        sys.stdout.flush()
+        _say(f"service-rules: --fail-on {'、'.join(tripped)} 触发:{_gate_reason(d, tripped)}")
+        return ExitCode.GATE
     return ExitCode.OK
+
+
+def _gate_reason(d: PackDiff, tripped: list[str]) -> str:
+    parts = []
+    if "changed" in tripped:
+        parts.append(
+            f"评分卡变化 {len(d.changed)} 张,处理事项新增 {len(d.actions_added)}、撤销 {len(d.actions_removed)},"
+            f"新拒绝 {len(d.newly_rejected)} 行、新接受 {len(d.newly_accepted)} 行"
+        )
+    if "rejected" in tripped:
+        parts.append(f"新规则包拒绝了旧规则包接受的 {len(d.newly_rejected)} 行")
+    return ";".join(parts)
 
 
 def _docs(args: argparse.Namespace) -> int:
@@ -346,14 +553,14 @@ def _schema(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
-    problems: list[Problem] = []
-    pack = None
-    try:
-        pack = load_pack(args.pack)
-        compiled = compile_pack(pack)
-        problems.extend(compiled.warnings)
-    except PackError as exc:
-        problems.extend(exc.problems)
+    from ._loader import load_pack_partial
+
+    pack, problems = load_pack_partial(args.pack)
+    if pack is not None:  # a layer's merge mistakes do not hide the rest: compile what loaded
+        try:
+            problems.extend(compile_pack(pack).warnings)
+        except PackError as exc:
+            problems.extend(exc.problems)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
@@ -374,19 +581,19 @@ def _check(args: argparse.Namespace) -> int:
         )
     else:
         for p in problems:
-            print(f"{p.severity}: {p}")
+            print(f"{p.severity}: {escape(str(p))}")
         for c in changes:
             base = f" (from {c.base_layer})" if c.base_layer else ""
-            print(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}")
+            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}"))
         if pack is not None and not errors:
             print(
-                f"{args.pack}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
+                f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
                 f"layers {' → '.join(pack.layers)}, {len(pack.rules)} rules, {_oversight_count(pack)} oversight rules, "
                 f"{len(pack.articles)} articles, "
                 f"{len(warnings)} warning(s), {pack.digest})"
             )
         else:
-            print(f"{args.pack}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
+            print(f"{escape(args.pack)}: invalid ({len(errors)} error(s), {len(warnings)} warning(s))")
     return ExitCode.OK if valid else ExitCode.USAGE
 
 
@@ -400,13 +607,21 @@ def entry_point() -> None:
 
     A scoring run leaves hundreds of thousands of small objects; freeing them one by one at
     interpreter exit costs about a tenth of a second per 100k findings and helps nobody. The
-    streams are flushed first; the library registers no exit handlers.
+    streams are flushed first; the library registers no exit handlers. A reader that went away
+    (``| head``) ends the run quietly with 141, as Unix tools do.
     """
     try:
         code = main()
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
-        code = ExitCode.REJECTED
-    with contextlib.suppress(BrokenPipeError, ValueError):
-        sys.stderr.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        code = ExitCode.BROKEN_PIPE
+    except KeyboardInterrupt:
+        code = ExitCode.INTERRUPTED
+    except OSError:  # the last buffered bytes could not be written (a full disk): not complete
+        _say("service-rules: 无法写出标准输出的最后部分,输出不完整")
+        code = ExitCode.USAGE
+    if sys.stderr is not None:
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
     os._exit(code)
