@@ -170,21 +170,54 @@ def child_env(work: Path) -> dict[str, str]:
     return env
 
 
-def run_once(r: Runner, path: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
+def _busy_seconds() -> float:
+    """CPU seconds spent busy by the whole machine since boot (all cores), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def others_busy(seconds: float = 0.5) -> float:
+    """How many cores other processes keep busy now (sampled over ``seconds``)."""
+    b0, t0 = _busy_seconds(), time.perf_counter()
+    time.sleep(seconds)
+    return (_busy_seconds() - b0) / (time.perf_counter() - t0)
+
+
+def wait_for_quiet(max_busy: float, max_wait: float) -> float:
+    """Wait (up to ``max_wait`` s) until other processes use at most ``max_busy`` cores; return the last sample."""
+    deadline = time.monotonic() + max_wait
+    busy = others_busy()
+    while busy > max_busy and time.monotonic() < deadline:
+        time.sleep(2)
+        busy = others_busy()
+    return busy
+
+
+def run_once(r: Runner, path: Path, work: Path, env: dict[str, str], opts: argparse.Namespace | None = None) -> dict[str, Any]:
     suffix = {"json": ".json", "csv": ".csv", "": ".out"}[r.output]
     stdout, stderr = work / f"{r.name}{suffix}", work / f"{r.name}.err"
+    busy_before = wait_for_quiet(opts.max_busy, opts.max_wait) if opts is not None and opts.max_wait > 0 else None
     load = os.getloadavg()[0]
+    b0, t0 = _busy_seconds(), time.perf_counter()
     res = subprocess.run(
         [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stdout), str(stderr), *r.cmd, str(path)],
         capture_output=True, text=True, env=env, check=True,
     )
+    busy, outer = _busy_seconds() - b0, time.perf_counter() - t0
     wall, cpu, maxrss, tree_kib, procs, code = res.stdout.split()
     ok = int(code) in ((0, 1) if r.output == "json" else (0,))  # score exits 1: the bad lines are rejected
     if not ok:
         _log(f"{r.name} exited {code}: {stderr.read_text(encoding='utf-8', errors='replace')[-2000:]}")
     return {"wall": float(wall), "cpu": float(cpu), "peak_mib": max(int(maxrss), int(tree_kib)) / 1024,
             "own_maxrss_mib": int(maxrss) / 1024, "tree_peak_mib": int(tree_kib) / 1024, "processes": int(procs),
-            "exit": int(code), "ok": ok, "load": load}
+            "exit": int(code), "ok": ok, "load": load, "busy_before": busy_before,
+            # cores kept busy by everything else while it ran (the launcher included, ~0.02-0.05)
+            "others_cores": max(0.0, (busy - float(cpu)) / outer)}
 
 
 def check(rs: list[Runner], work: Path) -> dict[str, Any]:
@@ -220,7 +253,7 @@ def bench_cell(findings: int, outlets: int, order: str, rs: list[Runner], opts: 
     load_before = os.getloadavg()[0]
     for rep in range(opts.repeat):
         for r in (rs if rep % 2 == 0 else rs[::-1]):
-            runs[r.name].append(run_once(r, path, work, env))
+            runs[r.name].append(run_once(r, path, work, env, opts))
             _log(f"{findings} × {outlets} {order} #{rep + 1} {r.name}: {runs[r.name][-1]['wall']:.2f} s")
     load_after = os.getloadavg()[0]
     manifest = json.loads(Path(str(path) + ".manifest.json").read_text(encoding="utf-8"))
@@ -235,6 +268,7 @@ def bench_cell(findings: int, outlets: int, order: str, rs: list[Runner], opts: 
             "median": statistics.median(walls), "walls": walls, "cpu": statistics.median(x["cpu"] for x in rr),
             "peak_mib": max(x["peak_mib"] for x in rr), "processes": max(x["processes"] for x in rr),
             "loads": [x["load"] for x in rr], "ok": all(x["ok"] for x in rr),
+            "others_cores": [x["others_cores"] for x in rr],
         }
     if not opts.keep_outputs:
         for f in work.glob("*.json"):
@@ -282,7 +316,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     m = report.get("machine", {})
     out = [f"Machine: {m.get('cpu', '?')}, {m.get('cpus', '?')} CPUs, {m.get('mem_gib', '?')} GiB; Python {m.get('python', '?')}; "
            + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items() if v) + f"; commit {m.get('commit')}. "
-           f"Whole process, median of {report.get('repeat', '?')} alternating runs; peak memory summed over processes."]
+           f"Whole process, median of {report.get('repeat', '?')} alternating runs: wall s (median CPU s, user + system, "
+           "children included; largest peak memory, summed over processes)."]
     out.append("")
     out.append("| runner | " + " | ".join(_label(c, outlets_vary) for c in cells) + " |")
     out.append("| --- | " + " | ".join("---:" for _ in cells) + " |")
@@ -290,13 +325,18 @@ def render_markdown(report: dict[str, Any]) -> str:
         row = []
         for c in cells:
             r = c["runners"].get(n)
-            row.append("" if r is None else f"{r['median']:.2f} s ({r['peak_mib']:,.0f} MiB)" + ("" if r["ok"] else " FAILED"))
+            row.append("" if r is None else f"{r['median']:.2f} s ({r['cpu']:.2f} cpu, {r['peak_mib']:,.0f} MiB)"
+                       + ("" if r["ok"] else " FAILED"))
         out.append(f"| {n} | " + " | ".join(row) + " |")
     for a, b in (("score", "loop"), ("score", "duckdb"), ("score", "polars")):
         if any(a in c["runners"] and b in c["runners"] for c in cells):
             out.append(f"| {a} / {b} | " + " | ".join(
                 f"{c['runners'][a]['median'] / c['runners'][b]['median']:.2f}×" if a in c["runners"] and b in c["runners"] else ""
                 for c in cells) + " |")
+    if any("score" in c["runners"] and "loop" in c["runners"] for c in cells):
+        out.append("| score / loop, CPU time | " + " | ".join(
+            f"{c['runners']['score']['cpu'] / c['runners']['loop']['cpu']:.2f}×"
+            if "score" in c["runners"] and "loop" in c["runners"] else "" for c in cells) + " |")
     for extra in (n for n in names if n not in PARSE and n not in PEERS and n != "score"):
         out.append(f"| {extra} / score | " + " | ".join(
             f"{c['runners'][extra]['median'] / c['runners']['score']['median']:.3f}×"
@@ -306,6 +346,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             "" if "scores_identical" not in c["check"] else "yes" if c["check"]["scores_identical"] else "**no**"
             for c in cells) + " |")
     out.append("| load (1 min, min–max) | " + " | ".join(_load_range(c) for c in cells) + " |")
+    if any("others_cores" in r for c in cells for r in c["runners"].values()):
+        out.append("| other processes' CPU during the runs (cores, median–max) | " + " | ".join(_others(c) for c in cells) + " |")
     out.append("| peers agree with score | " + " | ".join(
         "" if "peers_agree" not in c["check"] else "yes" if c["check"]["peers_agree"] else "**no**" for c in cells) + " |")
     shuffled = _shuffle_ratios(cells, names)
@@ -321,6 +363,11 @@ def render_markdown(report: dict[str, Any]) -> str:
 def _load_range(c: dict[str, Any]) -> str:
     loads = [c["load_before"], c["load_after"], *(x for r in c["runners"].values() for x in r["loads"])]
     return f"{min(loads):.2f}–{max(loads):.2f}"
+
+
+def _others(c: dict[str, Any]) -> str:
+    xs = [x for r in c["runners"].values() for x in r.get("others_cores", [])]
+    return f"{statistics.median(xs):.2f}–{max(xs):.2f}" if xs else ""
 
 
 def _shuffle_ratios(cells: list[dict[str, Any]], names: list[str]) -> list[str]:
@@ -404,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="one more score runner NAME with that interpreter (its output must be byte-identical)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-warmup", action="store_true")
+    p.add_argument("--max-busy", type=float, default=0.3, metavar="CORES",
+                   help="before each run, wait until other processes use at most this many cores (default 0.3)")
+    p.add_argument("--max-wait", type=float, default=0.0, metavar="SECONDS",
+                   help="but wait at most this long per run (default 0: do not wait)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--keep-outputs", action="store_true", help="keep the last score JSON of each cell (300 MB at 1M)")
     p.add_argument("--save", type=Path, help="write the measurements as JSON")
