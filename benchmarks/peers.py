@@ -1,11 +1,11 @@
 """``service-rules score`` side by side with what a data engineer would write instead (issue 13).
 
     pip install -e '.[bench]'          # duckdb and polars for the peers
-    python benchmarks/peers.py --data /tmp/benchdata --sizes 100000,1000000 --orders sorted,shuffled --markdown
+    python benchmarks/peers.py --data /tmp/benchdata --sizes 100000,1000000 --orders sorted,shuffled
     python benchmarks/peers.py --sizes 10000,100000,1000000 --runners score,loop --orders sorted   # growth in findings
     python benchmarks/peers.py --sizes 100000 --outlets 500,5000,50000 --runners score,loop,duckdb  # growth in outlets
     python benchmarks/peers.py --score-python before=/path/to/old/venv/bin/python ...  # one more score runner
-    python benchmarks/peers.py --report run1.json run2.json --markdown       # the tables again, from saved runs
+    python benchmarks/peers.py --report run1.json run2.json     # the tables again, from saved runs (later files win)
 
 A report, not a test (exits 0 unless a peer disagrees with the library: then 1). For each
 (findings, outlets, order) cell it generates the quarter with benchmarks/generate.py (seed
@@ -74,7 +74,8 @@ import os, resource, sys, threading, time
 out = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 err = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
 null = os.open(os.devnull, os.O_RDONLY)
-cmd = sys.argv[3:]
+niceness = int(sys.argv[3])
+cmd = sys.argv[4:]
 done = False
 peak = [0, 0]  # KiB summed over the tree, most processes seen at once
 
@@ -113,6 +114,8 @@ t0 = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     try:
+        if niceness:
+            os.setpriority(os.PRIO_PROCESS, 0, niceness)
         os.dup2(null, 0)
         os.dup2(out, 1)
         os.dup2(err, 2)
@@ -205,7 +208,7 @@ def run_once(r: Runner, path: Path, work: Path, env: dict[str, str], opts: argpa
     load = os.getloadavg()[0]
     b0, t0 = _busy_seconds(), time.perf_counter()
     res = subprocess.run(
-        [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stdout), str(stderr), *r.cmd, str(path)],
+        [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stdout), str(stderr), str(opts.nice if opts else 0), *r.cmd, str(path)],
         capture_output=True, text=True, env=env, check=True,
     )
     busy, outer = _busy_seconds() - b0, time.perf_counter() - t0
@@ -317,7 +320,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     out = [f"Machine: {m.get('cpu', '?')}, {m.get('cpus', '?')} CPUs, {m.get('mem_gib', '?')} GiB; Python {m.get('python', '?')}; "
            + ", ".join(f"{k} {v}" for k, v in m.get("versions", {}).items() if v) + f"; commit {m.get('commit')}. "
            f"Whole process, median of {report.get('repeat', '?')} alternating runs: wall s (median CPU s, user + system, "
-           "children included; largest peak memory, summed over processes)."]
+           "children included; largest peak memory, summed over processes)."
+           + (f" Runners at niceness {report['nice']}." if report.get("nice") else "")]
     out.append("")
     out.append("| runner | " + " | ".join(_label(c, outlets_vary) for c in cells) + " |")
     out.append("| --- | " + " | ".join("---:" for _ in cells) + " |")
@@ -455,15 +459,17 @@ def main(argv: list[str] | None = None) -> int:
                    help="before each run, wait until other processes use at most this many cores (default 0.3)")
     p.add_argument("--max-wait", type=float, default=0.0, metavar="SECONDS",
                    help="but wait at most this long per run (default 0: do not wait)")
+    p.add_argument("--nice", type=int, default=0,
+                   help="run each runner at this niceness (negative, as root: ahead of other work on a shared machine)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--keep-outputs", action="store_true", help="keep the last score JSON of each cell (300 MB at 1M)")
     p.add_argument("--save", type=Path, help="write the measurements as JSON")
     p.add_argument("--report", type=Path, nargs="+", help="no runs: the tables from saved measurements")
-    p.add_argument("--markdown", action="store_true", help="print the Markdown tables (the default prints them too)")
     opts = p.parse_args(argv)
     if opts.report:
         reports = [json.loads(f.read_text(encoding="utf-8")) for f in opts.report]
-        merged = {**reports[0], "cells": [c for r in reports for c in r["cells"]]}
+        cells = {(c["findings"], c["outlets"], c["order"]): c for r in reports for c in r["cells"]}  # later files win
+        merged = {**reports[-1], "cells": list(cells.values())}
         print(render_markdown(merged), end="")
         return 0
     orders = [o for o in opts.orders.split(",") if o]
@@ -477,7 +483,7 @@ def main(argv: list[str] | None = None) -> int:
         extra.append((name, python))
     rs = runners([n for n in opts.runners.split(",") if n], extra)
     opts.data.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"machine": machine(), "repeat": opts.repeat, "seed": opts.seed, "as_of": AS_OF,
+    report: dict[str, Any] = {"machine": machine(), "repeat": opts.repeat, "seed": opts.seed, "as_of": AS_OF, "nice": opts.nice,
                               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cells": []}
     warm = not opts.no_warmup
     for outlets in opts.outlets:
