@@ -426,6 +426,18 @@ def _growth(cells: list[dict[str, Any]], names: list[str]) -> list[str]:
     return out
 
 
+def _nice_autogroup(nice: int) -> None:
+    """With autogroup scheduling (Linux), a process's nice value only counts within its session: set the session's too.
+
+    Start the driver in a session of its own (``setsid``) so that this concerns the benchmark alone.
+    """
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(nice))
+    except OSError as exc:
+        _log(f"could not set the autogroup's nice value ({exc}); --nice applies within the session only")
+
+
 def _sha256(path: Path) -> str | None:
     if not path.exists():
         return None
@@ -460,7 +472,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--max-wait", type=float, default=0.0, metavar="SECONDS",
                    help="but wait at most this long per run (default 0: do not wait)")
     p.add_argument("--nice", type=int, default=0,
-                   help="run each runner at this niceness (negative, as root: ahead of other work on a shared machine)")
+                   help="run each runner at this niceness, and the session's autogroup too (negative, as root: ahead of "
+                   "other work on a shared machine; start the driver with setsid)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--keep-outputs", action="store_true", help="keep the last score JSON of each cell (300 MB at 1M)")
     p.add_argument("--save", type=Path, help="write the measurements as JSON")
@@ -482,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             p.error("--score-python NAME=PYTHON")
         extra.append((name, python))
     rs = runners([n for n in opts.runners.split(",") if n], extra)
+    if opts.nice:
+        _nice_autogroup(opts.nice)
     opts.data.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"machine": machine(), "repeat": opts.repeat, "seed": opts.seed, "as_of": AS_OF, "nice": opts.nice,
                               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cells": []}
