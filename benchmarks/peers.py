@@ -352,8 +352,9 @@ def render_markdown(report: dict[str, Any]) -> str:
     out.append("| load (1 min, min–max) | " + " | ".join(_load_range(c) for c in cells) + " |")
     if any("others_cores" in r for c in cells for r in c["runners"].values()):
         out.append("| other processes' CPU during the runs (cores, median–max) | " + " | ".join(_others(c) for c in cells) + " |")
-    out.append("| peers agree with score | " + " | ".join(
-        "" if "peers_agree" not in c["check"] else "yes" if c["check"]["peers_agree"] else "**no**" for c in cells) + " |")
+    if any("peers_agree" in c["check"] for c in cells):
+        out.append("| peers agree with score | " + " | ".join(
+            "" if "peers_agree" not in c["check"] else "yes" if c["check"]["peers_agree"] else "**no**" for c in cells) + " |")
     shuffled = _shuffle_ratios(cells, names)
     if shuffled:
         out += ["", "Shuffled / sorted (same size and outlets): " + "; ".join(shuffled) + "."]
