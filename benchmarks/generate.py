@@ -1,6 +1,8 @@
 """Generate a realistic quarter of Cangzhou observations as JSON Lines (deterministic, streamed).
 
     python benchmarks/generate.py --findings 100000 --outlets 2000 --seed 20260927 OUT.jsonl
+    python benchmarks/generate.py --findings 1000000 --outlets 5000 --shuffle OUT.jsonl
+    python benchmarks/generate.py --findings 1000000 --outlets 5000 --skew 0.8 OUT.jsonl
 
 Everything comes from one ``random.Random(seed)``: the same arguments write the same bytes.
 Lines are written as they are made; what is held in memory is a few numbers per outlet, the
@@ -51,6 +53,18 @@ The mix (defaults; 2026Q3, 1 July to 30 September 2026):
   ``artcle`` (``unknown_field``), an impossible date 2026-09-31 (``invalid_date``), and for
   complaints, channel ``email`` (``invalid_value``) or a typo field ``verifed``
   (``unknown_field``).
+
+Two options change the shape, not the mix:
+
+* ``--shuffle``: the same lines, in a random order (``random.Random("shuffle:<seed>")``), as a
+  merged export is: findings before their outlet's registration and before the inspection they
+  name. The whole file is then held in memory once, to shuffle it.
+* ``--skew SHARE``: 1% of the outlets (at least one, chosen at random) hold ``SHARE`` of the
+  findings (e.g. 0.8), the rest spread over the others by the same gamma weights. Without it
+  the bytes are those of earlier versions of this script.
+
+The manifest records both (``order``, ``skew``) and how many findings the busiest 1% of the
+outlets hold (``top_1pct_outlets_findings``).
 """
 
 from __future__ import annotations
@@ -134,6 +148,7 @@ REFERENCED_SHARE = 0.5
 NOTE_SHARE = 0.3
 CITY_SHARE = 0.12
 LATE_REPORT_SHARE = 0.125
+HOT_SHARE = 0.01  # --skew: the share of the outlets that hold the given share of the findings
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[float, Any], ...]) -> Any:
@@ -168,10 +183,25 @@ class _Writer:
         self.kinds[kind] += 1
 
 
-def generate(path: str | Path, findings: int = 100_000, outlets: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, Any]:
-    """Write the quarter to ``path`` and its manifest next to it; return the manifest."""
+def generate(
+    path: str | Path,
+    findings: int = 100_000,
+    outlets: int = 2000,
+    seed: int = DEFAULT_SEED,
+    *,
+    shuffle: bool = False,
+    skew: float | None = None,
+) -> dict[str, Any]:
+    """Write the quarter to ``path`` and its manifest next to it; return the manifest.
+
+    ``shuffle``: the same lines in a random order (seeded; see :func:`shuffle_lines`).
+    ``skew``: the share of the findings held by 1% of the outlets (see the module docstring);
+    ``None`` keeps the gamma(2, 1) spread, and the bytes of an unskewed quarter do not change.
+    """
     if findings < 0 or outlets < 1:
         raise ValueError("need findings >= 0 and outlets >= 1")
+    if skew is not None and not 0 < skew < 1:
+        raise ValueError("skew is a share of the findings, between 0 and 1 (exclusive)")
     rng = random.Random(seed)
     days = [Q_START + dt.timedelta(d) for d in range((Q_END - Q_START).days + 1)]
     workdays = [d.isoformat() for d in days if d.weekday() < 5]
@@ -184,7 +214,10 @@ def generate(path: str | Path, findings: int = 100_000, outlets: int = 2000, see
         plan.extend((ci, k + 1) for k in range(n))
     n_county = [_pick(rng, ((0.50, 1), (0.35, 2), (0.15, 3))) for _ in plan]
     has_city = [rng.random() < CITY_SHARE for _ in plan]
-    per_outlet = _allocate(findings, [rng.gammavariate(2.0, 1.0) + 1e-9 for _ in plan])
+    weights = [rng.gammavariate(2.0, 1.0) + 1e-9 for _ in plan]
+    if skew is not None:
+        weights = _skewed(rng, weights, skew)
+    per_outlet = _allocate(findings, weights)
     complaints = round(findings * COMPLAINT_SHARE)
     total_lines = outlets + len(COUNTIES) + sum(n_county) + sum(has_city) + findings + complaints
     n_bad = min(round(total_lines * BAD_SHARE), findings + complaints)
@@ -255,12 +288,18 @@ def generate(path: str | Path, findings: int = 100_000, outlets: int = 2000, see
             w.write(kind, record)
             ordinal += 1
 
+    if shuffle:
+        shuffle_lines(path, seed)
     kinds = dict(sorted(w.kinds.items()))
+    hot = max(1, round(outlets * HOT_SHARE))
     manifest = {
         "file": str(path),
         "seed": seed,
         "findings": findings,
         "outlets": outlets,
+        "order": "shuffled" if shuffle else "by outlet",
+        "skew": skew,
+        "top_1pct_outlets_findings": sum(sorted(per_outlet, reverse=True)[:hot]),
         "quarter": QUARTER,
         "lines": sum(kinds.values()),
         "bad_lines": n_bad,
@@ -269,6 +308,30 @@ def generate(path: str | Path, findings: int = 100_000, outlets: int = 2000, see
     }
     Path(str(path) + ".manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _skewed(rng: random.Random, weights: list[float], skew: float) -> list[float]:
+    """Rescale ``weights`` so that 1% of the outlets (at least one, chosen at random) hold ``skew`` of the total."""
+    hot = set(rng.sample(range(len(weights)), max(1, round(len(weights) * HOT_SHARE))))
+    if len(hot) == len(weights):
+        return weights
+    hot_sum = sum(weights[i] for i in hot)
+    cold_sum = sum(weights) - hot_sum
+    return [w * skew / hot_sum if i in hot else w * (1 - skew) / cold_sum for i, w in enumerate(weights)]
+
+
+def shuffle_lines(path: str | Path, seed: int = DEFAULT_SEED) -> None:
+    """Put the lines of ``path`` in a random order, in place (seeded: the same file and seed, the same order).
+
+    A merged export is not sorted by outlet: findings come before their outlet's registration
+    and before the inspection they name. Holds the whole file in memory (about 150 MB at 1M findings).
+    """
+    path = Path(path)
+    with path.open("rb") as f:
+        lines = f.readlines()
+    random.Random(f"shuffle:{seed}").shuffle(lines)
+    with path.open("wb") as f:
+        f.writelines(lines)
 
 
 def _employees(rng: random.Random, prefix: str, n: int) -> list[str]:
@@ -372,8 +435,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--findings", type=int, default=100_000)
     p.add_argument("--outlets", type=int, default=2000)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument("--shuffle", action="store_true", help="write the same lines in a random order (seeded)")
+    p.add_argument("--skew", type=float, default=None, metavar="SHARE",
+                   help="1%% of the outlets hold this share of the findings (e.g. 0.8)")
     args = p.parse_args(argv)
-    manifest = generate(args.out, args.findings, args.outlets, args.seed)
+    if args.skew is not None and not 0 < args.skew < 1:
+        p.error("--skew is a share between 0 and 1, e.g. 0.8")
+    manifest = generate(args.out, args.findings, args.outlets, args.seed, shuffle=args.shuffle, skew=args.skew)
     json.dump(manifest, sys.stdout, ensure_ascii=False, indent=2)
     print()
     return 0

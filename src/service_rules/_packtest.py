@@ -39,6 +39,7 @@ from ._oversight import oversight_actions
 from ._report import escape
 from ._results import ScoreResult, dump
 from ._scoring import scorecards
+from ._store import Facts
 
 
 @attrs.frozen

@@ -22,7 +22,7 @@ import orjson
 
 from . import __version__
 from ._compiler import compile_pack
-from ._errors import EngineError, ExitCode, PackError, Problem, ServiceRulesError, UsageError
+from ._errors import EngineError, ExitCode, PackError, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
 from ._loader import load_pack
 from ._model import Pack

@@ -1,0 +1,122 @@
+"""The peers in benchmarks/ give exactly the library's totals, and the checker sees when one does not.
+
+Small generated quarters (sorted, shuffled, skewed); the hand-written loop always, the DuckDB and
+Polars peers only where those are installed (the ``bench`` extra). No timing here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import service_rules as sr
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _module(name: str) -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))  # generate.py is imported by name
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+generate = _module("generate")
+peer_loop = _module("peer_loop")
+check_peers = _module("check_peers")
+
+
+@pytest.fixture(scope="module", params=["sorted", "shuffled", "skewed"])
+def quarter(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small quarter (with its bad lines) and the library's JSON for it."""
+    folder = tmp_path_factory.mktemp(request.param)
+    data = folder / "q.jsonl"
+    generate.generate(data, findings=3000, outlets=120, shuffle=request.param == "shuffled",
+                      skew=0.8 if request.param == "skewed" else None)
+    score_json = folder / "score.json"
+    score_json.write_bytes(sr.score("cangzhou", [data], as_of="2026-11-27").to_json())
+    return data, score_json
+
+
+def _loop_csv(data: Path, out: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    assert peer_loop.main([str(data)]) == 0
+    out.write_text(capsys.readouterr().out, encoding="utf-8")
+    return out
+
+
+def test_the_loop_gives_the_library_totals(quarter: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, score_json = quarter
+    library = check_peers.library_cards(score_json)
+    assert len(library) == 120
+    assert any(total < 100 for total, _ in library.values())  # something was deducted
+    peer = check_peers.peer_cards(_loop_csv(data, tmp_path / "loop.csv", capsys))
+    assert check_peers.compare(library, peer) == []
+    assert check_peers.main([str(score_json), str(tmp_path / "loop.csv")]) == 0
+
+
+def test_the_checker_sees_a_changed_score_and_a_missing_or_extra_row(
+    quarter: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data, score_json = quarter
+    rows = _loop_csv(data, tmp_path / "loop.csv", capsys).read_text(encoding="utf-8").splitlines()
+    header, first, *rest = rows
+    outlet, period, total, *scores = first.split(",")
+    changed = ",".join([outlet, period, str(int(total) - 1), str(int(scores[0]) - 1), *scores[1:]])
+    cases = {
+        "changed": [header, changed, *rest],
+        "missing": [header, *rest],
+        "extra": [header, first, *rest, "XX-999,2026Q3,100,15,15,20,20,15,15"],
+    }
+    library = check_peers.library_cards(score_json)
+    for name, lines in cases.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        problems = check_peers.compare(library, check_peers.peer_cards(path))
+        assert len(problems) == 1, (name, problems)
+        assert outlet in problems[0] or "XX-999" in problems[0]
+        assert check_peers.main([str(score_json), str(path)]) == 1
+    capsys.readouterr()
+
+
+def test_a_section_score_alone_differing_is_seen(tmp_path: Path) -> None:
+    library = {("HJ-001", "2026Q3"): (97, (15, 15, 17, 20, 15, 15))}
+    moved = {("HJ-001", "2026Q3"): (97, (15, 14, 18, 20, 15, 15))}  # same total, a point in another section
+    assert len(check_peers.compare(library, moved)) == 1
+    assert check_peers.compare(library, dict(library)) == []
+
+
+@pytest.mark.parametrize("name", ["peer_duckdb", "peer_polars"])
+def test_the_columnar_peers_give_the_library_totals(
+    name: str, quarter: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip(name.removeprefix("peer_"))
+    data, score_json = quarter
+    assert _module(name).main([str(data)]) == 0
+    out = tmp_path / f"{name}.csv"
+    out.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert check_peers.compare(check_peers.library_cards(score_json), check_peers.peer_cards(out)) == []
+
+
+def test_shuffle_keeps_the_lines_and_skew_concentrates_the_findings(tmp_path: Path) -> None:
+    plain, shuffled, skewed = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
+    m1 = generate.generate(plain, findings=2000, outlets=100)
+    m2 = generate.generate(shuffled, findings=2000, outlets=100, shuffle=True)
+    m3 = generate.generate(skewed, findings=2000, outlets=100, skew=0.8)
+    a, b = plain.read_bytes().splitlines(), shuffled.read_bytes().splitlines()
+    assert a != b and sorted(a) == sorted(b)
+    assert (m1["order"], m2["order"]) == ("by outlet", "shuffled")
+    assert m1["kinds"] == m2["kinds"]
+    assert m3["top_1pct_outlets_findings"] == 1600  # 1 outlet of 100 holds 80% of 2,000
+    assert m1["top_1pct_outlets_findings"] < 200
+    again = tmp_path / "d.jsonl"
+    generate.generate(again, findings=2000, outlets=100, shuffle=True)
+    assert again.read_bytes() == shuffled.read_bytes()  # seeded
+    with pytest.raises(ValueError, match="skew"):
+        generate.generate(tmp_path / "e.jsonl", findings=10, outlets=10, skew=1.5)
