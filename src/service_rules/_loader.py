@@ -25,8 +25,10 @@ import cattrs
 from cattrs.errors import ClassValidationError
 
 from ._errors import PackError, PackNotFoundError, Problem
+from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
     PACK_FILES,
+    SIDE_FILES,
     ArticlesFile,
     ConditionValue,
     LayerChange,
@@ -49,6 +51,15 @@ def _structure_condition(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(ConditionValue, _structure_condition)
+
+
+def _structure_label_value(value: Any, _: Any) -> Any:
+    if isinstance(value, (str, int, bool)) and not isinstance(value, float):
+        return value
+    raise TypeError(f"expected a string, an integer or true/false, found {value!r}")
+
+
+converter.register_structure_hook(LabelValue, _structure_label_value)
 
 
 def _strict(kind: type, label: str) -> Any:
@@ -203,6 +214,8 @@ MERGED_TABLES = {
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
 }
+#: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
+UNION_TABLES = {("imports.toml", "imports")}
 
 
 @attrs.frozen
@@ -224,7 +237,7 @@ class _Origin:
 
 def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) -> _Layer | None:
     data: dict[str, dict[str, Any]] = {}
-    for file_name in PACK_FILES:
+    for file_name in (*PACK_FILES, *SIDE_FILES):
         path = folder / file_name
         shown = f"{label}/{file_name}" if label else file_name
         if not path.is_file():
@@ -232,7 +245,8 @@ def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) 
                 problems.append(Problem("missing_file", "pack.toml is required", file=shown))
             continue
         raw = path.read_bytes()
-        digest.update(file_name.encode() + b"\0" + raw + b"\0")
+        if file_name in PACK_FILES:
+            digest.update(file_name.encode() + b"\0" + raw + b"\0")
         try:
             data[file_name] = tomllib.loads(raw.decode("utf-8"))
         except UnicodeDecodeError as exc:
@@ -334,6 +348,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
                     entries = target.setdefault(key, [])
                     where = origins.setdefault((file_name, key), [])
                     _merge_list(entries, where, value, list_key, layer, shown, key, depth, problems, changes)
+                elif (file_name, key) in UNION_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict):
+                    target[key] = merge_union(target[key], value)
                 elif (
                     (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict)
                 ):
@@ -343,7 +359,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     if problems:
         raise PackError(problems, location=str(folder))
     parts: dict[str, Any] = {}
-    for file_name, cls in PACK_FILES.items():
+    for file_name, cls in {**PACK_FILES, **SIDE_FILES}.items():
         if file_name not in merged_files:
             continue
         try:
@@ -351,6 +367,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
         except (ClassValidationError, ValueError, TypeError) as exc:
             for problem in _located(exc, file_name):
                 problems.append(_relocate(problem, file_name, origins, chain[-1].label(file_name, layered)))
+    imports: ImportMap = parts.get("imports.toml", ImportMap())
+    problems.extend(check_import_map(imports, chain[-1].label("imports.toml", layered)))
     if problems:
         raise PackError(problems, location=str(folder))
     pack_file: PackFile = parts["pack.toml"]
@@ -379,6 +397,7 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
             for i, o in enumerate(found)
         },
         changes=changes,
+        imports=imports,
     )
 
 

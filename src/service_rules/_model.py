@@ -12,6 +12,8 @@ from typing import Literal, Union
 
 import attrs
 
+from ._importmap import ImportMap
+
 Provenance = Literal["literal", "interpreted", "assumed"]
 ArticleStatus = Literal["complete", "partial", "missing"]
 Outcome = Literal["deduct", "pending", "dismissed"]
@@ -278,6 +280,8 @@ class Pack:
     changes: list[LayerChange] = attrs.field(factory=list)
     #: Where each entry of the merged lists came from: ``"rules[25]"`` → (``"langfang/rules.toml"``, 2).
     entry_origins: dict[str, tuple[str, int]] = attrs.field(factory=dict)
+    #: The import map (``imports.toml``): Chinese headers and labels of office sheets.
+    imports: ImportMap = attrs.field(factory=ImportMap)
 
     @property
     def name(self) -> str:
@@ -316,3 +320,6 @@ PACK_FILES: dict[str, type] = {
     "rules.toml": RulesFile,
     "oversight.toml": Oversight,
 }
+#: Pack files read and layered like the others but outside ``digest`` (which identifies what
+#: scores a record); the import map only decides how sheets become records.
+SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}
