@@ -7,18 +7,16 @@ What the documents hold is computed once here (:func:`ranking`, :func:`county_su
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._files import atomic_path, write_atomic
 from ._money import split_equally
 from ._packdocs import cn_number
 from ._report import REJECTION_LABELS, section_name, width
@@ -204,33 +202,6 @@ def date_words(date: str) -> str:
         return f"{y}年{int(m)}月{int(d)}日"
     except ValueError:
         return date
-
-
-# ---- atomic files ---------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """A temporary path in the target's folder; on success it replaces the target in one step,
-    on failure it is removed (a crash never leaves a half-written file under the target's name)."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
 
 
 # ---- the workbook ---------------------------------------------------------------------------

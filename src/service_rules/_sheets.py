@@ -691,3 +691,89 @@ def read_records(
         for row in sheet.rows
         if row.record is not None and row.error is None
     ]
+
+
+# ---- records → an office workbook -------------------------------------------------------------
+
+
+def _quarter_words(value: Any) -> Any:
+    if isinstance(value, str) and len(value) == 6 and value[4] == "Q" and value[5] in "1234":
+        return f"{value[:4]}年第{'一二三四'[int(value[5]) - 1]}季度"
+    return value
+
+
+def write_records_workbook(
+    records: Iterable[Mapping[str, Any]],
+    path: str | os.PathLike[str],
+    import_map: ImportMap,
+    tag_labels: Mapping[int, Mapping[str, str]] | None = None,
+) -> None:
+    """Records (JSON Lines dicts) as the workbook an office keeps: one sheet per record type (in
+    order of first appearance), each field under its first header in the import map, values by
+    their labels (是/否, 属实/不属实/待核实, 县联社/市联社 …), dates as date cells, a finding's tag by
+    its Chinese label. Reading it back with :func:`iter_sheets` gives the same records."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from ._files import atomic_path
+
+    by_type: dict[str, list[Mapping[str, Any]]] = {}
+    for rec in records:
+        by_type.setdefault(str(rec.get("type")), []).append(rec)
+    book = Workbook(write_only=True)
+    for rtype, recs in by_type.items():
+        mapping = import_map.record(rtype)
+        required, optional = RECORD_FIELDS.get(rtype, ((), ()))
+        blank_label = {f: labels[0] for f, labels in mapping.blank.items() if labels}
+        fields = [f for f in (*required, *optional) if mapping.headers.get(f) and any(f in r for r in recs)]
+        if not fields:
+            continue
+        ws = book.create_sheet(TYPE_LABELS.get(rtype, rtype))
+        ws.freeze_panes = "A2"
+        for i, f in enumerate(fields, 1):
+            ws.column_dimensions[get_column_letter(i)].width = 24 if f in ("note", "employees") else 14
+        header = []
+        for f in fields:
+            cell = WriteOnlyCell(ws, mapping.headers[f][0])
+            cell.font = Font(bold=True)
+            header.append(cell)
+        ws.append(header)
+        for rec in recs:
+            row: list[Any] = []
+            for f in fields:
+                value = rec.get(f)
+                labels = {v: k for k, v in reversed(list(mapping.values.get(f, {}).items()))}  # first label wins
+                if value is None:
+                    row.append(blank_label.get(f))
+                    continue
+                label = next((k for v, k in labels.items() if v == value and type(v) is type(value)), None)
+                if label is not None:
+                    row.append(label)
+                elif f in DATE_FIELDS and isinstance(value, str):
+                    try:
+                        day = _dt.date.fromisoformat(value)
+                    except ValueError:
+                        row.append(value)
+                        continue
+                    cell = WriteOnlyCell(ws, _dt.datetime(day.year, day.month, day.day))
+                    cell.number_format = "yyyy-mm-dd"
+                    row.append(cell)
+                elif f in BOOL_FIELDS and isinstance(value, bool):
+                    row.append("是" if value else "否")
+                elif f in LIST_FIELDS and isinstance(value, list):
+                    row.append("、".join(str(v) for v in value))
+                elif f == "tag" and tag_labels:
+                    article = rec.get("article")
+                    names = (
+                        {t: label for label, t in tag_labels.get(article, {}).items()} if type(article) is int else {}
+                    )
+                    row.append(names.get(value, value))
+                elif f == "quarter":
+                    row.append(_quarter_words(value))
+                else:
+                    row.append(value)
+            ws.append(row)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
