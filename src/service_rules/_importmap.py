@@ -111,9 +111,9 @@ def check_import_map(imap: ImportMap, file: str = "imports.toml") -> list[Proble
                         )
                     )
         for field, aliases in rec.headers.items():
-            for i, alias in enumerate(aliases):
+            for alias in aliases:
                 key = normalize_header(alias)
-                where = f"{base}.headers.{field}[{i}]"
+                where = f"{base}.headers.{field}"
                 if not key:
                     problems.append(Problem("invalid_value", "a header must not be empty", file=file, path=where))
                 elif key in owner and owner[key] != field:

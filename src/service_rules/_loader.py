@@ -62,6 +62,16 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 converter.register_structure_hook(LabelValue, _structure_label_value)
 
 
+def _structure_str_list(value: Any, _: Any) -> list[str]:
+    # cattrs would turn "编号" into ["编", "号"]
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, found {type(value).__name__} {value!r}")
+    return [converter.structure(v, str) for v in value]
+
+
+converter.register_structure_hook_func(lambda t: t == list[str], _structure_str_list)
+
+
 def _strict(kind: type, label: str) -> Any:
     # cattrs would call int("3") and int(True); a pack says what it means or is rejected.
     def hook(value: Any, _: Any) -> Any:

@@ -268,6 +268,8 @@ def chinese_number(text: str) -> int | None:
         return None
     total, digit, seen_unit = 0, None, False
     for ch in text:
+        if ch in "零〇" and seen_unit and digit is None:
+            continue  # 一百零一: a placeholder after a unit
         if ch in _CN_DIGITS:
             if digit is not None:
                 return None  # two digits in a row: 一二
