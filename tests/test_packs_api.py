@@ -90,7 +90,10 @@ def test_a_layer_completes_missing_articles_and_changes_points(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("rules", "code"),
     [
-        ('[[rules]]\nid = "cz-5-item"\nsection = 5\nwhen = { type = "finding", section = 5 }\nreason = "x"\n', "override_required"),
+        (
+            '[[rules]]\nid = "cz-5-item"\nsection = 5\nwhen = { type = "finding", section = 5 }\nreason = "x"\n',
+            "override_required",
+        ),
         ('[[rules]]\nid = "no-such"\noverride = true\nreason = "x"\n', "override_missing"),
         ('[[rules]]\nid = "no-such"\ndisable = true\n', "override_missing"),
     ],
@@ -123,7 +126,9 @@ def test_disabling_a_rule_the_pack_needs_is_caught_by_the_compiler(tmp_path: Pat
         },
     )
     pack = sr.load_pack(layer)
-    assert [(c.kind, c.key, c.action, c.base_layer) for c in pack.changes] == [("rules", "cz-3-item", "disable", "cangzhou")]
+    assert [(c.kind, c.key, c.action, c.base_layer) for c in pack.changes] == [
+        ("rules", "cz-3-item", "disable", "cangzhou")
+    ]
     with pytest.raises(sr.PackError) as err:
         sr.compile_pack(pack)
     assert {p.code for p in err.value.problems} == {"uncovered_shape"}
@@ -142,7 +147,6 @@ def test_layer_errors_point_at_the_layer_file(tmp_path: Path) -> None:
     (problem,) = err.value.problems
     assert problem.file == "typo/rules.toml" and problem.path is not None and problem.path.startswith("$.rules[0]")
     assert "pionts" in problem.message
-
 
 
 def test_an_override_that_changes_nothing_is_warned_about(tmp_path: Path) -> None:

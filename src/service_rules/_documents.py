@@ -704,6 +704,8 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         items = []
         for a in sorted(result.actions, key=lambda a: (a.date, a.subject, a.action)):
             basis = f"依据{labels.article(a.article)}" if a.article is not None else "依据规则"
+            if a.period not in ps:
+                basis = f"{period_words(a.period)}事项,{basis}"
             flag = ",通报全市" if a.circulate else ""
             items.append(f"{a.subject}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
         blocks.append(_List(tuple(items)))
