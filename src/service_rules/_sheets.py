@@ -18,7 +18,7 @@ import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -389,6 +389,15 @@ def plain_cell(value: Any) -> Any:
     return value
 
 
+#: The conversion of each field that has one (dates and months also see the raw cell).
+_FIELD_KIND: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(INT_FIELDS, convert_int),
+    **dict.fromkeys(BOOL_FIELDS, convert_bool),
+    **dict.fromkeys(LIST_FIELDS, convert_list),
+}
+_SIMPLE: dict[str, Callable[[Any], Any]] = {"article": convert_article, "quarter": convert_quarter}
+
+
 class _RowReader:
     """Turns the cells of one row into a record dict, through the import map's labels and the
     declared conversions."""
@@ -403,40 +412,52 @@ class _RowReader:
         #: labels that mean one tag whatever the article (used when the article is unreadable)
         self.any_tag = {label: next(iter(tags)) for label, tags in unique.items() if len(tags) == 1}
         self.epoch: _dt.datetime | None = None
+        self._plans: dict[tuple[str, str], Callable[[Any], Any]] = {}
 
     def field(self, rtype: str, field: str, raw: Any) -> Any:
-        value = plain_cell(raw)
-        if value is None:
-            return _BLANK
+        """One cell of ``field``: blank (``_BLANK``), a label's value, or the field's conversion."""
+        return self._plan(rtype, field)(raw)
+
+    def _plan(self, rtype: str, field: str) -> Callable[[Any], Any]:
+        plan = self._plans.get((rtype, field))
+        if plan is None:
+            plan = self._plans[(rtype, field)] = self._make_plan(rtype, field)
+        return plan
+
+    def _make_plan(self, rtype: str, field: str) -> Callable[[Any], Any]:
         rec = self.map.record(rtype)
-        if isinstance(value, str):
-            if value in rec.blank.get(field, ()):
+        blank = frozenset(rec.blank.get(field, ()))
+        labels = rec.values.get(field, {})
+        simple = _SIMPLE.get(field) or _FIELD_KIND.get(field)
+        reader = self  # the workbook's epoch is known only once it is opened
+
+        def convert(value: Any, raw: Any) -> Any:
+            if field in DATE_FIELDS:
+                return convert_date(raw if isinstance(raw, _dt.date) else value, reader.epoch)
+            if field == "month":
+                return convert_month(raw if isinstance(raw, _dt.date) else value)
+            return value if simple is None else simple(value)
+
+        def plan(raw: Any) -> Any:
+            value = plain_cell(raw)
+            if value is None:
                 return _BLANK
-            labels = rec.values.get(field)
-            if labels is not None and value in labels:
-                return labels[value]
-        if field in DATE_FIELDS:
-            return convert_date(raw if isinstance(raw, (_dt.date, _dt.datetime)) else value, self.epoch)
-        if field == "article":
-            return convert_article(value)
-        if field in INT_FIELDS:
-            return convert_int(value)
-        if field in BOOL_FIELDS:
-            return convert_bool(value)
-        if field in LIST_FIELDS:
-            return convert_list(value)
-        if field == "month":
-            return convert_month(raw if isinstance(raw, (_dt.date, _dt.datetime)) else value)
-        if field == "quarter":
-            return convert_quarter(value)
-        return value
+            if type(value) is str:
+                if value in blank:
+                    return _BLANK
+                if value in labels:
+                    return labels[value]
+            return convert(value, raw)
+
+        return plan
 
     def record(self, rtype: str, columns: dict[int, str], cells: list[Any]) -> dict[str, Any] | None:
         out: dict[str, Any] = {"type": rtype}
         empty = True
+        n = len(cells)
         for i, field in columns.items():
-            raw = cells[i] if i < len(cells) else None
-            value = self.field(rtype, field, raw)
+            raw = cells[i] if i < n else None
+            value = _BLANK if raw is None else self._plan(rtype, field)(raw)
             if value is not _BLANK:
                 out[field] = value
                 empty = False
@@ -452,21 +473,25 @@ class _RowReader:
 
 
 def _unreadable(cells: list[Any], columns: dict[int, str], line: int, formulas: list[Any] | None) -> RowError | None:
-    from openpyxl.utils import get_column_letter
-
+    n = len(cells)
     for i in columns:
-        value = cells[i] if i < len(cells) else None
-        where = f"{get_column_letter(i + 1)}{line}"
-        if isinstance(value, str) and value.strip() in _EXCEL_ERRORS:
-            return RowError(UNREADABLE_CELL, f"单元格{where}是Excel错误值{value.strip()},不是数据")
+        value = cells[i] if i < n else None
+        if type(value) is str and value[:1] == "#" and value.strip() in _EXCEL_ERRORS:
+            return RowError(UNREADABLE_CELL, f"单元格{_cell_name(i, line)}是Excel错误值{value.strip()},不是数据")
         if value is None and formulas is not None and i < len(formulas):
             f = formulas[i]
             if f is not None and not (isinstance(f, str) and not f.startswith("=")):
                 return RowError(
                     UNREADABLE_CELL,
-                    f"单元格{where}是公式,文件中没有保存计算结果;请在Excel中打开、重新计算并保存后再导入",
+                    f"单元格{_cell_name(i, line)}是公式,文件中没有保存计算结果;请在Excel中打开、重新计算并保存后再导入",
                 )
     return None
+
+
+def _cell_name(column: int, line: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(column + 1)}{line}"
 
 
 def _rows(
@@ -491,7 +516,7 @@ def _rows(
         for blank in pending_blank:
             yield SheetRow(blank, None)
         pending_blank.clear()
-        if not warned_headerless:
+        if not warned_headerless and (len(cells) > header.width or header.headerless):
             lost = [
                 i
                 for i, c in enumerate(cells)
