@@ -380,3 +380,27 @@ def test_atomic_files_get_ordinary_permissions(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert (tmp_path / "x.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_hostile_text_stays_text(tmp_path: Path) -> None:
+    """A note that looks like a formula, or holds a control character, reaches the documents as text."""
+    records = [
+        {"type": "outlet", "outlet": '=HYPERLINK("x")', "county": "河间\x01", "name": "=1+1"},
+        {
+            "type": "finding",
+            "id": "F-1",
+            "outlet": '=HYPERLINK("x")',
+            "date": "2026-07-05",
+            "article": 12,
+            "points": 1,
+            "note": "=SUM(A1:A9)\x0b",
+            "employees": ["=A1"],
+        },
+    ]
+    result = sr.score(COMPILED, [sr.Records(records)], as_of="2026-11-27")
+    write_workbook(result, tmp_path / "x.xlsx", {'=HYPERLINK("x")': "=1+1"}, LABELS)
+    details = _sheet(tmp_path / "x.xlsx", "扣分明细")
+    assert details[0]["网点代码"] == '=HYPERLINK("x")' and details[0]["备注"] == "=SUM(A1:A9)\ufffd"
+    assert details[0]["县联社"] == "河间\ufffd" and details[0]["网点名称"] == "=1+1"
+    write_bulletin_docx(result, tmp_path / "x.docx", {}, LABELS)
+    assert any("河间\ufffd" in c.text for t in docx.Document(str(tmp_path / "x.docx")).tables for c in t._cells)

@@ -15,7 +15,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
@@ -588,3 +588,77 @@ def test_an_empty_import_map_recognises_nothing(tmp_path: Path) -> None:
     )
     [sheet] = list(iter_sheets(path, custom, {}))
     assert sheet.record_type == "complaint"
+
+
+# ---- a law: records → office workbook → records ---------------------------------------------------
+
+# Text a clerk could type: no surrounding spaces, no separators of employees, no Excel error values.
+_text = st.text(alphabet="ab7Z0-_=.:网点河间任丘张三问题", min_size=1, max_size=8)
+_dates = st.dates(dt.date(1900, 3, 1), dt.date(2099, 12, 31)).map(dt.date.isoformat)
+
+
+@st.composite
+def _office_records(draw: st.DrawFn) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["outlet", "inspection", "finding", "complaint"]))
+        rid = f"{draw(_text)}-{i}"
+        if kind == "outlet":
+            rec: dict[str, Any] = {"type": "outlet", "outlet": draw(_text), "county": draw(_text)}
+            if draw(st.booleans()):
+                rec["name"] = draw(_text)
+        elif kind == "inspection":
+            rec = {
+                "type": "inspection",
+                "id": rid,
+                "outlet": draw(_text),
+                "date": draw(_dates),
+                "by": draw(st.sampled_from(["county", "city", "mystery"])),
+            }
+        elif kind == "finding":
+            rec = {
+                "type": "finding",
+                "id": rid,
+                "outlet": draw(_text),
+                "date": draw(_dates),
+                "article": draw(st.integers(1, 44)),
+            }
+            for field, strategy in (
+                ("points", st.integers(0, 1000)),
+                ("persons", st.integers(1, 9)),
+                ("employees", st.lists(_text, min_size=1, max_size=3, unique=True)),
+                ("tag", st.sampled_from(["harsh_tone", "forbidden_phrase", "drunk_on_duty"])),
+                ("inspection", _text),
+                ("note", _text),
+            ):
+                if draw(st.booleans()):
+                    rec[field] = draw(strategy)
+        else:
+            rec = {
+                "type": "complaint",
+                "id": rid,
+                "outlet": draw(_text),
+                "date": draw(_dates),
+                "channel": draw(st.sampled_from(["phone", "written"])),
+            }
+            for field, strategy in (
+                ("verified", st.booleans()),
+                ("verified_on", _dates),
+                ("account_transferred", st.booleans()),
+                ("employee", _text),
+                ("note", _text),
+            ):
+                if draw(st.booleans()):
+                    rec[field] = draw(strategy)
+        out.append(rec)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(_office_records())
+def test_records_survive_the_office_workbook(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]
+) -> None:
+    path = tmp_path_factory.mktemp("law") / "x.xlsx"
+    write_records_workbook(records, path, IMAP, TAGS)
+    assert sorted(map(_key, read_records(path, IMAP, TAGS))) == sorted(map(_key, records))

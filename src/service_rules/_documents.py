@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -459,6 +460,30 @@ def _section_title(card: Scorecard, number: int) -> str | None:
     return None
 
 
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a workbook or Word document can hold: control characters (other than tab and line
+    breaks), which XML forbids, become U+FFFD."""
+    return _ILLEGAL_XML.sub("\ufffd", text)
+
+
+def xlsx_cell(ws: Any, value: Any) -> Any:
+    """A value for a write-only sheet, safe: text stays text even when it starts with ``=`` (never
+    a formula an input row smuggled in), and holds no character XML forbids."""
+    if not isinstance(value, str):
+        return value
+    text = xml_safe(value)
+    if not text.startswith("="):
+        return text
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    return cell
+
+
 def _cell_width(value: Any) -> int:
     if value is None:
         return 0
@@ -504,14 +529,16 @@ def write_workbook(
             out: list[Any] = []
             for i, value in enumerate(row):
                 if i in spec.wrap or i in spec.formats:
-                    cell = WriteOnlyCell(ws, value)
+                    cell = WriteOnlyCell(ws, xml_safe(value) if isinstance(value, str) else value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"
                     if i in spec.wrap:
                         cell.alignment = wrap
                     if i in spec.formats:
                         cell.number_format = spec.formats[i]
                     out.append(cell)
                 else:
-                    out.append(value)
+                    out.append(xlsx_cell(ws, value))
             ws.append(out)
     with atomic_path(path) as tmp:
         book.save(tmp)
@@ -745,6 +772,14 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     return blocks
 
 
+def _safe_block(b: _Block) -> _Block:
+    if isinstance(b, (_Heading, _Para)):
+        return attrs.evolve(b, text=xml_safe(b.text))
+    if isinstance(b, _Table):
+        return attrs.evolve(b, rows=tuple(tuple(xml_safe(c) for c in row) for row in b.rows))
+    return attrs.evolve(b, items=tuple(xml_safe(i) for i in b.items))
+
+
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -790,7 +825,7 @@ def write_bulletin_docx(
     normal = document.styles["Normal"]
     rpr = normal.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    for b in bulletin_blocks(result, names or {}, labels or DocumentLabels()):
+    for b in map(_safe_block, bulletin_blocks(result, names or {}, labels or DocumentLabels())):
         if isinstance(b, _Heading):
             heading = document.add_heading(b.text, level=b.level)
             if b.level == 1:

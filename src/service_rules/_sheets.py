@@ -744,6 +744,7 @@ def write_records_workbook(
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    from ._documents import xlsx_cell
     from ._files import atomic_path
 
     by_type: dict[str, list[Mapping[str, Any]]] = {}
@@ -801,6 +802,6 @@ def write_records_workbook(
                     row.append(_quarter_words(value))
                 else:
                     row.append(value)
-            ws.append(row)
+            ws.append([xlsx_cell(ws, v) for v in row])
     with atomic_path(path) as tmp:
         book.save(tmp)
