@@ -662,3 +662,19 @@ def test_records_survive_the_office_workbook(
     path = tmp_path_factory.mktemp("law") / "x.xlsx"
     write_records_workbook(records, path, IMAP, TAGS)
     assert sorted(map(_key, read_records(path, IMAP, TAGS))) == sorted(map(_key, records))
+
+
+def test_merged_cells_are_read_as_stored_and_reported(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["投诉编号", "网点代码", "投诉日期", "投诉渠道"])
+    ws.append(["C-1", "HJ-01", "2026-08-11", "电话"])
+    ws.append(["C-2", None, "2026-08-12", "电话"])
+    ws.merge_cells("B2:B3")
+    wb.save(tmp_path / "m.xlsx")
+    [(sheet, rows)] = sheets(tmp_path / "m.xlsx")
+    assert [r.record.get("outlet") for r in rows if r.record] == ["HJ-01", None]  # → missing_field, as Excel stores it
+    assert sheet.warnings == [
+        "表中有1处合并单元格(如B2:B3):合并区域只有左上角单元格有值,其余行按空白读取;如需每行都有该值,请取消合并并填满后再导入"
+    ]

@@ -538,6 +538,7 @@ def _sheet_input(
     rows: Iterator[tuple[int, list[Any]]],
     encoding: str | None = None,
     formulas: Iterator[list[Any]] | None = None,
+    merged: list[tuple[bytes, bytes, bytes, bytes]] | None = None,
 ) -> SheetInput:
     head: list[tuple[int, list[Any]]] = []
     for item in rows:
@@ -551,6 +552,14 @@ def _sheet_input(
     if header.unknown:
         warnings.append(f"第{header_line}行表头中未识别的列(内容不导入):{'、'.join(header.unknown)}")
     assert header_line is not None
+    below = [m for m in merged or () if int(m[1]) > header_line]
+    if below:
+        first = below[0]
+        ref = f"{first[0].decode()}{first[1].decode()}:{first[2].decode()}{first[3].decode()}"
+        warnings.append(
+            f"表中有{len(below)}处合并单元格(如{ref}):合并区域只有左上角单元格有值,其余行按空白读取;"
+            "如需每行都有该值,请取消合并并填满后再导入"
+        )
     skip = [item for item in head if item[0] > header_line]
     if formulas is not None:
         for _ in range(header_line):
@@ -576,6 +585,7 @@ def _sheet_input(
 # ---- workbooks ------------------------------------------------------------------------------
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
 _BROKEN = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, EOFError)
 
 
@@ -584,11 +594,10 @@ def _xlsx_inputs(name: str, data: bytes, digest: str, reader: _RowReader) -> Ite
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            has_formulas = any(
-                _FORMULA.search(archive.read(n))
-                for n in archive.namelist()
-                if n.startswith("xl/worksheets/") and n.endswith(".xml")
-            )
+            xml = {
+                n: archive.read(n) for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")
+            }
+        has_formulas = any(_FORMULA.search(x) for x in xml.values())
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formula_book = (
             openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas else None
@@ -604,8 +613,9 @@ def _xlsx_inputs(name: str, data: bytes, digest: str, reader: _RowReader) -> Ite
             fws.reset_dimensions()
             formulas = (list(r) for r in fws.iter_rows(values_only=True))
         rows = ((i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1))
+        merged = _MERGED.findall(xml.get(str(getattr(ws, "_worksheet_path", "")).lstrip("/"), b""))
         try:
-            sheet = _sheet_input(name, ws.title, digest, reader, rows, None, formulas)
+            sheet = _sheet_input(name, ws.title, digest, reader, rows, None, formulas, merged)
         except _BROKEN as exc:
             raise InputFileError(f"{name}: 工作表“{ws.title}”读取失败,文件可能已损坏({exc})") from None
         yield _guard(name, sheet)
