@@ -678,3 +678,25 @@ def test_merged_cells_are_read_as_stored_and_reported(tmp_path: Path) -> None:
     assert sheet.warnings == [
         "表中有1处合并单元格(如B2:B3):合并区域只有左上角单元格有值,其余行按空白读取;如需每行都有该值,请取消合并并填满后再导入"
     ]
+
+
+def test_run_import(workbook: Path, tmp_path: Path) -> None:
+    from service_rules._sheets import run_import
+
+    out, err = io.BytesIO(), io.StringIO()
+    assert run_import([EXAMPLE_XLSX], IMAP, TAGS, out, err) == 0
+    assert err.getvalue() == ""
+    assert sorted(map(_key, map(json.loads, out.getvalue().splitlines()))) == sorted(map(_key, _jsonl_records()))
+    out, err = io.BytesIO(), io.StringIO()
+    assert run_import([workbook], IMAP, TAGS, out, err) == 1
+    lines = err.getvalue().splitlines()
+    assert (
+        f"service-rules import: {workbook}“问题”第8行: unreadable_cell: 单元格E8是公式,文件中没有保存计算结果;请在Excel中打开、重新计算并保存后再导入"
+        in lines
+    )
+    assert any(line.startswith(f"service-rules import: {workbook}“网点”: warning: ") for line in lines)
+    (tmp_path / "bad.csv").write_bytes("甲\n".encode("big5") + b"\xff\xfe\xfd")
+    out = io.BytesIO()
+    with pytest.raises(sr.InputFileError):
+        run_import([tmp_path / "bad.csv"], IMAP, TAGS, out, io.StringIO())
+    assert out.getvalue() == b""

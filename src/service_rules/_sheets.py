@@ -815,3 +815,34 @@ def write_records_workbook(
             ws.append([xlsx_cell(ws, v) for v in row])
     with atomic_path(path) as tmp:
         book.save(tmp)
+
+
+def run_import(
+    paths: Iterable[str | os.PathLike[str]],
+    import_map: ImportMap,
+    tag_labels: Mapping[int, Mapping[str, str]] | None,
+    out: IO[bytes],
+    err: IO[str],
+) -> int:
+    """The body of ``service-rules import FILE… > out.jsonl``: every record of every sheet as JSON
+    Lines on ``out`` (the records scoring would read), each unrecognised sheet, unreadable row and
+    warning as one line on ``err``. Returns 0, or 1 when some sheet or row could not be written.
+    An unreadable file raises :class:`InputFileError` (exit 2) before anything of it is written."""
+    status = 0
+    for path in paths:
+        buffer = io.BytesIO()  # a file that fails midway writes nothing
+        problems = write_jsonl(_warned(iter_sheets(path, import_map, tag_labels), err), buffer)
+        out.write(buffer.getvalue())
+        for p in problems:
+            where = f"{p.file}" + (f"“{p.sheet}”" if p.sheet else "") + (f"第{p.line}行" if p.line else "")
+            err.write(f"service-rules import: {where}: {p.code}: {p.message}\n")
+            status = 1
+    return status
+
+
+def _warned(sheets: Iterable[SheetInput], err: IO[str]) -> Iterator[SheetInput]:
+    for sheet in sheets:
+        yield sheet
+        where = sheet.file + (f"“{sheet.sheet}”" if sheet.sheet else "")
+        for warning in sheet.warnings:
+            err.write(f"service-rules import: {where}: warning: {warning}\n")
