@@ -700,3 +700,19 @@ def test_run_import(workbook: Path, tmp_path: Path) -> None:
     with pytest.raises(sr.InputFileError):
         run_import([tmp_path / "bad.csv"], IMAP, TAGS, out, io.StringIO())
     assert out.getvalue() == b""
+
+
+def test_serial_numbers_follow_the_workbooks_epoch(tmp_path: Path) -> None:
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    for epoch, serial in ((None, 46208), (CALENDAR_MAC_1904, 46208 - 1462)):
+        wb = openpyxl.Workbook()
+        if epoch is not None:
+            wb.epoch = epoch
+        ws = wb.active
+        assert ws is not None
+        ws.append(["投诉编号", "网点代码", "投诉日期", "投诉渠道"])
+        ws.append(["C-1", "HJ-01", serial, "电话"])
+        wb.save(tmp_path / "e.xlsx")
+        [(_, rows)] = sheets(tmp_path / "e.xlsx")
+        assert rows[0].record is not None and rows[0].record["date"] == "2026-07-05"

@@ -484,6 +484,10 @@ def xlsx_cell(ws: Any, value: Any) -> Any:
     return cell
 
 
+#: Column widths are fitted to the first rows (enough to be readable, cheap on large results).
+_WIDTH_SAMPLE = 2000
+
+
 def _cell_width(value: Any) -> int:
     if value is None:
         return 0
@@ -511,7 +515,7 @@ def write_workbook(
         head_row = 2 if spec.note else 1
         ws.freeze_panes = f"A{head_row + 1}"
         for i, title in enumerate(spec.header):
-            longest = max([_cell_width(title), *(_cell_width(r[i]) for r in spec.rows)])
+            longest = max([_cell_width(title), *(_cell_width(r[i]) for r in spec.rows[:_WIDTH_SAMPLE])])
             ws.column_dimensions[get_column_letter(i + 1)].width = min(
                 60 if i in spec.wrap else 40, max(6, longest + 2)
             )
