@@ -404,3 +404,35 @@ def test_hostile_text_stays_text(tmp_path: Path) -> None:
     assert details[0]["县联社"] == "河间\ufffd" and details[0]["网点名称"] == "=1+1"
     write_bulletin_docx(result, tmp_path / "x.docx", {}, LABELS)
     assert any("河间\ufffd" in c.text for t in docx.Document(str(tmp_path / "x.docx")).tables for c in t._cells)
+
+
+def test_several_periods_rank_and_summarise_apart(tmp_path: Path, example: sr.ScoreResult) -> None:
+    later = tuple(attrs.evolve(c, period="2026Q4") for c in example.scorecards)
+    both = attrs.evolve(example, scorecards=example.scorecards + later)
+    ranked = ranking(both)
+    assert [r.rank for r in ranked] == [1, 2, 3, 4, 5, None] * 2
+    assert [r.card.period for r in ranked] == ["2026Q3"] * 6 + ["2026Q4"] * 6
+    assert [(s.period, s.county) for s in county_summary(both)][:4] == [
+        ("2026Q3", "任丘"),
+        ("2026Q3", "河间"),
+        ("2026Q3", "泊头"),
+        ("2026Q4", "任丘"),
+    ]
+    text = render_bulletin(both, NAMES, LABELS)
+    assert "关于2026年第三季度、2026年第四季度优质文明服务检查情况的通报" in text
+    assert "### 2026年第四季度" in text and "| 期间 | 县联社 |" in text
+    write_workbook(both, tmp_path / "two.xlsx", NAMES, LABELS)
+    assert len(_sheet(tmp_path / "two.xlsx", "排名")) == 12
+
+
+def test_a_pack_of_items_says_项(tmp_path: Path) -> None:
+    pack = sr.load_pack("generic")
+    result = sr.score(sr.compile_pack(pack), [str(ROOT / "examples" / "generic-2027q1.jsonl")], as_of="2027-05-01")
+    labels = DocumentLabels.from_pack(pack)
+    text = render_bulletin(result, {}, labels)
+    assert "项扣" in text and "条扣" not in text
+    write_workbook(result, tmp_path / "g.xlsx", {}, labels)
+    write_bulletin_docx(result, tmp_path / "g.docx", {}, labels)
+    details = _sheet(tmp_path / "g.xlsx", "扣分明细")
+    assert details and all(r["条款"].endswith("项") or r["条款"] == "投诉" for r in details)
+    assert sum(r["扣分"] for r in details) == sum(d.points for c in result.scorecards for d in c.deductions)

@@ -723,7 +723,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             _List(
                 tuple(
                     f"{labels.article(a) if a is not None else '客户投诉(' + labels.article(None, s) + ')'}:"
-                    f"{len(ds)}项,扣{sum(d.points for d in ds)}分"
+                    f"{len(ds)}次,扣{sum(d.points for d in ds)}分"
                     for (s, a), ds in common[:5]
                 ),
                 ordered=False,
@@ -738,7 +738,8 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             if a.period not in ps:
                 basis = f"{period_words(a.period)}事项,{basis}"
             flag = ",通报全市" if a.circulate else ""
-            items.append(f"{a.subject}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
+            who = {"employee": "员工", "outlet": "网点"}.get(a.subject_type, "") + a.subject
+            items.append(f"{who}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
