@@ -716,3 +716,9 @@ def test_serial_numbers_follow_the_workbooks_epoch(tmp_path: Path) -> None:
         wb.save(tmp_path / "e.xlsx")
         [(_, rows)] = sheets(tmp_path / "e.xlsx")
         assert rows[0].record is not None and rows[0].record["date"] == "2026-07-05"
+
+
+def test_the_sheet_code_has_a_label_for_people() -> None:
+    from service_rules._report import REJECTION_LABELS
+
+    assert UNREADABLE_CELL in REJECTION_LABELS

@@ -35,6 +35,8 @@ REJECTION_LABELS = {
     "outlet_conflict": "网点信息与前文矛盾",
     "no_rule": "无适用规则",
     "ambiguous_rules": "多条规则同时适用",
+    # office sheets (docs/office.md)
+    "unreadable_cell": "单元格无法读取(公式无保存结果或Excel错误值)",
 }
 
 
