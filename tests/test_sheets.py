@@ -722,3 +722,20 @@ def test_the_sheet_code_has_a_label_for_people() -> None:
     from service_rules._report import REJECTION_LABELS
 
     assert UNREADABLE_CELL in REJECTION_LABELS
+
+
+def test_the_example_workbook_read_by_another_library() -> None:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(EXAMPLE_XLSX))
+    assert book.sheet_names == ["网点", "检查记录", "检查发现问题", "投诉", "县联社失职", "检查情况上报"]
+    records = _jsonl_records()
+    findings = book.get_sheet_by_name("检查发现问题").to_python()
+    header = findings[0]
+    assert header[:4] == ["问题编号", "网点代码", "检查日期", "条款"]
+    rows = [dict(zip(header, row, strict=True)) for row in findings[1:]]
+    expected = [r for r in records if r["type"] == "finding"]
+    assert [r["问题编号"] for r in rows] == [r["id"] for r in expected]
+    assert [r["条款"] for r in rows] == [r["article"] for r in expected]
+    assert [r["检查日期"] for r in rows] == [dt.date.fromisoformat(r["date"]) for r in expected]
+    assert [r["扣分"] or None for r in rows] == [r.get("points") for r in expected]
