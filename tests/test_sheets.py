@@ -739,3 +739,16 @@ def test_the_example_workbook_read_by_another_library() -> None:
     assert [r["条款"] for r in rows] == [r["article"] for r in expected]
     assert [r["检查日期"] for r in rows] == [dt.date.fromisoformat(r["date"]) for r in expected]
     assert [r["扣分"] or None for r in rows] == [r.get("points") for r in expected]
+
+
+def test_hidden_sheets_are_read_and_said_to_be_hidden(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["投诉编号", "网点代码", "投诉日期", "投诉渠道"])
+    lists = wb.create_sheet("下拉列表")
+    lists.append(["电话", "书面"])
+    lists.sheet_state = "hidden"
+    wb.save(tmp_path / "h.xlsx")
+    found = [(s.sheet, s.record_type, s.hidden, s.problem is not None) for s, _ in sheets(tmp_path / "h.xlsx")]
+    assert found == [("Sheet", "complaint", False, False), ("下拉列表", None, True, True)]

@@ -85,6 +85,9 @@ class SheetInput:
     rows: Iterable[SheetRow]
     sha256: str
     encoding: str | None = None
+    #: The sheet is hidden (or very hidden) in the workbook: read all the same; a caller may treat
+    #: an unrecognised hidden sheet (a template's lookup lists) more mildly.
+    hidden: bool = False
 
 
 def is_sheet_file(path: str | os.PathLike[str]) -> bool:
@@ -618,7 +621,7 @@ def _xlsx_inputs(name: str, data: bytes, digest: str, reader: _RowReader) -> Ite
             sheet = _sheet_input(name, ws.title, digest, reader, rows, None, formulas, merged)
         except _BROKEN as exc:
             raise InputFileError(f"{name}: 工作表“{ws.title}”读取失败,文件可能已损坏({exc})") from None
-        yield _guard(name, sheet)
+        yield _guard(name, attrs.evolve(sheet, hidden=getattr(ws, "sheet_state", "visible") != "visible"))
 
 
 def _guard(name: str, sheet: SheetInput) -> SheetInput:
