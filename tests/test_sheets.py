@@ -752,3 +752,33 @@ def test_hidden_sheets_are_read_and_said_to_be_hidden(tmp_path: Path) -> None:
     wb.save(tmp_path / "h.xlsx")
     found = [(s.sheet, s.record_type, s.hidden, s.problem is not None) for s, _ in sheets(tmp_path / "h.xlsx")]
     assert found == [("Sheet", "complaint", False, False), ("下拉列表", None, True, True)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=200), st.sampled_from([".csv", ".xlsx"]))
+def test_any_bytes_are_read_or_refused_with_a_message(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes, suffix: str
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / f"x{suffix}"
+    path.write_bytes(data)
+    try:
+        sheets(path)
+    except sr.InputFileError as exc:
+        assert str(exc).startswith(str(path))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_a_damaged_workbook_is_read_or_refused_with_a_message(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    raw = bytearray(EXAMPLE_XLSX.read_bytes())
+    for _ in range(data.draw(st.integers(1, 5))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        raw[at] = data.draw(st.integers(0, 255))
+    path = tmp_path_factory.mktemp("damaged") / "x.xlsx"
+    path.write_bytes(bytes(raw))
+    try:
+        sheets(path)
+    except sr.InputFileError as exc:
+        assert str(exc).startswith(str(path))

@@ -18,6 +18,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -589,7 +590,18 @@ def _sheet_input(
 
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"')
-_BROKEN = (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError, EOFError)
+#: What reading a damaged workbook raises (zip, inflate, XML, openpyxl's own checks).
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    OSError,
+    SyntaxError,
+    EOFError,
+    RuntimeError,  # zipfile: an entry flagged as encrypted
+    NotImplementedError,  # zipfile: an unknown compression method
+)
 
 
 def _xlsx_inputs(name: str, data: bytes, digest: str, reader: _RowReader) -> Iterator[SheetInput]:
@@ -605,7 +617,7 @@ def _xlsx_inputs(name: str, data: bytes, digest: str, reader: _RowReader) -> Ite
         formula_book = (
             openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas else None
         )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except _BROKEN as exc:
         raise InputFileError(f"{name}: 不是有效的.xlsx文件,无法打开({exc});若是加密或旧版文件,请另存为.xlsx") from None
     reader.epoch = book.epoch
     for ws in book.worksheets:
