@@ -246,6 +246,7 @@ _MONTH_FORMS = (
 _QUARTER_FORM = re.compile(r"([0-9]{4})年第?([1-4一二三四])季度")
 _ARTICLE_FORM = re.compile(r"第([0-9]+|[零〇一二两三四五六七八九十百]+)[条项]")
 _DIGITS = re.compile(r"[0-9]+")
+_SIGNED = re.compile(r"-?[0-9]+")
 _EMPLOYEE_SEPARATORS = re.compile(r"[、,,]")
 _CN_DIGITS = {
     "零": 0,
@@ -349,9 +350,10 @@ def convert_article(value: Any) -> Any:
 
 
 def convert_int(value: Any) -> Any:
+    """Text of ASCII digits, with an optional minus (``"-1"`` → -1: the contract then says what is wrong with it)."""
     if isinstance(value, str):
         text = _norm(value)
-        if _DIGITS.fullmatch(text):
+        if _SIGNED.fullmatch(text):
             return int(text)
     return value
 
