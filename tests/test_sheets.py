@@ -256,7 +256,9 @@ def test_other_conversions() -> None:
     assert convert_month("2026/7") == "2026-07"
     assert convert_quarter("2026年第三季度") == "2026Q3" and convert_quarter("2026年3季度") == "2026Q3"
     assert convert_quarter("2026Q3") == "2026Q3"
-    assert convert_int("2") == 2 and convert_int("-1") == -1 and convert_int("2.0") == "2.0" and convert_int("二") == "二"
+    assert (
+        convert_int("2") == 2 and convert_int("-1") == -1 and convert_int("2.0") == "2.0" and convert_int("二") == "二"
+    )
 
 
 def test_spreadsheet_files_are_known_by_extension() -> None:
