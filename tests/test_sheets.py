@@ -29,6 +29,7 @@ from service_rules._sheets import (
     LIST_FIELDS,
     UNREADABLE_CELL,
     SheetInput,
+    SheetWarning,
     chinese_number,
     convert_article,
     convert_bool,
@@ -348,8 +349,8 @@ def test_each_sheet_is_recognised_or_refused_with_why(workbook: Path) -> None:
     assert "没有可识别的表头" in (found["说明"].problem or "")
     assert "网点(outlet)" in (found["混合"].problem or "") and "检查发现问题(finding)" in (found["混合"].problem or "")
     assert "投诉内容" in (found["重复列"].problem or "") and "处理情况" in (found["重复列"].problem or "")
-    assert found["网点"].warnings == ["第1行表头中未识别的列(内容不导入):序号"]
-    assert found["问题"].warnings == ["第1行表头中未识别的列(内容不导入):备注"]
+    assert found["网点"].warnings == [SheetWarning("unknown_columns", "第1行表头中未识别的列(内容不导入):序号", 1)]
+    assert found["问题"].warnings == [SheetWarning("unknown_columns", "第1行表头中未识别的列(内容不导入):备注", 1)]
     assert all(s.sha256 == found["网点"].sha256 for s in found.values())
 
 
@@ -465,7 +466,7 @@ def test_a_column_without_a_header_that_holds_data_is_reported(tmp_path: Path) -
     wb.save(tmp_path / "a.xlsx")
     [(sheet, rows)] = sheets(tmp_path / "a.xlsx")
     assert len(rows) == 2
-    assert sheet.warnings == ["第3行起,没有表头的C列中有内容,未导入"]
+    assert sheet.warnings == [SheetWarning("headerless_column", "第3行起,没有表头的C列中有内容,未导入", 3)]
 
 
 # ---- the bundled quarter as a workbook -------------------------------------------------------
@@ -679,8 +680,12 @@ def test_merged_cells_are_read_as_stored_and_reported(tmp_path: Path) -> None:
     wb.save(tmp_path / "m.xlsx")
     [(sheet, rows)] = sheets(tmp_path / "m.xlsx")
     assert [r.record.get("outlet") for r in rows if r.record] == ["HJ-01", None]  # → missing_field, as Excel stores it
-    assert sheet.warnings == [
-        "表中有1处合并单元格(如B2:B3):合并区域只有左上角单元格有值,其余行按空白读取;如需每行都有该值,请取消合并并填满后再导入"
+    assert [(w.code, w.line, w.message) for w in sheet.warnings] == [
+        (
+            "merged_cells",
+            2,
+            "表中有1处合并单元格(如B2:B3):合并区域只有左上角单元格有值,其余行按空白读取;如需每行都有该值,请取消合并并填满后再导入",
+        )
     ]
 
 
@@ -698,7 +703,7 @@ def test_run_import(workbook: Path, tmp_path: Path) -> None:
         f"service-rules import: {workbook}“问题”第8行: unreadable_cell: 单元格E8是公式,文件中没有保存计算结果;请在Excel中打开、重新计算并保存后再导入"
         in lines
     )
-    assert any(line.startswith(f"service-rules import: {workbook}“网点”: warning: ") for line in lines)
+    assert any(line.startswith(f"service-rules import: {workbook}“网点”: warning: unknown_columns: ") for line in lines)
     (tmp_path / "bad.csv").write_bytes("甲\n".encode("big5") + b"\xff\xfe\xfd")
     out = io.BytesIO()
     with pytest.raises(sr.InputFileError):

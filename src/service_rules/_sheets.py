@@ -58,6 +58,20 @@ class RowError:
 
 
 @attrs.frozen
+class SheetWarning:
+    """Something about a sheet a person should know; it changes no record. ``code``: ``unknown_columns``
+    (headers the import map does not know; their content is not imported), ``headerless_column`` (a
+    column without a header holds data, not imported), ``merged_cells`` (read as Excel stores them)."""
+
+    code: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@attrs.frozen
 class SheetRow:
     """One row below the header. ``record`` is None for a blank row (counted, never rejected);
     ``error`` is set when a cell could not be read at all (then ``record`` holds what could)."""
@@ -81,7 +95,7 @@ class SheetInput:
     sheet: str | None
     record_type: str | None
     problem: str | None
-    warnings: list[str]
+    warnings: list[SheetWarning]
     header_line: int | None
     rows: Iterable[SheetRow]
     sha256: str
@@ -504,7 +518,7 @@ def _rows(
     reader: _RowReader,
     header: _Header,
     body: Iterator[tuple[int, list[Any]]],
-    warnings: list[str],
+    warnings: list[SheetWarning],
     formulas: Iterator[list[Any]] | None,
 ) -> Iterator[SheetRow]:
     rtype = header.record_type
@@ -531,7 +545,13 @@ def _rows(
             if lost:
                 from openpyxl.utils import get_column_letter
 
-                warnings.append(f"第{line}行起,没有表头的{get_column_letter(lost[0] + 1)}列中有内容,未导入")
+                warnings.append(
+                    SheetWarning(
+                        "headerless_column",
+                        f"第{line}行起,没有表头的{get_column_letter(lost[0] + 1)}列中有内容,未导入",
+                        line,
+                    )
+                )
                 warned_headerless = True
         yield SheetRow(line, record if record is not None else {"type": rtype}, error)
 
@@ -552,19 +572,29 @@ def _sheet_input(
         if len(head) >= HEADER_SCAN:
             break
     header_line, header = _read_header(head, reader.map)
-    warnings: list[str] = []
+    warnings: list[SheetWarning] = []
     if header.record_type is None:
         return SheetInput(file, sheet, None, header.problem, warnings, header_line, (), digest, encoding)
     if header.unknown:
-        warnings.append(f"第{header_line}行表头中未识别的列(内容不导入):{'、'.join(header.unknown)}")
+        warnings.append(
+            SheetWarning(
+                "unknown_columns",
+                f"第{header_line}行表头中未识别的列(内容不导入):{'、'.join(header.unknown)}",
+                header_line,
+            )
+        )
     assert header_line is not None
     below = [m for m in merged or () if int(m[1]) > header_line]
     if below:
         first = below[0]
         ref = f"{first[0].decode()}{first[1].decode()}:{first[2].decode()}{first[3].decode()}"
         warnings.append(
-            f"表中有{len(below)}处合并单元格(如{ref}):合并区域只有左上角单元格有值,其余行按空白读取;"
-            "如需每行都有该值,请取消合并并填满后再导入"
+            SheetWarning(
+                "merged_cells",
+                f"表中有{len(below)}处合并单元格(如{ref}):合并区域只有左上角单元格有值,其余行按空白读取;"
+                "如需每行都有该值,请取消合并并填满后再导入",
+                int(first[1]),
+            )
         )
     skip = [item for item in head if item[0] > header_line]
     if formulas is not None:
@@ -862,4 +892,4 @@ def _warned(sheets: Iterable[SheetInput], err: IO[str]) -> Iterator[SheetInput]:
         yield sheet
         where = sheet.file + (f"“{sheet.sheet}”" if sheet.sheet else "")
         for warning in sheet.warnings:
-            err.write(f"service-rules import: {where}: warning: {warning}\n")
+            err.write(f"service-rules import: {where}: warning: {warning.code}: {warning.message}\n")
