@@ -238,11 +238,31 @@ def _score_every_cmd(data: Path, opts: Options) -> list[str]:
 
 
 def _naive_cmd(data: Path, opts: Options) -> list[str]:
-    return [sys.executable, str(HERE / "naive_durable.py"), "--sessions", "county", "--pack", opts.pack, "--as-of", opts.as_of, str(data)]
+    return [
+        sys.executable,
+        str(HERE / "naive_durable.py"),
+        "--sessions",
+        "county",
+        "--pack",
+        opts.pack,
+        "--as-of",
+        opts.as_of,
+        str(data),
+    ]
 
 
 def _naive_one_cmd(data: Path, opts: Options) -> list[str]:
-    return [sys.executable, str(HERE / "naive_durable.py"), "--sessions", "one", "--pack", opts.pack, "--as-of", opts.as_of, str(data)]
+    return [
+        sys.executable,
+        str(HERE / "naive_durable.py"),
+        "--sessions",
+        "one",
+        "--pack",
+        opts.pack,
+        "--as-of",
+        opts.as_of,
+        str(data),
+    ]
 
 
 def _pure_cmd(data: Path, opts: Options) -> list[str]:
@@ -276,7 +296,11 @@ def run_child(cmd: list[str], stdout: Path, stderr: Path, env: dict[str, str] | 
     """Run ``cmd`` under :data:`LAUNCHER`; its wall seconds, CPU seconds, peak RSS and exit code."""
     proc = subprocess.run(
         [sys.executable, "-I", "-S", "-c", LAUNCHER, str(stdout), str(stderr), *cmd],
-        capture_output=True, text=True, check=False, cwd=ROOT, env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=env,
     )
     try:
         wall, cpu, rss, code, floor = proc.stdout.split()
@@ -309,15 +333,28 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip() or None
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+            ).stdout.strip()
+            or None
+        )
     except OSError:
         commit = None
     try:
-        status = subprocess.run(["git", "--no-optional-locks", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True, check=False)
+        status = subprocess.run(
+            ["git", "--no-optional-locks", "status", "--porcelain", "--", "src"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         dirty: bool | None = bool(status.stdout.strip()) if status.returncode == 0 else None
     except OSError:
         dirty = None
-    version = subprocess.run([sys.executable, "-m", "service_rules", "--version"], capture_output=True, text=True, check=False, cwd=ROOT)
+    version = subprocess.run(
+        [sys.executable, "-m", "service_rules", "--version"], capture_output=True, text=True, check=False, cwd=ROOT
+    )
     try:
         durable_version: str | None = importlib.metadata.version("durable_rules")
     except importlib.metadata.PackageNotFoundError:
@@ -343,7 +380,11 @@ def prepare(findings: int, outlets: int, opts: Options) -> tuple[Path, dict[str,
     manifest_path = Path(str(data) + ".manifest.json")
     if not opts.regenerate and data.exists() and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if (manifest.get("findings"), manifest.get("outlets"), manifest.get("seed")) == (findings, outlets, opts.seed) and data.stat().st_size > 0:
+        if (manifest.get("findings"), manifest.get("outlets"), manifest.get("seed")) == (
+            findings,
+            outlets,
+            opts.seed,
+        ) and data.stat().st_size > 0:
             return data, manifest
     _log(f"generating {data.relative_to(ROOT)} ({findings} findings, {outlets} outlets, seed {opts.seed})")
     return data, generate(data, findings, outlets, opts.seed)
@@ -351,7 +392,9 @@ def prepare(findings: int, outlets: int, opts: Options) -> tuple[Path, dict[str,
 
 def check_output(out_json: Path, manifest: dict[str, Any], exit_code: int) -> dict[str, Any]:
     """Compare the scorer's output with what the generator wrote."""
-    proc = subprocess.run([sys.executable, "-c", CHECK_OUTPUT, str(out_json)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHECK_OUTPUT, str(out_json)], capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         return {"ok": False, "problems": [f"could not read {out_json}: {proc.stderr.strip()[-500:]}"]}
     got = json.loads(proc.stdout)
@@ -377,7 +420,9 @@ def check_output(out_json: Path, manifest: dict[str, Any], exit_code: int) -> di
 
 def compare_outputs(reference: Path, other: Path) -> dict[str, Any]:
     """``other``'s scorecards against ``reference``'s (score), in a child process."""
-    proc = subprocess.run([sys.executable, "-c", COMPARE, str(reference), str(other)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", COMPARE, str(reference), str(other)], capture_output=True, text=True, check=False
+    )
     if proc.returncode != 0:
         return {"error": f"could not compare {other.name}: {proc.stderr.strip()[-500:]}"}
     result: dict[str, Any] = json.loads(proc.stdout)
@@ -403,7 +448,9 @@ def bench_size(findings: int, outlets: int, opts: Options) -> dict[str, Any]:
         for n in names if rep % 2 == 0 else names[::-1]:
             r = run_child(RUNNERS[n][0](data, opts), outs[n], errs[n], env)
             runs[n].append(r)
-            _log(f"  {findings:>9} {outlets:>6} {n:<12} rep {rep + 1}: {r['wall_s']:.3f} s, {r['peak_rss_mb']:.0f} MiB, exit {r['exit']}")
+            _log(
+                f"  {findings:>9} {outlets:>6} {n:<12} rep {rep + 1}: {r['wall_s']:.3f} s, {r['peak_rss_mb']:.0f} MiB, exit {r['exit']}"
+            )
     load_after = _load()
     rows = []
     base = statistics.median(r["wall_s"] for r in runs[BASELINE]) if BASELINE in runs else None
@@ -480,7 +527,10 @@ def _lstsq(xs: list[list[float]], ys: list[float]) -> list[float] | None:
     k = len(xs[0])
     if len(xs) < k:
         return None
-    a = [[sum(x[i] * x[j] for x in xs) for j in range(k)] + [sum(x[i] * y for x, y in zip(xs, ys, strict=True))] for i in range(k)]
+    a = [
+        [sum(x[i] * x[j] for x in xs) for j in range(k)] + [sum(x[i] * y for x, y in zip(xs, ys, strict=True))]
+        for i in range(k)
+    ]
     for c in range(k):
         pivot = max(range(c, k), key=lambda r: abs(a[r][c]))
         if abs(a[pivot][c]) < 1e-12:
@@ -506,7 +556,9 @@ def growth(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         series.setdefault((r["runner"], r["outlets"]), []).append(r)
     out: dict[str, Any] = {"by_size": [], "fits": []}
-    for (runner, outlets), rs in sorted(series.items(), key=lambda kv: (list(RUNNERS).index(kv[0][0]) if kv[0][0] in RUNNERS else 99, kv[0][1])):
+    for (runner, outlets), rs in sorted(
+        series.items(), key=lambda kv: (list(RUNNERS).index(kv[0][0]) if kv[0][0] in RUNNERS else 99, kv[0][1])
+    ):
         rs = sorted(rs, key=lambda r: r["findings"])
         if len({r["findings"] for r in rs}) < 2:
             continue
@@ -528,13 +580,23 @@ def growth(rows: list[dict[str, Any]]) -> dict[str, Any]:
         xs = [[1.0, float(r["findings"])] for r in rs]
         t = _lstsq(xs, [r["wall_s"] for r in rs])
         m = _lstsq(xs, [r["peak_rss_mb"] for r in rs])
-        out["by_size"].append({
-            "runner": runner,
-            "outlets": outlets,
-            "points": points,
-            "time_fit": None if t is None else {"intercept_s": t[0], "us_per_finding": t[1] * 1e6, "r2": _r2(xs, [r["wall_s"] for r in rs], t)},
-            "rss_fit": None if m is None else {"intercept_mb": m[0], "kb_per_finding": m[1] * 1024, "r2": _r2(xs, [r["peak_rss_mb"] for r in rs], m)},
-        })
+        out["by_size"].append(
+            {
+                "runner": runner,
+                "outlets": outlets,
+                "points": points,
+                "time_fit": None
+                if t is None
+                else {"intercept_s": t[0], "us_per_finding": t[1] * 1e6, "r2": _r2(xs, [r["wall_s"] for r in rs], t)},
+                "rss_fit": None
+                if m is None
+                else {
+                    "intercept_mb": m[0],
+                    "kb_per_finding": m[1] * 1024,
+                    "r2": _r2(xs, [r["peak_rss_mb"] for r in rs], m),
+                },
+            }
+        )
     by_runner: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_runner.setdefault(r["runner"], []).append(r)
@@ -546,12 +608,24 @@ def growth(rows: list[dict[str, Any]]) -> dict[str, Any]:
         m = _lstsq(xs, [r["peak_rss_mb"] for r in rs])
         if t is None or m is None:
             continue
-        out["fits"].append({
-            "runner": runner,
-            "rows": len(rs),
-            "time": {"intercept_s": t[0], "ms_per_outlet": t[1] * 1e3, "us_per_finding": t[2] * 1e6, "r2": _r2(xs, [r["wall_s"] for r in rs], t)},
-            "rss": {"intercept_mb": m[0], "kb_per_outlet": m[1] * 1024, "kb_per_finding": m[2] * 1024, "r2": _r2(xs, [r["peak_rss_mb"] for r in rs], m)},
-        })
+        out["fits"].append(
+            {
+                "runner": runner,
+                "rows": len(rs),
+                "time": {
+                    "intercept_s": t[0],
+                    "ms_per_outlet": t[1] * 1e3,
+                    "us_per_finding": t[2] * 1e6,
+                    "r2": _r2(xs, [r["wall_s"] for r in rs], t),
+                },
+                "rss": {
+                    "intercept_mb": m[0],
+                    "kb_per_outlet": m[1] * 1024,
+                    "kb_per_finding": m[2] * 1024,
+                    "r2": _r2(xs, [r["peak_rss_mb"] for r in rs], m),
+                },
+            }
+        )
     return out
 
 
@@ -573,21 +647,51 @@ def render(report: dict[str, Any]) -> str:
     for cmd in report.get("commands", [report.get("command")]):
         lines.append(f"command: {cmd}")
     lines.append("")
-    head = ("findings", "outlets", "lines", "bad", "runner", "wall s", "spread", "cpu s", "findings/s", "peak RSS MiB", "ratio", "ratio target", "RSS target", "load")
+    head = (
+        "findings",
+        "outlets",
+        "lines",
+        "bad",
+        "runner",
+        "wall s",
+        "spread",
+        "cpu s",
+        "findings/s",
+        "peak RSS MiB",
+        "ratio",
+        "ratio target",
+        "RSS target",
+        "load",
+    )
     table = [head]
     for size in report["sizes"]:
         for r in size["rows"]:
             load = r.get("load") or [None, None]
-            table.append((
-                f"{r['findings']:,}", f"{r['outlets']:,}", f"{r['lines']:,}", f"{r['bad_lines']:,}", r["runner"],
-                f"{r['wall_s']:.3f}", f"{r.get('spread', 0) * 100:.0f}%", f"{r['cpu_s']:.3f}", f"{r['findings_per_s']:,.0f}", f"{r['peak_rss_mb']:.0f}",
-                f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-",
-                _yes(r.get("ratio_ok")), _yes(r.get("rss_ok")),
-                "/".join(f"{x[0]:.1f}" if x else "?" for x in load),
-            ))
+            table.append(
+                (
+                    f"{r['findings']:,}",
+                    f"{r['outlets']:,}",
+                    f"{r['lines']:,}",
+                    f"{r['bad_lines']:,}",
+                    r["runner"],
+                    f"{r['wall_s']:.3f}",
+                    f"{r.get('spread', 0) * 100:.0f}%",
+                    f"{r['cpu_s']:.3f}",
+                    f"{r['findings_per_s']:,.0f}",
+                    f"{r['peak_rss_mb']:.0f}",
+                    f"{r['ratio']:.2f}x" if r["ratio"] is not None else "-",
+                    _yes(r.get("ratio_ok")),
+                    _yes(r.get("rss_ok")),
+                    "/".join(f"{x[0]:.1f}" if x else "?" for x in load),
+                )
+            )
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for k, row in enumerate(table):
-        lines.append("  ".join(c.rjust(w) if i not in (4,) else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(
+                c.rjust(w) if i not in (4,) else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     for size in report["sizes"]:
@@ -596,11 +700,17 @@ def render(report: dict[str, Any]) -> str:
     lines.append("")
     g = growth(_rows(report))
     if g["by_size"]:
-        lines.append("growth with findings (wall = median; marginal = difference to the previous size / difference in findings):")
+        lines.append(
+            "growth with findings (wall = median; marginal = difference to the previous size / difference in findings):"
+        )
         for s in g["by_size"]:
             pts = "; ".join(
                 f"{p['findings']:,}: {p['us_per_finding']:.2f} us/finding, {p['kb_per_finding']:.2f} KiB/finding"
-                + (f" (marginal {p['marginal_us_per_finding']:.2f} us, {p['marginal_kb_per_finding']:.2f} KiB; per-finding x{p['per_finding_ratio_to_previous']:.2f})" if "marginal_us_per_finding" in p else "")
+                + (
+                    f" (marginal {p['marginal_us_per_finding']:.2f} us, {p['marginal_kb_per_finding']:.2f} KiB; per-finding x{p['per_finding_ratio_to_previous']:.2f})"
+                    if "marginal_us_per_finding" in p
+                    else ""
+                )
                 for p in s["points"]
             )
             lines.append(f"  {s['runner']:<12} {s['outlets']:>6} outlets: {pts}")
@@ -629,8 +739,7 @@ def render(report: dict[str, Any]) -> str:
                     f"check {r['runner']} {r['findings']:,} findings / {r['outlets']:,} outlets ({size['file']}): bad lines generated {size['manifest']['bad_lines']}, "
                     f"rejected {got.get('rejected')}; deductions {got.get('deductions')} (expected {exp.get('deductions')}), "
                     f"pending {got.get('pending')}, dismissed {got.get('dismissed')}, scorecards {got.get('scorecards')}, "
-                    f"actions {got.get('actions')} {got.get('action_kinds')}: "
-                    + ("OK" if c["ok"] else "MISMATCH")
+                    f"actions {got.get('actions')} {got.get('action_kinds')}: " + ("OK" if c["ok"] else "MISMATCH")
                 )
                 lines.extend(f"  - {p}" for p in c["problems"])
                 if not c["ok"] and got:
@@ -649,7 +758,11 @@ def render(report: dict[str, Any]) -> str:
                     f"extra {cmp_['extra_observations']}, other rule or points {cmp_['changed_rule_or_points']}; "
                     f"rejected lines only in score {cmp_['rejected_only_in_score']}, only in runner {cmp_['rejected_only_in_runner']}, "
                     f"same lines with another code {sum(cmp_.get('rejected_recoded', {}).values())} {cmp_.get('rejected_recoded', {})}"
-                    + (f"; lost in durable_rules {cmp_['lost']} {cmp_['lost_by_cause']}" if cmp_.get("lost") is not None else "")
+                    + (
+                        f"; lost in durable_rules {cmp_['lost']} {cmp_['lost_by_cause']}"
+                        if cmp_.get("lost") is not None
+                        else ""
+                    )
                 )
                 if cmp_["missing_ids"]:
                     lines.append(f"  missing ids: {', '.join(cmp_['missing_ids'])}")
@@ -730,30 +843,58 @@ def _limits(text: str) -> dict[str, int]:
 
 
 def parse_args(argv: list[str] | None) -> Options:
-    p = argparse.ArgumentParser(description="Benchmark service-rules score end to end against json.loads (a report; exits 0).")
+    p = argparse.ArgumentParser(
+        description="Benchmark service-rules score end to end against json.loads (a report; exits 0)."
+    )
     p.add_argument("--sizes", default="10000,100000", help="finding counts, comma-separated (default: 10000,100000)")
-    p.add_argument("--outlets", default="2000", help="outlets in the registry, comma-separated for several (default: 2000)")
-    p.add_argument("--repeat", type=int, default=3, help="timed runs per runner and size; the median is reported (default: 3)")
+    p.add_argument(
+        "--outlets", default="2000", help="outlets in the registry, comma-separated for several (default: 2000)"
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per runner and size; the median is reported (default: 3)"
+    )
     p.add_argument("--warmup", type=int, default=1, help="untimed runs per runner and size first (default: 1)")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--pack", default="cangzhou")
     p.add_argument("--as-of", dest="as_of", default="2026-11-27")
-    p.add_argument("--runners", default="json.loads,score,pure", help=f"comma-separated, of: {', '.join(RUNNERS)} (default: json.loads,score,pure)")
-    p.add_argument("--limit", default=DEFAULT_LIMIT, help=f"RUNNER=N,...: skip a runner above N findings (default: {DEFAULT_LIMIT})")
+    p.add_argument(
+        "--runners",
+        default="json.loads,score,pure",
+        help=f"comma-separated, of: {', '.join(RUNNERS)} (default: json.loads,score,pure)",
+    )
+    p.add_argument(
+        "--limit",
+        default=DEFAULT_LIMIT,
+        help=f"RUNNER=N,...: skip a runner above N findings (default: {DEFAULT_LIMIT})",
+    )
     p.add_argument("--target-ratio", type=float, default=3.0, help="the ratio target (default: 3)")
     p.add_argument("--rss-limit-mb", type=float, default=1024.0, help="the peak RSS target in MiB (default: 1024)")
     p.add_argument(
-        "--bytecode", choices=("cached", "env"), default="cached",
+        "--bytecode",
+        choices=("cached", "env"),
+        default="cached",
         help="cached (default): children may write and read .pyc under benchmarks/out/pycache, as an installed "
         "package would (the warm-up run writes them); env: the environment as it is (PYTHONDONTWRITEBYTECODE honoured)",
     )
     p.add_argument("--regenerate", action="store_true", help="write the inputs again even if they exist")
-    p.add_argument("--no-compare", dest="compare", action="store_false", help="do not compare other runners' scorecards with score's")
-    p.add_argument("--clean-outputs", action="store_true", help="delete the runners' outputs once checked (they are large at 1M)")
+    p.add_argument(
+        "--no-compare",
+        dest="compare",
+        action="store_false",
+        help="do not compare other runners' scorecards with score's",
+    )
+    p.add_argument(
+        "--clean-outputs", action="store_true", help="delete the runners' outputs once checked (they are large at 1M)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON instead of a table")
     p.add_argument("--markdown", action="store_true", help="print the tables as Markdown (for docs/performance.md)")
     p.add_argument("--save", metavar="PATH", help="also write the JSON report to PATH")
-    p.add_argument("--merge", metavar="PATHS", default="", help="render one report from saved JSON reports (comma-separated); runs nothing")
+    p.add_argument(
+        "--merge",
+        metavar="PATHS",
+        default="",
+        help="render one report from saved JSON reports (comma-separated); runs nothing",
+    )
     opts = p.parse_args(argv, namespace=Options())
     opts.sizes = [int(s.replace("_", "")) for s in str(opts.sizes).split(",") if s.strip()]
     opts.outlets = [int(s.replace("_", "")) for s in str(opts.outlets).split(",") if s.strip()]
@@ -786,7 +927,9 @@ def merge(paths: list[str]) -> dict[str, Any]:
             have = by_key.setdefault(key, {**size, "rows": [], "skipped": []})
             runners = {r["runner"] for r in size["rows"]}
             have["rows"] = [r for r in have["rows"] if r["runner"] not in runners] + size["rows"]
-            have["skipped"] = [n for n in [*have["skipped"], *size.get("skipped", [])] if n not in {r["runner"] for r in have["rows"]}]
+            have["skipped"] = [
+                n for n in [*have["skipped"], *size.get("skipped", [])] if n not in {r["runner"] for r in have["rows"]}
+            ]
     order = list(RUNNERS)
     for size in by_key.values():
         size["rows"].sort(key=lambda r: order.index(r["runner"]) if r["runner"] in order else 99)
@@ -805,7 +948,23 @@ def main(argv: list[str] | None = None) -> int:
     else:
         report = {
             "machine": machine(),
-            "options": {k: getattr(opts, k) for k in ("sizes", "outlets", "repeat", "warmup", "seed", "pack", "as_of", "runners", "limit", "target_ratio", "rss_limit_mb", "bytecode")},
+            "options": {
+                k: getattr(opts, k)
+                for k in (
+                    "sizes",
+                    "outlets",
+                    "repeat",
+                    "warmup",
+                    "seed",
+                    "pack",
+                    "as_of",
+                    "runners",
+                    "limit",
+                    "target_ratio",
+                    "rss_limit_mb",
+                    "bytecode",
+                )
+            },
             "command": " ".join(["python", os.path.relpath(__file__, ROOT), *(sys.argv[1:] if argv is None else argv)]),
             "sizes": [],
         }

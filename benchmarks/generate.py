@@ -235,11 +235,17 @@ def generate(
             town = "营业部" if k == 1 else rng.choice(TOWN_PARTS_1) + rng.choice(TOWN_PARTS_2) + "信用社"
             w.write("outlet", {"type": "outlet", "outlet": oid, "county": county, "name": union + town})
         for county, code, _, _ in COUNTIES:
-            w.write("report", {
-                "type": "report", "id": f"RPT-{code}-{QUARTER}", "county": county, "quarter": QUARTER,
-                "submitted": f"2026-10-{rng.randint(11, 16) if rng.random() < LATE_REPORT_SHARE else rng.randint(1, 10):02d}",
-                "note": f"{county}{QUARTER}优质文明服务检查通报",
-            })
+            w.write(
+                "report",
+                {
+                    "type": "report",
+                    "id": f"RPT-{code}-{QUARTER}",
+                    "county": county,
+                    "quarter": QUARTER,
+                    "submitted": f"2026-10-{rng.randint(11, 16) if rng.random() < LATE_REPORT_SHARE else rng.randint(1, 10):02d}",
+                    "note": f"{county}{QUARTER}优质文明服务检查通报",
+                },
+            )
         # ---- inspections and findings, outlet by outlet ----
         ordinal = 0  # of finding and complaint lines, for the bad-line choice
         city_no = 0
@@ -306,7 +312,9 @@ def generate(
         "expected_rejections": dict(sorted(codes.items())),
         "kinds": kinds,
     }
-    Path(str(path) + ".manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    Path(str(path) + ".manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return manifest
 
 
@@ -381,13 +389,17 @@ def _finding(rng: random.Random, fid: str, oid: str, day: str, inspection: str |
 def _finding_kind(r: dict[str, Any]) -> str:
     if "tag" in r:
         return f"finding_{r['article']}_{r['tag']}"
-    return "finding_graded" if "points" in r else "finding_fixed" if r["article"] in (24, 25, 26) else "finding_per_person"
+    return (
+        "finding_graded" if "points" in r else "finding_fixed" if r["article"] in (24, 25, 26) else "finding_per_person"
+    )
 
 
 def _spoil_finding(rng: random.Random, r: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """A bad line in place of ``r``: the same id and outlet, one deliberate mistake."""
     base = {"type": "finding", "id": r["id"], "outlet": r["outlet"], "date": r["date"]}
-    how = rng.choice(("unknown_article", "missing_text", "not_scored", "out_of_range", "typo_points", "typo_article", "bad_date"))
+    how = rng.choice(
+        ("unknown_article", "missing_text", "not_scored", "out_of_range", "typo_points", "typo_article", "bad_date")
+    )
     if how == "unknown_article":
         return {**base, "article": 99, "points": 1}, "unknown_article"
     if how == "missing_text":
@@ -404,8 +416,13 @@ def _spoil_finding(rng: random.Random, r: dict[str, Any]) -> tuple[dict[str, Any
 
 
 def _complaint(rng: random.Random, cid: str, oid: str, day: str, workdays: list[str]) -> tuple[dict[str, Any], str]:
-    r: dict[str, Any] = {"type": "complaint", "id": cid, "outlet": oid, "date": day,
-                         "channel": "phone" if rng.random() < 0.7 else "written"}
+    r: dict[str, Any] = {
+        "type": "complaint",
+        "id": cid,
+        "outlet": oid,
+        "date": day,
+        "channel": "phone" if rng.random() < 0.7 else "written",
+    }
     status = _pick(rng, ((0.25, "pending"), (0.45, "verified"), (0.20, "dismissed"), (0.10, "transferred")))
     later = [d for d in workdays if d > day][:10]
     verified_on = rng.choice(later) if later else day

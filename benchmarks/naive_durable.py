@@ -151,7 +151,9 @@ def main(argv: list[str] | None = None) -> int:
             key = (obj["outlet"], quarter_of(parse_date(date, "date")))
             ref = obj.get("inspection")
             if ref is not None and inspections.get(ref) != (obj["outlet"], date):
-                raise Reject("unknown_inspection" if ref not in inspections else "inspection_mismatch", f"inspection {ref!r}")
+                raise Reject(
+                    "unknown_inspection" if ref not in inspections else "inspection_mismatch", f"inspection {ref!r}"
+                )
             if rule.outcome in ("pending", "dismissed"):
                 (pending if rule.outcome == "pending" else dismissed)[key].append(rid)
                 present.add(key)
@@ -183,13 +185,27 @@ def main(argv: list[str] | None = None) -> int:
                 amount = d.points
             article, tag = obj.get("article"), obj.get("tag")
             label = tag_labels.get((article, tag), tag) if tag is not None else None
-            cards[key].append({
-                "rule": rule.id, "article": article, "section": rule.section, "points": amount,
-                "observations": [rid],
-                "reason": render_reason(rule.reason, {"article": article, "points": amount, "persons": persons, "tag": label, "raw_points": amount}),
-                "note": obj.get("note"), "raw_points": amount, "provenance": d.provenance, "date": date,
-                "tag": tag, "persons": persons, "employees": employees, "layer": layers.get(rule.id),
-            })
+            cards[key].append(
+                {
+                    "rule": rule.id,
+                    "article": article,
+                    "section": rule.section,
+                    "points": amount,
+                    "observations": [rid],
+                    "reason": render_reason(
+                        rule.reason,
+                        {"article": article, "points": amount, "persons": persons, "tag": label, "raw_points": amount},
+                    ),
+                    "note": obj.get("note"),
+                    "raw_points": amount,
+                    "provenance": d.provenance,
+                    "date": date,
+                    "tag": tag,
+                    "persons": persons,
+                    "employees": employees,
+                    "layer": layers.get(rule.id),
+                }
+            )
             present.add(key)
         except Reject as exc:
             rejected.append((fi, line, rid, exc.code, exc.message))
@@ -199,7 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     keys = set(present) | {(o, p) for o in registry for p in periods}
     scorecards = []
     for outlet, period in sorted(keys, key=lambda k: (k[1], k[0])):
-        deductions = sorted(cards.get((outlet, period), []), key=lambda d: (d["section"], d["article"] is None, d["article"] or 0, d["observations"][0]))
+        deductions = sorted(
+            cards.get((outlet, period), []),
+            key=lambda d: (d["section"], d["article"] is None, d["article"] or 0, d["observations"][0]),
+        )
         per_section: Counter[int] = Counter()
         for d in deductions:
             per_section[d["section"]] += d["points"]
@@ -207,16 +226,31 @@ def main(argv: list[str] | None = None) -> int:
         for s in compiled.scored_sections:
             assert s.allotment is not None
             score = s.allotment.value - per_section[s.number]
-            secs.append({
-                "number": s.number, "title": s.title, "allotment": s.allotment.value, "deducted": per_section[s.number],
-                "score": score, "assumed": s.allotment.provenance == "assumed",
-                "assessable": s.number in compiled.assessable_sections, "floor": None, "beyond_floor": 0,
-            })
-        scorecards.append({
-            "outlet": outlet, "county": registry.get(outlet), "period": period, "total": sum(s["score"] for s in secs),
-            "sections": secs, "deductions": deductions,
-            "pending": sorted(pending.get((outlet, period), [])), "dismissed": sorted(dismissed.get((outlet, period), [])),
-        })
+            secs.append(
+                {
+                    "number": s.number,
+                    "title": s.title,
+                    "allotment": s.allotment.value,
+                    "deducted": per_section[s.number],
+                    "score": score,
+                    "assumed": s.allotment.provenance == "assumed",
+                    "assessable": s.number in compiled.assessable_sections,
+                    "floor": None,
+                    "beyond_floor": 0,
+                }
+            )
+        scorecards.append(
+            {
+                "outlet": outlet,
+                "county": registry.get(outlet),
+                "period": period,
+                "total": sum(s["score"] for s in secs),
+                "sections": secs,
+                "deductions": deductions,
+                "pending": sorted(pending.get((outlet, period), [])),
+                "dismissed": sorted(dismissed.get((outlet, period), [])),
+            }
+        )
     rejected.sort()
     t_end = time.perf_counter()
     stats = {
@@ -229,13 +263,24 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": {"assert": round(t_assert - t0, 3), "account": round(t_end - t_assert, 3)},
     }
     result = {
-        "pack": {"name": compiled.name, "version": compiled.pack.version, "digest": compiled.pack.digest, "matcher": "naive durable_rules"},
+        "pack": {
+            "name": compiled.name,
+            "version": compiled.pack.version,
+            "digest": compiled.pack.digest,
+            "matcher": "naive durable_rules",
+        },
         "as_of": args.as_of or dt.date.today().isoformat(),
         "period": None,
-        "inputs": [{"file": nm, "sha256": None, "lines": n, "accepted": n - bad, "rejected": bad, "blank": 0} for nm, n, bad in inputs],
+        "inputs": [
+            {"file": nm, "sha256": None, "lines": n, "accepted": n - bad, "rejected": bad, "blank": 0}
+            for nm, n, bad in inputs
+        ],
         "scorecards": scorecards,
         "actions": [],
-        "rejected": [{"file": args.files[fi], "line": ln, "id": rid, "code": code, "error": msg} for fi, ln, rid, code, msg in rejected],
+        "rejected": [
+            {"file": args.files[fi], "line": ln, "id": rid, "code": code, "error": msg}
+            for fi, ln, rid, code, msg in rejected
+        ],
         "naive": stats,
     }
     sys.stdout.write(json.dumps(result, ensure_ascii=False))

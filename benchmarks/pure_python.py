@@ -66,7 +66,14 @@ UNSCORED_ARTICLES = frozenset((1, 2, 3, 4, 5, 44))
 COMPLAINT_TRANSFER = ("cz-5-complaint-transfer", 20)
 COMPLAINT_VERIFIED = ("cz-5-complaint", 10)
 #: section, allotment, assumed, assessable (the scored sections, in order)
-SECTIONS = ((3, 15, True, True), (4, 15, False, True), (5, 20, True, True), (6, 20, False, True), (7, 15, True, False), (8, 15, False, True))
+SECTIONS = (
+    (3, 15, True, True),
+    (4, 15, False, True),
+    (5, 20, True, True),
+    (6, 20, False, True),
+    (7, 15, True, False),
+    (8, 15, False, True),
+)
 
 FINDING_REQUIRED = frozenset(("type", "id", "outlet", "date", "article"))
 FINDING_ALLOWED = FINDING_REQUIRED | {"points", "persons", "employees", "tag", "inspection", "measured", "note"}
@@ -232,10 +239,20 @@ def run(files: list[str], as_of: str, out: Any) -> int:
                         elif verified is False:
                             dismissed.setdefault(key, []).append(o["id"])
                         elif verified is True:
-                            rule, amount = COMPLAINT_TRANSFER if o.get("account_transferred") is True else COMPLAINT_VERIFIED
+                            rule, amount = (
+                                COMPLAINT_TRANSFER if o.get("account_transferred") is True else COMPLAINT_VERIFIED
+                            )
                             employee = o.get("employee")
                             vk = (rule, None, 5, amount, None, None)
-                            entry = (5, NO_ARTICLE, o["id"], variants.setdefault(vk, vk), date, o.get("note"), [employee] if employee else None)
+                            entry = (
+                                5,
+                                NO_ARTICLE,
+                                o["id"],
+                                variants.setdefault(vk, vk),
+                                date,
+                                o.get("note"),
+                                [employee] if employee else None,
+                            )
                             cards.setdefault(key, []).append(entry)
                         else:
                             raise Rejected("wrong_type", "verified: expected true or false")
@@ -243,7 +260,9 @@ def run(files: list[str], as_of: str, out: Any) -> int:
                     elif t == "inspection":
                         k = o.keys()
                         if not (k <= INSPECTION_ALLOWED and k >= INSPECTION_REQUIRED) or o["by"] not in BY:
-                            raise Rejected("unknown_field" if not k <= INSPECTION_ALLOWED else "invalid_value", "inspection")
+                            raise Rejected(
+                                "unknown_field" if not k <= INSPECTION_ALLOWED else "invalid_value", "inspection"
+                            )
                         date = o["date"]
                         period = periods.get(date) or period_of(date)
                         inspections[o["id"]] = (o["outlet"], date)
@@ -265,13 +284,23 @@ def run(files: list[str], as_of: str, out: Any) -> int:
                         code = "unknown_type"
                     else:
                         code = "missing_field" if isinstance(exc, KeyError) else "wrong_type"
-                    rejected.append((fi, n, o.get("id") if type(o) is dict else None, code, f"{type(exc).__name__}: {exc}"))
+                    rejected.append(
+                        (fi, n, o.get("id") if type(o) is dict else None, code, f"{type(exc).__name__}: {exc}")
+                    )
                     bad += 1
         inputs.append([name, n, blank, bad])
     for ref, outlet, period, fi, entry, line, date in later:
         target = inspections.get(ref)
         if target is None or target != (outlet, date):
-            rejected.append((fi, line, entry[2], "unknown_inspection" if target is None else "inspection_mismatch", f"inspection {ref!r}"))
+            rejected.append(
+                (
+                    fi,
+                    line,
+                    entry[2],
+                    "unknown_inspection" if target is None else "inspection_mismatch",
+                    f"inspection {ref!r}",
+                )
+            )
             inputs[fi][3] += 1
             continue
         cards.setdefault((outlet, period), []).append(entry)
@@ -283,12 +312,22 @@ def run(files: list[str], as_of: str, out: Any) -> int:
     for vk in variants:
         rule, article, section, amount, persons, tag = vk
         template, provenance = reasons[rule]
-        values = {"article": article, "points": amount, "persons": persons, "raw_points": amount,
-                  "tag": tag_labels.get((article, tag), tag) if tag is not None else None}
+        values = {
+            "article": article,
+            "points": amount,
+            "persons": persons,
+            "raw_points": amount,
+            "tag": tag_labels.get((article, tag), tag) if tag is not None else None,
+        }
         reason = _render(template, values)
         constants[vk] = (rule, article, section, amount, reason, provenance, tag, persons)
-    write(b'{"pack":{"name":"cangzhou","version":"1.0.0","digest":null,"matcher":"pure_python"},"as_of":' + dumps(as_of))
-    summaries = [{"file": name, "sha256": None, "lines": n, "accepted": n - blank - bad, "rejected": bad, "blank": blank} for name, n, blank, bad in inputs]
+    write(
+        b'{"pack":{"name":"cangzhou","version":"1.0.0","digest":null,"matcher":"pure_python"},"as_of":' + dumps(as_of)
+    )
+    summaries = [
+        {"file": name, "sha256": None, "lines": n, "accepted": n - blank - bad, "rejected": bad, "blank": blank}
+        for name, n, blank, bad in inputs
+    ]
     write(b',"period":null,"inputs":' + dumps(summaries) + b',"scorecards":[')
     all_periods = {p for _, p in cards} | {p for _, p in present} | {p for _, p in pending} | {p for _, p in dismissed}
     keys = set(cards) | present | set(pending) | set(dismissed)
@@ -303,30 +342,65 @@ def run(files: list[str], as_of: str, out: Any) -> int:
         for section, _article, rid, v, date, note, employees in entries:
             rule, art, sec, amount, reason, provenance, tag, persons = constants[v]
             deducted[section] += amount
-            deductions.append({
-                "rule": rule, "article": art, "section": sec, "points": amount, "observations": [rid],
-                "reason": reason, "note": note, "raw_points": amount, "provenance": provenance, "date": date,
-                "tag": tag, "persons": persons, "employees": employees, "layer": "cangzhou",
-            })
+            deductions.append(
+                {
+                    "rule": rule,
+                    "article": art,
+                    "section": sec,
+                    "points": amount,
+                    "observations": [rid],
+                    "reason": reason,
+                    "note": note,
+                    "raw_points": amount,
+                    "provenance": provenance,
+                    "date": date,
+                    "tag": tag,
+                    "persons": persons,
+                    "employees": employees,
+                    "layer": "cangzhou",
+                }
+            )
         sections = []
         total = 0
         for number, allotment, assumed, assessable in SECTIONS:
             score = allotment - deducted[number]
             total += score
-            sections.append({
-                "number": number, "title": titles.get(number), "allotment": allotment, "deducted": deducted[number],
-                "score": score, "assumed": assumed, "assessable": assessable, "floor": None, "beyond_floor": 0,
-            })
+            sections.append(
+                {
+                    "number": number,
+                    "title": titles.get(number),
+                    "allotment": allotment,
+                    "deducted": deducted[number],
+                    "score": score,
+                    "assumed": assumed,
+                    "assessable": assessable,
+                    "floor": None,
+                    "beyond_floor": 0,
+                }
+            )
         card = {
-            "outlet": key[0], "county": registry.get(key[0]), "period": key[1], "total": total, "sections": sections,
-            "deductions": deductions, "pending": sorted(pending.get(key, empty)), "dismissed": sorted(dismissed.get(key, empty)),
+            "outlet": key[0],
+            "county": registry.get(key[0]),
+            "period": key[1],
+            "total": total,
+            "sections": sections,
+            "deductions": deductions,
+            "pending": sorted(pending.get(key, empty)),
+            "dismissed": sorted(dismissed.get(key, empty)),
         }
         write((b"" if first else b",") + dumps(card))
         first = False
     rejected.sort()
-    write(b'],"actions":[],"rejected":' + dumps([
-        {"file": files[fi], "line": line, "id": rid, "code": code, "error": msg} for fi, line, rid, code, msg in rejected
-    ]) + b"}\n")
+    write(
+        b'],"actions":[],"rejected":'
+        + dumps(
+            [
+                {"file": files[fi], "line": line, "id": rid, "code": code, "error": msg}
+                for fi, line, rid, code, msg in rejected
+            ]
+        )
+        + b"}\n"
+    )
     return 1 if rejected else 0
 
 

@@ -185,7 +185,12 @@ def test_disabling_a_rule_that_leaves_articles_uncovered_does_not_compile(tmp_pa
         make_pack(tmp_path, "cz-off", "5", {"rules.toml": '[[rules]]\nid = "cz-3-item"\ndisable = true\n'})
     problems = info.value.problems
     assert {p.code for p in problems} == {"uncovered_shape"}
-    assert sorted(p.message.split("on article ")[1].split(";")[0].split(" ")[0] for p in problems) == ["11", "12", "13", "14"]
+    assert sorted(p.message.split("on article ")[1].split(";")[0].split(" ")[0] for p in problems) == [
+        "11",
+        "12",
+        "13",
+        "14",
+    ]
 
 
 def test_a_narrower_grade_rejects_lines_the_old_pack_accepted(

@@ -45,7 +45,9 @@ BASE = {name: pack_data(name) for name in ("cangzhou", "generic")}
 REPLACEMENTS = st.one_of(
     st.none(),
     st.integers(-5, 200),
-    st.sampled_from(["", "x", "finding", "complaint", "literal", "assumed", "graded", "cz-5-item", "deduct", "pending"]),
+    st.sampled_from(
+        ["", "x", "finding", "complaint", "literal", "assumed", "graded", "cz-5-item", "deduct", "pending"]
+    ),
     st.booleans(),
     st.lists(st.integers(0, 50), max_size=3),
     st.just({}),
@@ -97,7 +99,9 @@ def edited(draw: st.DrawFn) -> tuple[str, dict[str, dict[str, Any]]]:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=edited())
-def test_an_edited_pack_loads_or_fails_with_located_problems(case: tuple[str, dict[str, dict[str, Any]]], tmp_path: Path) -> None:
+def test_an_edited_pack_loads_or_fails_with_located_problems(
+    case: tuple[str, dict[str, dict[str, Any]]], tmp_path: Path
+) -> None:
     _name, data = case
     folder = tmp_path / "p"
     shutil.rmtree(folder, ignore_errors=True)

@@ -53,7 +53,9 @@ def facts(draw: st.DrawFn) -> dict[str, object]:
 
 @settings(max_examples=150, deadline=None)
 @given(rules=st.lists(conditions(), min_size=1, max_size=6), shapes=st.lists(facts(), min_size=1, max_size=15))
-def test_durable_rules_decides_like_the_reference(rules: list[list[Condition]], shapes: list[dict[str, object]]) -> None:
+def test_durable_rules_decides_like_the_reference(
+    rules: list[list[Condition]], shapes: list[dict[str, object]]
+) -> None:
     ids = {f"rule{i}": conds for i, conds in enumerate(rules)}
     matcher = DurableMatcher(ids)
     for shape in shapes:

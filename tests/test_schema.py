@@ -18,7 +18,9 @@ SHIPPED = Path(sr.__file__).parent / "schema"
 @pytest.mark.parametrize("file_name", sorted(pack_schemas()))
 def test_shipped_schema_is_generated_from_the_model(file_name: str) -> None:
     shipped = SHIPPED / (file_name.removesuffix(".toml") + ".schema.json")
-    assert shipped.read_text(encoding="utf-8") == schema_text(file_name), "run: service-rules schema --out src/service_rules/schema"
+    assert shipped.read_text(encoding="utf-8") == schema_text(file_name), (
+        "run: service-rules schema --out src/service_rules/schema"
+    )
 
 
 @pytest.mark.parametrize("pack", ["cangzhou", "generic"])

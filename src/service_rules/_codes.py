@@ -38,6 +38,7 @@ class RejectionCode(StrEnum):
     OUTLET_CONFLICT = "outlet_conflict"
     NO_RULE = "no_rule"
     AMBIGUOUS_RULES = "ambiguous_rules"
+    UNREADABLE_CELL = "unreadable_cell"
 
     @property
     def label(self) -> str:
@@ -71,6 +72,7 @@ REJECTION_LABELS: dict[RejectionCode, str] = {
     RejectionCode.OUTLET_CONFLICT: "网点信息与前文矛盾",
     RejectionCode.NO_RULE: "无适用规则",
     RejectionCode.AMBIGUOUS_RULES: "多条规则同时适用",
+    RejectionCode.UNREADABLE_CELL: "单元格无法读取(公式无保存结果或Excel错误值)",
 }
 
 

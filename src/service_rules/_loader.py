@@ -27,8 +27,10 @@ import cattrs
 from cattrs.errors import ClassValidationError
 
 from ._errors import PackError, PackNotFoundError, Problem
+from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
     PACK_FILES,
+    SIDE_FILES,
     ArticlesFile,
     ConditionValue,
     LayerChange,
@@ -51,6 +53,25 @@ def _structure_condition(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(ConditionValue, _structure_condition)
+
+
+def _structure_label_value(value: Any, _: Any) -> Any:
+    if isinstance(value, (str, int, bool)) and not isinstance(value, float):
+        return value
+    raise TypeError(f"expected a string, an integer or true/false, found {value!r}")
+
+
+converter.register_structure_hook(LabelValue, _structure_label_value)
+
+
+def _structure_str_list(value: Any, _: Any) -> list[str]:
+    # cattrs would turn "编号" into ["编", "号"]
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list of strings, found {type(value).__name__} {value!r}")
+    return [converter.structure(v, str) for v in value]
+
+
+converter.register_structure_hook_func(lambda t: t == list[str], _structure_str_list)
 
 
 def _strict(kind: type, label: str) -> Any:
@@ -334,6 +355,8 @@ MERGED_TABLES = {
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
 }
+#: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
+UNION_TABLES = {("imports.toml", "imports")}
 
 
 @attrs.frozen
@@ -402,7 +425,7 @@ def parse_toml(raw: bytes, shown: str, problems: list[Problem]) -> dict[str, Any
 
 def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) -> _Layer | None:
     data: dict[str, dict[str, Any]] = {}
-    for file_name in PACK_FILES:
+    for file_name in (*PACK_FILES, *SIDE_FILES):
         path = folder / file_name
         shown = f"{label}/{file_name}" if label else file_name
         if not path.is_file():
@@ -410,6 +433,7 @@ def _read_layer(folder: Path, problems: list[Problem], digest: Any, label: str) 
                 problems.append(Problem("missing_file", "pack.toml is required", file=shown))
             continue
         raw = path.read_bytes()
+        # every file of the pack, import map included: a changed map can change what a workbook becomes
         digest.update(file_name.encode() + b"\0" + raw + b"\0")
         parsed = parse_toml(raw, shown, problems)
         if parsed is not None:
@@ -530,6 +554,8 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
                     entries = target.setdefault(key, [])
                     where = origins.setdefault((file_name, key), [])
                     _merge_list(entries, where, value, list_key, layer, shown, key, depth, problems, changes)
+                elif (file_name, key) in UNION_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict):
+                    target[key] = merge_union(target[key], value)
                 elif (
                     (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict)
                 ):
@@ -538,7 +564,7 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
                     target[key] = value
     merge_problems = len(problems)  # reported, but the rest is still structured and returned
     parts: dict[str, Any] = {}
-    for file_name, cls in PACK_FILES.items():
+    for file_name, cls in {**PACK_FILES, **SIDE_FILES}.items():
         if file_name not in merged_files:
             continue
         try:
@@ -546,6 +572,8 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
         except (ClassValidationError, ValueError, TypeError) as exc:
             for problem in _located(exc, file_name):
                 problems.append(_relocate(problem, file_name, origins, chain[-1].label(file_name, layered)))
+    imports: ImportMap = parts.get("imports.toml", ImportMap())
+    problems.extend(check_import_map(imports, chain[-1].label("imports.toml", layered)))
     if len(problems) > merge_problems:
         return folder, None, problems
     pack_file: PackFile = parts["pack.toml"]
@@ -575,6 +603,7 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
         },
         changes=changes,
         sources=_layer_sources(chain),
+        imports=imports,
     )
     return folder, pack, problems
 

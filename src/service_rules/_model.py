@@ -12,6 +12,8 @@ from typing import Literal, Union
 
 import attrs
 
+from ._importmap import ImportMap
+
 Provenance = Literal["literal", "interpreted", "assumed"]
 #: complete / partial: the source's own words (partial: the source is cut inside it; … marks a
 #: cut the pack makes); missing: no text in the source; derived: the pack's wording of the
@@ -300,6 +302,8 @@ class Pack:
     entry_origins: dict[str, tuple[str, int]] = attrs.field(factory=dict)
     #: The source file each layer names (``source_file``), by layer name, as a path.
     sources: dict[str, str] = attrs.field(factory=dict)
+    #: The import map (``imports.toml``): Chinese headers and labels of office sheets.
+    imports: ImportMap = attrs.field(factory=ImportMap)
 
     @property
     def name(self) -> str:
@@ -338,3 +342,6 @@ PACK_FILES: dict[str, type] = {
     "rules.toml": RulesFile,
     "oversight.toml": Oversight,
 }
+#: Pack files read and layered like the others but outside ``digest`` (which identifies what
+#: scores a record); the import map only decides how sheets become records.
+SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}

@@ -1,0 +1,862 @@
+"""The documents an office circulates, from a :class:`ScoreResult`: the workbook (``.xlsx``), the
+quarter's 通报 (Markdown, Word) and the ranked table (CSV). Every file is written atomically.
+
+What the documents hold is computed once here (:func:`ranking`, :func:`county_summary`,
+:func:`person_deductions`) and laid out by each writer; numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ._codes import cn_number, rejection_label
+from ._files import atomic_path, write_atomic
+from ._money import split_equally
+from ._report import section_name, width
+from ._results import Deduction, Scorecard, ScoreResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._model import Pack
+
+UNREGISTERED = "(未登记县联社)"
+PROVENANCE_LABELS = {"literal": "原文", "interpreted": "解释", "assumed": "假定"}
+SPLIT_NOTE = (
+    "说明:一项扣分由多名责任人共同承担时,按人数平均分摊,精确到0.01分,"
+    "以最大余数法处理尾差(各人分摊之和等于该项扣分);未列明责任人的扣分由网点承担,不在本表。"
+)
+
+
+@attrs.frozen
+class DocumentLabels:
+    """What the documents call things, from the pack: its title, 条 or 项, names of actions."""
+
+    title: str | None = None
+    article_unit: str = "条"
+    action_labels: Mapping[str, str] = attrs.field(factory=dict)
+
+    @classmethod
+    def from_pack(cls, pack: Pack) -> DocumentLabels:
+        return cls(pack.meta.title, pack.meta.article_unit, dict(pack.oversight.action_labels))
+
+    def article(self, number: int | None, section: int | None = None) -> str:
+        if number is not None:
+            return f"第{number}{self.article_unit}"
+        return f"第{cn_number(section)}章" if section is not None else ""
+
+    def action(self, code: str) -> str:
+        return self.action_labels.get(code, code)
+
+
+# ---- what the documents hold ----------------------------------------------------------------
+
+
+def is_scored(card: Scorecard) -> bool:
+    """A scorecard that takes part in rankings: ``scored`` where the result has it (issue H);
+    before that, one with something recorded against it (see :func:`_inspected`)."""
+    return _inspected(card) and card.total is not None
+
+
+@attrs.frozen
+class Ranked:
+    """An outlet's place in its period: ``rank`` shared by ties (1, 2, 2, 4); None when not scored."""
+
+    rank: int | None
+    card: Scorecard
+
+
+def ranking(result: ScoreResult) -> list[Ranked]:
+    """Per period: the scored outlets by total (highest first; ties share a rank, ordered by code),
+    then the outlets without a score, by code."""
+    out: list[Ranked] = []
+    for period in periods(result):
+        cards = [c for c in result.scorecards if c.period == period]
+        scored = sorted((c for c in cards if is_scored(c)), key=lambda c: (-(c.total or 0), c.outlet))
+        rank = 0
+        for i, card in enumerate(scored):
+            if i == 0 or card.total != scored[i - 1].total:
+                rank = i + 1
+            out.append(Ranked(rank, card))
+        out.extend(Ranked(None, c) for c in sorted(cards, key=lambda c: c.outlet) if not is_scored(c))
+    return out
+
+
+def periods(result: ScoreResult) -> list[str]:
+    return sorted({c.period for c in result.scorecards})
+
+
+@attrs.frozen
+class CountySummary:
+    period: str
+    county: str | None
+    outlets: int
+    inspected: int
+    average: Decimal | None
+    lowest: int | None
+    highest: int | None
+    deducted: int
+    actions: int
+
+
+def _inspected(card: Scorecard) -> bool:
+    # ``scored`` says it where the result has it (an accepted inspection, finding or complaint);
+    # a result without it cannot show inspections, so an outlet with a deduction or a complaint
+    # counts (an outlet inspected with nothing found is then missed: wire ``scored`` in).
+    scored = getattr(card, "scored", None)
+    if scored is not None:
+        return bool(scored)
+    return bool(card.deductions or card.pending or card.dismissed)
+
+
+def county_summary(result: ScoreResult) -> list[CountySummary]:
+    """One row per period and county (unregistered outlets last): outlets, inspected, average,
+    lowest and highest total of the scored outlets, points deducted, actions against the county."""
+    rows: list[CountySummary] = []
+    for period in periods(result):
+        cards = [c for c in result.scorecards if c.period == period]
+        counties = sorted({c.county for c in cards}, key=lambda c: (c is None, c or ""))
+        for county in counties:
+            mine = [c for c in cards if c.county == county]
+            totals = [c.total for c in mine if is_scored(c) and c.total is not None]
+            average = (Decimal(sum(totals)) / len(totals)).quantize(Decimal("0.01"), ROUND_HALF_UP) if totals else None
+            actions = sum(
+                1 for a in result.actions if a.period == period and a.subject_type == "county" and a.subject == county
+            )
+            rows.append(
+                CountySummary(
+                    period,
+                    county,
+                    len(mine),
+                    sum(1 for c in mine if _inspected(c)),
+                    average,
+                    min(totals) if totals else None,
+                    max(totals) if totals else None,
+                    sum(d.points for c in mine for d in c.deductions),
+                    actions,
+                )
+            )
+    return rows
+
+
+@attrs.frozen
+class PersonDeduction:
+    """An employee's part of one deduction: ``share`` of its ``points``, split equally among ``among``."""
+
+    employee: str
+    card: Scorecard
+    deduction: Deduction
+    among: int
+    share: Decimal
+
+
+def person_deductions(result: ScoreResult) -> list[PersonDeduction]:
+    """Every deduction that names employees, one row per employee, by employee, period, date, id."""
+    rows: list[PersonDeduction] = []
+    for card in result.scorecards:
+        for d in card.deductions:
+            if not d.employees:
+                continue
+            names = list(dict.fromkeys(d.employees))
+            shares = split_equally(d.points, names)
+            rows.extend(PersonDeduction(e, card, d, len(names), shares[e]) for e in names)
+    rows.sort(key=lambda r: (r.employee, r.card.period, r.deduction.date, r.deduction.observations, r.card.outlet))
+    return rows
+
+
+def person_totals(rows: Sequence[PersonDeduction]) -> list[tuple[str, str, list[str], int, Decimal]]:
+    """(employee, period, outlets, deductions, points) per employee and period."""
+    acc: dict[tuple[str, str], tuple[list[str], int, Decimal]] = {}
+    for r in rows:
+        outlets, n, total = acc.get((r.employee, r.card.period), ([], 0, Decimal("0.00")))
+        if r.card.outlet not in outlets:
+            outlets = [*outlets, r.card.outlet]
+        acc[(r.employee, r.card.period)] = (outlets, n + 1, total + r.share)
+    return [(e, p, o, n, t) for (e, p), (o, n, t) in sorted(acc.items())]
+
+
+def period_words(period: str | None) -> str:
+    """``2026Q3`` → 2026年第三季度, ``2026-07`` → 2026年7月, ``2026H2`` → 2026年下半年, ``2026`` → 2026年."""
+    if not period:
+        return ""
+    if len(period) == 6 and period[4] == "Q":
+        return f"{period[:4]}年第{cn_number(int(period[5]))}季度"
+    if len(period) == 6 and period[4] == "H":
+        return f"{period[:4]}年{'上' if period[5] == '1' else '下'}半年"
+    if len(period) == 7 and period[4] == "-":
+        return f"{period[:4]}年{int(period[5:])}月"
+    if len(period) == 4:
+        return f"{period}年"
+    return period
+
+
+def date_words(date: str) -> str:
+    """``2026-11-27`` → 2026年11月27日."""
+    try:
+        y, m, d = date.split("-")
+        return f"{y}年{int(m)}月{int(d)}日"
+    except ValueError:
+        return date
+
+
+# ---- the workbook ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Sheet:
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    note: str | None = None  # a line above the header
+    wrap: frozenset[int] = frozenset()  # columns of long text
+    formats: Mapping[int, str] = attrs.field(factory=dict)  # column → number format
+
+
+def _section_headers(result: ScoreResult) -> list[tuple[int, str]]:
+    seen: dict[int, str] = {}
+    for card in result.scorecards:
+        for s in card.sections:
+            seen.setdefault(s.number, section_name(s.number, s.title))
+    return sorted(seen.items())
+
+
+def _name(names: Mapping[str, str], outlet: str) -> str | None:
+    return names.get(outlet)
+
+
+def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
+    sections = _section_headers(result)
+    ranked = ranking(result)
+    rank_rows = []
+    for r in ranked:
+        c = r.card
+        by_number = {s.number: s.score for s in c.sections}
+        remark = None if r.rank is not None else "未评分:" + _unscored_reason(c)
+        rank_rows.append(
+            [
+                c.period,
+                r.rank,
+                c.outlet,
+                _name(names, c.outlet),
+                c.county or UNREGISTERED,
+                *[by_number.get(n) if r.rank is not None else None for n, _ in sections],
+                c.total if r.rank is not None else None,
+                len(c.deductions),
+                remark,
+            ]
+        )
+    summary_rows = [
+        [
+            s.period,
+            s.county or UNREGISTERED,
+            s.outlets,
+            s.inspected,
+            s.average,
+            s.lowest,
+            s.highest,
+            s.deducted,
+            s.actions,
+        ]
+        for s in county_summary(result)
+    ]
+    deduction_rows = []
+    for c in result.scorecards:
+        for d in c.deductions:
+            deduction_rows.append(
+                [
+                    c.period,
+                    c.outlet,
+                    _name(names, c.outlet),
+                    c.county or UNREGISTERED,
+                    section_name(d.section, _section_title(c, d.section)),
+                    labels.article(d.article, d.section) if d.article is not None else "投诉",
+                    d.rule,
+                    d.points,
+                    d.raw_points,
+                    d.date,
+                    "、".join(d.observations),
+                    d.tag,
+                    d.persons,
+                    "、".join(d.employees) if d.employees else None,
+                    d.reason,
+                    d.note,
+                    PROVENANCE_LABELS.get(d.provenance, d.provenance),
+                ]
+            )
+    persons = person_deductions(result)
+    person_rows = [
+        [
+            p.employee,
+            p.card.period,
+            p.card.outlet,
+            _name(names, p.card.outlet),
+            p.card.county or UNREGISTERED,
+            labels.article(p.deduction.article, p.deduction.section) if p.deduction.article is not None else "投诉",
+            p.deduction.rule,
+            "、".join(p.deduction.observations),
+            p.deduction.date,
+            p.deduction.points,
+            p.among,
+            p.share,
+        ]
+        for p in persons
+    ]
+    total_rows = [
+        [e, period, "、".join(outlets), "、".join(filter(None, (names.get(o) for o in outlets))) or None, n, total]
+        for e, period, outlets, n, total in person_totals(persons)
+    ]
+    action_rows = [
+        [
+            a.period,
+            a.date,
+            a.subject,
+            {"county": "县联社", "outlet": "网点", "employee": "员工"}.get(a.subject_type, a.subject_type),
+            labels.action(a.action),
+            a.action,
+            labels.article(a.article) if a.article is not None else None,
+            "是" if a.circulate else "否",
+            "、".join(a.outlets) if a.outlets else None,
+            "、".join(a.observations),
+            a.rule,
+            a.reason,
+        ]
+        for a in result.actions
+    ]
+    rejected_rows = [
+        [
+            r.file,
+            getattr(r, "sheet", None),
+            r.line,
+            r.id,
+            r.code,
+            rejection_label(r.code),
+            r.error,
+        ]
+        for r in result.rejected
+    ]
+    sheets = [
+        _Sheet(
+            "排名",
+            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", "说明"],
+            rank_rows,
+        ),
+        _Sheet(
+            "县联社汇总",
+            ["期间", "县联社", "网点数", "已检查网点", "平均分", "最低分", "最高分", "扣分合计", "处理事项"],
+            summary_rows,
+            formats={4: "0.00"},
+        ),
+        _Sheet(
+            "扣分明细",
+            [
+                "期间",
+                "网点代码",
+                "网点名称",
+                "县联社",
+                "章节",
+                "条款",
+                "规则",
+                "扣分",
+                "规则原扣分",
+                "日期",
+                "记录编号",
+                "情形",
+                "人次",
+                "责任人",
+                "扣分原因",
+                "备注",
+                "分值依据",
+            ],
+            deduction_rows,
+            wrap=frozenset({14, 15}),
+        ),
+        _Sheet(
+            "个人扣分",
+            [
+                "员工",
+                "期间",
+                "网点代码",
+                "网点名称",
+                "县联社",
+                "条款",
+                "规则",
+                "记录编号",
+                "日期",
+                "该项扣分",
+                "共同责任人数",
+                "个人分摊扣分",
+            ],
+            person_rows,
+            note=SPLIT_NOTE,
+            formats={11: "0.00"},
+        ),
+        _Sheet(
+            "个人合计",
+            ["员工", "期间", "网点代码", "网点名称", "扣分项数", "分摊扣分合计"],
+            total_rows,
+            note=SPLIT_NOTE,
+            formats={5: "0.00"},
+        ),
+        _Sheet(
+            "处理事项",
+            [
+                "期间",
+                "日期",
+                "对象",
+                "对象类型",
+                "处理",
+                "代码",
+                "条款",
+                "通报全市",
+                "涉及网点",
+                "依据记录",
+                "规则",
+                "理由",
+            ],
+            action_rows,
+            wrap=frozenset({11}),
+        ),
+        _Sheet(
+            "未采纳行", ["文件", "工作表", "行号", "编号", "代码", "原因", "说明"], rejected_rows, wrap=frozenset({6})
+        ),
+    ]
+    warnings = list(getattr(result, "warnings", ()) or ())
+    if warnings:
+        sheets.append(
+            _Sheet(
+                "提示",
+                ["代码", "说明", "文件", "工作表", "行号", "网点"],
+                [
+                    [
+                        getattr(w, "code", None),
+                        getattr(w, "message", str(w)),
+                        getattr(w, "file", None),
+                        getattr(w, "sheet", None),
+                        getattr(w, "line", None),
+                        getattr(w, "outlet", None),
+                    ]
+                    for w in warnings
+                ],
+                wrap=frozenset({1}),
+            )
+        )
+    return sheets
+
+
+def _unscored_reason(card: Scorecard) -> str:
+    return str(getattr(card, "reason", None) or "本期无检查、问题或投诉记录")
+
+
+def _section_title(card: Scorecard, number: int) -> str | None:
+    for s in card.sections:
+        if s.number == number:
+            return s.title
+    return None
+
+
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(text: str) -> str:
+    """Text a workbook or Word document can hold: control characters (other than tab and line
+    breaks), which XML forbids, become U+FFFD."""
+    return _ILLEGAL_XML.sub("\ufffd", text)
+
+
+def xlsx_cell(ws: Any, value: Any) -> Any:
+    """A value for a write-only sheet, safe: text stays text even when it starts with ``=`` (never
+    a formula an input row smuggled in), and holds no character XML forbids."""
+    if not isinstance(value, str):
+        return value
+    text = xml_safe(value)
+    if not text.startswith("="):
+        return text
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    return cell
+
+
+#: Column widths are fitted to the first rows (enough to be readable, cheap on large results).
+_WIDTH_SAMPLE = 2000
+
+
+def _cell_width(value: Any) -> int:
+    if value is None:
+        return 0
+    return width(value if isinstance(value, str) else str(value))
+
+
+def write_workbook(
+    result: ScoreResult,
+    path: str | os.PathLike[str],
+    names: Mapping[str, str] | None = None,
+    labels: DocumentLabels | None = None,
+) -> None:
+    """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
+    处理事项, 未采纳行, and 提示 when there are warnings), written atomically to ``path``."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for spec in _workbook_sheets(result, names or {}, labels or DocumentLabels()):
+        ws = book.create_sheet(spec.title)
+        head_row = 2 if spec.note else 1
+        ws.freeze_panes = f"A{head_row + 1}"
+        for i, title in enumerate(spec.header):
+            longest = max([_cell_width(title), *(_cell_width(r[i]) for r in spec.rows[:_WIDTH_SAMPLE])])
+            ws.column_dimensions[get_column_letter(i + 1)].width = min(
+                60 if i in spec.wrap else 40, max(6, longest + 2)
+            )
+        if spec.note:
+            note = WriteOnlyCell(ws, spec.note)
+            note.font = Font(italic=True)
+            ws.append([note])
+        cells = []
+        for title in spec.header:
+            cell = WriteOnlyCell(ws, title)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        for row in spec.rows:
+            out: list[Any] = []
+            for i, value in enumerate(row):
+                if i in spec.wrap or i in spec.formats:
+                    cell = WriteOnlyCell(ws, xml_safe(value) if isinstance(value, str) else value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"
+                    if i in spec.wrap:
+                        cell.alignment = wrap
+                    if i in spec.formats:
+                        cell.number_format = spec.formats[i]
+                    out.append(cell)
+                else:
+                    out.append(xlsx_cell(ws, value))
+            ws.append(out)
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+
+
+# ---- the ranked table (CSV) -----------------------------------------------------------------
+
+
+def render_ranking_csv(result: ScoreResult, names: Mapping[str, str] | None = None) -> str:
+    """The 排名 sheet as CSV text (no byte-order mark; see :func:`write_ranking_csv`)."""
+    sheet = _workbook_sheets(result, names or {}, DocumentLabels())[0]
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(sheet.header)
+    writer.writerows([["" if v is None else v for v in row] for row in sheet.rows])
+    return buf.getvalue()
+
+
+def write_ranking_csv(
+    result: ScoreResult, path: str | os.PathLike[str], names: Mapping[str, str] | None = None, *, bom: bool = True
+) -> None:
+    """The ranked table as a UTF-8 CSV, with a byte-order mark by default (so Excel on a Chinese
+    system reads it as UTF-8 rather than GB18030), written atomically."""
+    text = render_ranking_csv(result, names)
+    write_atomic(path, (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+
+
+# ---- the 通报 ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Heading:
+    level: int
+    text: str
+
+
+@attrs.frozen
+class _Para:
+    text: str
+
+
+@attrs.frozen
+class _Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    right: frozenset[int] = frozenset()
+
+
+@attrs.frozen
+class _List:
+    items: tuple[str, ...]
+    ordered: bool = True
+
+
+_Block = _Heading | _Para | _Table | _List
+
+
+def _num(value: int | Decimal | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _outlet_words(card: Scorecard, names: Mapping[str, str]) -> str:
+    name = names.get(card.outlet)
+    return f"{name}({card.outlet})" if name else card.outlet
+
+
+def _deduction_words(card: Scorecard, labels: DocumentLabels) -> str:
+    parts = []
+    for d in card.deductions:
+        where = labels.article(d.article) if d.article is not None else "客户投诉"
+        parts.append(f"{where}扣{d.points}分")
+    return "、".join(parts) if parts else "无扣分"
+
+
+def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
+    """The 通报, as headings, paragraphs, tables and lists (rendered to Markdown or Word)."""
+    blocks: list[_Block] = []
+    ps = periods(result)
+    when = period_words(result.period) if result.period else "、".join(period_words(p) for p in ps) or "本期"
+    title = labels.title or f"{result.pack.name}规则"
+    blocks.append(_Heading(1, f"关于{when}优质文明服务检查情况的通报"))
+    blocks.append(
+        _Para(
+            f"根据《{title}》(规则包 {result.pack.name} {result.pack.version}),"
+            f"现将{when}优质文明服务检查评分情况通报如下。数据截至{date_words(result.as_of)}。"
+        )
+    )
+    cards = list(result.scorecards)
+    scored = [c for c in cards if is_scored(c)]
+    counties = {c.county for c in cards}
+    deductions = [d for c in cards for d in c.deductions]
+
+    blocks.append(_Heading(2, "一、基本情况"))
+    text = (
+        f"本期共涉及{len([x for x in counties if x])}个县联社的{len({c.outlet for c in cards})}个营业网点,"
+        f"评分{len(scored)}个"
+    )
+    unscored = len(cards) - len(scored)
+    if unscored:
+        text += f"(另有{unscored}个网点本期未评分,不参加排名)"
+    text += f";共扣分{len(deductions)}项,合计扣{sum(d.points for d in deductions)}分"
+    if scored:
+        average = (Decimal(sum(c.total or 0 for c in scored)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        text += f",平均得分{average}分"
+    text += "。"
+    read = result.accepted + len(result.rejected)
+    if result.rejected:
+        text += f"共读入记录{read}条,采纳{result.accepted}条,未采纳{len(result.rejected)}条(见第五部分)。"
+    else:
+        text += f"共读入记录{read}条,全部采纳。"
+    blocks.append(_Para(text))
+
+    blocks.append(_Heading(2, "二、各县联社情况"))
+    summary = county_summary(result)
+    multi = len(ps) > 1
+    header = ("县联社", "网点数", "已检查", "平均分", "最低分", "最高分", "扣分合计", "处理事项")
+    rows = [
+        (
+            *((period_words(s.period),) if multi else ()),
+            s.county or UNREGISTERED,
+            str(s.outlets),
+            str(s.inspected),
+            _num(s.average),
+            _num(s.lowest),
+            _num(s.highest),
+            str(s.deducted),
+            str(s.actions),
+        )
+        for s in summary
+    ]
+    blocks.append(_Table((("期间",) if multi else ()) + header, tuple(rows), frozenset(range(1 + multi, 8 + multi))))
+    blocks.append(_Para("注:平均分、最低分、最高分只计已评分网点;处理事项为本期对该县联社作出的处理。"))
+
+    blocks.append(_Heading(2, "三、网点得分情况"))
+    ranked = ranking(result)
+    for period in ps:
+        mine = [r for r in ranked if r.card.period == period and r.rank is not None]
+        if multi:
+            blocks.append(_Heading(3, period_words(period)))
+        k = min(5, max(1, len(mine) // 2))
+        if not mine:
+            blocks.append(_Para("本期无已评分网点。"))
+            continue
+        best, worst = mine[:k], (mine[-k:][::-1] if len(mine) > 1 else [])
+        head = ("名次", "网点", "县联社", "总分", "扣分情况")
+
+        def row(r: Ranked) -> tuple[str, ...]:
+            c = r.card
+            return (
+                str(r.rank),
+                _outlet_words(c, names),
+                c.county or UNREGISTERED,
+                _num(c.total),
+                _deduction_words(c, labels),
+            )
+
+        blocks.append(_Para(f"得分较高的网点({len(best)}个):"))
+        blocks.append(_Table(head, tuple(row(r) for r in best), frozenset({0, 3})))
+        if worst:
+            blocks.append(_Para(f"得分较低的网点({len(worst)}个):"))
+            blocks.append(_Table(head, tuple(row(r) for r in worst), frozenset({0, 3})))
+        missing = [r.card for r in ranked if r.card.period == period and r.rank is None]
+        if missing:
+            blocks.append(
+                _Para(
+                    "未评分、不参加排名的网点:"
+                    + "、".join(f"{_outlet_words(c, names)}({_unscored_reason(c)})" for c in missing)
+                    + "。"
+                )
+            )
+    by_article: dict[tuple[int, int | None], list[Deduction]] = {}
+    for d in deductions:
+        by_article.setdefault((d.section, d.article), []).append(d)
+    if by_article:
+        common = sorted(by_article.items(), key=lambda kv: (-sum(d.points for d in kv[1]), kv[0][0], kv[0][1] or 0))
+        blocks.append(_Para("扣分较多的条款:"))
+        blocks.append(
+            _List(
+                tuple(
+                    f"{labels.article(a) if a is not None else '客户投诉(' + labels.article(None, s) + ')'}:"
+                    f"{len(ds)}次,扣{sum(d.points for d in ds)}分"
+                    for (s, a), ds in common[:5]
+                ),
+                ordered=False,
+            )
+        )
+
+    blocks.append(_Heading(2, "四、处理事项"))
+    if result.actions:
+        items = []
+        for a in sorted(result.actions, key=lambda a: (a.date, a.subject, a.action)):
+            basis = f"依据{labels.article(a.article)}" if a.article is not None else "依据规则"
+            if a.period not in ps:
+                basis = f"{period_words(a.period)}事项,{basis}"
+            flag = ",通报全市" if a.circulate else ""
+            who = {"employee": "员工", "outlet": "网点"}.get(a.subject_type, "") + a.subject
+            items.append(f"{who}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
+        blocks.append(_List(tuple(items)))
+    else:
+        blocks.append(_Para("本期无处理事项。"))
+
+    blocks.append(_Heading(2, "五、数据说明"))
+    notes = []
+    for i in result.inputs:
+        notes.append(
+            f"{i.file}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
+        )
+    if result.rejected:
+        by_code: dict[str, list[str]] = {}
+        for r in result.rejected:
+            sheet = getattr(r, "sheet", None)
+            where = f"{r.file}" + (f"“{sheet}”" if sheet else "") + f"第{r.line}行"
+            by_code.setdefault(r.code, []).append(where)
+        for code, wheres in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            shown = "、".join(wheres[:5]) + ("等" if len(wheres) > 5 else "")
+            notes.append(f"未采纳:{rejection_label(code)}({code}){len(wheres)}条({shown})。")
+    pending = sorted(i for c in cards for i in c.pending)
+    dismissed = sorted(i for c in cards for i in c.dismissed)
+    if pending:
+        notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
+    if dismissed:
+        notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
+    for w in list(getattr(result, "warnings", ()) or ()):
+        notes.append(f"提示:{getattr(w, 'message', w)}")
+    blocks.append(_List(tuple(notes), ordered=False))
+    blocks.append(
+        _Para(
+            f"本通报由 service-rules 按规则包 {result.pack.name} {result.pack.version}"
+            f"({result.pack.digest[:19]})生成;各网点扣分明细、个人扣分及未采纳记录见同期工作簿。"
+        )
+    )
+    return blocks
+
+
+def _safe_block(b: _Block) -> _Block:
+    if isinstance(b, (_Heading, _Para)):
+        return attrs.evolve(b, text=xml_safe(b.text))
+    if isinstance(b, _Table):
+        return attrs.evolve(b, rows=tuple(tuple(xml_safe(c) for c in row) for row in b.rows))
+    return attrs.evolve(b, items=tuple(xml_safe(i) for i in b.items))
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(blocks: Sequence[_Block]) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if isinstance(b, _Heading):
+            out += ["#" * b.level + " " + b.text, ""]
+        elif isinstance(b, _Para):
+            out += [b.text, ""]
+        elif isinstance(b, _Table):
+            out.append("| " + " | ".join(b.header) + " |")
+            out.append("| " + " | ".join("---:" if i in b.right else "---" for i in range(len(b.header))) + " |")
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
+            out.append("")
+        else:
+            out += [(f"{i}. " if b.ordered else "- ") + item for i, item in enumerate(b.items, 1)]
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_bulletin(
+    result: ScoreResult, names: Mapping[str, str] | None = None, labels: DocumentLabels | None = None
+) -> str:
+    """The quarter's 通报 in Markdown: period and scope, the county summary, the best and worst
+    outlets, the sanctions with their articles, and how many rows were rejected and why."""
+    return _markdown(bulletin_blocks(result, names or {}, labels or DocumentLabels()))
+
+
+def write_bulletin_docx(
+    result: ScoreResult,
+    path: str | os.PathLike[str],
+    names: Mapping[str, str] | None = None,
+    labels: DocumentLabels | None = None,
+) -> None:
+    """The same 通报 as a Word document, written atomically."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    normal = document.styles["Normal"]
+    rpr = normal.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
+    for b in map(_safe_block, bulletin_blocks(result, names or {}, labels or DocumentLabels())):
+        if isinstance(b, _Heading):
+            heading = document.add_heading(b.text, level=b.level)
+            if b.level == 1:
+                heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        elif isinstance(b, _Para):
+            document.add_paragraph(b.text)
+        elif isinstance(b, _Table):
+            table = document.add_table(rows=1 + len(b.rows), cols=len(b.header))
+            table.style = "Table Grid"
+            for i, title in enumerate(b.header):
+                table.cell(0, i).text = title
+                for run in table.cell(0, i).paragraphs[0].runs:
+                    run.bold = True
+            for r, row in enumerate(b.rows, 1):
+                for i, text in enumerate(row):
+                    cell = table.cell(r, i)
+                    cell.text = text
+                    if i in b.right:
+                        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        else:
+            style = "List Number" if b.ordered else "List Bullet"
+            for item in b.items:
+                document.add_paragraph(item, style=style)
+    with atomic_path(path) as tmp:
+        document.save(str(tmp))
+
+
+#: For the CLI: a writer per ``--format`` that writes files (``xlsx``, ``docx``).
+FILE_WRITERS: dict[str, Callable[..., None]] = {"xlsx": write_workbook, "docx": write_bulletin_docx}
