@@ -263,7 +263,7 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     result = score(path)
     assert result["rejected"] == []
     assert result["inputs"][0] | {"sha256": None} == {
-        "file": str(path), "sha256": None, "lines": 3, "accepted": 3, "rejected": 0, "blank": 0,
+        "file": str(path), "sha256": None, "lines": 3, "accepted": 3, "rejected": 0, "blank": 0, "sheet": None, "problem": None,
     }  # fmt: skip
     assert card(result, "O1")["county"] == "甲县"  # the BOM did not stick to line 1
     assert card(result, "O1")["total"] == FULL - 3  # article 25: 3 points
@@ -627,13 +627,15 @@ def test_output_fields(tmp_path: Path) -> None:
     result = run(
         tmp_path, [outlet(), finding(article=40, employees=["E1"], note="迟到"), finding(id="bad", article=99)]
     )
-    assert list(result) == ["pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected"]
+    assert list(result) == ["pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings"]
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")
-    assert set(result["inputs"][0]) == {"file", "sha256", "lines", "accepted", "rejected", "blank"}
+    assert set(result["inputs"][0]) == {"file", "sha256", "lines", "accepted", "rejected", "blank", "sheet", "problem"}
     c = result["scorecards"][0]
-    assert list(c) == ["outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed"]
+    assert list(c) == [
+        "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
+    ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",
         "title",
@@ -654,5 +656,5 @@ def test_output_fields(tmp_path: Path) -> None:
     assert "40" in d["reason"]
     assert result["rejected"][0] == {
         "file": str(tmp_path / "in.jsonl"), "line": 3, "id": "bad", "code": "unknown_article",
-        "error": result["rejected"][0]["error"],
+        "error": result["rejected"][0]["error"], "sheet": None, "outlet": None, "county": None,
     }  # fmt: skip

@@ -23,7 +23,7 @@ from ._evaluate import as_compiled, as_date
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import judged_quarters
-from ._results import InputSummary, PackRef, Rejection, results_converter
+from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter
 from ._scoring import Accountant
 
 
@@ -69,6 +69,7 @@ class CandidatesResult:
     excluded: tuple[Excluded, ...]
     inputs: tuple[InputSummary, ...]
     rejected: tuple[Rejection, ...]
+    warnings: tuple[ResultWarning, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = results_converter.unstructure(self)
@@ -172,6 +173,7 @@ def candidates(
         excluded=excluded,
         inputs=facts.inputs,
         rejected=facts.rejected,
+        warnings=facts.warnings,
     )
 
 

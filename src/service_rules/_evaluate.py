@@ -58,6 +58,7 @@ def score(
         scorecards=scorecards(compiled, facts, period),
         actions=oversight_actions(compiled, facts, as_of=day, period=period),
         rejected=facts.rejected,
+        warnings=facts.warnings,
     )
 
 
@@ -86,7 +87,8 @@ def score_to_stream(
         write((b"" if first else b",") + dumps(card))
         first = False
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
-    write(b',"rejected":' + dumps(dump(facts.rejected)) + b"}\n")
+    write(b',"rejected":' + dumps(dump(facts.rejected)))
+    write(b',"warnings":' + dumps(dump(facts.warnings)) + b"}\n")
     return len(facts.rejected)
 
 

@@ -246,6 +246,7 @@ def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[
         scorecards=scorecards(compiled, facts, period),
         actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
         rejected=facts.rejected,
+        warnings=facts.warnings,
     )
     return facts, result
 

@@ -30,6 +30,10 @@ class InputSummary:
     accepted: int
     rejected: int
     blank: int
+    #: The sheet of a workbook (null for JSON Lines and CSV): a workbook is one input per sheet.
+    sheet: str | None = None
+    #: Why nothing of this input was scored (a sheet whose headers match no record type, say).
+    problem: str | None = None
 
 
 @attrs.frozen
@@ -86,6 +90,8 @@ class Scorecard:
     deductions: tuple[Deduction, ...]
     pending: tuple[str, ...]
     dismissed: tuple[str, ...]
+    #: The outlet's registered name (``name`` of its outlet record), when given.
+    name: str | None = None
 
 
 @attrs.frozen
@@ -115,6 +121,24 @@ class Rejection:
     id: str | None
     code: str
     error: str
+    #: The sheet of a workbook the row came from (null for JSON Lines and CSV).
+    sheet: str | None = None
+    #: The outlet and county union the rejected line names, where they can be read.
+    outlet: str | None = None
+    county: str | None = None
+
+
+@attrs.frozen
+class ResultWarning:
+    """Something a reader should know that rejects nothing (an unknown column, an unregistered
+    outlet…): a stable ``code``, a Chinese ``message``, and where, when known."""
+
+    code: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    line: int | None = None
+    outlet: str | None = None
 
 
 @attrs.frozen
@@ -126,6 +150,7 @@ class ScoreResult:
     scorecards: tuple[Scorecard, ...]
     actions: tuple[Action, ...]
     rejected: tuple[Rejection, ...]
+    warnings: tuple[ResultWarning, ...] = ()
 
     @property
     def accepted(self) -> int:
@@ -231,6 +256,7 @@ def scorecard_json(
     deductions: list[dict[str, Any]],
     pending: tuple[str, ...],
     dismissed: tuple[str, ...],
+    name: str | None,
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -242,6 +268,7 @@ def scorecard_json(
         "deductions": deductions,
         "pending": list(pending),
         "dismissed": list(dismissed),
+        "name": name,
     }
 
 
@@ -255,6 +282,7 @@ def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
         deductions=[_dump_deduction(d) for d in c.deductions],
         pending=c.pending,
         dismissed=c.dismissed,
+        name=c.name,
     )
 
 

@@ -44,6 +44,7 @@ class CardAccount:
     deductions: tuple[dict[str, Any], ...]
     pending: tuple[str, ...]
     dismissed: tuple[str, ...]
+    name: str | None = None
 
     def scorecard(self) -> Scorecard:
         return Scorecard(
@@ -55,6 +56,7 @@ class CardAccount:
             deductions=tuple(Deduction(**d) for d in self.deductions),
             pending=self.pending,
             dismissed=self.dismissed,
+            name=self.name,
         )
 
     def json(self) -> dict[str, Any]:
@@ -67,6 +69,7 @@ class CardAccount:
             deductions=list(self.deductions),
             pending=self.pending,
             dismissed=self.dismissed,
+            name=self.name,
         )
 
 
@@ -187,9 +190,11 @@ class Accountant:
                     beyond_floor=score - raw,
                 )
             )
+        entry = self.facts.registry.get(outlet)
         return CardAccount(
             outlet=outlet,
-            county=self.facts.county_of(outlet),
+            county=entry.county if entry is not None else None,
+            name=entry.name if entry is not None else None,
             period=period,
             total=sum(s.score for s in sections),
             sections=tuple(sections),

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import attrs
 
-from ._results import InputSummary, PackRef, Rejection
+from ._results import InputSummary, PackRef, Rejection, ResultWarning
 
 
 class Observation(NamedTuple):
@@ -106,6 +106,7 @@ class Facts:
     ladder_facts: tuple[Watched, ...]
     streak_facts: tuple[Watched, ...]
     exclusions: tuple[Watched, ...]
+    warnings: tuple[ResultWarning, ...] = ()
 
     def county_of(self, outlet: str) -> str | None:
         """The registered county union of an outlet (None when it is not registered)."""
