@@ -843,13 +843,13 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
         doubles: dict[Any, list[tuple[dict[str, Any], tuple[str, ...]]]] = {}
         gaps: dict[Any, list[dict[str, Any]]] = {}
         for shape in shapes:
-            engine = compiled.matcher.matches(shape)
+            engine = compiled.match(shape)  # asked once, and kept for scoring
             expected = reference.matches(shape)
             if engine != expected:
                 raise EngineError(
                     f"{compiled.matcher.name} and the reference disagree on {_describe(shape)}: {sorted(engine)} vs {sorted(expected)}"
                 )
-            decision = compiled.decide(shape)
+            decision = compiled.decision(engine)
             group = shape.get("article") if record_type == "finding" else _describe(shape)
             if len(decision) > 1:
                 doubles.setdefault(group, []).append((shape, decision))
