@@ -230,6 +230,14 @@ def _name(names: Mapping[str, str], outlet: str) -> str | None:
     return names.get(outlet)
 
 
+def outlet_names(result: ScoreResult, names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Outlet code → name: the result's own (``scorecards[].name``, from the outlet records), with
+    ``names`` (kept for callers that pass their own) taking precedence where given."""
+    out = {c.outlet: c.name for c in result.scorecards if c.name}
+    out.update(names or {})
+    return out
+
+
 def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
     sections = _section_headers(result)
     ranked = ranking(result)
@@ -510,7 +518,7 @@ def write_workbook(
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for spec in _workbook_sheets(result, names or {}, labels or DocumentLabels()):
+    for spec in _workbook_sheets(result, outlet_names(result, names), labels or DocumentLabels()):
         ws = book.create_sheet(spec.title)
         head_row = 2 if spec.note else 1
         ws.freeze_panes = f"A{head_row + 1}"
@@ -553,7 +561,7 @@ def write_workbook(
 
 def render_ranking_csv(result: ScoreResult, names: Mapping[str, str] | None = None) -> str:
     """The 排名 sheet as CSV text (no byte-order mark; see :func:`write_ranking_csv`)."""
-    sheet = _workbook_sheets(result, names or {}, DocumentLabels())[0]
+    sheet = _workbook_sheets(result, outlet_names(result, names), DocumentLabels())[0]
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(sheet.header)
@@ -812,7 +820,7 @@ def render_bulletin(
 ) -> str:
     """The quarter's 通报 in Markdown: period and scope, the county summary, the best and worst
     outlets, the sanctions with their articles, and how many rows were rejected and why."""
-    return _markdown(bulletin_blocks(result, names or {}, labels or DocumentLabels()))
+    return _markdown(bulletin_blocks(result, outlet_names(result, names), labels or DocumentLabels()))
 
 
 def write_bulletin_docx(
@@ -830,7 +838,7 @@ def write_bulletin_docx(
     normal = document.styles["Normal"]
     rpr = normal.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    for b in map(_safe_block, bulletin_blocks(result, names or {}, labels or DocumentLabels())):
+    for b in map(_safe_block, bulletin_blocks(result, outlet_names(result, names), labels or DocumentLabels())):
         if isinstance(b, _Heading):
             heading = document.add_heading(b.text, level=b.level)
             if b.level == 1:

@@ -553,7 +553,9 @@ class _Reader:
             pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
             inputs=tuple(count.summary() for count in self.inputs),
             rejected=tuple(
-                Rejection(file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message, sheet=sheets[r.input])
+                Rejection(
+                    file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message, sheet=sheets[r.input]
+                )
                 for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
             ),
             registry=types.MappingProxyType(self.registry),
