@@ -360,3 +360,29 @@ def test_candidates_and_diff_read_workbooks(capsys: pytest.CaptureFixture[str]) 
         capsys, "diff", "cangzhou", "cangzhou", "--as-of", AS_OF, "--format", "json", "--observations", XLSX
     )
     assert code == 0 and json.loads(out)
+
+
+def test_the_bulletin_names_each_sheet_its_problem_and_warnings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    book = _workbook(tmp_path)
+    code, out, _ = cli(capsys, *score_args("--format", "markdown", files=(str(book),)))
+    assert code == 1
+    assert f"{book}“问题”:读入11条" in out  # 12 rows, one blank
+    assert f"{book}“说明”:未读取(" in out
+    assert f"提示:{book}“网点”第1行:" in out
+    assert f"{book}“问题”第8行" in out  # an unreadable cell, among the rejected rows by reason
+
+
+def test_the_workbook_lists_bad_rows_with_sheet_and_row(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    book = _workbook(tmp_path)
+    target = tmp_path / "out.xlsx"
+    code, out, _ = cli(capsys, *score_args("--format", "xlsx", "--output", str(target), files=(str(book),)))
+    assert (code, out) == (1, "")
+    code, out, _ = cli(capsys, *score_args(files=(str(book),)))
+    expected = {(r["sheet"], r["line"], r["code"]) for r in json.loads(out)["rejected"]}
+    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name("未采纳行").to_python()
+    header = rows[0]
+    sheet, line, code_col = header.index("工作表"), header.index("行号"), header.index("代码")
+    assert {(r[sheet], int(r[line]), r[code_col]) for r in rows[1:]} == expected
+    assert ("问题", 8, "unreadable_cell") in expected

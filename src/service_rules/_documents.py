@@ -755,8 +755,12 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     blocks.append(_Heading(2, "五、数据说明"))
     notes = []
     for i in result.inputs:
+        where = i.file + (f"“{i.sheet}”" if i.sheet else "")
+        if i.problem:
+            notes.append(f"{where}:未读取({i.problem})。")
+            continue
         notes.append(
-            f"{i.file}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
+            f"{where}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
         )
     if result.rejected:
         by_code: dict[str, list[str]] = {}
@@ -773,8 +777,9 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
     if dismissed:
         notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
-    for w in list(getattr(result, "warnings", ()) or ()):
-        notes.append(f"提示:{getattr(w, 'message', w)}")
+    for w in result.warnings:
+        where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
+        notes.append(f"提示:{where + ':' if where else ''}{w.message}")
     blocks.append(_List(tuple(notes), ordered=False))
     blocks.append(
         _Para(
