@@ -263,7 +263,7 @@ def test_table_format_names_the_outlet_and_total(
     heads = [line for line in out.splitlines() if line.startswith("■")]
     assert len(heads) == len(HAND)
     for outlet, (_, total) in HAND.items():
-        (line,) = [h for h in heads if f" {outlet}(" in h]
+        (line,) = [h for h in heads if re.match(rf"■ 网点 {re.escape(outlet)}[ (]", h)]
         assert line.endswith(f"总分 {total}"), line
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)

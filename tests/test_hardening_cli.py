@@ -486,7 +486,9 @@ OPTIONS = st.lists(
             st.sampled_from(["2026-11-27", "0001-01-01", "bad", "2026-02-30", "2099-12-31"]),
         ),
         st.tuples(st.sampled_from(["--period"]), st.sampled_from(["2026Q3", "0226Q3", "2026Q5", "2026-07", "2027Q1"])),
-        st.tuples(st.sampled_from(["--format"]), st.sampled_from(["json", "table", "markdown", "text"])),
+        st.tuples(
+            st.sampled_from(["--format"]), st.sampled_from(["json", "table", "markdown", "text", "csv", "xlsx", "docx"])
+        ),
         st.tuples(
             st.sampled_from(["--top", "--limit", "--min-coverage"]), st.sampled_from(["3", "0", "-1", "nan", "1e3"])
         ),
@@ -550,7 +552,8 @@ def test_any_argv_ends_with_a_documented_code_and_no_traceback(
     event(f"{argv[0]} exit {code}")
     assert code in {int(c) for c in ExitCode} and code not in (70, 130, 141), (argv, code, err)
     assert "Traceback" not in err or "--debug" in argv, (argv, err)
-    if code in (0, 1) and argv[0] == "score" and "table" not in argv and "--debug" not in argv:
+    formats = [argv[i + 1] for i, t in enumerate(argv[:-1]) if t == "--format"]
+    if code in (0, 1) and argv[0] == "score" and formats[-1:] in ([], ["json"]) and "--debug" not in argv:
         json.loads(out)  # the default JSON output is complete whenever the code says so
 
 

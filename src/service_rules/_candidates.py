@@ -25,6 +25,7 @@ from ._model import Pack
 from ._oversight import judged_quarters
 from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter
 from ._scoring import Accountant
+from ._store import Facts
 
 
 @attrs.frozen
@@ -41,6 +42,8 @@ class Candidate:
     mean_total: float
     deductions: int
     quarters: tuple[QuarterTotal, ...]
+    #: The outlet's registered name (``name`` of its outlet record), when given.
+    name: str | None = None
 
 
 @attrs.frozen
@@ -55,6 +58,7 @@ class Excluded:
     outlet: str
     county: str | None
     reasons: tuple[ExclusionReason, ...]
+    name: str | None = None
 
 
 @attrs.frozen
@@ -154,11 +158,12 @@ def candidates(
             mean_total=round(float(mean), 2),
             deductions=n,
             quarters=tuple(quarters),
+            name=_name_of(facts, outlet),
         )
         for i, (mean, n, outlet, quarters, county) in enumerate(ranked, start=1)
     )
     excluded = tuple(
-        Excluded(outlet=o, county=facts.county_of(o), reasons=tuple(r))
+        Excluded(outlet=o, county=facts.county_of(o), reasons=tuple(r), name=_name_of(facts, o))
         for o, r in sorted(reasons.items())
         if o in outlets
     )
@@ -177,31 +182,38 @@ def candidates(
     )
 
 
+def _name_of(facts: Facts, outlet: str) -> str | None:
+    entry = facts.registry.get(outlet)
+    return entry.name if entry is not None else None
+
+
 def render_candidates(result: CandidatesResult) -> str:
     from ._report import _table, escape
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
     out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
     if result.candidates:
-        rows = [["名次", "网点", "县联社", "季均总分", "扣分项", "各季总分"]]
+        rows = [["名次", "网点", "网点名称", "县联社", "季均总分", "扣分项", "各季总分"]]
         for c in result.candidates:
             rows.append(
                 [
                     str(c.rank),
                     c.outlet,
+                    c.name or "",
                     c.county or "",
                     f"{c.mean_total:g}",
                     str(c.deductions),
                     " ".join(f"{q.period}:{q.total}" for q in c.quarters),
                 ]
             )
-        out.extend("  " + line for line in _table(rows, right=(0, 3, 4)))
+        out.extend("  " + line for line in _table(rows, right=(0, 4, 5)))
     else:
         out.append("  (无符合条件的网点)")
     if result.excluded:
         out.append("不列入候选:")
         for e in result.excluded:
             why = ";".join(r.reason + (f"({'、'.join(r.observations)})" if r.observations else "") for r in e.reasons)
-            out.append(f"  {escape(e.outlet)}({escape(e.county or '未登记')}):{escape(why)}")
+            named = f" {escape(e.name)}" if e.name else ""
+            out.append(f"  {escape(e.outlet)}{named}({escape(e.county or '未登记')}):{escape(why)}")
     out.append(result.notice)
     return "\n".join(out) + "\n"

@@ -230,6 +230,14 @@ def _name(names: Mapping[str, str], outlet: str) -> str | None:
     return names.get(outlet)
 
 
+def outlet_names(result: ScoreResult, names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Outlet code → name: the result's own (``scorecards[].name``, from the outlet records), with
+    ``names`` (kept for callers that pass their own) taking precedence where given."""
+    out = {c.outlet: c.name for c in result.scorecards if c.name}
+    out.update(names or {})
+    return out
+
+
 def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
     sections = _section_headers(result)
     ranked = ranking(result)
@@ -510,7 +518,7 @@ def write_workbook(
     book = Workbook(write_only=True)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for spec in _workbook_sheets(result, names or {}, labels or DocumentLabels()):
+    for spec in _workbook_sheets(result, outlet_names(result, names), labels or DocumentLabels()):
         ws = book.create_sheet(spec.title)
         head_row = 2 if spec.note else 1
         ws.freeze_panes = f"A{head_row + 1}"
@@ -553,7 +561,7 @@ def write_workbook(
 
 def render_ranking_csv(result: ScoreResult, names: Mapping[str, str] | None = None) -> str:
     """The 排名 sheet as CSV text (no byte-order mark; see :func:`write_ranking_csv`)."""
-    sheet = _workbook_sheets(result, names or {}, DocumentLabels())[0]
+    sheet = _workbook_sheets(result, outlet_names(result, names), DocumentLabels())[0]
     buf = io.StringIO(newline="")
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(sheet.header)
@@ -747,8 +755,12 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     blocks.append(_Heading(2, "五、数据说明"))
     notes = []
     for i in result.inputs:
+        where = i.file + (f"“{i.sheet}”" if i.sheet else "")
+        if i.problem:
+            notes.append(f"{where}:未读取({i.problem})。")
+            continue
         notes.append(
-            f"{i.file}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
+            f"{where}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
         )
     if result.rejected:
         by_code: dict[str, list[str]] = {}
@@ -765,8 +777,9 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
     if dismissed:
         notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
-    for w in list(getattr(result, "warnings", ()) or ()):
-        notes.append(f"提示:{getattr(w, 'message', w)}")
+    for w in result.warnings:
+        where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
+        notes.append(f"提示:{where + ':' if where else ''}{w.message}")
     blocks.append(_List(tuple(notes), ordered=False))
     blocks.append(
         _Para(
@@ -812,7 +825,7 @@ def render_bulletin(
 ) -> str:
     """The quarter's 通报 in Markdown: period and scope, the county summary, the best and worst
     outlets, the sanctions with their articles, and how many rows were rejected and why."""
-    return _markdown(bulletin_blocks(result, names or {}, labels or DocumentLabels()))
+    return _markdown(bulletin_blocks(result, outlet_names(result, names), labels or DocumentLabels()))
 
 
 def write_bulletin_docx(
@@ -830,7 +843,7 @@ def write_bulletin_docx(
     normal = document.styles["Normal"]
     rpr = normal.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "宋体")
-    for b in map(_safe_block, bulletin_blocks(result, names or {}, labels or DocumentLabels())):
+    for b in map(_safe_block, bulletin_blocks(result, outlet_names(result, names), labels or DocumentLabels())):
         if isinstance(b, _Heading):
             heading = document.add_heading(b.text, level=b.level)
             if b.level == 1:

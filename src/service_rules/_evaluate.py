@@ -40,8 +40,9 @@ def score(
     """Score observations under a pack.
 
     ``pack`` is a compiled pack, a loaded one, or a built-in name or folder path.
-    ``inputs`` are JSON Lines files (paths, ``"-"`` for standard input, binary streams) or
-    :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``) limits the
+    ``inputs`` are JSON Lines files (paths, ``"-"`` for standard input, binary streams),
+    spreadsheets (paths ending ``.xlsx``, ``.xlsm`` or ``.csv``, read through the pack's import
+    map: docs/office.md) or :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``) limits the
     scorecards to one quarter; other quarters' facts are still checked. ``as_of`` (default:
     today) decides deadlines. ``reuse_matches=False`` asks the matcher about every
     observation instead of once per distinct shape (same result, slower).
@@ -73,8 +74,9 @@ def score_to_stream(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
-    rejected lines. The bytes are those of ``score(...).to_json()`` followed by a newline, but
-    no scorecard is held longer than it takes to write it."""
+    rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
+    The bytes are those of ``score(...).to_json()`` followed by a newline, but no
+    scorecard is held longer than it takes to write it."""
     check_period(period)
     day = as_date(as_of)
     facts = ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress)
@@ -89,7 +91,7 @@ def score_to_stream(
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
     write(b',"warnings":' + dumps(dump(facts.warnings)) + b"}\n")
-    return len(facts.rejected)
+    return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 
 def check_period(period: str | None) -> None:

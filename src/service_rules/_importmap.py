@@ -33,8 +33,10 @@ from ._errors import Problem
 
 
 class _Article(Protocol):
-    number: int
-    tags: Mapping[str, str]
+    @property
+    def number(self) -> int: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
 
 
 class _PackLike(Protocol):
@@ -42,6 +44,7 @@ class _PackLike(Protocol):
 
     @property
     def articles(self) -> Sequence[_Article]: ...
+
 
 #: A value a label may stand for.
 LabelValue = Union[str, int, bool]

@@ -28,7 +28,8 @@ from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import Reject, parse_date, quarter_of
-from ._results import InputSummary, PackRef, Rejection
+from ._results import InputSummary, PackRef, Rejection, ResultWarning
+from ._sheets import is_sheet_file
 from ._store import (
     Facts,
     Inspection,
@@ -57,15 +58,22 @@ class _InputCount:
     lines: int = 0
     blank: int = 0
     rejected: int = 0
+    #: A sheet of a workbook (or a CSV file): its name (None for CSV), the whole file's digest,
+    #: and why nothing of it was read (a header matching no record type, or several).
+    sheet: str | None = None
+    digest: str | None = None
+    problem: str | None = None
 
     def summary(self) -> InputSummary:
         return InputSummary(
             file=self.file,
-            sha256=self.sha256.hexdigest(),
+            sha256=self.digest if self.digest is not None else self.sha256.hexdigest(),
             lines=self.lines,
             accepted=self.lines - self.blank - self.rejected,
             rejected=self.rejected,
             blank=self.blank,
+            sheet=self.sheet,
+            problem=self.problem,
         )
 
 
@@ -121,6 +129,7 @@ class _Reader:
         self.streak_facts: list[Watched] = []
         self.exclusions: list[Watched] = []
         self.pending: list[_PendingReference] = []
+        self.warnings: list[ResultWarning] = []
         #: (record type, projected values) → verdict, when reusing matches
         self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -237,6 +246,35 @@ class _Reader:
             count.sha256.update(text.encode() + b"\n")
             self.accept(dict(record) if isinstance(record, Mapping) else record, index, n)
         count.lines = n
+
+    def read_sheets(self, name: str) -> None:
+        """A workbook's sheets (or a CSV file), each one input: every row below the header goes
+        through :meth:`accept` as a JSON line does, located at its sheet and Excel row. ``lines``
+        counts the rows below the header row (records, blank and rejected rows); the header row
+        and any title rows above it are counted apart, as they are not records."""
+        from ._importmap import tag_labels_of
+        from ._sheets import iter_sheets
+
+        for sheet in iter_sheets(name, self.c.pack.imports, tag_labels_of(self.c.pack)):
+            index = len(self.inputs)
+            count = _InputCount(name, sheet=sheet.sheet, digest=sheet.sha256, problem=sheet.problem)
+            self.inputs.append(count)
+            n = 0
+            for row in sheet.rows:
+                n += 1
+                if row.record is None:
+                    count.blank += 1
+                elif row.error is not None:
+                    rid = row.record.get("id")
+                    self.reject(index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message)
+                else:
+                    self.accept(row.record, index, row.line)
+            count.lines = n
+            self.lines_before += n
+            self.warnings.extend(
+                ResultWarning(code=w.code, message=w.message, file=name, sheet=sheet.sheet, line=w.line)
+                for w in sheet.warnings
+            )
 
     def reject(self, index: int, line: int, rid: str | None, code: str, message: str) -> None:
         self.rejected.append(_RejectedLine(input=index, line=line, id=rid, code=code, message=message))
@@ -510,11 +548,14 @@ class _Reader:
     def facts(self) -> Facts:
         p = self.c.pack
         files = [count.file for count in self.inputs]
+        sheets = [count.sheet for count in self.inputs]
         return Facts(
             pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
             inputs=tuple(count.summary() for count in self.inputs),
             rejected=tuple(
-                Rejection(file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message)
+                Rejection(
+                    file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message, sheet=sheets[r.input]
+                )
                 for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
             ),
             registry=types.MappingProxyType(self.registry),
@@ -526,6 +567,7 @@ class _Reader:
             ladder_facts=tuple(self.ladder_facts),
             streak_facts=tuple(self.streak_facts),
             exclusions=tuple(self.exclusions),
+            warnings=tuple(self.warnings),
         )
 
 
@@ -583,6 +625,9 @@ def ingest(
         if isinstance(source, Records):
             reader.inputs.append(_InputCount(source.name))
             reader.read_records(index, source.records)
+            continue
+        if isinstance(source, (str, os.PathLike)) and is_sheet_file(source):
+            reader.read_sheets(os.fspath(source))  # an unreadable file raises InputFileError
             continue
         name, lines, handle = _open(source)
         reader.inputs.append(_InputCount(name))

@@ -76,11 +76,16 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         + (f"  期间 {escape(result.period)}" if result.period else "")
     )
     for i in result.inputs:
-        out.append(f"输入 {escape(i.file)}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}")
+        sheet = f"“{escape(i.sheet)}”" if i.sheet is not None else ""
+        out.append(
+            f"输入 {escape(i.file)}{sheet}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}"
+            + (f"  未读取:{escape(i.problem)}" if i.problem else "")
+        )
     for card in result.scorecards:
         out.append("")
         county = card.county or "未登记县联社"
-        out.append(f"■ 网点 {escape(card.outlet)}({escape(county)})  {card.period}  总分 {card.total}")
+        named = f" {escape(card.name)}" if card.name else ""
+        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  总分 {card.total}")
         rows = [["章节", "分值", "扣分", "得分", "说明"]]
         for s in card.sections:
             remarks = []
@@ -97,11 +102,7 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         if card.deductions:
             out.append("  扣分明细:")
             for d in card.deductions:
-                where = (
-                    f"第{d.article}{unit}"
-                    if d.article is not None
-                    else f"第{cn_number(d.section)}章"
-                )
+                where = f"第{d.article}{unit}" if d.article is not None else f"第{cn_number(d.section)}章"
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
                 out.append(
                     f"    -{d.points}{capped}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
@@ -127,5 +128,13 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         for r in result.rejected:
             ident = f" {escape(r.id)}" if r.id else ""
             label = rejection_label(r.code)
-            out.append(f"  {escape(r.file)}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
+            sheet = f"“{escape(r.sheet)}”" if r.sheet is not None else ""
+            out.append(f"  {escape(r.file)}{sheet}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
+    if result.warnings:
+        out.append("")
+        out.append(f"提示({len(result.warnings)}):")
+        for w in result.warnings:
+            where = escape(w.file or "") + (f"“{escape(w.sheet)}”" if w.sheet is not None else "")
+            where += f":{w.line}" if w.line is not None else ""
+            out.append(f"  {where + '  ' if where else ''}{escape(w.code)}:{escape(w.message)}")
     return "\n".join(out) + "\n"

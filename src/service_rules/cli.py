@@ -24,9 +24,11 @@ from . import __version__
 from ._compiler import compile_pack
 from ._errors import EngineError, ExitCode, PackError, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
+from ._files import atomic_path, write_atomic
 from ._loader import load_pack
 from ._model import Pack
 from ._report import escape, render_table
+from ._results import ScoreResult
 
 if TYPE_CHECKING:
     from ._diff import PackDiff
@@ -46,6 +48,11 @@ class _Parser(argparse.ArgumentParser):
 class _UsageExit(Exception):
     pass
 
+
+#: ``score --format``: the first two print to a terminal, the last two write files (need --output).
+SCORE_FORMATS = ("json", "table", "markdown", "csv", "xlsx", "docx")
+FILE_FORMATS = ("xlsx", "docx")
+INPUT_HELP = "JSON Lines, .xlsx or .csv files (by extension; docs/office.md); - for standard input (JSON Lines)"
 
 #: The years a date of the contract may fall in (docs/contract.md, limits).
 YEARS = (1900, 2099)
@@ -113,14 +120,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--period", type=_year_of, help="score one quarter only, e.g. 2026Q3")
     s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
-    s.add_argument("--format", choices=("json", "table"), default="json")
+    s.add_argument(
+        "--format",
+        choices=SCORE_FORMATS,
+        default="json",
+        help="json (default), table (terminal), markdown (the 通报), csv (the ranked table), "
+        "xlsx (the office workbook) or docx (the 通报 in Word); xlsx and docx need --output",
+    )
+    s.add_argument("--output", "-o", help="write to FILE (atomically) instead of standard output")
     s.add_argument(
         "--match-every",
         dest="match_every",
         action="store_true",
         help="ask the matcher about every observation instead of once per distinct shape (same result, slower)",
     )
-    s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
+    s.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     k = sub.add_parser(
         "candidates", parents=[common], help="rank the outlets eligible for recommendation as model units"
     )
@@ -133,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)"
     )
     k.add_argument("--format", choices=("json", "table"), default="json")
-    k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
+    k.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
     t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     t.add_argument(
@@ -157,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     df.add_argument("old", help="the pack as it is (name or folder)")
     df.add_argument("new", help="the pack as proposed (name or folder)")
-    df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help="JSON Lines files; - for stdin")
+    df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help=INPUT_HELP)
     df.add_argument("--period", type=_year_of, help="compare one quarter only, e.g. 2026Q3")
     df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
@@ -170,6 +184,14 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="exit 3 when any result changed / when the new pack rejects a line the old one accepted (repeatable)",
     )
+    im = sub.add_parser(
+        "import", parents=[common], help="turn .xlsx/.csv sheets into the JSON Lines scoring reads from them"
+    )
+    im.add_argument(
+        "--pack", required=True, help="the pack whose import map (imports.toml) reads the headers (name or folder)"
+    )
+    im.add_argument("--output", "-o", help="write to FILE (atomically) instead of standard output")
+    im.add_argument("files", nargs="+", metavar="FILE", help=".xlsx or .csv files")
     dc = sub.add_parser("docs", parents=[common], help="render a pack as a readable Chinese document (Markdown)")
     dc.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
     dc.add_argument("--output", "-o", help="write to FILE instead of standard output")
@@ -287,6 +309,8 @@ def _run(args: argparse.Namespace) -> int:
             return _schema(args)
         if args.command == "docs":
             return _docs(args)
+        if args.command == "import":
+            return _import(args)
         if args.command == "diff":
             return _diff(args)
         return _check(args)
@@ -345,6 +369,10 @@ def _in_flags(exc: UsageError) -> str:
 
 
 def _score(args: argparse.Namespace) -> int:
+    if args.format in FILE_FORMATS and not args.output:
+        raise UsageError(
+            f"--format {args.format} 写出的是文件,须用 --output FILE 指定文件名(如 --output 2026Q3.{args.format})"
+        )
     compiled = compile_pack(load_pack(args.pack))
     reuse = not args.match_every
     if reuse:
@@ -352,22 +380,100 @@ def _score(args: argparse.Namespace) -> int:
         # only re-scan them (about a quarter of the run time on 100k findings). main() restores it.
         # Not with --match-every: each durable_rules call leaves a cycle only the collector frees.
         gc.disable()
-    if args.format == "table":
+    if args.format != "json":
         result = score(compiled, args.files, period=args.period, as_of=args.as_of, reuse_matches=reuse)
-        sys.stdout.write(render_table(result, compiled.pack.meta.article_unit, compiled.oversight.action_labels))
-        return ExitCode.REJECTED if result.rejected else ExitCode.OK
-    sys.stdout.flush()
-    out = sys.stdout.buffer
+        _write_result(result, compiled.pack, args.format, args.output)
+        incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
+        return ExitCode.REJECTED if incomplete else ExitCode.OK
     progress = _Progress.for_stderr()
     try:
-        rejected = score_to_stream(
-            compiled, args.files, out, period=args.period, as_of=args.as_of, reuse_matches=reuse, progress=progress
-        )
+        if args.output:
+            with atomic_path(args.output) as tmp, open(tmp, "wb") as handle:
+                rejected = score_to_stream(
+                    compiled,
+                    args.files,
+                    handle,
+                    period=args.period,
+                    as_of=args.as_of,
+                    reuse_matches=reuse,
+                    progress=progress,
+                )
+        else:
+            sys.stdout.flush()
+            out = sys.stdout.buffer
+            rejected = score_to_stream(
+                compiled, args.files, out, period=args.period, as_of=args.as_of, reuse_matches=reuse, progress=progress
+            )
+            out.flush()
     finally:
         if progress is not None:
             progress.done()
-    out.flush()
     return ExitCode.REJECTED if rejected else ExitCode.OK
+
+
+def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None) -> None:
+    """A result in one of the formats other than streamed JSON, to ``output`` (atomically) or stdout."""
+    from ._documents import (
+        DocumentLabels,
+        render_bulletin,
+        render_ranking_csv,
+        write_bulletin_docx,
+        write_ranking_csv,
+        write_workbook,
+    )
+
+    labels = DocumentLabels.from_pack(pack)
+    if fmt == "xlsx":
+        assert output is not None
+        write_workbook(result, output, labels=labels)
+        return
+    if fmt == "docx":
+        assert output is not None
+        write_bulletin_docx(result, output, labels=labels)
+        return
+    if fmt == "csv" and output:
+        write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
+        return
+    if fmt == "table":
+        text = render_table(result, pack.meta.article_unit, pack.oversight.action_labels)
+    elif fmt == "markdown":
+        text = render_bulletin(result, labels=labels)
+    else:
+        text = render_ranking_csv(result)
+    _emit(text, output)
+
+
+def _emit(text: str, output: str | None) -> None:
+    """Text to ``output`` (written atomically) or to standard output."""
+    if output:
+        write_atomic(output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from ._importmap import tag_labels_of
+    from ._sheets import run_import
+
+    pack = load_pack(args.pack)
+    tags = tag_labels_of(pack)
+    if args.output:
+        with atomic_path(args.output) as tmp, open(tmp, "wb") as handle:
+            status = run_import(args.files, pack.imports, tags, handle, _StderrText())
+    else:
+        sys.stdout.flush()
+        status = run_import(args.files, pack.imports, tags, sys.stdout.buffer, _StderrText())
+        sys.stdout.buffer.flush()
+    return ExitCode.REJECTED if status else ExitCode.OK
+
+
+class _StderrText(io.StringIO):
+    """What ``run_import`` reports, one escaped and cut line each on stderr (as every message)."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            _say(line)
+        return len(text)
 
 
 class _Progress:
