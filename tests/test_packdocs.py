@@ -235,9 +235,9 @@ def test_cangzhou_oversight(cz: str) -> None:
     assert "每季度至少接受县级联社检查1次〔原文〕" in oversight
     assert "记失职:未按季检查所辖网点(`uninspected`)" in oversight
     assert "记失职:应查而未查处(`unfound`)〔解释〕——第三条" in oversight
-    assert "计次期间:按自然年度计次,每年重新起算〔解释〕" in oversight
+    assert "计次期间:按自然年度计次,每年重新起算〔假定〕" in oversight
     assert "3. 第3次及以后各次:对县级联社直接责任人和相关领导给予纪律处分,并通报全市" in oversight
-    for code, prov in (("verified_complaint", "解释"), ("account_transferred", "解释"), ("drunk_on_duty", "解释")):
+    for code, prov in (("verified_complaint", "假定"), ("account_transferred", "假定"), ("drunk_on_duty", "假定")):
         line = next(x for x in oversight.splitlines() if x.startswith(f"  - `{code}`"))
         assert line.endswith(f"〔{prov}〕")
     assert "(条件:第41条 标签:酒后上岗)" in oversight

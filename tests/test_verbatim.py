@@ -51,6 +51,143 @@ def test_the_shipped_packs_pass_the_check(pack: str) -> None:
     assert loaded.meta.source_file == "source.txt"
 
 
+def prose(path: Path) -> str:
+    """A pack file's text as a reader sees it: comment markers dropped, so a quotation may run on."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return "\n".join(x.lstrip()[1:] if x.lstrip().startswith("#") else x for x in lines)
+
+
+def misquoted(folder: Path) -> list[str]:
+    """Every quotation in every TOML file of a pack folder (data, comments, tests/) that is not the
+    source's own words, as ``file: “quotation”: why``; an unbalanced mark is reported too."""
+    source = squash((folder / "source.txt").read_text(encoding="utf-8"))
+    found: list[str] = []
+    for path in sorted(folder.rglob("*.toml")):
+        quoted, unbalanced = quotations(prose(path))
+        name = path.relative_to(folder).as_posix()
+        if unbalanced:
+            found.append(f"{name}: {unbalanced}")
+        found += [f"{name}: “{q}”: {why}" for q in quoted if (why := divergence(q, source)) is not None]
+    return found
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_quotation_in_the_pack_files_comments_and_tests_is_verbatim(pack: str) -> None:
+    """`check` reads the pack's data; this reads every file as text, comments and tests/*.toml included,
+    so words of the pack's own are never put in quotation marks there either."""
+    assert not any(r.unverified_quotes for r in sr.load_pack(pack).rules)  # none to allow for
+    assert misquoted(root(pack)) == []
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        ("rules.toml", "# 107: “有条件的还应安装排队机、配备专门的大堂经理…”", "# 107: “有条件的还应配备…”"),
+        ("tests/items.toml", "# Cap (each rule loses at most its cap)", "# Cap (“每项扣分以该项分值为限”)"),
+        ("tests/floors.toml", "than its allotment scores 0", "than its allotment “扣完为止”, scores 0"),
+    ],
+)
+def test_a_misquotation_in_a_comment_or_test_is_found(file: str, old: str, new: str, tmp_path: Path) -> None:
+    folder = copy_pack("generic", tmp_path)
+    doctor(folder / file, old, new)
+    (problem,) = misquoted(folder)
+    assert problem.startswith(f"{file}: “")
+
+
+#: A document of the source file is named in a note as 第一篇 … 第五篇; the file heads each with it.
+_DOCUMENT = re.compile(r"第([一二三四五六七八九十])篇")
+
+
+def documents(folder: Path) -> dict[str, str]:
+    """The source file split at its 第N篇: headings (a line beginning with one): numeral → its text."""
+    text = (folder / "source.txt").read_text(encoding="utf-8")
+    parts = re.split(r"^第([一二三四五六七八九十])篇[::]", text, flags=re.M)
+    return {parts[i]: squash(parts[i + 1]) for i in range(1, len(parts), 2)}
+
+
+def chunks(path: Path) -> list[str]:
+    """A pack file as units of prose: each data line, and each run of comment lines."""
+    out: list[str] = []
+    comment: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.lstrip().startswith("#"):
+            comment.append(line.lstrip()[1:])
+            continue
+        if comment:
+            out.append("\n".join(comment))
+            comment = []
+        out.append(line)
+    if comment:
+        out.append("\n".join(comment))
+    return out
+
+
+def attributed(text: str) -> list[tuple[str, str]]:
+    """Each outermost quotation of ``text`` that follows a 第N篇 in it, with the numeral nearest before it."""
+    found: list[tuple[str, str]] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch in "“「":
+            depth += 1
+            if depth == 1:
+                start = i
+        elif ch in "”」" and depth:
+            depth -= 1
+            if depth == 0:
+                named = _DOCUMENT.findall(text[:start])
+                if named:
+                    found.append((text[start + 1 : i], named[-1]))
+    return found
+
+
+def misattributed(folder: Path, articles: list[sr.Article] | None = None) -> list[str]:
+    """Quotations (and article texts) credited to a document — the nearest 第N篇 before them in the
+    same note or comment; an article's first 第N篇 in its note — that are not that document's words."""
+    docs = documents(folder)
+    found: list[str] = []
+    for path in sorted(folder.rglob("*.toml")):
+        name = path.relative_to(folder).as_posix()
+        for chunk in chunks(path):
+            for quoted, numeral in attributed(chunk):
+                if numeral in docs and (why := divergence(quoted, docs[numeral])) is not None:
+                    found.append(f"{name}: “{quoted}” credited to 第{numeral}篇: {why}")
+    for a in articles or []:
+        named = _DOCUMENT.search(a.note or "")
+        if named is None or named[1] not in docs:
+            continue
+        for text in (a.text if a.status in ("complete", "partial") else None, a.quote):
+            if text and (why := divergence(text, docs[named[1]])) is not None:
+                found.append(f"article {a.number}: credited to 第{named[1]}篇 by its note: {why}")
+    return found
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_every_quotation_is_in_the_document_it_is_credited_to(pack: str) -> None:
+    """The check above matches a quotation against the whole file of five documents; here a quotation
+    that a note credits to one of them (第N篇 before it) must be in that one."""
+    assert set(documents(root(pack))) == set("一二三四五")
+    assert misattributed(root(pack), list(sr.load_pack(pack).articles)) == []
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        # document one's words credited to document three
+        ("oversight.toml", "与第一篇“经核实后扣10分”一致", "与第三篇“经核实后扣10分”一致"),
+        # document three's words credited to document five, in a comment
+        ("rules.toml", "# 107: “有条件的还应安装", "# 107 (第五篇): “有条件的还应安装"),
+        # an article whose note names the wrong document
+        ("articles.toml", 'note = "第五篇二(四)。', 'note = "第四篇二(四)。'),
+    ],
+)
+def test_a_quotation_credited_to_the_wrong_document_is_found(file: str, old: str, new: str, tmp_path: Path) -> None:
+    folder = copy_pack("generic", tmp_path)
+    doctor(folder / file, old, new)
+    assert misquoted(folder) == []  # the whole file has the words: the first check cannot tell
+    (problem,) = misattributed(folder, list(sr.load_pack(folder).articles))
+    assert "credited to 第" in problem
+
+
 def test_the_generic_items_say_how_they_stand_to_the_source() -> None:
     articles = {a.number: a for a in sr.load_pack("generic").articles}
     assert all(a.status != "complete" for n, a in articles.items() if n in (701, 702))
