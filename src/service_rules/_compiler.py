@@ -95,7 +95,9 @@ class InternedMatcher:
         self.name = self.inner.name
 
     def _symbol(self, value: Any) -> Any:
-        return self.symbols.get(value, self.OTHER) if type(value) is str else value
+        if isinstance(value, str):  # a subclass of str equals no constant in the reference either
+            return self.symbols.get(value, self.OTHER) if type(value) is str else self.OTHER
+        return value
 
     def _condition(self, c: Condition) -> Condition:
         if c.op == "in":

@@ -115,12 +115,18 @@ def as_compiled(pack: PackLike) -> CompiledPack:
 def as_date(value: _dt.date | str | None, param: str = "as_of") -> _dt.date:
     """An ``as_of=`` argument: a date, an ISO date string, or None for today."""
     if value is None:
-        return _dt.date.today()
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return parse_date(value, param)
-    except Reject as exc:
-        raise UsageError(exc.message, param=param) from None
+        day = _dt.date.today()
+    elif isinstance(value, _dt.datetime):
+        day = value.date()
+    elif isinstance(value, _dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = parse_date(value, param)
+        except Reject as exc:
+            raise UsageError(exc.message, param=param) from None
+    else:
+        raise UsageError(f"{param}={value!r}: expected a date or a string YYYY-MM-DD", param=param)
+    if not _facts.FIRST_DAY <= day <= _facts.LAST_DAY:
+        raise UsageError(f"{param}={day.isoformat()}: 日期须在 1900 至 2099 年之间", param=param)
+    return day
