@@ -208,3 +208,26 @@ def test_inputs_that_are_not_inputs_are_usage_errors(cangzhou: sr.CompiledPack, 
 def test_a_bad_matcher_is_a_service_rules_error() -> None:
     with pytest.raises(sr.ServiceRulesError):
         sr.compile_pack(sr.load_pack("cangzhou"), matcher="foo")
+
+
+def test_a_string_with_a_lone_surrogate_is_rejected_not_an_encoder_error(cangzhou: sr.CompiledPack) -> None:
+    result = _score(cangzhou, [_finding(article=18, points=1, outlet="O\ud800"), _finding(article=18, points=1, id="G")])
+    assert [(r.line, r.code) for r in result.rejected] == [(1, "invalid_utf8")]
+    json.loads(result.to_json())
+
+
+@pytest.mark.parametrize(
+    ("call", "param"),
+    [
+        (lambda c: sr.score(c, [], period=123), "period"),
+        (lambda c: sr.candidates(c, [], year="2026"), "year"),
+        (lambda c: sr.candidates(c, [], year=10**20), "year"),
+        (lambda c: sr.candidates(c, [], year=0), "year"),
+        (lambda c: sr.candidates(c, [], year=2026, top="x"), "top"),
+    ],
+    ids=["period-int", "year-str", "year-huge", "year-0", "top-str"],
+)
+def test_arguments_of_the_wrong_kind_are_usage_errors(cangzhou: sr.CompiledPack, call: Any, param: str) -> None:
+    with pytest.raises(sr.UsageError) as err:
+        call(cangzhou)
+    assert err.value.param == param

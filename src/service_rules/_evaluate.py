@@ -95,10 +95,19 @@ def score_to_stream(
 def check_period(period: str | None) -> None:
     """A ``period=`` argument: a quarter such as ``2026Q3``, or None for every period."""
     if period is not None:
+        if not isinstance(period, str):
+            raise UsageError(f"period={period!r}: expected a quarter such as '2026Q3'", param="period")
         try:
             _facts.parse_quarter(period)
         except ValueError as exc:
             raise UsageError(f"period={period!r}: {exc}", param="period") from None
+
+
+def check_year(year: object, param: str = "year") -> None:
+    """A ``year=`` argument: an int of the contract's years (1900 to 2099)."""
+    low, high = _facts.YEARS
+    if type(year) is not int or not low <= year <= high:
+        raise UsageError(f"{param}={year!r}: expected a year from {low} to {high}", param=param)
 
 
 def as_compiled(pack: PackLike) -> CompiledPack:

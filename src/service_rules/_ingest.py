@@ -234,8 +234,12 @@ class _Reader:
         n = 0
         for record in _iterate(records):
             n += 1
-            count.sha256.update(_record_bytes(record))
+            data = _record_bytes(record)
+            count.sha256.update(data)
             if isinstance(record, Mapping):
+                if not _utf8(data):
+                    self.reject(index, n, None, C.INVALID_UTF8, "字符串中有不能编码为UTF-8的代理字符(surrogate)")
+                    continue
                 bad_key = next((k for k in record if type(k) is not str), _NONE)
                 if bad_key is not _NONE:
                     message = f"键 {show(bad_key)} 不是字符串(JSON对象的键都是字符串)"
@@ -612,6 +616,15 @@ def _record_bytes(record: Any) -> bytes:
     except (TypeError, ValueError, RecursionError):  # keys of mixed types, or too deep
         text = show(record)
     return text.encode("utf-8", "surrogatepass") + b"\n"
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether a record's bytes are valid UTF-8 (a Python string may hold lone surrogates)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _iterate(records: Any) -> Iterator[Any]:
