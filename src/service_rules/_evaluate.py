@@ -19,7 +19,7 @@ import orjson
 from . import _facts
 from ._compiler import CompiledPack, compile_pack
 from ._errors import UsageError
-from ._facts import Reject, parse_date
+from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import oversight_actions
@@ -132,8 +132,10 @@ def as_date(value: _dt.date | str | None, param: str = "as_of") -> _dt.date:
     elif isinstance(value, str):
         try:
             day = parse_date(value, param)
-        except Reject as exc:
-            raise UsageError(exc.message, param=param) from None
+        except Reject:
+            raise UsageError(
+                f"{param}: {show(value)} 不是 1900 至 2099 年间实际存在的日期(YYYY-MM-DD)", param=param
+            ) from None
     else:
         raise UsageError(f"{param}={value!r}: expected a date or a string YYYY-MM-DD", param=param)
     if not _facts.FIRST_DAY <= day <= _facts.LAST_DAY:

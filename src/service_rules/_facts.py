@@ -82,13 +82,13 @@ def parse_date(value: str, field: str) -> _dt.date:
     if cached is not None:
         return cached
     if not _ISO_DATE.fullmatch(value):
-        raise Reject(C.INVALID_DATE, f"{field}:应为 YYYY-MM-DD 格式的日期,实为 {show(value)}")
+        raise Reject(C.INVALID_DATE, f"字段 {field!r} 应为 YYYY-MM-DD 格式的日期,实为 {show(value)}")
     if not year_in_range(int(value[:4])):
-        raise Reject(C.DATE_OUT_OF_RANGE, f"{field}:日期 {show(value)} 不在{_years()}之间")
+        raise Reject(C.DATE_OUT_OF_RANGE, f"字段 {field!r} 的日期 {show(value)} 不在 {_years()}之间")
     try:
         parsed = _dt.date.fromisoformat(value)
     except ValueError:
-        raise Reject(C.INVALID_DATE, f"{field}:日期 {show(value)} 不存在") from None
+        raise Reject(C.INVALID_DATE, f"字段 {field!r} 的日期 {show(value)} 不存在") from None
     if len(_date_cache) < 100_000:
         _date_cache[value] = parsed
     return parsed
@@ -106,7 +106,7 @@ def parse_quarter(value: str) -> tuple[int, int]:
         raise ValueError(f"应为季度(如 2026Q3),实为 {show(value)}")
     year = int(m.group(1))
     if not year_in_range(year):
-        raise ValueError(f"季度 {show(value)} 不在{_years()}之间")
+        raise ValueError(f"季度 {show(value)} 不在 {_years()}之间")
     return year, int(m.group(2))
 
 
@@ -153,7 +153,7 @@ def _quarter(v: Any) -> tuple[str, str] | None:
     m = _QUARTER.fullmatch(v)
     if m is None:
         return (C.INVALID_VALUE, "季度(如 2026Q3)")
-    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f"{_years()}之间的季度")
+    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f" {_years()}之间的季度")
 
 
 def _nonneg_int(v: Any) -> tuple[str, str] | None:
@@ -170,7 +170,7 @@ def _month(v: Any) -> tuple[str, str] | None:
     m = _MONTH.fullmatch(v)
     if m is None:
         return (C.INVALID_VALUE, "月份(YYYY-MM)")
-    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f"{_years()}之间的月份")
+    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f" {_years()}之间的月份")
 
 
 def _str_list(v: Any) -> tuple[str, str] | None:
@@ -186,9 +186,8 @@ def _str_list(v: Any) -> tuple[str, str] | None:
 
 
 def _enum(*allowed: str) -> Check:
-    expected = (
-        "、".join(repr(a) for a in allowed[:-1]) + f" 或 {allowed[-1]!r}" if len(allowed) > 1 else repr(allowed[0])
-    )
+    listed = "、".join(repr(a) for a in allowed[:-1]) + f" 或 {allowed[-1]!r}" if len(allowed) > 1 else repr(allowed[0])
+    expected = f" {listed} 之一" if len(allowed) > 2 else f" {listed}"  # quoted values: set off by a space
 
     def check(v: Any) -> tuple[str, str] | None:
         if type(v) is not str:
