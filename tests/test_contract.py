@@ -107,21 +107,21 @@ def case(lines: list[Line], line: int, rid: str | None, code: str, *names: str, 
 # fmt: off
 REJECTIONS = [
     # -- the line itself
-    case(['{"type": "finding", "id": "F1",'], 1, None, "malformed_json", "malformed JSON", id="malformed_json-truncated"),
-    case(["{'type': 'outlet'}"], 1, None, "malformed_json", "malformed JSON", id="malformed_json-single-quotes"),
+    case(['{"type": "finding", "id": "F1",'], 1, None, "malformed_json", "JSON格式错误", id="malformed_json-truncated"),
+    case(["{'type': 'outlet'}"], 1, None, "malformed_json", "JSON格式错误", id="malformed_json-single-quotes"),
     case(['{"type":"outlet","outlet":"O1","county":"A","county":"B"}'], 1, None, "malformed_json", "'county'", id="malformed_json-repeated-key"),
     case([b'{"type":"outlet","outlet":"O\xff1","county":"A"}'], 1, None, "invalid_utf8", "UTF-8", id="invalid_utf8-in-string"),
     case([b"\xc3\x28"], 1, None, "invalid_utf8", "UTF-8", id="invalid_utf8-bare"),
-    case([[1, 2]], 1, None, "not_an_object", "object", "list", id="not_an_object-array"),
-    case(['"finding"'], 1, None, "not_an_object", "object", "str", id="not_an_object-string"),
-    case(["42"], 1, None, "not_an_object", "object", "int", id="not_an_object-number"),
-    case(["null"], 1, None, "not_an_object", "object", id="not_an_object-null"),
+    case([[1, 2]], 1, None, "not_an_object", "JSON对象", "数组", id="not_an_object-array"),
+    case(['"finding"'], 1, None, "not_an_object", "JSON对象", "字符串", id="not_an_object-string"),
+    case(["42"], 1, None, "not_an_object", "JSON对象", "整数", id="not_an_object-number"),
+    case(["null"], 1, None, "not_an_object", "JSON对象", "null", id="not_an_object-null"),
     # -- type
     case([{**finding(), "type": "findng"}], 1, "F1", "unknown_type", "'findng'", id="unknown_type-typo"),
     case([without(finding(), "type")], 1, "F1", "unknown_type", "None", id="unknown_type-absent"),
     case([{**finding(), "type": 3}], 1, "F1", "unknown_type", "3", id="unknown_type-not-a-string"),
     # -- fields: missing, unknown, wrong type
-    case([without(outlet(), "county")], 1, "O1", "missing_field", "'county'", "'outlet'", id="missing_field-outlet.county"),
+    case([without(outlet(), "county")], 1, "O1", "missing_field", "'county'", "outlet", id="missing_field-outlet.county"),
     case([without(inspection(), "by")], 1, "I1", "missing_field", "'by'", id="missing_field-inspection.by"),
     case([without(finding(), "article")], 1, "F1", "missing_field", "'article'", id="missing_field-finding.article"),
     case([without(finding(), "outlet")], 1, "F1", "missing_field", "'outlet'", id="missing_field-finding.outlet"),
@@ -135,7 +135,7 @@ REJECTIONS = [
     case([outlet(id="O1")], 1, "O1", "unknown_field", "'id'", id="unknown_field-outlet.id"),
     case([complaint(employees=["E1"])], 1, "C1", "unknown_field", "'employees'", id="unknown_field-complaint.employees"),
     *[
-        case([finding(article=art, **{field: value}) if field != "article" else finding(article=value)], 1, "F1", "wrong_type", field, "integer", id=f"wrong_type-{field}={value!r}")
+        case([finding(article=art, **{field: value}) if field != "article" else finding(article=value)], 1, "F1", "wrong_type", field, "整数", id=f"wrong_type-{field}={value!r}")
         for field, art in (("article", 25), ("points", 18), ("persons", 40))
         for value in ("2", 2.5, True)
     ],
@@ -152,29 +152,29 @@ REJECTIONS = [
     case([finding(article=40, employees=[])], 1, "F1", "invalid_value", "employees", id="invalid_value-employees-empty"),
     case([finding(article=40, employees=["E1", "E1"])], 1, "F1", "invalid_value", "employees", id="invalid_value-employees-repeated"),
     # -- the article against the pack
-    *[case([finding(article=n)], 1, "F1", "unknown_article", f"article {n} ", id=f"unknown_article-{n}") for n in (0, -1, 45, 99)],
+    *[case([finding(article=n)], 1, "F1", "unknown_article", f"第 {n} 条", id=f"unknown_article-{n}") for n in (0, -1, 45, 99)],
     *[
-        case([finding(article=n, points=1)], 1, "F1", "article_missing_text", f"article {n} ", id=f"article_missing_text-{n}")
+        case([finding(article=n, points=1)], 1, "F1", "article_missing_text", f"第 {n} 条", id=f"article_missing_text-{n}")
         for n in (*range(6, 11), *range(20, 24), *range(31, 39))
     ],
-    *[case([finding(article=n)], 1, "F1", "article_not_scored", f"article {n} ", id=f"article_not_scored-{n}") for n in (1, 2, 3, 4, 5, 44)],
+    *[case([finding(article=n)], 1, "F1", "article_not_scored", f"第 {n} 条", id=f"article_not_scored-{n}") for n in (1, 2, 3, 4, 5, 44)],
     # -- points
-    *[case([finding(article=n)], 1, "F1", "points_missing", f"article {n} ", "'points'", id=f"points_missing-{n}") for n in (12, 18, 28)],
-    *[case([finding(article=18, points=p)], 1, "F1", "out_of_range", f"points {p} ", "1–3", "article 18", id=f"out_of_range-{p}") for p in (0, 4, -1, 10)],
-    case([finding(article=25, points=2)], 1, "F1", "points_not_graded", "'points'", "article 25", id="points_not_graded-fixed"),
-    case([finding(article=40, points=2)], 1, "F1", "points_not_graded", "'points'", "article 40", id="points_not_graded-per-person"),
-    case([finding(article=26, tag="harsh_tone", points=3)], 1, "F1", "points_not_graded", "'points'", "article 26", id="points_not_graded-tagged-26"),
+    *[case([finding(article=n)], 1, "F1", "points_missing", f"第 {n} 条", "'points'", id=f"points_missing-{n}") for n in (12, 18, 28)],
+    *[case([finding(article=18, points=p)], 1, "F1", "out_of_range", f"points {p} ", "1–3", "第 18 条", id=f"out_of_range-{p}") for p in (0, 4, -1, 10)],
+    case([finding(article=25, points=2)], 1, "F1", "points_not_graded", "'points'", "第 25 条", id="points_not_graded-fixed"),
+    case([finding(article=40, points=2)], 1, "F1", "points_not_graded", "'points'", "第 40 条", id="points_not_graded-per-person"),
+    case([finding(article=26, tag="harsh_tone", points=3)], 1, "F1", "points_not_graded", "'points'", "第 26 条", id="points_not_graded-tagged-26"),
     # -- persons
-    *[case([finding(article=40, persons=p)], 1, "F1", "invalid_value", "persons", "at least 1", id=f"persons-below-1={p}") for p in (0, -2)],
+    *[case([finding(article=40, persons=p)], 1, "F1", "invalid_value", "persons", "不小于 1", id=f"persons-below-1={p}") for p in (0, -2)],
     case([finding(article=18, points=2, persons=1)], 1, "F1", "persons_not_per_person", "'persons'", "cz-4-item", id="persons_not_per_person-graded"),
     case([finding(article=25, persons=1)], 1, "F1", "persons_not_per_person", "'persons'", "cz-5-item", id="persons_not_per_person-fixed"),
     case([finding(article=26, persons=2)], 1, "F1", "persons_not_per_person", "'persons'", id="persons_not_per_person-untagged-26"),
-    case([finding(article=40, persons=2, employees=["E1"])], 1, "F1", "persons_mismatch", "persons is 2", "1 employees", id="persons_mismatch-more"),
-    case([finding(article=41, tag="drunk_on_duty", persons=1, employees=["E1", "E2"])], 1, "F1", "persons_mismatch", "persons is 1", "2 employees", id="persons_mismatch-fewer"),
+    case([finding(article=40, persons=2, employees=["E1"])], 1, "F1", "persons_mismatch", "persons 为 2", "列出了 1 人", id="persons_mismatch-more"),
+    case([finding(article=41, tag="drunk_on_duty", persons=1, employees=["E1", "E2"])], 1, "F1", "persons_mismatch", "persons 为 1", "列出了 2 人", id="persons_mismatch-fewer"),
     # -- tags
-    case([finding(article=26, tag="rude")], 1, "F1", "unknown_tag", "article 26", "'rude'", id="unknown_tag-26"),
-    case([finding(article=41, tag="harsh_tone")], 1, "F1", "unknown_tag", "article 41", "'harsh_tone'", id="unknown_tag-tag-of-another-article"),
-    case([finding(article=18, points=1, tag="drunk_on_duty")], 1, "F1", "unknown_tag", "article 18", "'drunk_on_duty'", id="unknown_tag-untagged-article"),
+    case([finding(article=26, tag="rude")], 1, "F1", "unknown_tag", "第 26 条", "'rude'", id="unknown_tag-26"),
+    case([finding(article=41, tag="harsh_tone")], 1, "F1", "unknown_tag", "第 41 条", "'harsh_tone'", id="unknown_tag-tag-of-another-article"),
+    case([finding(article=18, points=1, tag="drunk_on_duty")], 1, "F1", "unknown_tag", "第 18 条", "'drunk_on_duty'", id="unknown_tag-untagged-article"),
     # -- dates
     case([finding(date="2026-02-30")], 1, "F1", "invalid_date", "date", "'2026-02-30'", id="invalid_date-feb-30"),
     case([finding(date="2026-02-29")], 1, "F1", "invalid_date", "date", "'2026-02-29'", id="invalid_date-not-leap"),

@@ -28,13 +28,12 @@ HOSTILE_STRINGS = st.one_of(
 HOSTILE_INTS = st.one_of(
     st.integers(-3, 30), st.sampled_from([2**31, 2**53, 2**63, 2**64, -(2**63) - 1, 10**30, 2 * 10**18])
 )
-# Open in the core (issue 11 items 1 and 4, being fixed in ingest): dates, quarters and months
-# outside 1900-2099 and person counts beyond 64-bit products end in an internal error today. They
-# are left out of the generators below and pinned by test_open_in_the_core; put them back here
-# (OUT_OF_CONTRACT) when that test starts to pass.
+# Years outside the contract (1900-2099) are rejected date_out_of_range; test_once_open_in_the_core
+# pins the lines that used to end in an internal error.
 OUT_OF_CONTRACT = ["0226-07-05", "9999-12-31", "0999-01-01", "0001-01-01"]
 DATES = st.one_of(
     st.sampled_from(["2026-07-05", "2026-02-30", "1899-12-31", "2100-01-01", "2026-7-5", "2026-07-05T00:00"]),
+    st.sampled_from(OUT_OF_CONTRACT),
     st.dates(min_value=_dt.date(1900, 1, 1), max_value=_dt.date(2099, 12, 31)).map(str),
 )
 VALUES = st.one_of(HOSTILE_STRINGS, HOSTILE_INTS, DATES, st.booleans(), st.none(), st.floats(allow_nan=False))
@@ -51,12 +50,12 @@ GOOD = {
     "by": st.sampled_from(["county", "city", "mystery"]),
     "article": st.sampled_from([12, 15, 18, 19, 25, 26, 28, 30, 40, 41, 7, 999]),
     "points": st.integers(0, 4),
-    "persons": st.one_of(st.integers(-1, 3), st.sampled_from([2**31, 2**53])),
+    "persons": st.one_of(st.integers(-1, 3), st.sampled_from([2**31, 2**53, 2 * 10**18, 10**4, 10**4 + 1])),
     "tag": st.sampled_from(["harsh_tone", "drunk_on_duty", "forbidden_phrase", "x"]),
     "channel": st.sampled_from(["phone", "written"]),
     "kind": st.sampled_from(["unfound", "unrectified"]),
-    "quarter": st.sampled_from(["2026Q3", "1899Q4", "2100Q1", "2026Q5", "26Q3"]),
-    "month": st.sampled_from(["2026-07", "2099-12", "1900-01", "2026-13", "2026-7"]),
+    "quarter": st.sampled_from(["2026Q3", "1899Q4", "2100Q1", "2026Q5", "26Q3", "0000Q1", "9999Q4", "0226Q3"]),
+    "month": st.sampled_from(["2026-07", "2099-12", "1900-01", "2026-13", "2026-7", "9999-10", "9999-12", "0226-07"]),
     "employees": st.lists(HOSTILE_STRINGS, max_size=3),
     "county": st.sampled_from(["河间", "任丘", "泊头", "献县联社"]),
 }
@@ -128,7 +127,7 @@ def test_hostile_lines_keep_every_invariant(
         assert ch == "\n" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"), repr(ch)
 
 
-OPEN_IN_CORE = [
+ONCE_OPEN_IN_CORE = [
     {
         "type": "finding",
         "id": "P",
@@ -142,15 +141,20 @@ OPEN_IN_CORE = [
     {"type": "inspection", "id": "I", "outlet": "O1", "by": "county", "date": "0999-01-01"},
     {"type": "report", "id": "R", "county": "河间", "quarter": "0000Q1", "submitted": "2026-07-05"},
     {"type": "report", "id": "R", "county": "河间", "quarter": "9999Q4", "submitted": "2026-07-05"},
+    {"type": "star", "id": "S", "outlet": "O1", "employee": "E", "month": "9999-12"},
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 items 1 and 4: the core rejects these lines once ingest is hardened")
 @pytest.mark.parametrize(
-    "record", OPEN_IN_CORE, ids=lambda r: f"{r['type']}-{r.get('date') or r.get('quarter') or 'persons'}"
+    "record",
+    ONCE_OPEN_IN_CORE,
+    ids=lambda r: f"{r['type']}-{r.get('date') or r.get('quarter') or r.get('month') or 'persons'}",
 )
-def test_open_in_the_core(record: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_once_open_in_the_core(record: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 items 1 and 4: these lines ended in an internal error; now each is rejected."""
     data = tmp_path / "in.jsonl"
     data.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     code, out, err = run(capsys, ["score", "--pack", "cangzhou", "--as-of", "2027-06-30", str(data)])
-    assert code == 1 and json.loads(out)["rejected"], err
+    assert code == 1, err
+    [rejection] = json.loads(out)["rejected"]
+    assert rejection["code"] == ("out_of_range" if "persons" in record else "date_out_of_range")

@@ -19,7 +19,7 @@ import orjson
 
 from ._compiler import CompiledPack
 from ._errors import UsageError
-from ._evaluate import as_compiled, as_date
+from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import judged_quarters
@@ -96,7 +96,8 @@ def candidates(
     rec = compiled.oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
-    if top is not None and top < 1:
+    check_year(year)
+    if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
     facts = ingest(compiled, inputs)

@@ -23,6 +23,7 @@ class RejectionCode(StrEnum):
     WRONG_TYPE = "wrong_type"
     INVALID_VALUE = "invalid_value"
     INVALID_DATE = "invalid_date"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
     DUPLICATE_ID = "duplicate_id"
     UNKNOWN_ARTICLE = "unknown_article"
     ARTICLE_MISSING_TEXT = "article_missing_text"
@@ -57,13 +58,14 @@ REJECTION_LABELS: dict[RejectionCode, str] = {
     RejectionCode.WRONG_TYPE: "字段类型错误",
     RejectionCode.INVALID_VALUE: "字段取值不允许",
     RejectionCode.INVALID_DATE: "日期无效",
+    RejectionCode.DATE_OUT_OF_RANGE: "日期超出1900至2099年",
     RejectionCode.DUPLICATE_ID: "编号重复",
     RejectionCode.UNKNOWN_ARTICLE: "规则包中无此条",
     RejectionCode.ARTICLE_MISSING_TEXT: "该条原文缺失,暂不能评分",
     RejectionCode.ARTICLE_NOT_SCORED: "该条不计分",
     RejectionCode.UNKNOWN_TAG: "该条无此标签",
     RejectionCode.POINTS_MISSING: "缺少评定分值",
-    RejectionCode.OUT_OF_RANGE: "评定分值超出范围",
+    RejectionCode.OUT_OF_RANGE: "数值超出范围",
     RejectionCode.POINTS_NOT_GRADED: "该项为固定扣分,不应填写分值",
     RejectionCode.PERSONS_NOT_PER_PERSON: "该项不按人次扣分,不应填写人次",
     RejectionCode.PERSONS_MISMATCH: "人次与员工名单不符",

@@ -69,6 +69,57 @@ class PythonMatcher:
         """Nothing to free."""
 
 
+class InternedMatcher:
+    """A matcher that only ever sees short symbols in place of strings (issue 11, item 2).
+
+    durable_rules compares strings with ``strncmp`` over lengths cut to 16 bits, so a long or
+    prefix-sharing string can match a constant it differs from. Every string constant of the
+    conditions gets a symbol of one fixed width; every other string becomes the one ``OTHER``
+    symbol, which equals no constant. Conditions on strings only test equality (``check``
+    refuses ordering on strings), so the engine decides on symbols exactly as the reference
+    decides on the strings: by construction, whatever the length or content of the input.
+    """
+
+    OTHER = "s" + "-" * 7
+
+    def __init__(self, conditions: dict[str, tuple[Condition, ...]], lower: Callable[..., Matcher]) -> None:
+        self.symbols: dict[str, str] = {}
+        for conds in conditions.values():
+            for c in conds:
+                for v in values_of(c):
+                    if type(v) is str and v not in self.symbols:
+                        self.symbols[v] = f"s{len(self.symbols):07d}"
+        if len(self.symbols) >= 10**7:  # pragma: no cover - far beyond any pack limit
+            raise EngineError("too many distinct string constants for the engine")
+        self.inner = lower({rid: tuple(self._condition(c) for c in conds) for rid, conds in conditions.items()})
+        self.name = self.inner.name
+
+    def _symbol(self, value: Any) -> Any:
+        if isinstance(value, str):  # a subclass of str equals no constant in the reference either
+            return self.symbols.get(value, self.OTHER) if type(value) is str else self.OTHER
+        return value
+
+    def _condition(self, c: Condition) -> Condition:
+        if c.op == "in":
+            return attrs.evolve(c, value=tuple(self._symbol(v) for v in c.value))
+        if c.op in ("eq", "ne"):
+            return attrs.evolve(c, value=self._symbol(c.value))
+        return c  # exists, and ordering (numbers only)
+
+    def matches(self, shape: dict[str, Any]) -> frozenset[str]:
+        symbol = self._symbol
+        return self.inner.matches({k: symbol(v) for k, v in shape.items()})
+
+    @property
+    def ruleset_name(self) -> str | None:
+        """The engine's name for the ruleset (durable_rules), for tests and debugging."""
+        name = getattr(self.inner, "ruleset_name", None)
+        return name if isinstance(name, str) else None
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 @attrs.define
 class _Build:
     pack: Pack
@@ -784,7 +835,7 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     elif matcher == "durable_rules":
         from ._engine import DurableMatcher
 
-        chosen = DurableMatcher(everything)
+        chosen = InternedMatcher(everything, DurableMatcher)
     else:  # pragma: no cover - checked above
         raise UsageError(f"matcher={matcher!r}")
     compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)

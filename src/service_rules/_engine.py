@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import reprlib
 import threading
 import weakref
 from collections.abc import Callable, Mapping, Sequence
@@ -36,6 +37,10 @@ from ._conditions import Condition
 from ._errors import EngineError
 
 _names = itertools.count(1)
+#: Shapes in error messages are cut short: an input string may be megabytes long.
+_shorter = reprlib.Repr()
+_shorter.maxstring = _shorter.maxother = 80
+_short = _shorter.repr
 #: A field no observation has: the sentinel rule that brings the session into the one state in
 #: which durable_rules can delete it (deleting a session whose last fact matched nothing aborts).
 _RELEASE_FIELD = "service_rules_release"
@@ -147,11 +152,11 @@ class DurableMatcher:
             except _durable.MessageNotHandledException:
                 return frozenset()  # no rule matched; nothing was stored
             except Exception as exc:
-                raise EngineError(f"durable_rules failed on {shape!r}: {exc}") from exc
+                raise EngineError(f"durable_rules failed on {_short(shape)}: {exc}") from exc
             try:
                 self._host.retract_fact(self.ruleset_name, fact)
             except Exception as exc:
-                raise EngineError(f"durable_rules could not retract {shape!r}: {exc}") from exc
+                raise EngineError(f"durable_rules could not retract {_short(shape)}: {exc}") from exc
             state = self._host.get_state(self.ruleset_name, "0")
             if "exception" in state:
                 raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")

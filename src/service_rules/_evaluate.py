@@ -19,7 +19,7 @@ import orjson
 from . import _facts
 from ._compiler import CompiledPack, compile_pack
 from ._errors import UsageError
-from ._facts import Reject, parse_date
+from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import oversight_actions
@@ -97,10 +97,19 @@ def score_to_stream(
 def check_period(period: str | None) -> None:
     """A ``period=`` argument: a quarter such as ``2026Q3``, or None for every period."""
     if period is not None:
+        if not isinstance(period, str):
+            raise UsageError(f"period={period!r}: expected a quarter such as '2026Q3'", param="period")
         try:
             _facts.parse_quarter(period)
         except ValueError as exc:
             raise UsageError(f"period={period!r}: {exc}", param="period") from None
+
+
+def check_year(year: object, param: str = "year") -> None:
+    """A ``year=`` argument: an int of the contract's years (1900 to 2099)."""
+    low, high = _facts.YEARS
+    if type(year) is not int or not low <= year <= high:
+        raise UsageError(f"{param}={year!r}: expected a year from {low} to {high}", param=param)
 
 
 def as_compiled(pack: PackLike) -> CompiledPack:
@@ -117,12 +126,20 @@ def as_compiled(pack: PackLike) -> CompiledPack:
 def as_date(value: _dt.date | str | None, param: str = "as_of") -> _dt.date:
     """An ``as_of=`` argument: a date, an ISO date string, or None for today."""
     if value is None:
-        return _dt.date.today()
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return parse_date(value, param)
-    except Reject as exc:
-        raise UsageError(exc.message, param=param) from None
+        day = _dt.date.today()
+    elif isinstance(value, _dt.datetime):
+        day = value.date()
+    elif isinstance(value, _dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = parse_date(value, param)
+        except Reject:
+            raise UsageError(
+                f"{param}: {show(value)} 不是 1900 至 2099 年间实际存在的日期(YYYY-MM-DD)", param=param
+            ) from None
+    else:
+        raise UsageError(f"{param}={value!r}: expected a date or a string YYYY-MM-DD", param=param)
+    if not _facts.FIRST_DAY <= day <= _facts.LAST_DAY:
+        raise UsageError(f"{param}={day.isoformat()}: 日期须在 1900 至 2099 年之间", param=param)
+    return day

@@ -20,6 +20,49 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
+#: The years a date, quarter or month of the contract may fall in (docs/contract.md, "Limits").
+#: Outside them a line is rejected ``date_out_of_range``; every period is then four digits.
+YEARS = (1900, 2099)
+FIRST_DAY = _dt.date(YEARS[0], 1, 1)
+LAST_DAY = _dt.date(YEARS[1], 12, 31)
+
+
+def year_in_range(year: int) -> bool:
+    return YEARS[0] <= year <= YEARS[1]
+
+
+def _years() -> str:
+    return f"{YEARS[0]} 至 {YEARS[1]} 年"
+
+
+#: Every integer of the contract lies within ±(2**53 - 1): JSON-safe, read exactly by every
+#: consumer (durable_rules, orjson, spreadsheets). Beyond it: ``out_of_range``.
+MAX_INT = 2**53 - 1
+#: Person-times on one finding (``persons``, the length of ``employees``).
+MAX_PERSONS = 10**4
+#: Text of a value shown in a message, at most (a value may be megabytes long).
+SHOWN = 60
+
+
+def show(value: Any) -> str:
+    """A value as a message shows it: its repr, cut short (never a huge integer's digits)."""
+    if type(value) is int and not -MAX_INT <= value <= MAX_INT:
+        return "超出范围的整数" if abs(value) > 10**300 else repr(value)
+    if type(value) is float:
+        return repr(value)
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an integer too long for repr, or nesting too deep
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
+#: JSON's names for the Python types a parsed line can hold (for messages).
+JSON_TYPES = {
+    "dict": "对象", "list": "数组", "str": "字符串", "int": "整数", "float": "小数",
+    "bool": "布尔值", "NoneType": "null",
+}  # fmt: skip
+
 
 class Reject(Exception):
     """A line that breaks the contract: ``code`` is stable, ``message`` says what and where."""
@@ -39,87 +82,112 @@ def parse_date(value: str, field: str) -> _dt.date:
     if cached is not None:
         return cached
     if not _ISO_DATE.fullmatch(value):
-        raise Reject(C.INVALID_DATE, f"{field}: expected a date YYYY-MM-DD, found {value!r}")
+        raise Reject(C.INVALID_DATE, f"字段 {field!r} 应为 YYYY-MM-DD 格式的日期,实为 {show(value)}")
+    if not year_in_range(int(value[:4])):
+        raise Reject(C.DATE_OUT_OF_RANGE, f"字段 {field!r} 的日期 {show(value)} 不在 {_years()}之间")
     try:
         parsed = _dt.date.fromisoformat(value)
     except ValueError:
-        raise Reject(C.INVALID_DATE, f"{field}: {value!r} is not a date that exists") from None
+        raise Reject(C.INVALID_DATE, f"字段 {field!r} 的日期 {show(value)} 不存在") from None
     if len(_date_cache) < 100_000:
         _date_cache[value] = parsed
     return parsed
 
 
 def quarter_of(day: _dt.date) -> str:
-    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    """The quarter of a day, zero-padded (``2026Q3``)."""
+    return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
 
 
 def parse_quarter(value: str) -> tuple[int, int]:
+    """(year, quarter) of a quarter of the contract's years; ValueError otherwise."""
     m = _QUARTER.fullmatch(value)
     if not m:
-        raise ValueError(f"expected a quarter such as 2026Q3, found {value!r}")
-    return int(m.group(1)), int(m.group(2))
+        raise ValueError(f"应为季度(如 2026Q3),实为 {show(value)}")
+    year = int(m.group(1))
+    if not year_in_range(year):
+        raise ValueError(f"季度 {show(value)} 不在 {_years()}之间")
+    return year, int(m.group(2))
 
 
 # Field checkers: each returns None when the value is acceptable, else (code, expectation).
 Check = Callable[[Any], "tuple[str, str] | None"]
 
 
+_INT_RANGE = f"{-MAX_INT} 至 {MAX_INT} 之间的整数"
+
+
 def _str(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (C.WRONG_TYPE, "a string")
+        return (C.WRONG_TYPE, "字符串")
     if not v.strip():
-        return (C.INVALID_VALUE, "a non-empty string")
+        return (C.INVALID_VALUE, "非空字符串")
     return None
 
 
 def _int(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is int else (C.WRONG_TYPE, "an integer")
+    if type(v) is not int:
+        return (C.WRONG_TYPE, "整数")
+    return None if -MAX_INT <= v <= MAX_INT else (C.OUT_OF_RANGE, _INT_RANGE)
 
 
 def _positive_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (C.WRONG_TYPE, "an integer")
-    return None if v >= 1 else (C.INVALID_VALUE, "an integer of at least 1")
+        return (C.WRONG_TYPE, "整数")
+    if v < 1:
+        return (C.INVALID_VALUE, "不小于 1 的整数")
+    return None if v <= MAX_PERSONS else (C.OUT_OF_RANGE, f"1 至 {MAX_PERSONS} 之间的整数")
 
 
 def _bool(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is bool else (C.WRONG_TYPE, "true or false")
+    return None if type(v) is bool else (C.WRONG_TYPE, "true 或 false")
 
 
 def _date(v: Any) -> tuple[str, str] | None:
-    return None if type(v) is str else (C.WRONG_TYPE, "a date string YYYY-MM-DD")
+    return None if type(v) is str else (C.WRONG_TYPE, "YYYY-MM-DD 格式的日期字符串")
 
 
 def _quarter(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (C.WRONG_TYPE, "a quarter string such as 2026Q3")
-    return None if _QUARTER.fullmatch(v) else (C.INVALID_VALUE, "a quarter such as 2026Q3")
+        return (C.WRONG_TYPE, "季度字符串(如 2026Q3)")
+    m = _QUARTER.fullmatch(v)
+    if m is None:
+        return (C.INVALID_VALUE, "季度(如 2026Q3)")
+    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f" {_years()}之间的季度")
 
 
 def _nonneg_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (C.WRONG_TYPE, "an integer")
-    return None if v >= 0 else (C.INVALID_VALUE, "an integer of at least 0")
+        return (C.WRONG_TYPE, "整数")
+    if v < 0:
+        return (C.INVALID_VALUE, "不小于 0 的整数")
+    return None if v <= MAX_INT else (C.OUT_OF_RANGE, f"0 至 {MAX_INT} 之间的整数")
 
 
 def _month(v: Any) -> tuple[str, str] | None:
     if type(v) is not str:
-        return (C.WRONG_TYPE, "a month string such as 2026-07")
-    return None if _MONTH.fullmatch(v) else (C.INVALID_VALUE, "a month YYYY-MM")
+        return (C.WRONG_TYPE, "月份字符串(如 2026-07)")
+    m = _MONTH.fullmatch(v)
+    if m is None:
+        return (C.INVALID_VALUE, "月份(YYYY-MM)")
+    return None if year_in_range(int(m.group(1))) else (C.DATE_OUT_OF_RANGE, f" {_years()}之间的月份")
 
 
 def _str_list(v: Any) -> tuple[str, str] | None:
     if type(v) is not list or not all(type(x) is str and x.strip() for x in v):
-        return (C.WRONG_TYPE, "a list of non-empty strings")
+        return (C.WRONG_TYPE, "非空字符串的列表")
     if not v:
-        return (C.INVALID_VALUE, "a non-empty list")
+        return (C.INVALID_VALUE, "非空列表")
+    if len(v) > MAX_PERSONS:
+        return (C.OUT_OF_RANGE, f"至多 {MAX_PERSONS} 个名字的列表")
     if len(set(v)) != len(v):
-        return (C.INVALID_VALUE, "a list without repeated ids")
+        return (C.INVALID_VALUE, "不含重复编号的列表")
     return None
 
 
 def _enum(*allowed: str) -> Check:
-    expected = " or ".join(repr(a) for a in allowed)
+    listed = "、".join(repr(a) for a in allowed[:-1]) + f" 或 {allowed[-1]!r}" if len(allowed) > 1 else repr(allowed[0])
+    expected = f" {listed} 之一" if len(allowed) > 2 else f" {listed}"  # quoted values: set off by a space
 
     def check(v: Any) -> tuple[str, str] | None:
         if type(v) is not str:
@@ -180,9 +248,9 @@ class RecordType:
             if kind is _K_STR:
                 test = "type(v) is not str or not v or v.isspace()"
             elif kind is _K_INT:
-                test = "type(v) is not int"
+                test = f"type(v) is not int or not {-MAX_INT} <= v <= {MAX_INT}"
             elif kind is _K_POS:
-                test = "type(v) is not int or v < 1"
+                test = f"type(v) is not int or not 1 <= v <= {MAX_PERSONS}"
             elif kind is _K_BOOL:
                 test = "type(v) is not bool"
             elif kind is _K_DATE:
@@ -206,17 +274,17 @@ class RecordType:
         fields = self.fields
         for name in obj:
             if name not in fields:
-                raise Reject(C.UNKNOWN_FIELD, f"unknown field {name!r} for type {self.name!r}")
+                raise Reject(C.UNKNOWN_FIELD, f"类型 {self.name} 没有字段 {show(name)}")
         for name in self.required:
             if name not in obj:
-                raise Reject(C.MISSING_FIELD, f"missing field {name!r} for type {self.name!r}")
+                raise Reject(C.MISSING_FIELD, f"缺少字段 {name!r}(类型 {self.name} 必需)")
         for name, value in obj.items():
             if value is None and name in self.optional:
                 continue  # null is the same as absent for an optional field
             problem = fields[name](value)
             if problem is not None:
                 code, expected = problem
-                raise Reject(code, f"{name}: expected {expected}, found {value!r}")
+                raise Reject(code, f"字段 {name!r} 应为{expected},实为 {show(value)}")
         for name in self.dates:
             value = obj.get(name)
             if value is not None:

@@ -10,6 +10,7 @@ lines.
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import io
 import json
@@ -27,7 +28,7 @@ from . import _facts
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
-from ._facts import Reject, parse_date, quarter_of
+from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
 from ._results import InputSummary, PackRef, Rejection, ResultWarning
 from ._sheets import is_sheet_file
 from ._store import (
@@ -169,11 +170,11 @@ class _Reader:
             matched = self.c.match(shape, reuse=self.reuse)
             decision = self.c.decision(matched)
             if not decision:
-                raise Reject(C.NO_RULE, f"no rule of the pack applies to {what}")
+                raise Reject(C.NO_RULE, f"规则包中没有适用于{what}的规则")
             if len(decision) > 1:
                 raise Reject(
                     C.AMBIGUOUS_RULES,
-                    f"rules {', '.join(decision)} all apply to {what}; the pack must let one supersede the others",
+                    f"规则 {'、'.join(decision)} 都适用于{what};规则包须指明由哪一条代替其他各条",
                 )
             hit = _Verdict(
                 rule=decision[0],
@@ -223,13 +224,13 @@ class _Reader:
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as bad:
-                    self.reject(index, n, None, C.INVALID_UTF8, f"not valid UTF-8 at byte {bad.start}")
+                    self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
                     continue
-                self.reject(index, n, None, C.MALFORMED_JSON, f"malformed JSON: {exc}")
+                self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
                 continue
             if type(obj) is dict and raw.count(b":") > len(obj):
                 try:  # a colon inside a value, or a key given twice: look properly
-                    json.loads(raw, object_pairs_hook=_no_repeated_keys)
+                    _check_keys(raw, obj)
                 except Reject as exc:
                     self.reject(index, n, None, exc.code, exc.message)
                     continue
@@ -240,11 +241,21 @@ class _Reader:
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
         n = 0
-        for record in records:
+        for record in _iterate(records):
             n += 1
-            text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
-            count.sha256.update(text.encode() + b"\n")
-            self.accept(dict(record) if isinstance(record, Mapping) else record, index, n)
+            data = _record_bytes(record)
+            count.sha256.update(data)
+            if isinstance(record, Mapping):
+                if not _utf8(data):
+                    self.reject(index, n, None, C.INVALID_UTF8, "字符串中有不能编码为UTF-8的代理字符(surrogate)")
+                    continue
+                bad_key = next((k for k in record if type(k) is not str), _NONE)
+                if bad_key is not _NONE:
+                    message = f"键 {show(bad_key)} 不是字符串(JSON对象的键都是字符串)"
+                    self.reject(index, n, None, C.NOT_AN_OBJECT, message)
+                    continue
+                record = {k: _iso(v) for k, v in record.items()}
+            self.accept(record, index, n)
         count.lines = n
 
     def read_sheets(self, name: str) -> None:
@@ -283,12 +294,12 @@ class _Reader:
     # ---- one record ----------------------------------------------------------------------
     def accept(self, obj: Any, index: int, line: int) -> None:
         if type(obj) is not dict:
-            self.reject(index, line, None, C.NOT_AN_OBJECT, f"expected a JSON object, found {type(obj).__name__}")
+            self.reject(index, line, None, C.NOT_AN_OBJECT, f"应为JSON对象,实为{_json_type(obj)}")
             return
         rid = obj.get("id")
         if type(rid) is str:
             if rid in self.seen_ids:
-                self.reject(index, line, rid, C.DUPLICATE_ID, f"id {rid!r} was already used earlier in the input")
+                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用")
                 return
             self.seen_ids.add(rid)
         else:
@@ -296,8 +307,8 @@ class _Reader:
         rtype = obj.get("type")
         entry = self.dispatch.get(rtype) if type(rtype) is str else None
         if entry is None:
-            known = ", ".join(_facts.RECORD_TYPES)
-            self.reject(index, line, rid, C.UNKNOWN_TYPE, f"unknown type {rtype!r} (expected one of {known})")
+            known = "、".join(_facts.RECORD_TYPES)
+            self.reject(index, line, rid, C.UNKNOWN_TYPE, f"类型 {show(rtype)} 未知(应为 {known} 之一)")
             return
         spec, handle = entry
         try:
@@ -314,25 +325,25 @@ class _Reader:
         c = self.c
         article = c.articles.get(number)
         if article is None:
-            raise Reject(C.UNKNOWN_ARTICLE, f"article {number} is not in pack {c.name}")
+            raise Reject(C.UNKNOWN_ARTICLE, f"规则包 {c.name} 中没有第 {number} 条")
         if article.status == "missing":
             raise Reject(
                 C.ARTICLE_MISSING_TEXT,
-                f"pack {c.name} has no text for article {number} (missing from its source); a layer that completes the pack can score it",
+                f"规则包 {c.name} 缺少第 {number} 条的原文;补全该条的规则包层可以对其评分",
             )
         section = c.sections.get(article.section) if article.section is not None else None
         if section is None or not section.scored:
             raise Reject(
                 C.ARTICLE_NOT_SCORED,
-                f"article {number} is not scored (section {article.section} is not a scored section)",
+                f"第 {number} 条所在的第 {article.section} 章不计分",
             )
         if tag is not None and tag not in article.tags:
-            known = ", ".join(sorted(article.tags)) or "none"
-            raise Reject(C.UNKNOWN_TAG, f"article {number} knows no tag {tag!r} (known: {known})")
+            known = "、".join(sorted(article.tags)) or "无"
+            raise Reject(C.UNKNOWN_TAG, f"第 {number} 条没有标签 {show(tag)}(可用标签:{known})")
         values = {"article": number, "section": article.section, "tag": tag}
         for f in self.finding_extra:
             values[f] = obj.get(f)
-        what = f"a finding on article {number}" + (f" tagged {tag}" if tag else "")
+        what = f"第 {number} 条" + (f"标签 {tag} " if tag else "") + "的检查发现"
         verdict = self._verdict("finding", values, what)
         return verdict, c.rules[verdict.rule].rule.deduct
 
@@ -353,42 +364,38 @@ class _Reader:
         employees = obj.get("employees")
         if deduct is None:  # listed, not deducted (a measured time within its limit, say)
             if points is not None:
-                raise Reject(C.POINTS_NOT_GRADED, f"rule {rule_id} deducts nothing; 'points' must not be given")
+                raise Reject(C.POINTS_NOT_GRADED, f"规则 {rule_id} 不扣分,不应填写 'points'")
             if persons is not None:
-                raise Reject(
-                    C.PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
-                )
+                raise Reject(C.PERSONS_NOT_PER_PERSON, f"规则 {rule_id} 不按人次扣分,不应填写 'persons'")
             return self._finding_kept(obj, index, line, verdict, number, 0, None, tag, employees)
         kind = deduct.kind
         if kind == "graded":
             if points is None:
                 raise Reject(
                     C.POINTS_MISSING,
-                    f"article {number} is graded {deduct.min}–{deduct.max} by rule {rule_id}: 'points' is required",
+                    f"第 {number} 条按规则 {rule_id} 评定扣 {deduct.min}–{deduct.max} 分,须填写 'points'",
                 )
             if not deduct.min <= points <= deduct.max:
                 raise Reject(
                     C.OUT_OF_RANGE,
-                    f"points {points} is outside {deduct.min}–{deduct.max} for article {number} (rule {rule_id})",
+                    f"points {points} 超出第 {number} 条的评定范围 {deduct.min}–{deduct.max}(规则 {rule_id})",
                 )
             amount = points
         elif points is not None:
             raise Reject(
                 C.POINTS_NOT_GRADED,
-                f"rule {rule_id} deducts a fixed amount for article {number}; 'points' must not be given",
+                f"规则 {rule_id} 对第 {number} 条不按评定分值扣分,不应填写 'points'",
             )
         if kind == "per_person":
             if employees is not None:
                 if persons is not None and persons != len(employees):
-                    raise Reject(C.PERSONS_MISMATCH, f"persons is {persons} but {len(employees)} employees are named")
+                    raise Reject(C.PERSONS_MISMATCH, f"persons 为 {persons},但 employees 列出了 {len(employees)} 人")
                 persons = len(employees)
             elif persons is None:
                 persons = 1
             amount = deduct.points * persons
         elif persons is not None:
-            raise Reject(
-                C.PERSONS_NOT_PER_PERSON, f"rule {rule_id} does not deduct per person; 'persons' must not be given"
-            )
+            raise Reject(C.PERSONS_NOT_PER_PERSON, f"规则 {rule_id} 不按人次扣分,不应填写 'persons'")
         elif kind == "fixed":
             amount = deduct.points
         self._finding_kept(obj, index, line, verdict, number, amount, persons, tag, employees)
@@ -433,7 +440,7 @@ class _Reader:
             target = self.inspection_index.get(ref)
             if target is None:
                 if ref in self.seen_ids:  # an id of a rejected line, or of another kind of record
-                    raise Reject(C.UNKNOWN_INSPECTION, f"{ref!r} is not an accepted inspection of the input")
+                    raise Reject(C.UNKNOWN_INSPECTION, f"{show(ref)} 不是输入中已接受的检查记录")
                 # the inspection may come later: decide at the end, keeping only what is needed
                 self.pending.append(
                     _PendingReference(
@@ -460,7 +467,7 @@ class _Reader:
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         # null is absent; an absent field with a default reads as its default
         values = {f: _or_default(obj.get(f), ("complaint", f)) for f in self.complaint_fields}
-        verdict = self._verdict("complaint", values, "this complaint")
+        verdict = self._verdict("complaint", values, "这条投诉")
         rule = self.c.rules[verdict.rule].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
         date = obj["date"]
@@ -514,10 +521,13 @@ class _Reader:
             at = f"{self.inputs[where[0]].file}:{where[1]}"
             if known.county != county:
                 raise Reject(
-                    C.OUTLET_CONFLICT, f"outlet {outlet} is in county {known.county!r} at {at}, here {county!r}"
+                    C.OUTLET_CONFLICT,
+                    f"网点 {show(outlet)} 在 {at} 属于 {show(known.county)},此处却是 {show(county)}",
                 )
             if name is not None and known.name is not None and known.name != name:
-                raise Reject(C.OUTLET_CONFLICT, f"outlet {outlet} is named {known.name!r} at {at}, here {name!r}")
+                raise Reject(
+                    C.OUTLET_CONFLICT, f"网点 {show(outlet)} 在 {at} 名为 {show(known.name)},此处却是 {show(name)}"
+                )
             if name is not None and known.name is None:
                 self.registry[outlet] = Registration(outlet=outlet, county=county, name=name)
             return
@@ -535,7 +545,7 @@ class _Reader:
                     p.line,
                     obs.id,
                     C.UNKNOWN_INSPECTION,
-                    f"inspection {p.reference!r} is not among the accepted records of the input",
+                    f"检查记录 {show(p.reference)} 不在输入已接受的记录之中",
                 )
             elif target != (obs.outlet, obs.date):
                 self.reject(p.input, p.line, obs.id, C.INSPECTION_MISMATCH, _mismatch(p.reference, target, obs))
@@ -573,7 +583,8 @@ class _Reader:
 
 def _mismatch(ref: str, target: tuple[str, str], obs: Observation) -> str:
     return (
-        f"inspection {ref!r} is of outlet {target[0]} on {target[1]}, the finding of outlet {obs.outlet} on {obs.date}"
+        f"检查记录 {show(ref)} 是网点 {show(target[0])} 在 {target[1]} 的检查,"
+        f"而这条发现是网点 {show(obs.outlet)} 在 {obs.date} 的"
     )
 
 
@@ -585,16 +596,97 @@ def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     obj: dict[str, Any] = {}
     for k, v in pairs:
         if k in obj:
-            raise Reject(C.MALFORMED_JSON, f"key {k!r} is given twice in one object")
+            raise Reject(C.MALFORMED_JSON, f"同一对象中键 {show(k)} 出现了两次")
         obj[k] = v
     return obj
+
+
+#: Objects and arrays of a line may nest this deep (docs/contract.md, "Limits"); no field of the
+#: contract nests deeper than 2, and the check for repeated keys must not recurse without bound.
+MAX_DEPTH = 64
+
+
+def _depth_exceeds(obj: Any, limit: int) -> bool:
+    """Whether ``obj`` nests objects or arrays more than ``limit`` levels (iterative: no recursion)."""
+    level: list[Any] = [obj]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        nxt: list[Any] = []
+        for item in level:
+            if type(item) is dict:
+                nxt.extend(v for v in item.values() if type(v) in (dict, list))
+            elif type(item) is list:
+                nxt.extend(v for v in item if type(v) in (dict, list))
+        level = nxt
+    return False
+
+
+def _check_keys(raw: bytes, obj: dict[str, Any]) -> None:
+    """Reject a line whose objects repeat a key (the parser keeps the last silently), or that
+    nests too deep to be read again."""
+    if _depth_exceeds(obj, MAX_DEPTH):
+        raise Reject(C.MALFORMED_JSON, f"对象或数组嵌套超过 {MAX_DEPTH} 层")
+    try:
+        json.loads(raw, object_pairs_hook=_no_repeated_keys)
+    except RecursionError:  # pragma: no cover - the depth is checked first
+        raise Reject(C.MALFORMED_JSON, f"对象或数组嵌套超过 {MAX_DEPTH} 层") from None
+
+
+_NONE = object()
+
+
+def _json_type(value: Any) -> str:
+    return JSON_TYPES.get(type(value).__name__, type(value).__name__)
+
+
+def _iso(value: Any) -> Any:
+    """A ``datetime.date`` of a record as the contract's ISO string; a midnight datetime too."""
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat() if value.time() == _dt.time() and value.tzinfo is None else value
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return value
+
+
+def _record_bytes(record: Any) -> bytes:
+    """The bytes of a record that go into its input's digest (dates as ISO strings, any keys)."""
+    try:
+        text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    except (TypeError, ValueError, RecursionError):  # keys of mixed types, or too deep
+        text = show(record)
+    return text.encode("utf-8", "surrogatepass") + b"\n"
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether a record's bytes are valid UTF-8 (a Python string may hold lone surrogates)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _iterate(records: Any) -> Iterator[Any]:
+    try:
+        return iter(records)
+    except TypeError:
+        raise UsageError(
+            f"Records.records: expected an iterable of dicts, found {type(records).__name__}", param="inputs"
+        ) from None
 
 
 def _open(source: Source) -> tuple[str, Iterator[bytes], IO[bytes] | None]:
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         if name == "-":
-            return "-", iter(sys.stdin.buffer), None
+            stdin = sys.stdin
+            buffer = getattr(stdin, "buffer", None) if stdin is not None else None
+            if buffer is None or stdin.closed:
+                raise InputFileError("无法读取标准输入:它已关闭(cannot read -: standard input is closed)")
+            return "-", iter(buffer), None
         try:
             handle = open(name, "rb")  # noqa: SIM115 - closed by the caller
         except OSError as exc:
@@ -602,6 +694,12 @@ def _open(source: Source) -> tuple[str, Iterator[bytes], IO[bytes] | None]:
         return name, iter(handle), handle
     if isinstance(source, io.TextIOBase):
         raise UsageError("open input files in binary mode ('rb')")
+    if isinstance(source, Mapping) or not hasattr(source, "read"):
+        what = "a dict" if isinstance(source, Mapping) else type(source).__name__
+        raise UsageError(
+            f"inputs: found {what}; records in memory go in Records([...]), e.g. score(pack, [Records([{{'type': ...}}])])",
+            param="inputs",
+        )
     label = getattr(source, "name", None)
     return (label if isinstance(label, str) else "<stream>"), iter(source), None
 
@@ -619,6 +717,8 @@ def ingest(
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
+    if isinstance(inputs, (str, bytes, os.PathLike, Mapping, Records)):
+        raise UsageError("inputs: expected a list of inputs, e.g. [path] or [Records(...)]", param="inputs")
     reader = _Reader(compiled, reuse_matches, progress)
     for source in inputs:
         index = len(reader.inputs)

@@ -318,7 +318,7 @@ def oversight_actions(
 
 def _next_month(month: str) -> str:
     year, m = int(month[:4]), int(month[5:])
-    return f"{year + 1}-01" if m == 12 else f"{year}-{m + 1:02d}"
+    return f"{year + 1:04d}-01" if m == 12 else f"{year:04d}-{m + 1:02d}"
 
 
 def _month_end(month: str) -> _dt.date:

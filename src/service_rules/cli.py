@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import attrs
 import orjson
 
-from . import __version__
+from . import __version__, _facts
 from ._compiler import compile_pack
 from ._errors import EngineError, ExitCode, PackError, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
@@ -55,7 +55,7 @@ FILE_FORMATS = ("xlsx", "docx")
 INPUT_HELP = "JSON Lines, .xlsx or .csv files (by extension; docs/office.md); - for standard input (JSON Lines)"
 
 #: The years a date of the contract may fall in (docs/contract.md, limits).
-YEARS = (1900, 2099)
+YEARS = _facts.YEARS
 
 
 def _year(text: str) -> int:
