@@ -120,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the matcher about every observation instead of once per distinct shape (same result, slower)",
     )
+    s.add_argument(
+        "--strict-registry",
+        dest="strict_registry",
+        action="store_true",
+        help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
+    )
     s.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     k = sub.add_parser(
         "candidates", parents=[common], help="rank the outlets eligible for recommendation as model units"
@@ -133,6 +139,12 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)"
     )
     k.add_argument("--format", choices=("json", "table"), default="json")
+    k.add_argument(
+        "--strict-registry",
+        dest="strict_registry",
+        action="store_true",
+        help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
+    )
     k.add_argument("files", nargs="+", metavar="FILE", help="JSON Lines files; - for standard input")
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
     t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
@@ -353,7 +365,14 @@ def _score(args: argparse.Namespace) -> int:
         # Not with --match-every: each durable_rules call leaves a cycle only the collector frees.
         gc.disable()
     if args.format == "table":
-        result = score(compiled, args.files, period=args.period, as_of=args.as_of, reuse_matches=reuse)
+        result = score(
+            compiled,
+            args.files,
+            period=args.period,
+            as_of=args.as_of,
+            reuse_matches=reuse,
+            strict_registry=args.strict_registry,
+        )
         sys.stdout.write(render_table(result, compiled.pack.meta.article_unit, compiled.oversight.action_labels))
         return ExitCode.REJECTED if result.rejected else ExitCode.OK
     sys.stdout.flush()
@@ -361,7 +380,14 @@ def _score(args: argparse.Namespace) -> int:
     progress = _Progress.for_stderr()
     try:
         rejected = score_to_stream(
-            compiled, args.files, out, period=args.period, as_of=args.as_of, reuse_matches=reuse, progress=progress
+            compiled,
+            args.files,
+            out,
+            period=args.period,
+            as_of=args.as_of,
+            reuse_matches=reuse,
+            progress=progress,
+            strict_registry=args.strict_registry,
         )
     finally:
         if progress is not None:
@@ -401,7 +427,14 @@ def _candidates(args: argparse.Namespace) -> int:
     from ._candidates import candidates, render_candidates
 
     gc.disable()
-    result = candidates(compile_pack(load_pack(args.pack)), args.files, year=args.year, as_of=args.as_of, top=args.top)
+    result = candidates(
+        compile_pack(load_pack(args.pack)),
+        args.files,
+        year=args.year,
+        as_of=args.as_of,
+        top=args.top,
+        strict_registry=args.strict_registry,
+    )
     if args.format == "table":
         sys.stdout.write(render_candidates(result))
     else:
