@@ -309,3 +309,39 @@ def test_every_rejection_is_shown_once(
     # every line accepted or rejected, once
     summary = result.inputs[0]
     assert summary.accepted + summary.rejected + summary.blank == summary.lines == len(numbered)
+
+
+# ---- diff and --period -----------------------------------------------------------------------
+
+
+def test_diff_shows_unattributed_and_ignores_the_flags_of_actions(cangzhou: sr.CompiledPack, tmp_path: Path) -> None:
+    from service_rules._diff import diff_packs, render_diff_markdown
+
+    path = write(
+        tmp_path / "in.jsonl",
+        outlet("HJ-01", "河间"),
+        outlet("HJ-02", "河间"),
+        inspection("I-2", "HJ-02"),
+        inspection("I-1", "HJ-01", date="2026-09-31"),
+        "{broken",
+    )
+    d = diff_packs(cangzhou, cangzhou, [path], as_of=AS_OF)
+    assert d.empty and (d.unattributed_old, d.unattributed_new) == (1, 1)
+    assert "未能归属网点的:旧 1,新 1" in render_diff_markdown(d)
+
+
+def test_with_a_period_a_rejection_counts_in_its_own_period_only(cangzhou: sr.CompiledPack, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "in.jsonl",
+        outlet("O1", "甲县"),
+        inspection("I1", "O1", date="2026-05-01"),
+        inspection("I2", "O1", date="2026-08-01"),
+        finding("F1", "O1", date="2026-05-02", article=99),  # Q2, rejected
+        finding("F2", "O1", date="2026-02-30", article=18, points=1),  # undated: every period
+    )
+    q2 = sr.score(cangzhou, [path], as_of=AS_OF, period="2026Q2")
+    q3 = sr.score(cangzhou, [path], as_of=AS_OF, period="2026Q3")
+    assert [(c.period, c.rejections, c.total) for c in q2.scorecards] == [("2026Q2", 2, 100)]
+    assert [(c.period, c.rejections, c.total) for c in q3.scorecards] == [("2026Q3", 1, 100)]
+    both = sr.score(cangzhou, [path], as_of=AS_OF)
+    assert [(c.period, c.rejections) for c in both.scorecards] == [("2026Q2", 2), ("2026Q3", 1)]
