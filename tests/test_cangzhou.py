@@ -92,7 +92,7 @@ def test_sections_allotments_and_flags(tmp_path: Path) -> None:
         (8, 15, False, True),  # 八、劳动纪律规范(15分)
     ]
     assert [s["title"] for s in card["sections"]] == [None, "服务设施规范", None, "服务质量规范", None, "劳动纪律规范"]
-    assert card["total"] == 100  # 15 + 15 + 20 + 20 + 15 + 15
+    assert card["total"] is None and not card["scored"]  # registered, nothing recorded: no score, not 100
     assert all(s["floor"] is None and s["beyond_floor"] == 0 for s in card["sections"])  # 下不保底
 
 

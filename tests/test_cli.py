@@ -82,7 +82,8 @@ GOLDEN_ARGV = ["score", "--pack", "cangzhou", "--as-of", "2026-11-27", EXAMPLE]
 #: Section scores and totals computed by hand (module docstring), outlet → ({section: score}, total).
 HAND = {
     "BT-01": ({3: 15, 4: 15, 5: 20, 6: 19, 7: 15, 8: 15}, 99),
-    "BT-02": ({3: 15, 4: 15, 5: 20, 6: 20, 7: 15, 8: 15}, 100),
+    # registered, nothing recorded in 2026Q3: not scored (no section score, no total; issue 11)
+    "BT-02": ({3: None, 4: None, 5: None, 6: None, 7: None, 8: None}, None),
     "HJ-01": ({3: 14, 4: 13, 5: 5, 6: 20, 7: 15, 8: 15}, 82),
     "HJ-02": ({3: 15, 4: 14, 5: 20, 6: 20, 7: 15, 8: 5}, 89),
     "RQ-01": ({3: 15, 4: 15, 5: -3, 6: 17, 7: 15, 8: 5}, 64),
@@ -264,7 +265,7 @@ def test_table_format_names_the_outlet_and_total(
     assert len(heads) == len(HAND)
     for outlet, (_, total) in HAND.items():
         (line,) = [h for h in heads if re.match(rf"■ 网点 {re.escape(outlet)}[ (]", h)]
-        assert line.endswith(f"总分 {total}"), line
+        assert line.endswith(f"总分 {total}" if total is not None else "未评分(本期无检查、问题或投诉记录)"), line
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
 
@@ -354,7 +355,12 @@ def test_golden_totals_match_the_hand_arithmetic(example_output: dict[str, Any],
         c = cards[outlet]
         assert c["period"] == "2026Q3"
         assert {s["number"]: s["score"] for s in c["sections"]} == sections, outlet
-        assert c["total"] == total == sum(sections.values()), outlet
+        if total is None:
+            assert (c["total"], c["scored"], c["reason"]) == (None, False, "本期无检查、问题或投诉记录"), outlet
+            assert [s["deducted"] for s in c["sections"]] == [0] * 6 and c["deductions"] == [], outlet
+            continue
+        assert c["scored"] and c["reason"] is None and c["rejections"] == 0, outlet
+        assert c["total"] == total == sum(v for v in sections.values() if v is not None), outlet
     assert (cards["BT-01"]["pending"], cards["HJ-02"]["dismissed"]) == (["C-2026-033"], ["C-2026-034"])
     # supersession: one deduction each, at the higher amount
     by_obs = {d["observations"][0]: (d["rule"], d["points"]) for c in cards.values() for d in c["deductions"]}

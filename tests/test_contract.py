@@ -551,13 +551,18 @@ def test_registered_outlets_get_scorecards(tmp_path: Path) -> None:
     assert sorted(cards) == ["O1", "O2", "O3"]
     for code, county in (("O1", "甲县"), ("O2", "乙县")):
         c = cards[code]
-        assert (c["county"], c["period"], c["total"], c["deductions"]) == (county, "2026Q3", FULL, [])
-        assert [s["score"] for s in c["sections"]] == [15, 15, 20, 20, 15, 15]
+        # registered, nothing recorded in the period: a card, but no score (not 100; issue 11)
+        assert (c["county"], c["period"], c["total"], c["deductions"]) == (county, "2026Q3", None, [])
+        assert (c["scored"], c["reason"], c["rejections"]) == (False, "本期无检查、问题或投诉记录", 0)
+        assert [s["score"] for s in c["sections"]] == [None] * 6
+        assert [s["allotment"] for s in c["sections"]] == [15, 15, 20, 20, 15, 15]
+        assert [s["deducted"] for s in c["sections"]] == [0] * 6
+    assert (cards["O3"]["scored"], cards["O3"]["reason"], cards["O3"]["total"]) == (True, None, FULL - 3)
 
 
 def test_registered_outlets_get_a_scorecard_for_the_period_asked(tmp_path: Path) -> None:
     result = run(tmp_path, [outlet("O1"), finding(outlet="O9", date="2026-07-01")], period="2027Q1")
-    assert [(c["outlet"], c["period"], c["total"]) for c in result["scorecards"]] == [("O1", "2027Q1", FULL)]
+    assert [(c["outlet"], c["period"], c["total"]) for c in result["scorecards"]] == [("O1", "2027Q1", None)]
 
 
 def test_registered_outlets_alone_make_no_quarter_to_score(tmp_path: Path) -> None:
@@ -627,7 +632,9 @@ def test_output_fields(tmp_path: Path) -> None:
     result = run(
         tmp_path, [outlet(), finding(article=40, employees=["E1"], note="迟到"), finding(id="bad", article=99)]
     )
-    assert list(result) == ["pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings"]
+    assert list(result) == [
+        "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
+    ]  # fmt: skip
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")
@@ -635,6 +642,7 @@ def test_output_fields(tmp_path: Path) -> None:
     c = result["scorecards"][0]
     assert list(c) == [
         "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
+        "scored", "reason", "rejections",
     ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",
@@ -656,5 +664,7 @@ def test_output_fields(tmp_path: Path) -> None:
     assert "40" in d["reason"]
     assert result["rejected"][0] == {
         "file": str(tmp_path / "in.jsonl"), "line": 3, "id": "bad", "code": "unknown_article",
-        "error": result["rejected"][0]["error"], "sheet": None, "outlet": None, "county": None,
+        "error": result["rejected"][0]["error"], "sheet": None, "outlet": "O1", "county": "甲县",
+        "period": "2026Q3",
     }  # fmt: skip
+    assert (result["unattributed"], c["rejections"]) == (0, 1)

@@ -133,8 +133,13 @@ def test_adding_a_finding_never_raises_a_score(case: tuple[GenPack, Observations
     for key, card in before.items():
         later = after[key]
         assert [s.number for s in later.sections] == [s.number for s in card.sections]
+        if not card.scored:  # no score before (nothing recorded): nothing to compare with
+            continue
+        assert later.scored
         for old, new in zip(card.sections, later.sections, strict=True):
+            assert new.score is not None and old.score is not None
             assert new.score <= old.score, (key, old, new)
+        assert later.total is not None and card.total is not None
         assert later.total <= card.total
 
 
@@ -154,11 +159,15 @@ def test_without_a_floor_a_section_loses_exactly_its_deductions(
         for d in card.deductions:
             lost[d.section] += d.points
         assert [(s.number, s.allotment) for s in card.sections] == expected_sections
+        if not card.scored:  # nothing recorded: nothing deducted, and no score (not the allotment)
+            assert card.total is None and card.deductions == ()
+            assert all(s.score is None and s.deducted == 0 and s.beyond_floor == 0 for s in card.sections)
+            continue
         for s in card.sections:
             assert s.floor is None
             assert s.beyond_floor == 0
             assert s.score == s.allotment - lost[s.number]
-        assert card.total == sum(s.score for s in card.sections)
+        assert card.total == sum(s.score or 0 for s in card.sections)
 
 
 # ---- 4. with a floor ------------------------------------------------------------------------------
@@ -177,8 +186,12 @@ def test_a_floor_holds_and_beyond_floor_is_what_it_absorbed(
     assert floor is not None
     result = run(python(gp), obs.records, period)
     for card in result.scorecards:
+        if not card.scored:
+            assert card.total is None and all(s.score is None for s in card.sections)
+            continue
         for s in card.sections:
             assert s.floor == floor
+            assert s.score is not None
             assert s.score >= floor
             assert s.beyond_floor >= 0
             assert s.allotment - s.deducted + s.beyond_floor == s.score
@@ -186,7 +199,7 @@ def test_a_floor_holds_and_beyond_floor_is_what_it_absorbed(
                 assert s.score == floor
             if s.allotment - s.deducted < floor:
                 assert s.score == floor
-        assert card.total == sum(s.score for s in card.sections)
+        assert card.total == sum(s.score or 0 for s in card.sections)
 
 
 def _one_section_pack(floor: sr.Floor, *, allotment: int, points: int) -> GenPack:
@@ -208,7 +221,7 @@ def test_a_floor_only_absorbs_deductions(case: tuple[GenPack, Observations]) -> 
     for card in result.scorecards:
         for s in card.sections:
             assert 0 <= s.beyond_floor <= s.deducted, s
-            assert s.score <= s.allotment, s
+            assert s.score is None or s.score <= s.allotment, s
 
 
 @settings(max_examples=30, deadline=None)

@@ -23,7 +23,7 @@ from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import judged_quarters
-from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter
+from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter, unattributed
 from ._scoring import Accountant
 from ._store import Facts
 
@@ -74,6 +74,8 @@ class CandidatesResult:
     inputs: tuple[InputSummary, ...]
     rejected: tuple[Rejection, ...]
     warnings: tuple[ResultWarning, ...] = ()
+    #: Rejected lines that name no readable outlet (as in ``score``).
+    unattributed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = results_converter.unstructure(self)
@@ -90,8 +92,12 @@ def candidates(
     year: int,
     as_of: _dt.date | str | None = None,
     top: int | None = None,
+    strict_registry: bool = False,
 ) -> CandidatesResult:
-    """Rank the outlets eligible for recommendation in ``year`` (``top``: the first N only)."""
+    """Rank the outlets eligible for recommendation in ``year`` (``top``: the first N only).
+
+    An outlet that a rejected line of the year names (or an undated one) is withheld, listed as
+    excluded with code ``rejected_lines``: its ranking could be wrong until the line is fixed."""
     compiled = as_compiled(pack)
     rec = compiled.oversight.recommendation
     if rec is None:
@@ -100,10 +106,14 @@ def candidates(
     if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
-    facts = ingest(compiled, inputs)
+    facts = ingest(compiled, inputs, strict_registry=strict_registry)
     accountant = Accountant(compiled, facts)
     judged = [q for q in judged_quarters(facts, day) if q.startswith(f"{year}Q")]
-    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")}
+    touched: defaultdict[str, list[Rejection]] = defaultdict(list)
+    for r in facts.rejected:
+        if r.outlet is not None and (r.period is None or r.period.startswith(f"{year}Q")):
+            touched[r.outlet].append(r)
+    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")} | set(touched)
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
@@ -135,16 +145,27 @@ def candidates(
                         observations=(),
                     ),
                 )
+        lines = touched.get(outlet)
+        if lines:
+            reasons[outlet].append(_rejected_lines(lines))
         if outlet in reasons or not judged:
             continue
         cards = [accountant.card(outlet, q).scorecard() for q in judged]
-        mean = Fraction(sum(c.total for c in cards), len(cards))
+        unscored = [c.period for c in cards if not c.scored]
+        if unscored:  # a quarter without a score is not a perfect quarter: never ranked
+            reasons[outlet].append(
+                ExclusionReason(
+                    code="not_scored", reason=f"{'、'.join(unscored)}无评分(本期无检查、问题或投诉记录)", observations=()
+                )
+            )
+            continue
+        mean = Fraction(sum(c.total or 0 for c in cards), len(cards))
         ranked.append(
             (
                 mean,
                 sum(len(c.deductions) for c in cards),
                 outlet,
-                [QuarterTotal(period=c.period, total=c.total) for c in cards],
+                [QuarterTotal(period=c.period, total=c.total or 0) for c in cards],
                 county,
             )
         )
@@ -180,6 +201,17 @@ def candidates(
         inputs=facts.inputs,
         rejected=facts.rejected,
         warnings=facts.warnings,
+        unattributed=unattributed(facts.rejected),
+    )
+
+
+def _rejected_lines(lines: list[Rejection]) -> ExclusionReason:
+    """Why an outlet touched by rejected lines is withheld, naming the lines."""
+    shown = "、".join(f"{r.file}:{r.line}" for r in lines[:10]) + ("等" if len(lines) > 10 else "")
+    return ExclusionReason(
+        code="rejected_lines",
+        reason=f"有{len(lines)}行涉及本网点的输入被拒绝({shown}),更正后方可评定",
+        observations=tuple(sorted({r.id for r in lines if r.id is not None})),
     )
 
 
@@ -189,7 +221,7 @@ def _name_of(facts: Facts, outlet: str) -> str | None:
 
 
 def render_candidates(result: CandidatesResult) -> str:
-    from ._report import _table, escape
+    from ._report import _table, escape, rejection_summary, warning_lines
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
     out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
@@ -216,5 +248,7 @@ def render_candidates(result: CandidatesResult) -> str:
             why = ";".join(r.reason + (f"({'、'.join(r.observations)})" if r.observations else "") for r in e.reasons)
             named = f" {escape(e.name)}" if e.name else ""
             out.append(f"  {escape(e.outlet)}{named}({escape(e.county or '未登记')}):{escape(why)}")
+    out.append(rejection_summary(len(result.rejected), result.unattributed))
+    out.extend(warning_lines(result.warnings))
     out.append(result.notice)
     return "\n".join(out) + "\n"

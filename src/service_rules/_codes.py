@@ -40,6 +40,8 @@ class RejectionCode(StrEnum):
     NO_RULE = "no_rule"
     AMBIGUOUS_RULES = "ambiguous_rules"
     UNREADABLE_CELL = "unreadable_cell"
+    UNREGISTERED_OUTLET = "unregistered_outlet"
+    UNKNOWN_COUNTY = "unknown_county"
 
     @property
     def label(self) -> str:
@@ -75,6 +77,8 @@ REJECTION_LABELS: dict[RejectionCode, str] = {
     RejectionCode.NO_RULE: "无适用规则",
     RejectionCode.AMBIGUOUS_RULES: "多条规则同时适用",
     RejectionCode.UNREADABLE_CELL: "单元格无法读取(公式无保存结果或Excel错误值)",
+    RejectionCode.UNREGISTERED_OUTLET: "网点未在网点名录中登记",
+    RejectionCode.UNKNOWN_COUNTY: "县联社不在网点名录之中",
 }
 
 

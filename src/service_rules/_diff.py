@@ -131,6 +131,9 @@ class PackDiff:
     newly_accepted: tuple[Rejection, ...]
     actions_added: tuple[Action, ...]
     actions_removed: tuple[Action, ...]
+    #: Rejected lines naming no readable outlet, under each pack.
+    unattributed_old: int = 0
+    unattributed_new: int = 0
 
     @property
     def empty(self) -> bool:
@@ -261,6 +264,8 @@ def compare_results(old: ScoreResult, new: ScoreResult) -> PackDiff:
         newly_accepted=newly_accepted,
         actions_added=added,
         actions_removed=removed,
+        unattributed_old=old.unattributed,
+        unattributed_new=new.unattributed,
     )
 
 
@@ -303,8 +308,9 @@ def _card_change(old: Scorecard | None, new: Scorecard | None) -> OutletChange |
     card = new if new is not None else old
     assert card is not None
     effects = _rule_effects(old, new)
-    old_sections = {s.number: s for s in old.sections} if old else {}
-    new_sections = {s.number: s for s in new.sections} if new else {}
+    # a scorecard without a score (nothing accepted in its period) compares like an absent one
+    old_sections = {s.number: s for s in old.sections} if old and old.scored else {}
+    new_sections = {s.number: s for s in new.sections} if new and new.scored else {}
     sections = []
     for number in sorted(old_sections.keys() | new_sections.keys() | effects.keys()):
         so, sn = old_sections.get(number), new_sections.get(number)
@@ -354,14 +360,16 @@ def _rejection_changes(
 
 
 def _multiset_changes(old: Sequence[Action], new: Sequence[Action]) -> tuple[tuple[Action, ...], tuple[Action, ...]]:
-    """(added, removed), each in its run's order."""
+    """(added, removed), each in its run's order. An action's ``rejections`` count is not part
+    of the comparison: the lines behind a changed count are listed as newly rejected or accepted."""
 
     def only(items: Sequence[Action], other: Sequence[Action]) -> tuple[Action, ...]:
-        left = Counter(other)
+        left = Counter(attrs.evolve(a, rejections=0) for a in other)
         out = []
         for item in items:
-            if left[item] > 0:
-                left[item] -= 1
+            key = attrs.evolve(item, rejections=0)
+            if left[key] > 0:
+                left[key] -= 1
             else:
                 out.append(item)
         return tuple(out)
@@ -437,11 +445,13 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
     if one_sided:
         only_new = sum(1 for c in one_sided if c.total_old is None)
         out.append(
-            f"- 仅在一边出现的评分卡:仅新规则包 {only_new} 张,仅旧规则包 {len(one_sided) - only_new} 张(另一边无评分卡,不按满分计)"
+            f"- 仅在一边有评分的评分卡:仅新规则包 {only_new} 张,仅旧规则包 {len(one_sided) - only_new} 张"
+            "(另一边无评分卡或未评分,不按满分计)"
         )
     out.append(
         f"- 拒绝行数:旧 {d.rejected_old},新 {d.rejected_new}"
-        f"(新拒绝 {len(d.newly_rejected)} 行,新接受 {len(d.newly_accepted)} 行)"
+        f"(新拒绝 {len(d.newly_rejected)} 行,新接受 {len(d.newly_accepted)} 行;"
+        f"未能归属网点的:旧 {d.unattributed_old},新 {d.unattributed_new})"
     )
     out.append(f"- 处理事项:新增 {len(d.actions_added)} 项,取消 {len(d.actions_removed)} 项")
     if d.empty:

@@ -23,7 +23,7 @@ from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import oversight_actions
-from ._results import ScoreResult, dump
+from ._results import ScoreResult, dump, unattributed
 from ._scoring import iter_scorecard_json, scorecards
 
 PackLike = Pack | CompiledPack | str | os.PathLike[str]
@@ -36,6 +36,7 @@ def score(
     period: str | None = None,
     as_of: _dt.date | str | None = None,
     reuse_matches: bool = True,
+    strict_registry: bool = False,
 ) -> ScoreResult:
     """Score observations under a pack.
 
@@ -46,11 +47,14 @@ def score(
     scorecards to one quarter; other quarters' facts are still checked. ``as_of`` (default:
     today) decides deadlines. ``reuse_matches=False`` asks the matcher about every
     observation instead of once per distinct shape (same result, slower).
+    ``strict_registry=True`` rejects, where outlet records are given, the facts on outlets they
+    do not register and the lapses and reports of counties none is registered in (otherwise
+    warnings).
     """
     compiled = as_compiled(pack)
     check_period(period)
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, reuse_matches=reuse_matches)
+    facts = ingest(compiled, inputs, reuse_matches=reuse_matches, strict_registry=strict_registry)
     return ScoreResult(
         pack=facts.pack,
         as_of=day.isoformat(),
@@ -60,6 +64,7 @@ def score(
         actions=oversight_actions(compiled, facts, as_of=day, period=period),
         rejected=facts.rejected,
         warnings=facts.warnings,
+        unattributed=unattributed(facts.rejected),
     )
 
 
@@ -72,6 +77,7 @@ def score_to_stream(
     as_of: _dt.date | str | None = None,
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
+    strict_registry: bool = False,
 ) -> int:
     """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
     rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
@@ -79,7 +85,9 @@ def score_to_stream(
     scorecard is held longer than it takes to write it."""
     check_period(period)
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress)
+    facts = ingest(
+        compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry
+    )
     dumps = orjson.dumps
     write = out.write
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
@@ -90,7 +98,8 @@ def score_to_stream(
         first = False
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)) + b"}\n")
+    write(b',"warnings":' + dumps(dump(facts.warnings)))
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

@@ -29,6 +29,8 @@ from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
+from ._registry import CHECKED as _REGISTRY_CHECKED
+from ._registry import RegistryCheck
 from ._results import InputSummary, PackRef, Rejection, ResultWarning
 from ._sheets import is_sheet_file
 from ._store import (
@@ -85,6 +87,11 @@ class _RejectedLine:
     id: str | None
     code: str
     message: str
+    #: What the line names, where it can be read (see :func:`_named`): its outlet, its county,
+    #: and the date, quarter or month it is of (as written).
+    outlet: str | None = None
+    county: str | None = None
+    when: str | None = None
 
 
 @attrs.frozen
@@ -111,8 +118,11 @@ class _PendingReference:
 class _Reader:
     """The mutable state of reading one run's inputs; :meth:`facts` freezes it into the store."""
 
-    def __init__(self, compiled: CompiledPack, reuse: bool, progress: Callable[[int], None] | None) -> None:
+    def __init__(
+        self, compiled: CompiledPack, reuse: bool, progress: Callable[[int], None] | None, strict_registry: bool = False
+    ) -> None:
         self.c = compiled
+        self.registry_check = RegistryCheck(strict_registry)
         self.reuse = reuse
         self.progress = progress
         self.seen_ids: set[str] = set()
@@ -287,8 +297,14 @@ class _Reader:
                 for w in sheet.warnings
             )
 
-    def reject(self, index: int, line: int, rid: str | None, code: str, message: str) -> None:
-        self.rejected.append(_RejectedLine(input=index, line=line, id=rid, code=code, message=message))
+    def reject(self, index: int, line: int, rid: str | None, code: str, message: str, obj: Any = None) -> None:
+        """Reject a line; ``obj``, the record when the line became one, says what it names."""
+        outlet, county, when = _named(obj)
+        self.rejected.append(
+            _RejectedLine(
+                input=index, line=line, id=rid, code=code, message=message, outlet=outlet, county=county, when=when
+            )
+        )
         self.inputs[index].rejected += 1
 
     # ---- one record ----------------------------------------------------------------------
@@ -299,7 +315,7 @@ class _Reader:
         rid = obj.get("id")
         if type(rid) is str:
             if rid in self.seen_ids:
-                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用")
+                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
                 return
             self.seen_ids.add(rid)
         else:
@@ -308,7 +324,7 @@ class _Reader:
         entry = self.dispatch.get(rtype) if type(rtype) is str else None
         if entry is None:
             known = "、".join(_facts.RECORD_TYPES)
-            self.reject(index, line, rid, C.UNKNOWN_TYPE, f"类型 {show(rtype)} 未知(应为 {known} 之一)")
+            self.reject(index, line, rid, C.UNKNOWN_TYPE, f"类型 {show(rtype)} 未知(应为 {known} 之一)", obj)
             return
         spec, handle = entry
         try:
@@ -318,7 +334,10 @@ class _Reader:
         except Reject as exc:
             if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
                 rid = obj["outlet"]  # an outlet record is known by its code
-            self.reject(index, line, rid, exc.code, exc.message)
+            self.reject(index, line, rid, exc.code, exc.message, obj)
+            return
+        if rtype in _REGISTRY_CHECKED:
+            self.registry_check.note(rtype, obj, index, line)
 
     def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[_Verdict, Any]:
         """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
@@ -546,27 +565,86 @@ class _Reader:
                     obs.id,
                     C.UNKNOWN_INSPECTION,
                     f"检查记录 {show(p.reference)} 不在输入已接受的记录之中",
+                    {"outlet": obs.outlet, "date": obs.date},
                 )
             elif target != (obs.outlet, obs.date):
-                self.reject(p.input, p.line, obs.id, C.INSPECTION_MISMATCH, _mismatch(p.reference, target, obs))
+                self.reject(
+                    p.input,
+                    p.line,
+                    obs.id,
+                    C.INSPECTION_MISMATCH,
+                    _mismatch(p.reference, target, obs),
+                    {"outlet": obs.outlet, "date": obs.date},
+                )
             else:
                 self._keep(obs)
                 if p.record is not None:  # kept only when a ladder or an exclusion watches it
                     self._record_watched(p.verdict, p.record)
         self.pending.clear()
 
+    def check_registry(self) -> list[ResultWarning]:
+        """The registry's warnings; under ``strict_registry``, the lines it contradicts rejected
+        and taken out of every index (a post-pass: registrations may follow the facts)."""
+        files = [count.file for count in self.inputs]
+        warnings, strict = self.registry_check.decide(
+            self.registry,
+            self.outlet_lines,
+            {o for o, _ in self.present},
+            files,
+            {(r.input, r.line) for r in self.rejected},
+        )
+        if strict:
+            for s in strict:
+                self.reject(s.input, s.line, s.id, s.code, s.message, s.record)
+            self._forget({s.id for s in strict if s.id is not None})
+        return warnings
+
+    def _forget(self, ids: set[str]) -> None:
+        """Take the records of ``ids`` (rejected after the fact) out of every index."""
+        for key in list(self.observations):
+            self.observations[key] = [o for o in self.observations[key] if o.id not in ids]
+            if not self.observations[key]:
+                del self.observations[key]
+        for key in list(self.inspections):
+            self.inspections[key] = [i for i in self.inspections[key] if i.id not in ids]
+            if not self.inspections[key]:
+                del self.inspections[key]
+        self.present = set(self.observations) | set(self.inspections)
+        self.ladder_facts = [w for w in self.ladder_facts if w.id not in ids]
+        self.exclusions = [w for w in self.exclusions if w.id not in ids]
+        self.lapses = [x for x in self.lapses if x.id not in ids]
+        self.reports = [x for x in self.reports if x.id not in ids]
+
+    def _rejection(self, r: _RejectedLine, files: list[str], sheets: list[str | None]) -> Rejection:
+        """A rejected line as the result lists it: the county also from the outlet's registration,
+        the period from its date, quarter or month where it can be read."""
+        county = r.county
+        if county is None and r.outlet is not None:
+            entry = self.registry.get(r.outlet)
+            county = entry.county if entry is not None else None
+        return Rejection(
+            file=files[r.input],
+            line=r.line,
+            id=r.id,
+            code=r.code,
+            error=r.message,
+            sheet=sheets[r.input],
+            outlet=r.outlet,
+            county=county,
+            period=_period_of_text(r.when) if r.when is not None else None,
+        )
+
     def facts(self) -> Facts:
         p = self.c.pack
+        warnings = self.check_registry()
         files = [count.file for count in self.inputs]
         sheets = [count.sheet for count in self.inputs]
+        self.warnings.extend(warnings)
         return Facts(
             pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
             inputs=tuple(count.summary() for count in self.inputs),
             rejected=tuple(
-                Rejection(
-                    file=files[r.input], line=r.line, id=r.id, code=r.code, error=r.message, sheet=sheets[r.input]
-                )
-                for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
+                self._rejection(r, files, sheets) for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
             ),
             registry=types.MappingProxyType(self.registry),
             observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
@@ -579,6 +657,43 @@ class _Reader:
             exclusions=tuple(self.exclusions),
             warnings=tuple(self.warnings),
         )
+
+
+#: Longer strings are not read as an outlet or county code (nothing a clerk types is this long).
+_MAX_NAME = 256
+
+
+def _text(value: Any) -> str | None:
+    return value if type(value) is str and value.strip() and len(value) <= _MAX_NAME else None
+
+
+def _named(obj: Any) -> tuple[str | None, str | None, str | None]:
+    """The outlet, county and date (or quarter, or month) a record names, where each is a
+    non-empty string: what a rejection of it reports."""
+    if type(obj) is not dict:
+        return None, None, None
+    when = _text(obj.get("date")) or _text(obj.get("quarter")) or _text(obj.get("month"))
+    return _text(obj.get("outlet")), _text(obj.get("county")), when
+
+
+def _period_of_text(text: str) -> str | None:
+    """The quarter of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or month (``YYYY-MM``) as
+    written on a rejected line, when it is one of the contract's (years 1900–2099); else None."""
+    try:
+        if len(text) == 10:
+            day = parse_date(text, "date")
+            year, period = day.year, quarter_of(day)
+        elif len(text) == 7 and text[4] == "-":
+            year, month = int(text[:4]), int(text[5:])
+            if not (text[:4].isdigit() and text[5:].isdigit() and 1 <= month <= 12):
+                return None
+            period = f"{year:04d}Q{(month - 1) // 3 + 1}"
+        else:
+            year, q = _facts.parse_quarter(text)
+            period = f"{year:04d}Q{q}"
+    except (Reject, ValueError):
+        return None
+    return period if 1900 <= year <= 2099 else None
 
 
 def _mismatch(ref: str, target: tuple[str, str], obs: Observation) -> str:
@@ -710,16 +825,20 @@ def ingest(
     *,
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
+    strict_registry: bool = False,
 ) -> Facts:
     """Read and check every input under ``compiled``: the run's facts, accepted and rejected.
 
     ``progress`` is called with the number of lines read so far, every 65,536 lines.
+    ``strict_registry``: where outlet records are given, reject the facts on an outlet they do
+    not register and the lapses and reports of a county none is registered in (otherwise
+    warnings; docs/contract.md).
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
     if isinstance(inputs, (str, bytes, os.PathLike, Mapping, Records)):
         raise UsageError("inputs: expected a list of inputs, e.g. [path] or [Records(...)]", param="inputs")
-    reader = _Reader(compiled, reuse_matches, progress)
+    reader = _Reader(compiled, reuse_matches, progress, strict_registry)
     for source in inputs:
         index = len(reader.inputs)
         if isinstance(source, Records):

@@ -15,7 +15,7 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._facts import parse_quarter, quarter_of
-from ._results import Action
+from ._results import Action, Rejection
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -313,7 +313,32 @@ def oversight_actions(
     if period is not None:
         found = [a for a in found if a.period == period]
     found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
+    if facts.rejected:
+        found = flag_rejections(found, facts.rejected)
     return tuple(found)
+
+
+def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> list[Action]:
+    """Each action with the number of rejected lines that could have changed it: lines naming
+    its subject (a county: the line's county or its outlet's registered one; an outlet: the
+    line's outlet) that are undated or dated in the action's year up to its period — a ladder
+    counts the whole year, so an earlier rejected lapse may have changed a later step."""
+    by_subject: defaultdict[tuple[str, str], list[str | None]] = defaultdict(list)
+    for r in rejected:
+        if r.county is not None:
+            by_subject[("county", r.county)].append(r.period)
+        if r.outlet is not None:
+            by_subject[("outlet", r.outlet)].append(r.period)
+    out = []
+    for a in actions:
+        periods = by_subject.get((a.subject_type, a.subject))
+        if periods:
+            year = a.period[:4]
+            n = sum(1 for p in periods if p is None or (p[:4] == year and p <= a.period))
+            if n:
+                a = attrs.evolve(a, rejections=n)
+        out.append(a)
+    return out
 
 
 def _next_month(month: str) -> str:

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from ._codes import cn_number, rejection_label
-from ._results import ScoreResult
+from ._results import ResultWarning, ScoreResult
 
 
 def _escape_char(ch: str) -> str:
@@ -66,6 +66,24 @@ def _table(rows: list[list[str]], right: Iterable[int] = ()) -> list[str]:
     return ["  ".join(pad(cell, cols[i], i in right) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
+def rejection_summary(rejected: int, unattributed: int) -> str:
+    """The line every table prints: rejected input lines, and how many name no outlet."""
+    return f"被拒绝的输入行:{rejected} 行(其中未能归属网点的 {unattributed} 行)"
+
+
+def warning_lines(warnings: Iterable[ResultWarning]) -> list[str]:
+    """The warnings of a result as table lines (none when there are none)."""
+    items = list(warnings)
+    if not items:
+        return []
+    out = [f"提示({len(items)}):"]
+    for w in items:
+        where = escape(w.file or "") + (f"“{escape(w.sheet)}”" if w.sheet is not None else "")
+        where += f":{w.line}" if w.line is not None else ""
+        out.append(f"  {where + '  ' if where else ''}{escape(w.message)}({escape(w.code)})")
+    return out
+
+
 def render_table(result: ScoreResult, article_unit: str = "条", action_labels: Mapping[str, str] | None = None) -> str:
     unit = article_unit
     labels = action_labels or {}
@@ -81,11 +99,17 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             f"输入 {escape(i.file)}{sheet}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}"
             + (f"  未读取:{escape(i.problem)}" if i.problem else "")
         )
+    out.append(rejection_summary(len(result.rejected), result.unattributed))
+    out.extend(warning_lines(result.warnings))
     for card in result.scorecards:
         out.append("")
         county = card.county or "未登记县联社"
         named = f" {escape(card.name)}" if card.name else ""
-        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  总分 {card.total}")
+        total = f"总分 {card.total}" if card.scored else f"未评分({escape(card.reason or '')})"
+        touched = f"  [涉及本网点的被拒绝输入 {card.rejections} 行]" if card.rejections else ""
+        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{touched}")
+        if not card.scored:
+            continue
         rows = [["章节", "分值", "扣分", "得分", "说明"]]
         for s in card.sections:
             remarks = []
@@ -96,7 +120,13 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             if s.beyond_floor:
                 remarks.append(f"保底吸收{s.beyond_floor}分")
             rows.append(
-                [section_name(s.number, s.title), str(s.allotment), str(s.deducted), str(s.score), ",".join(remarks)]
+                [
+                    section_name(s.number, s.title),
+                    str(s.allotment),
+                    str(s.deducted),
+                    "" if s.score is None else str(s.score),
+                    ",".join(remarks),
+                ]
             )
         out.extend("  " + line for line in _table(rows, right=(1, 2, 3)))
         if card.deductions:
@@ -119,6 +149,8 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         out.append("处理事项:")
         for a in result.actions:
             flag = " [通报全市]" if a.circulate else ""
+            if a.rejections:
+                flag += f" [涉及被拒绝输入 {a.rejections} 行,结论可能有误]"
             name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
             out.append(f"  {a.date}  {escape(a.subject)}  {name}{flag}  {a.period}")
             out.append(f"      {escape(a.reason)}")
@@ -130,11 +162,4 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             label = rejection_label(r.code)
             sheet = f"“{escape(r.sheet)}”" if r.sheet is not None else ""
             out.append(f"  {escape(r.file)}{sheet}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
-    if result.warnings:
-        out.append("")
-        out.append(f"提示({len(result.warnings)}):")
-        for w in result.warnings:
-            where = escape(w.file or "") + (f"“{escape(w.sheet)}”" if w.sheet is not None else "")
-            where += f":{w.line}" if w.line is not None else ""
-            out.append(f"  {where + '  ' if where else ''}{escape(w.code)}:{escape(w.message)}")
     return "\n".join(out) + "\n"

@@ -66,14 +66,16 @@ class SectionScore:
     """A scored section of one scorecard.
 
     ``deducted`` adds up its deductions; ``score`` is ``allotment - deducted``, held at the
-    floor when the pack has one (``beyond_floor`` reports what the floor absorbed).
+    floor when the pack has one (``beyond_floor`` reports what the floor absorbed). On a
+    scorecard that is not scored (nothing accepted in the period) ``score`` is None: the
+    section was not assessed, and ``deducted`` is 0 because there is nothing to deduct.
     """
 
     number: int
     title: str | None
     allotment: int
     deducted: int
-    score: int
+    score: int | None
     assumed: bool
     assessable: bool
     floor: int | None
@@ -82,16 +84,25 @@ class SectionScore:
 
 @attrs.frozen
 class Scorecard:
+    """One outlet's period. ``scored`` is false when the outlet has no accepted inspection,
+    finding or complaint in the period: ``total`` and every section ``score`` are then None,
+    ``reason`` says why (Chinese), and the card is never ranked. ``rejections`` counts the
+    rejected input lines that name the outlet and are dated in the period (or undated): a
+    result they could have changed says so."""
+
     outlet: str
     county: str | None
     period: str
-    total: int
+    total: int | None
     sections: tuple[SectionScore, ...]
     deductions: tuple[Deduction, ...]
     pending: tuple[str, ...]
     dismissed: tuple[str, ...]
     #: The outlet's registered name (``name`` of its outlet record), when given.
     name: str | None = None
+    scored: bool = True
+    reason: str | None = None
+    rejections: int = 0
 
 
 @attrs.frozen
@@ -110,6 +121,9 @@ class Action:
     outlets: tuple[str, ...] | None = None
     #: The id of the pack rule (ladder, streak, cadence, deadline) that took the action.
     rule: str | None = None
+    #: Rejected input lines naming the subject (a county, or an outlet), undated or dated in the
+    #: action's year up to its period: lines that could have changed the action.
+    rejections: int = 0
 
 
 @attrs.frozen
@@ -123,9 +137,12 @@ class Rejection:
     error: str
     #: The sheet of a workbook the row came from (null for JSON Lines and CSV).
     sheet: str | None = None
-    #: The outlet and county union the rejected line names, where they can be read.
+    #: The outlet and county union the rejected line names, where they can be read (the county
+    #: also from the outlet's registration).
     outlet: str | None = None
     county: str | None = None
+    #: The period of the line's date (or quarter, or month), where it can be read.
+    period: str | None = None
 
 
 @attrs.frozen
@@ -151,6 +168,8 @@ class ScoreResult:
     actions: tuple[Action, ...]
     rejected: tuple[Rejection, ...]
     warnings: tuple[ResultWarning, ...] = ()
+    #: Rejected lines that name no readable outlet (flagged on no scorecard).
+    unattributed: int = 0
 
     @property
     def accepted(self) -> int:
@@ -251,12 +270,15 @@ def scorecard_json(
     outlet: str,
     county: str | None,
     period: str,
-    total: int,
+    total: int | None,
     sections: tuple[SectionScore, ...],
     deductions: list[dict[str, Any]],
     pending: tuple[str, ...],
     dismissed: tuple[str, ...],
     name: str | None,
+    scored: bool,
+    reason: str | None,
+    rejections: int,
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -269,6 +291,9 @@ def scorecard_json(
         "pending": list(pending),
         "dismissed": list(dismissed),
         "name": name,
+        "scored": scored,
+        "reason": reason,
+        "rejections": rejections,
     }
 
 
@@ -283,7 +308,15 @@ def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
         pending=c.pending,
         dismissed=c.dismissed,
         name=c.name,
+        scored=c.scored,
+        reason=c.reason,
+        rejections=c.rejections,
     )
+
+
+def unattributed(rejected: tuple[Rejection, ...]) -> int:
+    """Rejected lines that name no readable outlet: the ``unattributed`` figure of a result."""
+    return sum(1 for r in rejected if r.outlet is None)
 
 
 results_converter.register_unstructure_hook(SectionScore, _dump_section)

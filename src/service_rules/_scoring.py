@@ -9,7 +9,7 @@ applied here, and whatever a cap or floor absorbs stays visible (``raw_points``,
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,12 +39,15 @@ class CardAccount:
     outlet: str
     county: str | None
     period: str
-    total: int
+    total: int | None
     sections: tuple[SectionScore, ...]
     deductions: tuple[dict[str, Any], ...]
     pending: tuple[str, ...]
     dismissed: tuple[str, ...]
     name: str | None = None
+    scored: bool = True
+    reason: str | None = None
+    rejections: int = 0
 
     def scorecard(self) -> Scorecard:
         return Scorecard(
@@ -57,6 +60,9 @@ class CardAccount:
             pending=self.pending,
             dismissed=self.dismissed,
             name=self.name,
+            scored=self.scored,
+            reason=self.reason,
+            rejections=self.rejections,
         )
 
     def json(self) -> dict[str, Any]:
@@ -70,16 +76,49 @@ class CardAccount:
             pending=self.pending,
             dismissed=self.dismissed,
             name=self.name,
+            scored=self.scored,
+            reason=self.reason,
+            rejections=self.rejections,
         )
+
+
+#: Why a scorecard has no score (``Scorecard.reason``).
+NOTHING_RECORDED = "本期无检查、问题或投诉记录"
+
+
+def not_scored_reason(rejections: int) -> str:
+    if rejections:
+        return f"本期无被采纳的检查、问题或投诉记录;另有{rejections}行涉及本网点的输入被拒绝"
+    return NOTHING_RECORDED
 
 
 def card_keys(facts: Facts, period: str | None) -> list[tuple[str, str]]:
     """(outlet, period) of every scorecard, by period then outlet: any accepted inspection,
-    finding or complaint in the period, and every registered outlet in every such period."""
-    periods = {period} if period else {p for _, p in facts.present}
+    finding or complaint in the period, every registered outlet in every such period, and every
+    outlet a rejected line names, in its period (every period when the line's is unreadable),
+    so that no rejection naming an outlet goes unshown. Periods are those of the accepted facts
+    and of the rejected lines naming an outlet (``period`` alone when given)."""
+    named = [r for r in facts.rejected if r.outlet is not None]
+    dated = {r.period for r in named if r.period is not None}
+    periods = {period} if period else {p for _, p in facts.present} | dated
     keys = {k for k in facts.present if k[1] in periods}
     keys.update((o, p) for o in facts.registry for p in periods)
+    for r in named:
+        assert r.outlet is not None
+        if r.period is None:
+            keys.update((r.outlet, p) for p in periods)
+        elif r.period in periods:
+            keys.add((r.outlet, r.period))
     return sorted(keys, key=lambda k: (k[1], k[0]))
+
+
+def rejection_counts(facts: Facts) -> dict[str, Counter[str | None]]:
+    """Per outlet a rejected line names: how many such lines per period (None: unreadable)."""
+    counts: defaultdict[str, Counter[str | None]] = defaultdict(Counter)
+    for r in facts.rejected:
+        if r.outlet is not None:
+            counts[r.outlet][r.period] += 1
+    return dict(counts)
 
 
 class Accountant:
@@ -101,6 +140,7 @@ class Accountant:
             for rid, r in compiled.rules.items()
         }
         self._has_caps = any(f.cap is not None for f in self._rules.values())
+        self._rejections = rejection_counts(facts)
         floor = compiled.pack.meta.floor
         self._floor = floor.value if floor.policy == "minimum" else None
 
@@ -191,16 +231,24 @@ class Accountant:
                 )
             )
         entry = self.facts.registry.get(outlet)
+        touched = self._rejections.get(outlet)
+        rejections = touched[period] + touched[None] if touched is not None else 0
+        scored = (outlet, period) in self.facts.present
+        if not scored:  # nothing accepted: no deduction to make, and no score to give
+            sections = [attrs.evolve(s, score=None) for s in sections]
         return CardAccount(
             outlet=outlet,
             county=entry.county if entry is not None else None,
             name=entry.name if entry is not None else None,
             period=period,
-            total=sum(s.score for s in sections),
+            total=sum(s.score or 0 for s in sections) if scored else None,
             sections=tuple(sections),
             deductions=tuple(rows),
             pending=tuple(sorted(pending)),
             dismissed=tuple(sorted(dismissed)),
+            scored=scored,
+            reason=None if scored else not_scored_reason(rejections),
+            rejections=rejections,
         )
 
 
@@ -217,7 +265,8 @@ def scorecards(compiled: CompiledPack, facts: Facts, period: str | None = None) 
 
 
 def scorecard(compiled: CompiledPack, facts: Facts, outlet: str, period: str) -> Scorecard:
-    """One outlet's scorecard for one period (full allotments when it has no deduction)."""
+    """One outlet's scorecard for one period (full allotments when it has no deduction; not
+    scored when it has no accepted inspection, finding or complaint in the period)."""
     return Accountant(compiled, facts).card(outlet, period).scorecard()
 
 

@@ -134,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask the matcher about every observation instead of once per distinct shape (same result, slower)",
     )
+    s.add_argument(
+        "--strict-registry",
+        dest="strict_registry",
+        action="store_true",
+        help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
+    )
     s.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     k = sub.add_parser(
         "candidates", parents=[common], help="rank the outlets eligible for recommendation as model units"
@@ -147,6 +153,12 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", dest="as_of", type=_year_of, help="quarters that ended before this date are judged (default: today)"
     )
     k.add_argument("--format", choices=("json", "table"), default="json")
+    k.add_argument(
+        "--strict-registry",
+        dest="strict_registry",
+        action="store_true",
+        help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
+    )
     k.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
     t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
@@ -381,7 +393,14 @@ def _score(args: argparse.Namespace) -> int:
         # Not with --match-every: each durable_rules call leaves a cycle only the collector frees.
         gc.disable()
     if args.format != "json":
-        result = score(compiled, args.files, period=args.period, as_of=args.as_of, reuse_matches=reuse)
+        result = score(
+            compiled,
+            args.files,
+            period=args.period,
+            as_of=args.as_of,
+            reuse_matches=reuse,
+            strict_registry=args.strict_registry,
+        )
         _write_result(result, compiled.pack, args.format, args.output)
         incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
         return ExitCode.REJECTED if incomplete else ExitCode.OK
@@ -397,12 +416,20 @@ def _score(args: argparse.Namespace) -> int:
                     as_of=args.as_of,
                     reuse_matches=reuse,
                     progress=progress,
+                    strict_registry=args.strict_registry,
                 )
         else:
             sys.stdout.flush()
             out = sys.stdout.buffer
             rejected = score_to_stream(
-                compiled, args.files, out, period=args.period, as_of=args.as_of, reuse_matches=reuse, progress=progress
+                compiled,
+                args.files,
+                out,
+                period=args.period,
+                as_of=args.as_of,
+                reuse_matches=reuse,
+                progress=progress,
+                strict_registry=args.strict_registry,
             )
             out.flush()
     finally:
@@ -507,7 +534,14 @@ def _candidates(args: argparse.Namespace) -> int:
     from ._candidates import candidates, render_candidates
 
     gc.disable()
-    result = candidates(compile_pack(load_pack(args.pack)), args.files, year=args.year, as_of=args.as_of, top=args.top)
+    result = candidates(
+        compile_pack(load_pack(args.pack)),
+        args.files,
+        year=args.year,
+        as_of=args.as_of,
+        top=args.top,
+        strict_registry=args.strict_registry,
+    )
     if args.format == "table":
         sys.stdout.write(render_candidates(result))
     else:
