@@ -274,3 +274,22 @@ def _CANGZHOU() -> sr.CompiledPack:
 
 
 _compiled: sr.CompiledPack | None = None
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: sr.load_pack(123),
+        lambda c: sr.compile_pack("cangzhou"),
+        lambda c: sr.score(123, []),
+        lambda c: sr.score(c, None),
+        lambda c: sr.candidates(c, None, year=2026),
+        lambda c: sr.score(c, [123]),
+        lambda c: sr.score(c, [], as_of=1.5),
+    ],
+    ids=["load_pack-int", "compile_pack-name", "score-int-pack", "score-None", "candidates-None", "input-int",
+         "as_of-float"],
+)  # fmt: skip
+def test_every_error_of_a_wrong_argument_is_a_service_rules_error(cangzhou: sr.CompiledPack, call: Any) -> None:
+    with pytest.raises(sr.UsageError):
+        call(cangzhou)
