@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules._codes import RejectionCode
@@ -231,3 +233,63 @@ def test_arguments_of_the_wrong_kind_are_usage_errors(cangzhou: sr.CompiledPack,
     with pytest.raises(sr.UsageError) as err:
         call(cangzhou)
     assert err.value.param == param
+
+
+# ---- a bad record never raises: hostile dicts through the API --------------------------------------
+_KEYS = st.one_of(
+    st.sampled_from(["type", "id", "outlet", "date", "article", "points", "persons", "employees", "tag", "note",
+                     "by", "channel", "verified", "quarter", "month", "county", "kind", "submitted", "measured"]),
+    st.text(max_size=4), st.integers(-2, 2), st.none(), st.tuples(st.integers(0, 1)), st.booleans(),
+)  # fmt: skip
+_VALUES = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.floats(), st.text(max_size=6),
+        st.sampled_from(["finding", "inspection", "complaint", "report", "star", "outlet", "lapse", "O1", "county",
+                         "2026-07-01", "0226-07-05", "9999Q4", "2026Q3", "2026-07", "\ud800", "phone"]),
+        st.integers(), st.sampled_from([2 * 10**18, -(2**64), 10**4 + 1, 12, 18, 26, 41]),
+        st.just(4400).map(lambda n: 10**n),  # too long for repr()
+        st.dates(), st.datetimes(),
+    ),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+    max_leaves=6,
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(st.one_of(st.dictionaries(_KEYS, _VALUES, max_size=8), _VALUES), max_size=6))
+def test_hostile_records_never_raise(records: list[Any]) -> None:
+    compiled = _CANGZHOU()
+    result = sr.score(compiled, [sr.Records(records)], as_of="2027-06-30")
+    [summary] = result.inputs
+    assert summary.accepted + summary.rejected == len(records)
+    assert all(1 <= r.line <= len(records) and len(r.error) < 400 for r in result.rejected)
+    json.loads(result.to_json())
+
+
+def _CANGZHOU() -> sr.CompiledPack:
+    global _compiled
+    if _compiled is None:
+        _compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    return _compiled
+
+
+_compiled: sr.CompiledPack | None = None
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda c: sr.load_pack(123),
+        lambda c: sr.compile_pack("cangzhou"),
+        lambda c: sr.score(123, []),
+        lambda c: sr.score(c, None),
+        lambda c: sr.candidates(c, None, year=2026),
+        lambda c: sr.score(c, [123]),
+        lambda c: sr.score(c, [], as_of=1.5),
+    ],
+    ids=["load_pack-int", "compile_pack-name", "score-int-pack", "score-None", "candidates-None", "input-int",
+         "as_of-float"],
+)  # fmt: skip
+def test_every_error_of_a_wrong_argument_is_a_service_rules_error(cangzhou: sr.CompiledPack, call: Any) -> None:
+    with pytest.raises(sr.UsageError):
+        call(cangzhou)

@@ -811,6 +811,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     semantics) or ``"auto"``: durable_rules where it can be imported (not on Python 3.13,
     for which it has no working release), else python. Both decide identically.
     """
+    if not isinstance(pack, Pack):
+        raise UsageError(f"pack: expected a loaded Pack (load_pack(...)), found {type(pack).__name__}", param="pack")
     if matcher == "auto":
         matcher = default_matcher()
     if matcher not in ("python", "durable_rules"):

@@ -129,6 +129,8 @@ def as_compiled(pack: PackLike) -> CompiledPack:
         return compile_pack(pack)
     from ._loader import load_pack
 
+    if not isinstance(pack, (str, os.PathLike)):
+        raise UsageError(f"pack={pack!r}: expected a pack, a compiled pack, a name or a folder path", param="pack")
     return compile_pack(load_pack(pack))
 
 

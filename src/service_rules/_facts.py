@@ -46,10 +46,8 @@ SHOWN = 60
 
 def show(value: Any) -> str:
     """A value as a message shows it: its repr, cut short (never a huge integer's digits)."""
-    if type(value) is int and not -MAX_INT <= value <= MAX_INT:
-        return "超出范围的整数" if abs(value) > 10**300 else repr(value)
-    if type(value) is float:
-        return repr(value)
+    if type(value) is int and not -(10**SHOWN) < value < 10**SHOWN:
+        return f"一个 {value.bit_length()} 位(二进制)的{'负' if value < 0 else ''}整数"
     try:
         text = repr(value)
     except (ValueError, RecursionError):  # an integer too long for repr, or nesting too deep

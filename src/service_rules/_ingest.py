@@ -836,7 +836,7 @@ def ingest(
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
-    if isinstance(inputs, (str, bytes, os.PathLike, Mapping, Records)):
+    if isinstance(inputs, (str, bytes, os.PathLike, Mapping, Records)) or not hasattr(inputs, "__iter__"):
         raise UsageError("inputs: expected a list of inputs, e.g. [path] or [Records(...)]", param="inputs")
     reader = _Reader(compiled, reuse_matches, progress, strict_registry)
     for source in inputs:

@@ -26,7 +26,7 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
-from ._errors import PackError, PackNotFoundError, Problem
+from ._errors import PackError, PackNotFoundError, Problem, UsageError
 from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
     PACK_FILES,
@@ -474,6 +474,8 @@ def load_pack(ref: str | os.PathLike[str]) -> Pack:
     or ``disable = true`` (the base entry is removed). The result is only loaded, not
     checked: :func:`compile_pack` runs the checks.
     """
+    if not isinstance(ref, (str, os.PathLike)):
+        raise UsageError(f"pack={ref!r}: expected a pack name or a folder path", param="pack")
     folder, pack, problems = _load(ref)
     if problems or pack is None:
         raise PackError(problems, location=str(folder))
