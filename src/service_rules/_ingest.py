@@ -29,7 +29,6 @@ from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
-from ._registry import CHECKED as _REGISTRY_CHECKED
 from ._registry import RegistryCheck
 from ._results import InputSummary, PackRef, Rejection, ResultWarning
 from ._sheets import is_sheet_file
@@ -163,6 +162,11 @@ class _Reader:
             "report": self._report,
         }
         #: record type → (its contract, its handler): one lookup per line
+        # The registry check notes the lines it may report: every line of the rare record types,
+        # finding lines only under strict_registry (otherwise _finding_kept notes each outlet's
+        # first line, at no cost on the hot path).
+        for name in self.registry_check.watched_types():
+            handlers[name] = self.registry_check.watch(name, handlers[name])
         self.dispatch = {name: (spec, handlers[name]) for name, spec in _facts.RECORD_TYPES.items()}
 
     # ---- matching ------------------------------------------------------------------------
@@ -335,9 +339,6 @@ class _Reader:
             if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
                 rid = obj["outlet"]  # an outlet record is known by its code
             self.reject(index, line, rid, exc.code, exc.message, obj)
-            return
-        if rtype in _REGISTRY_CHECKED:
-            self.registry_check.note(rtype, obj, index, line)
 
     def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[_Verdict, Any]:
         """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
@@ -435,7 +436,12 @@ class _Reader:
         period = self._period_of(date)
         ref = obj.get("inspection")
         outlet = obj["outlet"]
-        outlet = self.names.setdefault(outlet, outlet)  # one string per outlet, not per line
+        known = self.names.get(outlet)  # one string per outlet, not per line
+        if known is None:
+            self.names[outlet] = outlet
+            self.registry_check.first.setdefault(outlet, (index, line))
+        else:
+            outlet = known
         date = self.names.setdefault(date, date)
         # The one positional construction of a record, on the hottest line of a run (one per
         # finding): keyword binding costs twice as much. Field order is Observation's, checked

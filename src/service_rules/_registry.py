@@ -15,7 +15,7 @@ complete, because registrations may come after the facts they register.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -29,6 +29,8 @@ OUTLET_FACTS = frozenset({"inspection", "finding", "complaint"})
 #: Record types whose ``county`` the registry should know.
 COUNTY_FACTS = frozenset({"lapse", "report"})
 CHECKED = OUTLET_FACTS | COUNTY_FACTS
+
+Handler = Callable[[dict[str, Any], int, int], None]
 
 #: Warning codes (the JSON contract; docs/contract.md).
 UNREGISTERED_OUTLET = "unregistered_outlet"
@@ -59,6 +61,21 @@ class RegistryCheck:
         self.lines: defaultdict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
         #: (input, line, id, county, type) of every accepted lapse and report
         self.county_lines: list[tuple[int, int, str, str, str]] = []
+
+    def watched_types(self) -> frozenset[str]:
+        """The record types whose accepted lines :meth:`watch` notes: all checked ones under
+        strict, else all but findings (the hot path notes an outlet's first finding itself)."""
+        return CHECKED if self.strict else CHECKED - {"finding"}
+
+    def watch(self, rtype: str, handler: Handler) -> Handler:
+        """``handler`` that also notes each line it accepts (one that raises is rejected)."""
+        note = self.note
+
+        def noted(obj: dict[str, Any], index: int, line: int) -> None:
+            handler(obj, index, line)
+            note(rtype, obj, index, line)
+
+        return noted
 
     def note(self, rtype: str, obj: dict[str, Any], index: int, line: int) -> None:
         if rtype in OUTLET_FACTS:
