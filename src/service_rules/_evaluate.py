@@ -25,6 +25,7 @@ from ._model import Pack
 from ._oversight import oversight_actions
 from ._results import ScoreResult, dump, unattributed
 from ._scoring import iter_scorecard_json, scorecards
+from ._store import Facts
 
 PackLike = Pack | CompiledPack | str | os.PathLike[str]
 
@@ -55,13 +56,18 @@ def score(
     check_period(period)
     day = as_date(as_of)
     facts = ingest(compiled, inputs, reuse_matches=reuse_matches, strict_registry=strict_registry)
+    return result_of(compiled, facts, as_of=day, period=period)
+
+
+def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
+    """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
     return ScoreResult(
         pack=facts.pack,
-        as_of=day.isoformat(),
+        as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
         scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=day, period=period),
+        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
         rejected=facts.rejected,
         warnings=facts.warnings,
         unattributed=unattributed(facts.rejected),

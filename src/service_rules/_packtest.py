@@ -32,13 +32,11 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._errors import Problem
-from ._evaluate import check_period
+from ._evaluate import check_period, result_of
 from ._ingest import Records, ingest
 from ._loader import parse_toml
-from ._oversight import oversight_actions
 from ._report import escape
 from ._results import ScoreResult, dump
-from ._scoring import scorecards
 from ._store import Facts
 
 
@@ -238,17 +236,7 @@ def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[
         raise TypeError(f"period: expected a string, found {type(period).__name__}")
     check_period(period)
     facts = ingest(compiled, [Records(case.get("records", []), name=file)])
-    result = ScoreResult(
-        pack=facts.pack,
-        as_of=as_of.isoformat(),
-        period=period,
-        inputs=facts.inputs,
-        scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
-        rejected=facts.rejected,
-        warnings=facts.warnings,
-    )
-    return facts, result
+    return facts, result_of(compiled, facts, as_of=as_of, period=period)
 
 
 def _restrict(coverage: Coverage, keep: Callable[[str], bool]) -> Coverage:
