@@ -271,3 +271,14 @@ def test_hand_written_dumps_name_every_field_in_order() -> None:
     assert list(deduction_fields.__code__.co_varnames[: deduction_fields.__code__.co_kwonlyargcount]) == [
         f.name for f in attrs.fields(sr.Deduction)
     ]
+
+
+def test_a_card_account_has_exactly_the_fields_of_a_scorecard() -> None:
+    import attrs
+
+    from service_rules._results import scorecard_json
+    from service_rules._scoring import CardAccount
+
+    names = [f.name for f in attrs.fields(sr.Scorecard)]
+    assert [f.name for f in attrs.fields(CardAccount)] == names
+    assert list(scorecard_json.__code__.co_varnames[: scorecard_json.__code__.co_kwonlyargcount]) == names

@@ -49,37 +49,15 @@ class CardAccount:
     reason: str | None = None
     rejections: int = 0
 
+    def _fields(self) -> dict[str, Any]:
+        # Field for field: CardAccount has exactly Scorecard's fields (a test holds them equal).
+        return {f.name: getattr(self, f.name) for f in attrs.fields(CardAccount)}
+
     def scorecard(self) -> Scorecard:
-        return Scorecard(
-            outlet=self.outlet,
-            county=self.county,
-            period=self.period,
-            total=self.total,
-            sections=self.sections,
-            deductions=tuple(Deduction(**d) for d in self.deductions),
-            pending=self.pending,
-            dismissed=self.dismissed,
-            name=self.name,
-            scored=self.scored,
-            reason=self.reason,
-            rejections=self.rejections,
-        )
+        return Scorecard(**{**self._fields(), "deductions": tuple(Deduction(**d) for d in self.deductions)})
 
     def json(self) -> dict[str, Any]:
-        return scorecard_json(
-            outlet=self.outlet,
-            county=self.county,
-            period=self.period,
-            total=self.total,
-            sections=self.sections,
-            deductions=list(self.deductions),
-            pending=self.pending,
-            dismissed=self.dismissed,
-            name=self.name,
-            scored=self.scored,
-            reason=self.reason,
-            rejections=self.rejections,
-        )
+        return scorecard_json(**{**self._fields(), "deductions": list(self.deductions)})
 
 
 #: Why a scorecard has no score (``Scorecard.reason``).
