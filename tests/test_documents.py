@@ -437,3 +437,15 @@ def test_a_pack_of_items_says_项(tmp_path: Path) -> None:
     details = _sheet(tmp_path / "g.xlsx", "扣分明细")
     assert details and all(r["条款"].endswith("项") or r["条款"] == "投诉" for r in details)
     assert sum(r["扣分"] for r in details) == sum(d.points for c in result.scorecards for d in c.deductions)
+
+
+def test_the_bulletin_says_how_many_rejected_lines_name_no_outlet() -> None:
+    records = [
+        {"type": "outlet", "outlet": "A", "county": "河间"},
+        {"type": "finding", "id": "f1", "outlet": "A", "date": "2026-08-01", "article": 18, "points": 9},
+        {"type": "finding", "id": "f2", "date": "2026-08-01", "article": 18, "points": 2},
+    ]
+    result = sr.score(COMPILED, [sr.Records(records)], as_of="2026-11-27")
+    assert result.unattributed == 1
+    text = render_bulletin(result)
+    assert "其中1条未能读出所涉网点" in text

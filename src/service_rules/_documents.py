@@ -771,6 +771,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         for code, wheres in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             shown = "、".join(wheres[:5]) + ("等" if len(wheres) > 5 else "")
             notes.append(f"未采纳:{rejection_label(code)}({code}){len(wheres)}条({shown})。")
+        if result.unattributed:
+            notes.append(
+                f"其中{result.unattributed}条未能读出所涉网点,无法判断影响哪个网点的评分;"
+                "涉及网点的未采纳记录已在相应网点标明。"
+            )
     pending = sorted(i for c in cards for i in c.pending)
     dismissed = sorted(i for c in cards for i in c.dismissed)
     if pending:
