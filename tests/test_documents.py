@@ -449,3 +449,24 @@ def test_the_bulletin_says_how_many_rejected_lines_name_no_outlet() -> None:
     assert result.unattributed == 1
     text = render_bulletin(result)
     assert "其中1条未能读出所涉网点" in text
+
+
+def test_documents_flag_an_outlet_whose_lines_were_rejected(tmp_path: Path) -> None:
+    """A clean-looking rank must not hide rejected rows: the workbook's 说明, the 通报's 扣分情况
+    and its first section say which outlets rejected lines touch."""
+    records = [
+        {"type": "outlet", "outlet": "A", "county": "河间"},
+        {"type": "outlet", "outlet": "B", "county": "河间"},
+        {"type": "inspection", "id": "i1", "outlet": "A", "date": "2026-08-01", "by": "county"},
+        {"type": "inspection", "id": "i2", "outlet": "B", "date": "2026-08-01", "by": "county"},
+        {"type": "finding", "id": "f1", "outlet": "A", "date": "2026-08-01", "article": 18, "points": 9},
+        {"type": "finding", "id": "f2", "outlet": "B", "date": "2026-08-01", "article": 18, "points": 2},
+    ]
+    result = sr.score(COMPILED, [sr.Records(records)], as_of="2026-11-27")
+    text = render_bulletin(result)
+    assert "有1个网点涉及未采纳的记录(A1条)" in text
+    assert "另有1条涉及本网点的记录未采纳,得分待核" in text
+    write_workbook(result, tmp_path / "w.xlsx")
+    rows = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx")).get_sheet_by_name("排名").to_python()
+    a_row = next(r for r in rows if "A" in r)
+    assert any(isinstance(v, str) and "未采纳" in v for v in a_row)

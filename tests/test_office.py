@@ -386,3 +386,18 @@ def test_the_workbook_lists_bad_rows_with_sheet_and_row(capsys: pytest.CaptureFi
     sheet, line, code_col = header.index("工作表"), header.index("行号"), header.index("代码")
     assert {(r[sheet], int(r[line]), r[code_col]) for r in rows[1:]} == expected
     assert ("问题", 8, "unreadable_cell") in expected
+
+
+def test_an_unread_sheet_is_never_silent(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """From a trial as a new user: candidates exited 0 and the 通报 said 全部采纳 while a whole
+    sheet was skipped; a row with an unreadable cell was not tied to the outlet it names."""
+    book = _workbook(tmp_path)
+    code, out, _ = cli(capsys, "candidates", "--pack", "cangzhou", "--year", "2026", "--as-of", AS_OF,
+                       "--format", "table", str(book))  # fmt: skip
+    assert code == 1
+    assert "个输入未被读取" in out and "“说明”" in out
+    code, out, _ = cli(capsys, *score_args("--format", "markdown", files=(str(book),)))
+    assert code == 1 and "未能读取,其内容全部未计入" in out
+    code, out, _ = cli(capsys, *score_args(files=(str(book),)))
+    unreadable = [r for r in json.loads(out)["rejected"] if r["code"] == "unreadable_cell"]
+    assert unreadable and all(r["outlet"] is not None for r in unreadable)

@@ -221,7 +221,7 @@ def _name_of(facts: Facts, outlet: str) -> str | None:
 
 
 def render_candidates(result: CandidatesResult) -> str:
-    from ._report import _table, escape, rejection_summary, warning_lines
+    from ._report import _table, escape, rejection_summary, unread_lines, warning_lines
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
     out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
@@ -249,6 +249,7 @@ def render_candidates(result: CandidatesResult) -> str:
             named = f" {escape(e.name)}" if e.name else ""
             out.append(f"  {escape(e.outlet)}{named}({escape(e.county or '未登记')}):{escape(why)}")
     out.append(rejection_summary(len(result.rejected), result.unattributed))
+    out.extend(unread_lines(result.inputs))
     out.extend(warning_lines(result.warnings))
     out.append(result.notice)
     return "\n".join(out) + "\n"

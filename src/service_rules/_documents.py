@@ -246,6 +246,9 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
         c = r.card
         by_number = {s.number: s.score for s in c.sections}
         remark = None if r.rank is not None else "未评分:" + _unscored_reason(c)
+        if getattr(c, "rejections", 0):
+            flag = f"涉及本网点的输入有{c.rejections}行未采纳,得分可能偏高,请核对"
+            remark = f"{remark};{flag}" if remark else flag
         rank_rows.append(
             [
                 c.period,
@@ -332,7 +335,12 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             "、".join(a.outlets) if a.outlets else None,
             "、".join(a.observations),
             a.rule,
-            a.reason,
+            a.reason
+            + (
+                f"〔涉及被拒绝输入{a.rejections}行,结论可能有误〕"
+                if getattr(a, "rejections", 0)
+                else ""
+            ),
         ]
         for a in result.actions
     ]
@@ -622,7 +630,10 @@ def _deduction_words(card: Scorecard, labels: DocumentLabels) -> str:
     for d in card.deductions:
         where = labels.article(d.article) if d.article is not None else "客户投诉"
         parts.append(f"{where}扣{d.points}分")
-    return "、".join(parts) if parts else "无扣分"
+    words = "、".join(parts) if parts else "无扣分"
+    if getattr(card, "rejections", 0):
+        words += f"(另有{card.rejections}条涉及本网点的记录未采纳,得分待核)"
+    return words
 
 
 def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
@@ -661,6 +672,17 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         text += f"共读入记录{read}条,采纳{result.accepted}条,未采纳{len(result.rejected)}条(见第五部分)。"
     else:
         text += f"共读入记录{read}条,全部采纳。"
+    unread = [i for i in result.inputs if i.problem is not None]
+    if unread:
+        where = "、".join(f"{i.file}" + (f"“{i.sheet}”" if i.sheet else "") for i in unread)
+        text += f"另有{len(unread)}个工作表({where})未能读取,其内容全部未计入,本通报的评分和排名可能不完整(见第五部分)。"
+    touched = [c for c in cards if getattr(c, "rejections", 0)]
+    if touched:
+        text += (
+            f"有{len(touched)}个网点涉及未采纳的记录("
+            + "、".join(f"{c.outlet}{c.rejections}条" for c in touched)
+            + "),其得分可能因此偏高,请核对后更正。"
+        )
     blocks.append(_Para(text))
 
     blocks.append(_Heading(2, "二、各县联社情况"))

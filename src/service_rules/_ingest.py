@@ -291,7 +291,9 @@ class _Reader:
                     count.blank += 1
                 elif row.error is not None:
                     rid = row.record.get("id")
-                    self.reject(index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message)
+                    self.reject(
+                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
+                    )
                 else:
                     self.accept(row.record, index, row.line)
             count.lines = n

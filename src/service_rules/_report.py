@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from ._codes import cn_number, rejection_label
-from ._results import ResultWarning, ScoreResult
+from ._results import InputSummary, ResultWarning, ScoreResult
 
 
 def _escape_char(ch: str) -> str:
@@ -71,6 +71,19 @@ def rejection_summary(rejected: int, unattributed: int) -> str:
     return f"被拒绝的输入行:{rejected} 行(其中未能归属网点的 {unattributed} 行)"
 
 
+def unread_lines(inputs: Iterable[InputSummary]) -> list[str]:
+    """Inputs of which nothing was read (a sheet matching no record type): every table says so,
+    since every figure below could have changed."""
+    unread = [i for i in inputs if i.problem is not None]
+    if not unread:
+        return []
+    out = [f"注意:{len(unread)} 个输入未被读取,其内容全部未计入,以下结果可能不完整:"]
+    for i in unread:
+        sheet = f"“{escape(i.sheet)}”" if i.sheet is not None else ""
+        out.append(f"  {escape(i.file)}{sheet}:{escape(i.problem or '')}")
+    return out
+
+
 def warning_lines(warnings: Iterable[ResultWarning]) -> list[str]:
     """The warnings of a result as table lines (none when there are none)."""
     items = list(warnings)
@@ -100,6 +113,7 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             + (f"  未读取:{escape(i.problem)}" if i.problem else "")
         )
     out.append(rejection_summary(len(result.rejected), result.unattributed))
+    out.extend(unread_lines(result.inputs))
     out.extend(warning_lines(result.warnings))
     for card in result.scorecards:
         out.append("")

@@ -548,7 +548,8 @@ def _candidates(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(result.to_json() + b"\n")
         sys.stdout.flush()
-    return ExitCode.REJECTED if result.rejected else ExitCode.OK
+    incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
+    return ExitCode.REJECTED if incomplete else ExitCode.OK
 
 
 def _test(args: argparse.Namespace) -> int:
