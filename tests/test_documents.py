@@ -470,3 +470,18 @@ def test_documents_flag_an_outlet_whose_lines_were_rejected(tmp_path: Path) -> N
     rows = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx")).get_sheet_by_name("排名").to_python()
     a_row = next(r for r in rows if "A" in r)
     assert any(isinstance(v, str) and "未采纳" in v for v in a_row)
+
+
+def test_a_mistyped_outlet_on_a_rejected_row_is_not_an_outlet_of_the_union() -> None:
+    """From a new user's trial: a finding typed with outlet HJ-O2 (letter O) was rejected, yet the
+    通报 counted a seventh outlet and no warning said the code is unregistered."""
+    records = [
+        {"type": "outlet", "outlet": "HJ-02", "county": "河间"},
+        {"type": "inspection", "id": "i1", "outlet": "HJ-02", "date": "2026-08-01", "by": "county"},
+        {"type": "finding", "id": "f1", "outlet": "HJ-O2", "date": "2026-08-01", "article": 18, "points": 9},
+    ]
+    result = sr.score(COMPILED, [sr.Records(records)], as_of="2026-11-27")
+    [warning] = [w for w in result.warnings if w.code == "unregistered_outlet"]
+    assert warning.outlet == "HJ-O2" and warning.line == 3
+    text = render_bulletin(result)
+    assert "1个县联社的1个营业网点" in text and "未登记的网点代码1个:HJ-O2" in text

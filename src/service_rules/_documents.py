@@ -655,11 +655,17 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     deductions = [d for c in cards for d in c.deductions]
 
     blocks.append(_Heading(2, "一、基本情况"))
+    # Where a registry is given, a code no registration knows and nothing scores (a mistyped
+    # outlet on rejected rows) is not an outlet of the union: counted apart, never as one.
+    registered = any(c.county for c in cards)
+    strays = {c.outlet for c in cards if registered and not c.county and not is_scored(c)}
     text = (
-        f"本期共涉及{len([x for x in counties if x])}个县联社的{len({c.outlet for c in cards})}个营业网点,"
+        f"本期共涉及{len([x for x in counties if x])}个县联社的{len({c.outlet for c in cards} - strays)}个营业网点,"
         f"评分{len(scored)}个"
     )
-    unscored = len(cards) - len(scored)
+    if strays:
+        text += f"(另有未登记的网点代码{len(strays)}个:{'、'.join(sorted(strays))},只见于未采纳的记录,可能录入错误)"
+    unscored = len({c.outlet for c in cards if not is_scored(c)} - strays)
     if unscored:
         text += f"(另有{unscored}个网点本期未评分,不参加排名)"
     text += f";共扣分{len(deductions)}项,合计扣{sum(d.points for d in deductions)}分"

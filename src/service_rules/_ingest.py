@@ -623,6 +623,32 @@ class _Reader:
         self.lapses = [x for x in self.lapses if x.id not in ids]
         self.reports = [x for x in self.reports if x.id not in ids]
 
+    def _unregistered_in_rejections(
+        self, warnings: list[ResultWarning], files: list[str], sheets: list[str | None]
+    ) -> list[ResultWarning]:
+        """Where outlet records are given, an outlet code seen only on rejected lines and in no
+        registration is most likely a typo: said once, at its first rejected line."""
+        if not self.registry:
+            return []
+        warned = {w.outlet for w in warnings if w.code == "unregistered_outlet"}
+        warned |= {r.outlet for r in self.rejected if r.code == "unregistered_outlet"}  # said already
+        found: list[ResultWarning] = []
+        for r in sorted(self.rejected, key=lambda r: (r.input, r.line)):
+            if r.outlet is None or r.outlet in self.registry or r.outlet in warned:
+                continue
+            warned.add(r.outlet)
+            found.append(
+                ResultWarning(
+                    code="unregistered_outlet",
+                    message=f"网点代码 {show(r.outlet)} 未在网点名录中登记,只见于未采纳的记录(可能录入错误)",
+                    file=files[r.input],
+                    sheet=sheets[r.input],
+                    line=r.line,
+                    outlet=r.outlet,
+                )
+            )
+        return found
+
     def _rejection(self, r: _RejectedLine, files: list[str], sheets: list[str | None]) -> Rejection:
         """A rejected line as the result lists it: the county also from the outlet's registration,
         the period from its date, quarter or month where it can be read."""
@@ -648,6 +674,7 @@ class _Reader:
         files = [count.file for count in self.inputs]
         sheets = [count.sheet for count in self.inputs]
         self.warnings.extend(warnings)
+        self.warnings.extend(self._unregistered_in_rejections(warnings, files, sheets))
         return Facts(
             pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
             inputs=tuple(count.summary() for count in self.inputs),
