@@ -207,7 +207,9 @@ def candidates(
 
 def _rejected_lines(lines: list[Rejection]) -> ExclusionReason:
     """Why an outlet touched by rejected lines is withheld, naming the lines."""
-    shown = "、".join(f"{r.file}:{r.line}" for r in lines[:10]) + ("等" if len(lines) > 10 else "")
+    shown = "、".join(
+        f"{r.file}" + (f"“{r.sheet}”" if r.sheet is not None else "") + f":{r.line}" for r in lines[:10]
+    ) + ("等" if len(lines) > 10 else "")
     return ExclusionReason(
         code="rejected_lines",
         reason=f"有{len(lines)}行涉及本网点的输入被拒绝({shown}),更正后方可评定",

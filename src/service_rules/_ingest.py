@@ -345,27 +345,28 @@ class _Reader:
     def _finding_verdict(self, number: int, tag: str | None, obj: dict[str, Any]) -> tuple[_Verdict, Any]:
         """The rule that decides a finding (its article, tag and whatever else rules read), or a Reject."""
         c = self.c
+        unit = c.pack.meta.article_unit  # 条 (Cangzhou), 项 (generic)
         article = c.articles.get(number)
         if article is None:
-            raise Reject(C.UNKNOWN_ARTICLE, f"规则包 {c.name} 中没有第 {number} 条")
+            raise Reject(C.UNKNOWN_ARTICLE, f"规则包 {c.name} 中没有第 {number} {unit}")
         if article.status == "missing":
             raise Reject(
                 C.ARTICLE_MISSING_TEXT,
-                f"规则包 {c.name} 缺少第 {number} 条的原文;补全该条的规则包层可以对其评分",
+                f"规则包 {c.name} 缺少第 {number} {unit}的原文;补全该{unit}的规则包层可以对其评分",
             )
         section = c.sections.get(article.section) if article.section is not None else None
         if section is None or not section.scored:
             raise Reject(
                 C.ARTICLE_NOT_SCORED,
-                f"第 {number} 条所在的第 {article.section} 章不计分",
+                f"第 {number} {unit}所在的第 {article.section} 章不计分",
             )
         if tag is not None and tag not in article.tags:
             known = "、".join(sorted(article.tags)) or "无"
-            raise Reject(C.UNKNOWN_TAG, f"第 {number} 条没有标签 {show(tag)}(可用标签:{known})")
+            raise Reject(C.UNKNOWN_TAG, f"第 {number} {unit}没有标签 {show(tag)}(可用标签:{known})")
         values = {"article": number, "section": article.section, "tag": tag}
         for f in self.finding_extra:
             values[f] = obj.get(f)
-        what = f"第 {number} 条" + (f"标签 {tag} " if tag else "") + "的检查发现"
+        what = f"第 {number} {unit}" + (f"标签 {tag} " if tag else "") + "的检查发现"
         verdict = self._verdict("finding", values, what)
         return verdict, c.rules[verdict.rule].rule.deduct
 
@@ -395,18 +396,18 @@ class _Reader:
             if points is None:
                 raise Reject(
                     C.POINTS_MISSING,
-                    f"第 {number} 条按规则 {rule_id} 评定扣 {deduct.min}–{deduct.max} 分,须填写 'points'",
+                    f"第 {number} {self.c.pack.meta.article_unit}按规则 {rule_id} 评定扣 {deduct.min}–{deduct.max} 分,须填写 'points'",
                 )
             if not deduct.min <= points <= deduct.max:
                 raise Reject(
                     C.OUT_OF_RANGE,
-                    f"points {points} 超出第 {number} 条的评定范围 {deduct.min}–{deduct.max}(规则 {rule_id})",
+                    f"points {points} 超出第 {number} {self.c.pack.meta.article_unit}的评定范围 {deduct.min}–{deduct.max}(规则 {rule_id})",
                 )
             amount = points
         elif points is not None:
             raise Reject(
                 C.POINTS_NOT_GRADED,
-                f"规则 {rule_id} 对第 {number} 条不按评定分值扣分,不应填写 'points'",
+                f"规则 {rule_id} 对第 {number} {self.c.pack.meta.article_unit}不按评定分值扣分,不应填写 'points'",
             )
         if kind == "per_person":
             if employees is not None:
