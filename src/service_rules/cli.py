@@ -15,7 +15,7 @@ import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import attrs
 import orjson
@@ -405,33 +405,27 @@ def _score(args: argparse.Namespace) -> int:
         incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
         return ExitCode.REJECTED if incomplete else ExitCode.OK
     progress = _Progress.for_stderr()
+
+    def stream(out: IO[bytes]) -> int:
+        return score_to_stream(
+            compiled,
+            args.files,
+            out,
+            period=args.period,
+            as_of=args.as_of,
+            reuse_matches=reuse,
+            progress=progress,
+            strict_registry=args.strict_registry,
+        )
+
     try:
         if args.output:
             with atomic_path(args.output) as tmp, open(tmp, "wb") as handle:
-                rejected = score_to_stream(
-                    compiled,
-                    args.files,
-                    handle,
-                    period=args.period,
-                    as_of=args.as_of,
-                    reuse_matches=reuse,
-                    progress=progress,
-                    strict_registry=args.strict_registry,
-                )
+                rejected = stream(handle)
         else:
             sys.stdout.flush()
-            out = sys.stdout.buffer
-            rejected = score_to_stream(
-                compiled,
-                args.files,
-                out,
-                period=args.period,
-                as_of=args.as_of,
-                reuse_matches=reuse,
-                progress=progress,
-                strict_registry=args.strict_registry,
-            )
-            out.flush()
+            rejected = stream(sys.stdout.buffer)
+            sys.stdout.buffer.flush()
     finally:
         if progress is not None:
             progress.done()
