@@ -401,3 +401,25 @@ def test_an_unread_sheet_is_never_silent(capsys: pytest.CaptureFixture[str], tmp
     code, out, _ = cli(capsys, *score_args(files=(str(book),)))
     unreadable = [r for r in json.loads(out)["rejected"] if r["code"] == "unreadable_cell"]
     assert unreadable and all(r["outlet"] is not None for r in unreadable)
+
+
+def test_a_sheet_rows_rejection_speaks_of_its_columns_and_labels(tmp_path: Path) -> None:
+    """From a new user's trial: a clerk who typed 电话投诉 under 投诉渠道 was told about
+    'channel' and 'phone'; the message now names the column and the labels the sheet accepts."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "投诉"
+    sheet.append(["投诉编号", "网点代码", "投诉日期", "投诉渠道"])
+    sheet.append(["C1", "HJ-01", "2026-08-01", "电话投诉"])
+    sheet.append(["C2", "HJ-01", "2026-08-02"])
+    path = tmp_path / "complaints.xlsx"
+    book.save(path)
+    result = sr.score("cangzhou", [str(path)], as_of=AS_OF)
+    by_id = {r.id: r for r in result.rejected}
+    assert by_id["C1"].code == "invalid_value"
+    assert "“投诉渠道”列" in by_id["C1"].error and "“电话”" in by_id["C1"].error
+    assert "'channel'" not in by_id["C1"].error and "'phone'" not in by_id["C1"].error
+    assert by_id["C2"].code == "missing_field" and "“投诉渠道”列" in by_id["C2"].error

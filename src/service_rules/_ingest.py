@@ -281,6 +281,7 @@ class _Reader:
         from ._sheets import iter_sheets
 
         for sheet in iter_sheets(name, self.c.pack.imports, tag_labels_of(self.c.pack)):
+            labels = _value_labels(self.c.pack.imports.record(sheet.record_type)) if sheet.record_type else {}
             index = len(self.inputs)
             count = _InputCount(name, sheet=sheet.sheet, digest=sheet.sha256, problem=sheet.problem)
             self.inputs.append(count)
@@ -295,7 +296,10 @@ class _Reader:
                         index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
                     )
                 else:
+                    before = len(self.rejected)
                     self.accept(row.record, index, row.line)
+                    if len(self.rejected) > before and sheet.headers:
+                        self.rejected[-1] = _in_clerk_terms(self.rejected[-1], sheet.headers, labels)
             count.lines = n
             self.lines_before += n
             self.warnings.extend(
@@ -730,6 +734,30 @@ def _period_of_text(text: str) -> str | None:
     except (Reject, ValueError):
         return None
     return period if 1900 <= year <= 2099 else None
+
+
+def _value_labels(imports: Any) -> dict[str, str]:
+    """The Chinese label of each contract value a sheet's import map declares (first one wins):
+    ``{"phone": "电话", "county": "县联社"}``."""
+    out: dict[str, str] = {}
+    for by_label in imports.values.values():
+        for label, value in by_label.items():
+            if isinstance(value, str):
+                out.setdefault(value, label)
+    return out
+
+
+def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mapping[str, str]) -> _RejectedLine:
+    """A sheet row's rejection in the words on the sheet: the column header for the contract's
+    field name, the Chinese label for a contract value (the English code stays)."""
+    message = r.message
+    for field, header in headers.items():
+        if header and header != field:
+            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(f"字段 '{field}'", f"“{header}”列")
+            message = message.replace(f"'{field}'", f"“{header}”列")
+    for value, label in labels.items():
+        message = message.replace(f"'{value}'", f"“{label}”")
+    return attrs.evolve(r, message=message)
 
 
 def _mismatch(ref: str, target: tuple[str, str], obs: Observation) -> str:

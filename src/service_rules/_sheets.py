@@ -105,6 +105,9 @@ class SheetInput:
     #: The sheet is hidden (or very hidden) in the workbook: read all the same; a caller may treat
     #: an unrecognised hidden sheet (a template's lookup lists) more mildly.
     hidden: bool = False
+    #: Each field's column header as the sheet spells it (``{"channel": "投诉渠道"}``), so that a
+    #: rejection can speak of the column a clerk sees rather than the contract's field name.
+    headers: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def is_sheet_file(path: str | os.PathLike[str]) -> bool:
@@ -609,6 +612,10 @@ def _sheet_input(
         yield from skip
         yield from rows
 
+    header_cells = next((cells for line, cells in head if line == header_line), [])
+    headers = {
+        field: _cell_text(header_cells[i]).strip() for i, field in header.columns.items() if i < len(header_cells)
+    }
     return SheetInput(
         file,
         sheet,
@@ -619,6 +626,7 @@ def _sheet_input(
         _rows(reader, header, body(), warnings, formulas),
         digest,
         encoding,
+        headers=headers,
     )
 
 
