@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -903,6 +903,3 @@ def write_bulletin_docx(
     with atomic_path(path) as tmp:
         document.save(str(tmp))
 
-
-#: For the CLI: a writer per ``--format`` that writes files (``xlsx``, ``docx``).
-FILE_WRITERS: dict[str, Callable[..., None]] = {"xlsx": write_workbook, "docx": write_bulletin_docx}

@@ -44,8 +44,8 @@ _short = _shorter.repr
 #: A field no observation has: the sentinel rule that brings the session into the one state in
 #: which durable_rules can delete it (deleting a session whose last fact matched nothing aborts).
 _RELEASE_FIELD = "service_rules_release"
-#: Rules the engine receives besides the pack's: the release sentinel.
-RESERVED_RULES = 1
+# The release sentinel is one rule the engine receives besides the pack's: the compiler's
+# MAX_RULES (511, not 512) leaves room for it.
 
 #: durable_rules' operator for each ordered condition operator.
 _ORDERED = {"gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte"}

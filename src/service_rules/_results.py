@@ -298,20 +298,9 @@ def scorecard_json(
 
 
 def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
-    return scorecard_json(
-        outlet=c.outlet,
-        county=c.county,
-        period=c.period,
-        total=c.total,
-        sections=c.sections,
-        deductions=[_dump_deduction(d) for d in c.deductions],
-        pending=c.pending,
-        dismissed=c.dismissed,
-        name=c.name,
-        scored=c.scored,
-        reason=c.reason,
-        rejections=c.rejections,
-    )
+    # Field for field (scorecard_json's parameters are Scorecard's fields; a test holds them equal).
+    fields = {f.name: getattr(c, f.name) for f in attrs.fields(Scorecard)}
+    return scorecard_json(**{**fields, "deductions": [_dump_deduction(d) for d in c.deductions]})
 
 
 def unattributed(rejected: tuple[Rejection, ...]) -> int:
