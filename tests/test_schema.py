@@ -55,3 +55,15 @@ def test_a_layer_entry_needs_only_its_key() -> None:
 def test_schemas_are_json() -> None:
     for path in SHIPPED.glob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["$schema"].startswith("https://json-schema.org/")
+
+
+def test_money_toml_validates_and_refuses_a_float_amount() -> None:
+    schema = pack_schemas()["money.toml"]
+    rate = {"id": "pool", "per_point": "10", "provenance": "literal"}
+    fine = {"id": "f", "subject": "employee", "window": "year", "first": 50, "factor": 2, "cap": "1000",
+            "provenance": "literal", "reason": "r", "actions": [{"start": 3, "action": "bad_record", "label": "l"}]}  # fmt: skip
+    jsonschema.validate({"rates": [rate], "fines": [fine], "employees": {"share": "split", "provenance": "literal"}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"rates": [{**rate, "per_point": 10.5}]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"employees": {"share": "halves", "provenance": "literal"}}, schema)

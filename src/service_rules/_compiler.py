@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _condition_numbers, _facts, _templates, _verbatim
+from . import _condition_numbers, _facts, _moneyrules, _templates, _verbatim
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
@@ -474,6 +474,7 @@ def _check_watch(
     ident: str,
     when: dict[str, Any],
     subject: str,
+    subject_type: str,
     reason: str,
     path: str,
     allowed: tuple[str, ...],
@@ -485,12 +486,46 @@ def _check_watch(
         b.error("invalid_condition", message, f, f"{path}.when.{key}")
     rtype = _check_conditions(b, conditions, path, {t for a in b.pack.articles for t in a.tags}, f, allowed)
     if rtype is not None:
-        if subject not in _facts.RECORD_TYPES[rtype].fields:
-            b.error(
-                "unknown_field", f"{rtype} facts have no field {subject!r} to name the subject", f, f"{path}.subject"
-            )
+        _check_subject(b, rtype, subject, subject_type, f, path)
         b.watches[f"{kind}:{ident}"] = Watch(ident, tuple(conditions), rtype)
     _check_template(b, reason, kind, f, f"{path}.reason")
+
+
+#: The field that names a subject of each type, per record type (a finding's ``employees`` is a
+#: list: each named employee is counted).
+_SUBJECT_FIELDS: dict[str, frozenset[str]] = {
+    "employee": frozenset({"employee", "employees"}),
+    "outlet": frozenset({"outlet"}),
+    "county": frozenset({"county"}),
+}
+
+
+def _check_subject(b: _Build, rtype: str, subject: str, subject_type: str, f: str, path: str) -> None:
+    """A ladder's or streak's subject is a field its facts carry, of text (or a finding's list of
+    employees), and names what ``subject_type`` says: otherwise the rule would never count."""
+    spec = _facts.RECORD_TYPES[rtype]
+    texts = {name for name, t in spec.value_types.items() if t is str} | ({"employees"} & set(spec.fields))
+    texts.discard("type")
+    if subject not in spec.fields:
+        hint = " (a finding names its employees in 'employees')" if subject == "employee" and rtype == "finding" else ""
+        b.error("unknown_field", f"{rtype} facts have no field {subject!r} to name the subject{hint}", f, f"{path}.subject")
+    elif subject not in texts:
+        b.error(
+            "subject_field_type",
+            f"{rtype}.{subject} is not text and cannot name a subject (text fields: {', '.join(sorted(texts))})",
+            f,
+            f"{path}.subject",
+        )
+    else:
+        for kind, names in _SUBJECT_FIELDS.items():
+            if (subject in names) != (subject_type == kind) and (subject in names or subject_type == kind):
+                b.error(
+                    "subject_mismatch",
+                    f"subject_type {subject_type!r} but the subject is {rtype}.{subject}",
+                    f,
+                    f"{path}.subject_type",
+                )
+                break
 
 
 def _check_oversight(b: _Build) -> None:
@@ -518,7 +553,9 @@ def _check_oversight(b: _Build) -> None:
         note(lad.steps_provenance, lad.steps_note, f"{path}.steps_note")
         if not lad.steps:
             b.error("steps_missing", "a ladder needs at least one step", f, f"{path}.steps")
-        _check_watch(b, "ladder", lad.id, lad.when, lad.subject, lad.reason, path, ("lapse", "complaint", "finding"))
+        _check_watch(
+            b, "ladder", lad.id, lad.when, lad.subject, lad.subject_type, lad.reason, path, ("lapse", "complaint", "finding")
+        )
     for i, st in enumerate(o.streaks):
         path = f"streaks[{i}]"
         if st.id in seen:
@@ -527,7 +564,7 @@ def _check_oversight(b: _Build) -> None:
         note(st.length.provenance, st.length.note, f"{path}.length")
         if st.length.value < 1:
             b.error("invalid_value", "a streak is at least 1 month long", f, f"{path}.length.value")
-        _check_watch(b, "streak", st.id, st.when, st.subject, st.reason, path, ("star",))
+        _check_watch(b, "streak", st.id, st.when, st.subject, st.subject_type, st.reason, path, ("star",))
     by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
@@ -636,6 +673,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_verbatim", _verbatim.stage),
     ("check_condition_numbers", _condition_numbers.stage),
     ("check_numbers", check_numbers),
+    ("check_money", _moneyrules.stage),
 ]
 
 
@@ -666,6 +704,8 @@ class CompiledPack:
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
+        #: Point rates, fines and the employee ledger (money.toml), as Decimals.
+        self.money = _moneyrules.compile_money(pack)
         self._closer = weakref.finalize(self, matcher.close)
 
     @property

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._codes import cn_number, rejection_label
+from ._employees import ledger, named_in_cards
 from ._files import atomic_path, write_atomic
-from ._money import split_equally
+from ._money import CENT
 from ._report import section_name, width
 from ._results import Deduction, Scorecard, ScoreResult
 
@@ -32,6 +33,16 @@ SPLIT_NOTE = (
     "说明:一项扣分由多名责任人共同承担时,按人数平均分摊,精确到0.01分,"
     "以最大余数法处理尾差(各人分摊之和等于该项扣分);未列明责任人的扣分由网点承担,不在本表。"
 )
+FULL_NOTE = (
+    "说明:一项扣分由多名责任人共同承担时,按规则包的规定每人全额承担该项扣分;"
+    "未列明责任人的扣分由网点承担,不在本表。"
+)
+
+
+def person_note(result: ScoreResult) -> str:
+    """The note of the per-person sheets: how the pack's ledger shares a deduction."""
+    full = any(type(e.points) is int for e in result.employees)
+    return FULL_NOTE if full else SPLIT_NOTE
 
 
 @attrs.frozen
@@ -157,15 +168,16 @@ class PersonDeduction:
 
 
 def person_deductions(result: ScoreResult) -> list[PersonDeduction]:
-    """Every deduction that names employees, one row per employee, by employee, period, date, id."""
+    """Every deduction that names employees, one row per employee, by employee, period, date, id:
+    the shares of the result's employee ledger (``employees[]``: as the pack shares them), or,
+    when the pack keeps no ledger, the same ledger computed with equal parts (split)."""
+    accounts = result.employees or ledger(named_in_cards(result.scorecards), (), "split")
+    where = {(c.outlet, c.period, d.observations): (c, d) for c in result.scorecards for d in c.deductions if d.employees}
     rows: list[PersonDeduction] = []
-    for card in result.scorecards:
-        for d in card.deductions:
-            if not d.employees:
-                continue
-            names = list(dict.fromkeys(d.employees))
-            shares = split_equally(d.points, names)
-            rows.extend(PersonDeduction(e, card, d, len(names), shares[e]) for e in names)
+    for account in accounts:
+        for part in account.deductions:
+            card, d = where[(part.outlet, account.period, part.observations)]
+            rows.append(PersonDeduction(account.employee, card, d, part.among, Decimal(part.points).quantize(CENT)))
     rows.sort(key=lambda r: (r.employee, r.card.period, r.deduction.date, r.deduction.observations, r.card.outlet))
     return rows
 
@@ -409,14 +421,14 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "个人分摊扣分",
             ],
             person_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={11: "0.00"},
         ),
         _Sheet(
             "个人合计",
             ["员工", "期间", "网点代码", "网点名称", "扣分项数", "分摊扣分合计"],
             total_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={5: "0.00"},
         ),
         _Sheet(

@@ -211,6 +211,9 @@ class _Reader:
             subject = obj.get(self.ladders[ladder_id].subject)
             if type(subject) is str:
                 self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+            elif type(subject) is list:  # a finding's employees: each named employee counts once
+                for name in dict.fromkeys(subject):
+                    self.ladder_facts.append(Watched(rule=ladder_id, subject=name, when=obj["date"], id=obj["id"]))
         for code in verdict.exclusions:
             self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
 

@@ -31,9 +31,11 @@ from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
     PACK_FILES,
     SIDE_FILES,
+    Amount,
     ArticlesFile,
     ConditionValue,
     LayerChange,
+    Money,
     Oversight,
     Pack,
     PackFile,
@@ -62,6 +64,19 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(LabelValue, _structure_label_value)
+
+
+def _structure_amount(value: Any, _: Any) -> Any:
+    # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an amount of yuan as a string (\"12.50\") or an integer, found {_short(value)}")
+
+
+converter.register_structure_hook(Amount, _structure_amount)
+converter.register_structure_hook(
+    Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
+)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -347,6 +362,8 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "cadences"): "id",
     ("oversight.toml", "deadlines"): "id",
     ("oversight.toml", "crosschecks"): "id",
+    ("money.toml", "rates"): "id",
+    ("money.toml", "fines"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {
@@ -354,6 +371,8 @@ MERGED_TABLES = {
     ("oversight.toml", "recommendation"),
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
+    ("money.toml", "employees"),
+    ("money.toml", "action_labels"),
 }
 #: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
 UNION_TABLES = {("imports.toml", "imports")}
@@ -606,6 +625,7 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
         changes=changes,
         sources=_layer_sources(chain),
         imports=imports,
+        money=parts.get("money.toml", Money()),
     )
     return folder, pack, problems
 

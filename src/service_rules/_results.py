@@ -59,6 +59,9 @@ class Deduction:
     employees: tuple[str, ...] | None = None
     #: The pack layer that (last) defined the rule.
     layer: str | None = None
+    #: Yuan this deduction costs (its ``points`` × the rate that reaches its rule, two decimals),
+    #: null where no rate applies (money.toml).
+    amount: str | None = None
 
 
 @attrs.frozen
@@ -103,6 +106,10 @@ class Scorecard:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    #: Yuan of the card's deductions (the sum of their ``amount``), null when the pack has no rate.
+    amount: str | None = None
+    #: Yuan of the fines for the card's observations (whoever bears them), null when the pack has no fine.
+    fined: str | None = None
 
 
 @attrs.frozen
@@ -159,6 +166,74 @@ class ResultWarning:
 
 
 @attrs.frozen
+class Fine:
+    """One occurrence fined (money.toml): the ``occurrence``-th time ``subject`` did "the same
+    thing" (``key``) within ``window``, the ``amount`` it costs, and the actions it starts."""
+
+    subject: str
+    subject_type: str
+    #: The id of the fine in the pack.
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    reason: str
+    period: str
+    date: str
+    outlet: str
+    article: int | None
+    #: The deduction's rule (the fine's ``rule`` is the fine's own id).
+    deduction_rule: str
+    #: What counts as the same thing, as the pack's ``same`` reads it (``article=12``).
+    key: str
+    #: The window the occurrences are counted in (a period string), null for the whole input.
+    window: str | None
+    #: Codes of the actions this occurrence takes (``bad_record`` from the 3rd on, say).
+    actions: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class EmployeeShare:
+    """An employee's part of one deduction: ``points`` and ``amount`` of it, borne with ``among``
+    employees in all (split points are decimal strings; borne in full, integers)."""
+
+    outlet: str
+    rule: str
+    article: int | None
+    observations: tuple[str, ...]
+    date: str
+    points: int | str
+    amount: str | None
+    among: int
+
+
+@attrs.frozen
+class EmployeeFine:
+    """A fine an employee bears (see ``fines[]``): which, the how-manyth, how much, for what."""
+
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    date: str
+
+
+@attrs.frozen
+class EmployeeAccount:
+    """One employee's period in the ledger: the points and money of the deductions naming them
+    (shared as the pack says) and the fines they bear."""
+
+    employee: str
+    period: str
+    outlets: tuple[str, ...]
+    points: int | str
+    amount: str | None
+    fined: str | None
+    deductions: tuple[EmployeeShare, ...]
+    fines: tuple[EmployeeFine, ...]
+
+
+@attrs.frozen
 class ScoreResult:
     pack: PackRef
     as_of: str
@@ -170,6 +245,10 @@ class ScoreResult:
     warnings: tuple[ResultWarning, ...] = ()
     #: Rejected lines that name no readable outlet (flagged on no scorecard).
     unattributed: int = 0
+    #: Fines per occurrence (money.toml), of ``period`` when given.
+    fines: tuple[Fine, ...] = ()
+    #: The per-employee ledger (money.toml ``[employees]``), one entry per employee and period.
+    employees: tuple[EmployeeAccount, ...] = ()
 
     @property
     def accepted(self) -> int:
@@ -205,6 +284,7 @@ def deduction_fields(
     persons: int | None,
     employees: tuple[str, ...] | None,
     layer: str | None,
+    amount: str | None,
 ) -> dict[str, Any]:
     """The one definition of a deduction's fields, by keyword, in contract order.
 
@@ -227,6 +307,7 @@ def deduction_fields(
         "persons": persons,
         "employees": employees,
         "layer": layer,
+        "amount": amount,
     }
 
 
@@ -247,6 +328,7 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
         persons=d.persons,
         employees=list(d.employees) if d.employees is not None else None,  # type: ignore[arg-type]
         layer=d.layer,
+        amount=d.amount,
     )
 
 
@@ -279,6 +361,8 @@ def scorecard_json(
     scored: bool,
     reason: str | None,
     rejections: int,
+    amount: str | None,
+    fined: str | None,
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -294,6 +378,8 @@ def scorecard_json(
         "scored": scored,
         "reason": reason,
         "rejections": rejections,
+        "amount": amount,
+        "fined": fined,
     }
 
 

@@ -10,12 +10,15 @@ applied here, and whatever a cap or floor absorbs stays visible (``raw_points``,
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ._compiler import CompiledPack
+from ._fines import fined_per_card, fines_and_actions
+from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, deduction_fields, scorecard_json
 from ._store import Facts, Observation
 from ._templates import parse as parse_template
@@ -30,6 +33,8 @@ class _RuleFacts:
     cap: int | None
     provenance: str
     layer: str | None
+    #: Yuan per point (money.toml), None where no rate reaches the rule.
+    rate: Decimal | None = None
 
 
 @attrs.frozen
@@ -48,6 +53,8 @@ class CardAccount:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    amount: str | None = None
+    fined: str | None = None
 
     def _fields(self) -> dict[str, Any]:
         # Field for field: CardAccount has exactly Scorecard's fields (a test holds them equal).
@@ -102,7 +109,9 @@ def rejection_counts(facts: Facts) -> dict[str, Counter[str | None]]:
 class Accountant:
     """Scorecards of one run's facts; holds only memos (reason texts, per-rule facts)."""
 
-    def __init__(self, compiled: CompiledPack, facts: Facts) -> None:
+    def __init__(
+        self, compiled: CompiledPack, facts: Facts, fined: Mapping[tuple[str, str], Decimal] | None = None
+    ) -> None:
         self.c = compiled
         self.facts = facts
         self._reasons: dict[tuple[Any, ...], str] = {}
@@ -114,9 +123,15 @@ class Accountant:
                 cap=r.rule.cap.value if r.rule.cap is not None else None,
                 provenance=(r.rule.deduct.provenance if r.rule.deduct is not None else None) or "",
                 layer=layers.get(rid),
+                rate=compiled.money.rates.get(rid),
             )
             for rid, r in compiled.rules.items()
         }
+        self._has_rates = compiled.money.has_rates
+        self._has_fines = bool(compiled.money.fines)
+        if self._has_fines and fined is None:
+            fined = fined_per_card(fines_and_actions(compiled, facts)[0])
+        self._fined = fined or {}
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)
         floor = compiled.pack.meta.floor
@@ -150,6 +165,7 @@ class Accountant:
         rows: list[dict[str, Any]] = []
         used: dict[str, int] = {}
         per_section: defaultdict[int, int] = defaultdict(int)
+        money = Decimal(0)
         rules = self._rules
         reasons = self._reasons
         for obs in observations:
@@ -168,6 +184,11 @@ class Accountant:
             reason = reasons.get((rule_id, obs.article, points, obs.persons, obs.tag, obs.points))
             if reason is None:
                 reason = self._reason(obs, points)
+            amount = None
+            if facts.rate is not None:  # after caps, before any floor (what a floor absorbs still costs)
+                cost = facts.rate * points
+                money += cost
+                amount = yuan(cost)
             rows.append(
                 deduction_fields(
                     rule=rule_id,
@@ -184,6 +205,7 @@ class Accountant:
                     persons=obs.persons,
                     employees=obs.employees,
                     layer=facts.layer,
+                    amount=amount,
                 )
             )
         rows.sort(key=_deduction_order)
@@ -227,6 +249,8 @@ class Accountant:
             scored=scored,
             reason=None if scored else not_scored_reason(rejections),
             rejections=rejections,
+            amount=yuan(money) if self._has_rates and scored else None,
+            fined=yuan(self._fined.get((outlet, period), Decimal(0))) if self._has_fines and scored else None,
         )
 
 
@@ -236,9 +260,16 @@ def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:
     return (d["section"], article is None, article or 0, d["observations"][0])
 
 
-def scorecards(compiled: CompiledPack, facts: Facts, period: str | None = None) -> tuple[Scorecard, ...]:
-    """Every scorecard of ``period`` (all periods with facts when None), by period then outlet."""
-    accountant = Accountant(compiled, facts)
+def scorecards(
+    compiled: CompiledPack,
+    facts: Facts,
+    period: str | None = None,
+    *,
+    fined: Mapping[tuple[str, str], Decimal] | None = None,
+) -> tuple[Scorecard, ...]:
+    """Every scorecard of ``period`` (all periods with facts when None), by period then outlet.
+    ``fined``: yuan of fines per (outlet, period), when the caller has computed the fines."""
+    accountant = Accountant(compiled, facts, fined)
     return tuple(accountant.card(o, p).scorecard() for o, p in card_keys(facts, period))
 
 
@@ -248,9 +279,15 @@ def scorecard(compiled: CompiledPack, facts: Facts, outlet: str, period: str) ->
     return Accountant(compiled, facts).card(outlet, period).scorecard()
 
 
-def iter_scorecard_json(compiled: CompiledPack, facts: Facts, period: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_scorecard_json(
+    compiled: CompiledPack,
+    facts: Facts,
+    period: str | None = None,
+    *,
+    fined: Mapping[tuple[str, str], Decimal] | None = None,
+) -> Iterator[dict[str, Any]]:
     """The same scorecards as :func:`scorecards`, one at a time as the plain data of their JSON
     (no typed objects in between: the output path of a large run)."""
-    accountant = Accountant(compiled, facts)
+    accountant = Accountant(compiled, facts, fined)
     for o, p in card_keys(facts, period):
         yield accountant.card(o, p).json()
