@@ -452,3 +452,63 @@ def test_a_ladder_subject_that_could_never_count_is_an_error(
     with pytest.raises(PackError) as err:
         make_ladder_pack(tmp_path, subject, subject_type)
     assert code in [p.code for p in err.value.problems]
+
+
+# ---- pack tests -------------------------------------------------------------------------------
+
+CASES = """
+[[cases]]
+name = "同一差错第二次罚款加倍;两人共担的扣分平均分摊"
+records = [
+  { type = "finding", id = "F1", outlet = "O1", date = "2026-07-01", article = 18, points = 2, employees = ["E1", "E2"] },
+  { type = "finding", id = "F2", outlet = "O1", date = "2026-08-01", article = 18, points = 1, employees = ["E1"] },
+]
+[[cases.expect.scorecards]]
+outlet = "O1"
+period = "2026Q3"
+amount = "30.00"      # 3 points × 10
+fined = "200.00"      # E1 50 + 100, E2 50
+[cases.expect]
+fines = [
+  { subject = "E1", occurrence = 1, amount = "50.00", observations = ["F1"] },
+  { subject = "E2", occurrence = 1, amount = "50.00" },
+  { subject = "E1", occurrence = 2, amount = "100.00", observations = ["F2"] },
+]
+employees = [
+  { employee = "E1", points = "2.00", amount = "20.00", fined = "150.00" },   # 1 + 1
+  { employee = "E2", points = "1.00", amount = "10.00", fined = "50.00" },
+]
+"""
+
+
+def test_pack_cases_expect_fines_and_ledgers_and_coverage_counts_them(tmp_path: Path) -> None:
+    pack = make_pack(tmp_path, DOUBLING + RATE_10 + LEDGER_SPLIT)
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "money.toml").write_text(CASES, encoding="utf-8")
+    report = sr.run_pack_tests(pack, cases)
+    assert report.passed, [c.failures for c in report.cases]
+    # the layer adds a rate, a fine and the ledger: all three reached by the passing case
+    assert set(report.rules.covered) == {"rate:wage-pool", "fine:same-error", "ledger:employees"}
+    assert report.rules.uncovered == ()
+    wrong = CASES.replace('amount = "100.00", observations', 'amount = "99.00", observations')
+    (cases / "money.toml").write_text(wrong, encoding="utf-8")
+    report = sr.run_pack_tests(pack, cases)
+    assert not report.passed
+    assert any("fines[2].amount" in f for c in report.cases for f in c.failures)
+    assert report.rules.covered == ()  # a failing case proves nothing
+
+
+# ---- the worked example: examples/monthly -----------------------------------------------------
+
+MONTHLY = Path(__file__).resolve().parent.parent / "examples" / "monthly"
+
+
+def test_the_monthly_example_passes_its_hand_computed_cases_with_full_coverage() -> None:
+    pack = sr.compile_pack(sr.load_pack(MONTHLY))
+    assert pack.warnings == ()  # check --strict passes
+    report = sr.run_pack_tests(pack, scope="all")
+    assert report.passed, [(c.name, c.failures) for c in report.cases if not c.passed]
+    assert len(report.cases) >= 6
+    assert report.rules.percent == 100.0 and report.articles.percent == 100.0
+    assert {"rate:wage-pool", "fine:same-error", "ledger:employees"} <= set(report.rules.covered)
