@@ -7,12 +7,16 @@ with a money.toml) and examples/cangzhou-2026q3.jsonl or records written out in 
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import service_rules as sr
+from service_rules._employees import Named, ledger
 from service_rules._errors import PackError
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cangzhou-2026q3.jsonl"
@@ -392,7 +396,8 @@ def test_a_float_amount_is_refused_by_the_loader(tmp_path: Path) -> None:
 LADDER = """
 [[ladders]]
 id = "emp-ladder"
-when = {{ type = "finding", article = 18 }}
+when = {{ type = "finding", article = {article} }}
+{same}
 subject = "{subject}"
 subject_type = "{subject_type}"
 window = "calendar_year"
@@ -412,13 +417,15 @@ label = "罚款"
 """
 
 
-def make_ladder_pack(root: Path, subject: str, subject_type: str) -> sr.CompiledPack:
+def make_ladder_pack(
+    root: Path, subject: str, subject_type: str, *, same: str = "", article: str = "18"
+) -> sr.CompiledPack:
     folder = root / "czl"
     folder.mkdir()
     (folder / "pack.toml").write_text(
         '[pack]\nname = "czl"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', encoding="utf-8"
     )
-    (folder / "oversight.toml").write_text(LADDER.format(subject=subject, subject_type=subject_type), encoding="utf-8")
+    (folder / "oversight.toml").write_text(LADDER.format(subject=subject, subject_type=subject_type, same=same, article=article), encoding="utf-8")
     return sr.compile_pack(sr.load_pack(folder))
 
 
@@ -512,3 +519,104 @@ def test_the_monthly_example_passes_its_hand_computed_cases_with_full_coverage()
     assert len(report.cases) >= 6
     assert report.rules.percent == 100.0 and report.articles.percent == 100.0
     assert {"rate:wage-pool", "fine:same-error", "ledger:employees"} <= set(report.rules.covered)
+
+
+def test_one_ladder_counts_the_same_error_by_the_same_employee(tmp_path: Path) -> None:
+    # one ladder over articles 18 and 19 instead of one per article: counted apart per article
+    pack = make_ladder_pack(tmp_path, "employees", "employee", same='same = ["article"]', article="[18, 19]")
+    records = [
+        finding("F1", "2026-07-01", 18, points=1, employees=["E1"]),
+        finding("F2", "2026-07-02", 19, points=1, employees=["E1"]),  # another error: E1's 1st of 19
+        finding("F3", "2026-07-03", 18, points=1, employees=["E1"]),  # E1's 2nd of 18
+    ]
+    actions = [a for a in score(pack, records).actions if a.rule == "emp-ladder"]
+    assert [(a.subject, a.action, a.observations) for a in actions] == [
+        ("E1", "warn", ("F1",)),
+        ("E1", "warn", ("F2",)),
+        ("E1", "fine", ("F3",)),
+    ]
+
+
+@pytest.mark.parametrize("same", ['same = ["employees"]', 'same = ["nope"]', 'same = ["article", "article"]'])
+def test_a_ladder_same_field_must_be_one_the_facts_carry(tmp_path: Path, same: str) -> None:
+    with pytest.raises(PackError) as err:
+        make_ladder_pack(tmp_path, "employees", "employee", same=same)
+    assert {p.code for p in err.value.problems} & {"unknown_field", "invalid_value"}
+
+
+# ---- laws -------------------------------------------------------------------------------------
+
+_names = st.lists(st.sampled_from(["E1", "E2", "E3", "E10", "Z"]), min_size=1, max_size=5, unique=True)
+
+
+@given(
+    st.lists(
+        st.tuples(_names, st.integers(min_value=0, max_value=10_000), st.sampled_from([None, "1", "10", "12.50"])),
+        max_size=8,
+    ),
+    st.sampled_from(["split", "full"]),
+)
+def test_the_ledger_adds_back_to_the_deductions(deductions: list[tuple[list[str], int, str | None]], share: str) -> None:
+    named = [
+        Named("O1", "2027-03", "r", None, (f"F{i}",), "2027-03-01", points,
+              None if rate is None else str((Decimal(rate) * points).quantize(Decimal("0.01"))), tuple(names))
+        for i, (names, points, rate) in enumerate(deductions)
+    ]  # fmt: skip
+    accounts = ledger(named, (), share)
+    for i, d in enumerate(named):
+        parts = [p for a in accounts for p in a.deductions if p.observations == (f"F{i}",)]
+        assert sorted(a.employee for a in accounts if any(p.observations == (f"F{i}",) for p in a.deductions)) == sorted(d.employees)
+        if share == "split":  # the parts add back exactly, each within 0.01 of its exact share
+            assert sum(Decimal(str(p.points)) for p in parts) == d.points
+            assert all(abs(Decimal(str(p.points)) - Decimal(d.points) / len(parts)) < Decimal("0.01") for p in parts)
+            if d.amount is not None:
+                assert sum(Decimal(p.amount or "0") for p in parts) == Decimal(d.amount)
+        else:  # each bears it in full
+            assert all(p.points == d.points and p.amount == d.amount for p in parts)
+    for a in accounts:  # an entry's totals are its parts
+        assert Decimal(str(a.points)) == sum((Decimal(str(p.points)) for p in a.deductions), Decimal(0))
+
+
+def test_the_table_shows_money_fines_and_the_ledger(tmp_path: Path) -> None:
+    from service_rules._report import render_table
+
+    pack = make_pack(tmp_path, DOUBLING + RATE_10 + LEDGER_SPLIT)
+    records = [finding("F1", "2026-07-01", 18, points=2, employees=["E1", "E2"])]
+    text = render_table(score(pack, records))
+    assert "扣减金额 20.00 元  罚款 100.00 元" in text  # 2 points × 10; E1 and E2 50 each
+    assert "-2  20.00 元  第18条" in text
+    assert "员工E1  第1次  50.00 元  [same-error]" in text
+    assert "个人台账:" in text and "1.00" in text
+    plain = render_table(score(sr.compile_pack(sr.load_pack("cangzhou")), records))
+    assert "罚款" not in plain and "元" not in plain  # a pack without money shows none
+
+
+def test_the_workbook_gains_fines_and_ledger_sheets_only_with_money(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from service_rules._documents import write_workbook
+
+    pack = make_pack(tmp_path, DOUBLING + RATE_10 + LEDGER_SPLIT)
+    records = [finding("F1", "2026-07-01", 18, points=2, employees=["E1", "E2"])]
+    write_workbook(score(pack, records), tmp_path / "m.xlsx")
+    book = load_workbook(tmp_path / "m.xlsx")
+    fines = [list(r) for r in book["罚款"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[2], r[8], r[9]) for r in fines] == [("E1", 1, 50), ("E2", 1, 50)]
+    ledger_rows = [list(r) for r in book["个人台账"].iter_rows(min_row=3, values_only=True)]
+    assert [(r[0], r[4], r[5], r[7]) for r in ledger_rows] == [("E1", 1, 10, 50), ("E2", 1, 10, 50)]
+    write_workbook(score(sr.compile_pack(sr.load_pack("cangzhou")), records), tmp_path / "c.xlsx")
+    assert not {"罚款", "个人台账"} & set(load_workbook(tmp_path / "c.xlsx").sheetnames)
+
+
+def test_quotations_in_money_toml_are_checked_against_the_source(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(MONTHLY, folder)
+    money = folder / "money.toml"
+    money.write_text(money.read_text(encoding="utf-8").replace("扣减网点当月工资总额10元", "扣减工资10元"), encoding="utf-8")
+    with pytest.raises(PackError) as err:
+        sr.compile_pack(sr.load_pack(folder))
+    assert [(p.code, p.file, p.path) for p in err.value.problems] == [
+        ("quotation_not_verbatim", "money.toml", "$.rates[0].note")
+    ]

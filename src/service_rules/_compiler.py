@@ -22,7 +22,7 @@ from . import _condition_numbers, _facts, _moneyrules, _templates, _verbatim
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
-from ._model import Article, Pack, Rule, Section
+from ._model import Article, Ladder, Pack, Rule, Section
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
 #: what the engine receives, every alternative of an ``in`` list included, and the one rule the
@@ -528,6 +528,26 @@ def _check_subject(b: _Build, rtype: str, subject: str, subject_type: str, f: st
                 break
 
 
+def _check_ladder_same(b: _Build, lad: Ladder, path: str) -> None:
+    """A ladder's ``same``: fields its facts carry (a lapse: ``kind``), each once, never the subject."""
+    f = "oversight.toml"
+    watch = b.watches.get(f"ladder:{lad.id}")
+    if watch is None or not lad.same:
+        return
+    fields = {"kind"} if watch.record_type == "lapse" else set(_facts.RECORD_TYPES[watch.record_type].value_types)
+    fields -= {"id", lad.subject}
+    for i, name in enumerate(lad.same):
+        if name not in fields:
+            b.error(
+                "unknown_field",
+                f"'same' counts apart per fields of the {watch.record_type} facts ({', '.join(sorted(fields))}), not {name!r}",
+                f,
+                f"{path}.same[{i}]",
+            )
+    if len(set(lad.same)) != len(lad.same):
+        b.error("invalid_value", "'same' names a field twice", f, f"{path}.same")
+
+
 def _check_oversight(b: _Build) -> None:
     o = b.pack.oversight
     f = "oversight.toml"
@@ -556,6 +576,7 @@ def _check_oversight(b: _Build) -> None:
         _check_watch(
             b, "ladder", lad.id, lad.when, lad.subject, lad.subject_type, lad.reason, path, ("lapse", "complaint", "finding")
         )
+        _check_ladder_same(b, lad, path)
     for i, st in enumerate(o.streaks):
         path = f"streaks[{i}]"
         if st.id in seen:
@@ -722,6 +743,7 @@ class CompiledPack:
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
+        self._ladders = {lad.id: lad for lad in pack.oversight.ladders}
         #: Point rates, fines and the employee ledger (money.toml), as Decimals.
         self.money = _moneyrules.compile_money(pack)
         self._closer = weakref.finalize(self, matcher.close)
@@ -770,6 +792,10 @@ class CompiledPack:
         for rid in rules:
             replaced |= self.rules[rid].replaces
         return tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
+
+    def oversight_ladder(self, ladder_id: str) -> Ladder:
+        """The ladder of an id the matcher returned (``ladder:<id>``)."""
+        return self._ladders[ladder_id]
 
     @staticmethod
     def watchers(matched: frozenset[str], prefix: str) -> tuple[str, ...]:

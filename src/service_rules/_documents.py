@@ -56,7 +56,7 @@ class DocumentLabels:
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
-        return cls(pack.meta.title, pack.meta.article_unit, dict(pack.oversight.action_labels))
+        return cls(pack.meta.title, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -470,6 +470,54 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 wrap=frozenset({1}),
             )
         )
+    sheets.extend(_money_sheets(result, names))
+    return sheets
+
+
+def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
+    """罚款 and 个人台账 (money.toml), when the result has fines or an employee ledger."""
+    sheets = []
+    if result.fines:
+        rows = [
+            [
+                f.period,
+                f.date,
+                f.subject,
+                "员工" if f.subject_type == "employee" else "网点",
+                f.outlet,
+                _name(names, f.outlet),
+                f.rule,
+                f.key,
+                f.occurrence,
+                Decimal(f.amount),
+                "、".join(f.observations),
+                "、".join(f.actions) or None,
+                f.reason,
+            ]
+            for f in result.fines
+        ]
+        header = ["期间", "日期", "对象", "对象类型", "网点代码", "网点名称", "罚款规则", "同一事项", "第几次", "金额(元)"]
+        sheets.append(
+            _Sheet("罚款", [*header, "依据记录", "处理", "理由"], rows, wrap=frozenset({12}), formats={9: "0.00"})
+        )
+    if result.employees:
+        rows = [
+            [
+                e.employee,
+                e.period,
+                "、".join(e.outlets),
+                len(e.deductions),
+                Decimal(str(e.points)),
+                Decimal(e.amount) if e.amount is not None else None,
+                len(e.fines),
+                Decimal(e.fined) if e.fined is not None else None,
+            ]
+            for e in result.employees
+        ]
+        header = ["员工", "期间", "网点代码", "扣分项数", "扣分", "扣减金额(元)", "罚款次数", "罚款(元)"]
+        sheets.append(
+            _Sheet("个人台账", header, rows, note=person_note(result), formats={4: "0.00", 5: "0.00", 7: "0.00"})
+        )
     return sheets
 
 
@@ -525,7 +573,8 @@ def write_workbook(
     labels: DocumentLabels | None = None,
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
-    处理事项, 未采纳行, and 提示 when there are warnings), written atomically to ``path``."""
+    处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
+    fines or a ledger), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font

@@ -162,6 +162,9 @@ class Ladder:
     steps_note: str | None = None
     #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
     limits: dict[str, Quantity] = attrs.field(factory=dict)
+    #: Count apart per these fields of the facts as well as per subject ("the same error by the
+    #: same employee": ``same = ["article"]``); a lapse ladder may name ``kind``.
+    same: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen

@@ -470,6 +470,8 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(lad.id)} {lad.title or '(无标题)'}{basis(lad.article)}", ""]
             subject = _SUBJECTS.get(lad.subject_type, lad.subject_type)
             out.append(f"- 计次对象:{subject}(字段 {_code(lad.subject)})")
+            if lad.same:
+                out.append(f"- 分别计次:{'、'.join(_code(x) for x in lad.same)}相同者为同一事项,分别计次")
             out.append(f"- 计次事实:{_describe_when(lad.when, ctx, None, True)}")
             window = _WINDOW_WORDS[lad.window]
             out.append(f"- 计次期间:{_noted(window + _prov(lad.window_provenance), lad.window_note)}")

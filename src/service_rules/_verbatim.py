@@ -142,6 +142,8 @@ def _entries(pack: Pack) -> Iterator[_Entry]:
         ("cadences", pack.oversight.cadences, "oversight.toml"),
         ("deadlines", pack.oversight.deadlines, "oversight.toml"),
         ("crosschecks", pack.oversight.crosschecks, "oversight.toml"),
+        ("rates", pack.money.rates, "money.toml"),
+        ("fines", pack.money.fines, "money.toml"),
     ):
         for i, item in enumerate(items):
             f, p, layer = origin(key, i, file)
@@ -154,6 +156,10 @@ def _entries(pack: Pack) -> Iterator[_Entry]:
     ):
         if value:
             yield _Entry(value, shown("oversight.toml"), key, top)
+    m = pack.money
+    for key, value in (("employees", m.employees), ("action_labels", m.action_labels)):
+        if value:
+            yield _Entry(value, shown("money.toml"), key, top)
 
 
 def _read_sources(pack: Pack) -> tuple[dict[str, str], list[Problem]]:
