@@ -157,9 +157,10 @@ def _entries(pack: Pack) -> Iterator[_Entry]:
         if value:
             yield _Entry(value, shown("oversight.toml"), key, top)
     m = pack.money
-    for key, value in (("employees", m.employees), ("action_labels", m.action_labels)):
-        if value:
-            yield _Entry(value, shown("money.toml"), key, top)
+    if m.employees is not None:
+        yield _Entry(m.employees, shown("money.toml"), "employees", top)
+    if m.action_labels:
+        yield _Entry(m.action_labels, shown("money.toml"), "action_labels", top)
 
 
 def _read_sources(pack: Pack) -> tuple[dict[str, str], list[Problem]]:
