@@ -620,3 +620,34 @@ def test_quotations_in_money_toml_are_checked_against_the_source(tmp_path: Path)
     assert [(p.code, p.file, p.path) for p in err.value.problems] == [
         ("quotation_not_verbatim", "money.toml", "$.rates[0].note")
     ]
+
+
+def test_many_repeats_of_one_error_cost_constant_work_each(tmp_path: Path) -> None:
+    # 3,000 occurrences of one error by one employee: 50 × 1.01^(n−1), rounded to the cent each time,
+    # reaches the cap of 100 and stays there (a quadratic recomputation would take minutes)
+    money = DOUBLING.replace("factor = 2", 'factor = "1.01"').replace('cap = "1000"', 'cap = "100"')
+    records = [finding(f"F{i:04d}", "2026-07-01", 18, points=1, employees=["E1"]) for i in range(3000)]
+    fines = score(make_pack(tmp_path, money), records).fines
+    assert [f.amount for f in fines[:3]] == ["50.00", "50.50", "51.01"]  # 50.50 × 1.01 = 51.005 → 51.01
+    assert fines[-1].amount == "100.00" and fines[-1].occurrence == 3000
+
+
+def test_the_monthly_example_input(tmp_path: Path) -> None:
+    pack = sr.compile_pack(sr.load_pack(MONTHLY))
+    result = sr.score(pack, [str(MONTHLY.parent / "monthly-2027-03.jsonl")], as_of="2027-04-10")
+    assert result.rejected == ()
+    # M-01: 营业环境 −2 −3, 服务规范 −4 (2 人次) −5 −10 → 35 + 41 = 76; 24 points × 10 = 240.00;
+    #   fines E101 50, E102 50 (第6条), E103 50 (第7条) + 50 (the complaint) = 200.00
+    # M-02: −1 −2 −2 → 95; 50.00; E201 50 then 100 (第6条 again) = 150.00
+    # M-03: a complaint still being verified: pending, nothing lost
+    assert [(c.outlet, c.total, c.amount, c.fined) for c in result.scorecards] == [
+        ("M-01", 76, "240.00", "200.00"),
+        ("M-02", 95, "50.00", "150.00"),
+        ("M-03", 100, "0.00", "0.00"),
+    ]
+    assert [(e.employee, e.points, e.amount, e.fined) for e in result.employees] == [
+        ("E101", "2.00", "20.00", "50.00"),
+        ("E102", "2.00", "20.00", "50.00"),
+        ("E103", "15.00", "150.00", "100.00"),
+        ("E201", "4.00", "40.00", "150.00"),
+    ]
