@@ -651,3 +651,13 @@ def test_the_monthly_example_input(tmp_path: Path) -> None:
         ("E103", "15.00", "150.00", "100.00"),
         ("E201", "4.00", "40.00", "150.00"),
     ]
+
+
+def test_docs_show_the_money_in_chinese() -> None:
+    text = sr.render_pack_docs(sr.load_pack(MONTHLY))
+    money = text[text.index("## 金额与个人台账") :]
+    assert "- `wage-pool` 全包:每扣1分 10 元〔原文〕(依据第8条)" in money
+    assert "- 金额〔原文〕:第1次 50 元,此后每次为上次的 2 倍,单次最高 1000 元" in money
+    assert "- 第3次起:记入员工不良记录。(`bad_record`;不通报)" in money
+    assert "未列员工的,不罚款" in money and "平均分摊" in money
+    assert "## 金额与个人台账" not in sr.render_pack_docs(sr.load_pack("cangzhou"))
