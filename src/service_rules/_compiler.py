@@ -22,7 +22,7 @@ from . import _condition_numbers, _facts, _templates, _verbatim
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
-from ._model import Article, Pack, Rule, Section
+from ._model import Article, Floor, Pack, Rule, Section, floor_of
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
 #: what the engine receives, every alternative of an ``in`` list included, and the one rule the
@@ -158,6 +158,8 @@ def _check_provenance(b: _Build) -> None:
     for i, s in enumerate(b.pack.sections):
         if s.allotment:
             need_note(s.allotment.provenance, s.allotment.note, "sections.toml", f"sections[{i}].allotment")
+        if s.floor:
+            need_note(s.floor.provenance, s.floor.note, "sections.toml", f"sections[{i}].floor")
     for i, r in enumerate(b.pack.rules):
         if r.deduct:
             need_note(r.deduct.provenance, r.deduct.note, "rules.toml", f"rules[{i}].deduct")
@@ -165,12 +167,25 @@ def _check_provenance(b: _Build) -> None:
             need_note(r.cap.provenance, r.cap.note, "rules.toml", f"rules[{i}].cap")
 
 
-def _check_sections(b: _Build) -> None:
-    floor = b.pack.meta.floor
+def _check_floor(b: _Build, floor: Floor, file: str, path: str) -> None:
+    """A floor's policy and value agree (a layer that changes the policy replaces the table)."""
     if floor.policy == "minimum" and floor.value is None:
-        b.error("floor_value_missing", "policy 'minimum' needs a value", "pack.toml", "pack.floor.value")
+        b.error("floor_value_missing", "policy 'minimum' needs a value", file, f"{path}.value")
     if floor.policy == "none" and floor.value is not None:
-        b.error("floor_value_unexpected", "policy 'none' takes no value", "pack.toml", "pack.floor.value")
+        hint = (
+            "; a layer that changes an inherited floor's policy replaces the table whole: "
+            'floor = { replace = true, policy = "none", … }'
+            if len(b.pack.layers) > 1
+            else ""
+        )
+        b.error("floor_value_unexpected", f"policy 'none' takes no value{hint}", file, f"{path}.value")
+
+
+def _check_sections(b: _Build) -> None:
+    _check_floor(b, b.pack.meta.floor, "pack.toml", "pack.floor")
+    for i, s in enumerate(b.pack.sections):
+        if s.floor is not None:
+            _check_floor(b, s.floor, "sections.toml", f"sections[{i}].floor")
     for i, s in enumerate(b.pack.sections):
         path = f"sections[{i}]"
         if s.number in b.sections:
@@ -193,15 +208,20 @@ def _check_sections(b: _Build) -> None:
             )
         if s.allotment is not None and s.allotment.value < 0:
             b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
-    if floor.policy == "minimum" and floor.value is not None:
-        for s in b.pack.sections:
-            if s.scored and s.allotment is not None and floor.value > s.allotment.value:
-                b.error(
-                    "floor_above_allotment",
-                    f"the floor {floor.value} is above section {s.number}'s allotment of {s.allotment.value}",
-                    "pack.toml",
-                    "pack.floor.value",
-                )
+    for i, s in enumerate(b.pack.sections):
+        floor = floor_of(b.pack.meta, s)
+        if floor.policy != "minimum" or floor.value is None:
+            continue
+        if s.scored and s.allotment is not None and floor.value > s.allotment.value:
+            b.error(
+                "floor_above_allotment",
+                f"the floor {floor.value} is above section {s.number}'s allotment of {s.allotment.value}",
+                *(
+                    ("pack.toml", "pack.floor.value")
+                    if s.floor is None
+                    else ("sections.toml", f"sections[{i}].floor.value")
+                ),
+            )
     total = b.pack.meta.total
     if total is not None:
         stated = sum(s.allotment.value for s in b.sections.values() if s.scored and s.allotment)

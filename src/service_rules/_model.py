@@ -77,6 +77,8 @@ class Section:
     title: str | None = None
     allotment: Quantity | None = None
     note: str | None = None
+    #: This section's own floor; None: the pack's (``[pack.floor]``).
+    floor: Floor | None = None
 
 
 @attrs.frozen
@@ -277,12 +279,15 @@ class LayerChange:
 
     kind: str  # sections, articles, rules, ladders, …
     key: str
-    action: Literal["add", "override", "disable"]
+    action: Literal["add", "override", "disable", "replace"]
     layer: str
     file: str
     base_layer: str | None
     #: For an override: the keys whose value it changed (none: the override changes nothing).
     changed: list[str] = attrs.field(factory=list)
+    #: The tables the layer replaced whole (``replace = true``), as paths inside the entry
+    #: (``floor``); a ``replace`` change is one whole entry or table replaced.
+    replaced: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -349,3 +354,9 @@ PACK_FILES: dict[str, type] = {
 #: Pack files read and layered like the others but outside ``digest`` (which identifies what
 #: scores a record); the import map only decides how sheets become records.
 SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}
+
+
+# ---- issue 9, periods and floors ---------------------------------------------------------------
+def floor_of(meta: PackMeta, section: Section) -> Floor:
+    """The floor of a section: its own, or else the pack's."""
+    return section.floor if section.floor is not None else meta.floor

@@ -19,6 +19,7 @@ from ._model import (
     Article,
     ConditionValue,
     Deduct,
+    Floor,
     LayerChange,
     Pack,
     Provenance,
@@ -62,8 +63,12 @@ _FIELDS: dict[str, str] = {
 _BY = INSPECTORS
 _CHANNELS = CHANNELS
 _SUBJECTS = SUBJECT_TYPES
-_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用"}
+_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用", "replace": "整体替换"}
 _CHANGE_KINDS: dict[str, str] = {
+    "pack": "规则包设置",
+    "recommendation": "示范单位推荐",
+    "lapse_labels": "失职类型名称",
+    "action_labels": "处理措施名称",
     "sections": "章节",
     "articles": "条文",
     "rules": "扣分规则",
@@ -84,6 +89,18 @@ _WINDOW_WORDS: dict[str, str] = {
     "calendar_year": "按自然年度计次,每年重新起算",
     "none": "不分期间,累计计次",
 }
+
+
+def _replaced_words(ch: LayerChange) -> str:
+    """``;整体替换 floor``: the tables an override replaced whole (``replace = true``)."""
+    return f";整体替换 {'、'.join(_code(p) for p in ch.replaced)}" if ch.replaced else ""
+
+
+def _floor_words(fl: Floor) -> str:
+    if fl.policy == "none":
+        return f"下不保底,得分可扣至负数{_prov(fl.provenance)}"
+    value = "(未填)" if fl.value is None else str(fl.value)
+    return f"得分最低为{value}分{_prov(fl.provenance)}"
 
 
 def _prov(provenance: Provenance | str) -> str:
@@ -142,6 +159,7 @@ class _Ctx:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"{indent}- 层变更:{_CHANGE_ACTIONS.get(ch.action, ch.action)}(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                + _replaced_words(ch)
             )
         return out
 
@@ -383,7 +401,7 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {key}"
-                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})" + _replaced_words(ch)
             )
     else:
         out.append("- 层变更:无")
@@ -404,6 +422,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
         value = "(未填)" if fl.value is None else str(fl.value)
         floor = f"各章得分最低为{value}分{_prov(fl.provenance)}"
     out.append(f"- 保底:{_noted(floor, fl.note)}")
+    own = [s for s in sections if s.floor is not None]
+    if own:
+        out.append(f"- 另定保底的章:{'、'.join(f'第{cn_number(s.number)}章' for s in own)}(见各章)")
     out += ["", "| 章 | 标题 | 计分 | 分值 |", "| --- | --- | --- | --- |"]
     for s in sections:
         allot = f"{s.allotment.value}分{_prov(s.allotment.provenance)}" if s.allotment else "—"
@@ -431,6 +452,8 @@ def _section_block(
         out.append("- 不计分:本章条文不计入网点评分。")
         if s.allotment is not None:
             out.append(f"- 分值(不计分,未使用):{_qty(s.allotment, '分')}")
+    if s.floor is not None:
+        out.append(f"- 本章保底(不用全包的保底):{_noted(_floor_words(s.floor), s.floor.note)}")
     if s.note:
         out.append(f"- 章节说明:{s.note}")
     out += ctx.change_lines("sections", str(s.number), "")

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ._compiler import CompiledPack
+from ._model import floor_of
 from ._results import Deduction, Scorecard, SectionScore, deduction_fields, scorecard_json
 from ._store import Facts, Observation
 from ._templates import parse as parse_template
@@ -119,8 +120,12 @@ class Accountant:
         }
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)
-        floor = compiled.pack.meta.floor
-        self._floor = floor.value if floor.policy == "minimum" else None
+        meta = compiled.pack.meta
+        self._floors = {
+            s.number: (f.value if f.policy == "minimum" else None)
+            for s in compiled.scored_sections
+            for f in (floor_of(meta, s),)
+        }
 
     def _reason(self, obs: Observation, points: int) -> str:
         key = (obs.rule, obs.article, points, obs.persons, obs.tag, obs.points)
@@ -187,10 +192,11 @@ class Accountant:
                 )
             )
         rows.sort(key=_deduction_order)
-        floor_value = self._floor
+        floors = self._floors
         sections = []
         for s in self.c.scored_sections:
             assert s.allotment is not None
+            floor_value = floors[s.number]
             allotment = s.allotment.value
             deducted = per_section.get(s.number, 0)
             raw = allotment - deducted

@@ -723,7 +723,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{p.severity}: {escape(str(p))}")
         for c in changes:
             base = f" (from {c.base_layer})" if c.base_layer else ""
-            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}"))
+            whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
+            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
         if pack is not None and not errors:
             print(
                 f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
