@@ -55,7 +55,7 @@ def test_a_section_floor_overrides_the_packs(tmp_path: Path) -> None:
         tmp_path,
         PACKS / "monthly",
         {
-            "sections.toml": '[[sections]]\nnumber = 2\noverride = true\n'
+            "sections.toml": "[[sections]]\nnumber = 2\noverride = true\n"
             'floor = { policy = "none", provenance = "assumed", note = "本章下不保底。" }\n'
         },
     )
@@ -68,7 +68,7 @@ def test_a_section_floor_of_its_own_value(tmp_path: Path) -> None:
         tmp_path,
         PACKS / "monthly",
         {
-            "sections.toml": '[[sections]]\nnumber = 1\noverride = true\n'
+            "sections.toml": "[[sections]]\nnumber = 1\noverride = true\n"
             'floor = { policy = "minimum", value = -1, provenance = "assumed", note = "至多扣成负1分。" }\n'
         },
     )
@@ -106,7 +106,7 @@ def test_an_override_replaces_a_nested_table_and_says_so(tmp_path: Path) -> None
         tmp_path,
         PACKS / "monthly",
         {
-            "sections.toml": '[[sections]]\nnumber = 2\noverride = true\n'
+            "sections.toml": "[[sections]]\nnumber = 2\noverride = true\n"
             'floor = { policy = "minimum", value = 1, provenance = "assumed", note = "一。" }\n'
         },
     )
@@ -116,7 +116,7 @@ def test_an_override_replaces_a_nested_table_and_says_so(tmp_path: Path) -> None
         f'[pack]\nname = "top"\ntitle = "t"\nversion = "1"\nextends = "../{base.name}"\n', encoding="utf-8"
     )
     (top / "sections.toml").write_text(
-        '[[sections]]\nnumber = 2\noverride = true\n'
+        "[[sections]]\nnumber = 2\noverride = true\n"
         'floor = { replace = true, policy = "none", provenance = "assumed", note = "不保底。" }\n',
         encoding="utf-8",
     )
@@ -146,17 +146,21 @@ def test_a_whole_entry_replaced(tmp_path: Path) -> None:
     [
         ({}, '[pack.floor]\nreplace = true\npolicy = "none"\nprovenance = "literal"\n', None),
         (
-            {"sections.toml": '[[sections]]\nnumber = 1\noverride = true\nfloor = { replace = true, policy = "none", provenance = "literal" }\n'},
+            {
+                "sections.toml": '[[sections]]\nnumber = 1\noverride = true\nfloor = { replace = true, policy = "none", provenance = "literal" }\n'
+            },
             "",
             "replace_missing",
         ),
         (
-            {"sections.toml": '[[sections]]\nnumber = 9\nreplace = true\nscored = false\n'},
+            {"sections.toml": "[[sections]]\nnumber = 9\nreplace = true\nscored = false\n"},
             "",
             "override_missing",
         ),
         (
-            {"sections.toml": '[[sections]]\nnumber = 1\noverride = true\nfloor = { replace = "yes", policy = "none", provenance = "literal" }\n'},
+            {
+                "sections.toml": '[[sections]]\nnumber = 1\noverride = true\nfloor = { replace = "yes", policy = "none", provenance = "literal" }\n'
+            },
             "",
             "invalid_value",
         ),
@@ -178,7 +182,9 @@ def test_replace_in_a_base_pack_is_an_error(tmp_path: Path) -> None:
     folder.mkdir()
     for f in (PACKS / "monthly").iterdir():
         (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
-    text = (folder / "pack.toml").read_text(encoding="utf-8").replace("[pack.floor]\n", "[pack.floor]\nreplace = true\n")
+    text = (
+        (folder / "pack.toml").read_text(encoding="utf-8").replace("[pack.floor]\n", "[pack.floor]\nreplace = true\n")
+    )
     (folder / "pack.toml").write_text(text, encoding="utf-8")
     _, problems = load_pack_partial(folder)
     [problem] = problems
@@ -190,7 +196,7 @@ def test_a_section_floor_above_its_allotment(tmp_path: Path) -> None:
         tmp_path,
         PACKS / "monthly",
         {
-            "sections.toml": '[[sections]]\nnumber = 1\noverride = true\n'
+            "sections.toml": "[[sections]]\nnumber = 1\noverride = true\n"
             'floor = { policy = "minimum", value = 11, provenance = "assumed", note = "错。" }\n'
         },
     )

@@ -55,3 +55,10 @@ def test_a_layer_entry_needs_only_its_key() -> None:
 def test_schemas_are_json() -> None:
     for path in SHIPPED.glob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["$schema"].startswith("https://json-schema.org/")
+
+
+def test_shipped_cases_schema_is_generated() -> None:
+    from service_rules._packtest import cases_schema
+
+    shipped = json.loads((SHIPPED / "cases.schema.json").read_text(encoding="utf-8"))
+    assert shipped == cases_schema(), "run: service-rules schema --out src/service_rules/schema"

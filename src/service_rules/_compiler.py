@@ -829,6 +829,15 @@ def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> I
     return shapes()
 
 
+def _fields_read(b: _Build, rule_ids: tuple[str, ...]) -> set[str]:
+    """The fields the given rules' conditions read (``type`` always)."""
+    return {"type"} | {c.field for rid in rule_ids for c in b.rules[rid].conditions}
+
+
+def _only(shape: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in shape.items() if k in fields}
+
+
 def _describe(shape: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in shape.items())
 
@@ -949,11 +958,14 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
             decided.update(decision)
         for group, found in doubles.items():
             shape, decision = found[0]
+            read = _fields_read(b, decision)
+            distinct = {tuple((k, v) for k, v in s.items() if k in read) for s, _ in found}
             what = f"a finding on article {group}" if record_type == "finding" else f"a {record_type} with {group}"
-            more = f" (and {len(found) - 1} more variants)" if len(found) > 1 else ""
+            more = f" (and {len(distinct) - 1} more variants)" if len(distinct) > 1 else ""
             b.error(
                 "double_counting",
-                f"{what} would be deducted by {', '.join(decision)} ({_describe(shape)}){more}; let one supersede the others",
+                f"{what} would be deducted by {', '.join(decision)} ({_describe(_only(shape, read))}){more}; "
+                "let one supersede the others",
                 "rules.toml",
                 "rules",
             )

@@ -778,10 +778,48 @@ def _merge_replacing(
                 continue
             value = body
         if isinstance(value, dict) and isinstance(out.get(key), dict):
+            restated = _check_number_provenance(out[key], value, where, shown, problems)
             out[key] = _merge_replacing(out[key], value, f"{here}.", replaced, where, shown, problems)
+            if restated and "note" not in value:
+                out[key].pop("note", None)  # the inherited note speaks of the old number
         else:
             out[key] = _without_replace(value, where, shown, problems)
     return out
+
+
+#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
+_NUMBER_KEYS = frozenset({"value", "points", "min", "max"})
+
+
+def _check_number_provenance(
+    base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
+) -> bool:
+    """A layer that changes a number of a table with a provenance (a deduction, a cap, an
+    allotment, a floor) states that number's provenance anew: the inherited provenance and note
+    speak of the old number (a note quoting 〔原文〕 “扣3分” beside 5 points is false). True when
+    the patch changes a number and gives its provenance (its note, if not given, is not inherited)."""
+    if "provenance" not in base:
+        return False
+    changed = [
+        k
+        for k, v in patch.items()
+        if isinstance(v, int) and not isinstance(v, bool) and k in _NUMBER_KEYS and v != base.get(k)
+    ]
+    if not changed:
+        return False
+    if "provenance" not in patch:
+        numbers = ", ".join(f"{k} {base.get(k)!r} → {patch[k]!r}" for k in changed)
+        problems.append(
+            Problem(
+                "provenance_stale",
+                f"{path.removeprefix('$.')}: the layer changes {numbers} but would inherit the old number's "
+                "provenance and note; give the new number's provenance (and its note: the old one is not kept)",
+                file=shown,
+                path=path,
+            )
+        )
+        return False
+    return True
 
 
 def _layer_table(

@@ -77,6 +77,71 @@ class PackTestReport:
         return all(c.passed for c in self.cases)
 
 
+#: The keys of a case, and what a case may expect (the JSON Schema of case files is built from them).
+CASE_KEYS: tuple[str, ...] = ("name", "as_of", "period", "records", "expect", "note")
+EXPECTATIONS: tuple[str, ...] = ("scorecards", "actions", "rejected", "accepted")
+
+
+def cases_schema() -> dict[str, Any]:
+    """The JSON Schema of a pack's test-case files (``tests/*.toml``), for editors."""
+    table = {"type": "object"}
+    section_numbers = {"type": "object", "propertyNames": {"pattern": "^[0-9]+$"}}
+    descriptions = {
+        "name": {"type": "string", "description": "what the case shows (Chinese)"},
+        "as_of": {"type": "string", "description": "the date deadlines are judged at (YYYY-MM-DD)"},
+        "period": {
+            "type": "string",
+            "description": "one period only, in the pack's period (2027-03, 2027Q1, 2027H1, 2027)",
+        },
+        "records": {
+            "type": "array",
+            "items": {**table, "required": ["type"]},
+            "description": "input records, as on input lines",
+        },
+        "note": {"type": "string"},
+    }
+    expect_props: dict[str, Any] = {
+        "scorecards": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["outlet", "period"],
+                "properties": {
+                    "outlet": {"type": "string"},
+                    "period": {"type": "string"},
+                    "sections": section_numbers,
+                    "deducted": section_numbers,
+                    "beyond_floor": section_numbers,
+                    "assessable": section_numbers,
+                },
+                "description": "only the fields given are compared; a list given whole must match in length and order",
+            },
+        },
+        "actions": {"type": "array", "items": table},
+        "rejected": {"type": "array", "items": table},
+        "accepted": {"type": "integer", "minimum": 0},
+    }
+    for key in EXPECTATIONS:  # expectations added later without a schema of their own: any list of tables
+        expect_props.setdefault(key, {"type": "array", "items": table})
+    case = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            **{k: descriptions.get(k, {}) for k in CASE_KEYS if k != "expect"},
+            "expect": {"type": "object", "additionalProperties": False, "properties": expect_props},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "service_rules/cases.schema.json",
+        "title": "service_rules pack test cases (tests/*.toml)",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"cases": {"type": "array", "items": case}},
+    }
+
+
 def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
     """The well-formed cases of every file; each problem found is added to ``problems``."""
     cases: list[tuple[str, dict[str, Any]]] = []
@@ -96,7 +161,7 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
             if not isinstance(case, dict) or not isinstance(case.get("name"), str):
                 problems.append(Problem("missing_key", "every case needs a name", file=shown, path=where))
                 continue
-            extra = set(case) - {"name", "as_of", "period", "records", "expect", "note"}
+            extra = set(case) - set(CASE_KEYS)
             if extra:
                 problems.append(Problem("unknown_key", f"unknown keys {sorted(extra)}", file=shown, path=where))
             if not isinstance(case.get("records", []), list):
@@ -105,7 +170,7 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
                 )
                 continue
             expect = case.get("expect", {})
-            bad = set(expect) - {"scorecards", "actions", "rejected", "accepted"}
+            bad = set(expect) - set(EXPECTATIONS)
             if bad:
                 problems.append(
                     Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")

@@ -676,6 +676,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
     from ._schema import pack_schemas, schema_text
@@ -686,6 +687,11 @@ def _schema(args: argparse.Namespace) -> int:
         target = out / (file_name.removesuffix(".toml") + ".schema.json")
         target.write_text(schema_text(file_name), encoding="utf-8")
         print(target)
+    from ._packtest import cases_schema
+
+    target = out / "cases.schema.json"  # the pack's test-case files, tests/*.toml
+    target.write_text(json.dumps(cases_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(target)
     return ExitCode.OK
 
 
