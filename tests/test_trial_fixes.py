@@ -102,3 +102,39 @@ def test_the_case_files_have_a_schema_and_the_shipped_cases_validate(tmp_path: P
     assert checked >= 2
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"cases": [{"name": "x", "recrods": []}]}, schema)
+
+
+def test_diff_separates_changed_totals_from_rearranged_sections(tmp_path: Path) -> None:
+    import shutil
+
+    from service_rules import diff_packs, render_diff_markdown
+
+    shutil.copytree(Path(__file__).parent / "packs" / "monthly", tmp_path / "monthly")
+    folder = tmp_path / "moved"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "moved"\ntitle = "t"\nversion = "2"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    # Article 1 moves to section 2; article 2 now costs 7 points.
+    (folder / "articles.toml").write_text("[[articles]]\nnumber = 1\noverride = true\nsection = 2\n", encoding="utf-8")
+    (folder / "rules.toml").write_text(
+        '[[rules]]\nid = "m-1"\noverride = true\nsection = 2\n'
+        '[[rules]]\nid = "m-2"\noverride = true\ndeduct = { points = 7, provenance = "assumed", note = "改为7分。" }\n',
+        encoding="utf-8",
+    )
+    records = [
+        {"type": "finding", "id": "F1", "outlet": "A", "date": "2027-02-03", "article": 1},  # 4 points, moved
+        {"type": "finding", "id": "F2", "outlet": "B", "date": "2027-02-03", "article": 2},  # 6 → 7
+    ]
+    d = diff_packs(tmp_path / "monthly", folder, [sr.Records(records)], as_of="2027-06-30")
+    by_outlet = {c.outlet: c for c in d.changed}
+    # A: 6 + 10 = 16 before, 10 + 6 = 16 after: the same total, sections rearranged.
+    assert (by_outlet["A"].total_old, by_outlet["A"].total_new, by_outlet["A"].rearranged) == (16, 16, True)
+    assert [(s.number, s.score_old, s.score_new) for s in by_outlet["A"].sections] == [(1, 6, 10), (2, 10, 6)]
+    # B: 20 - 6 = 14 before, 20 - 7 = 13 after.
+    assert (by_outlet["B"].delta, by_outlet["B"].rearranged) == (-1, False)
+    md = render_diff_markdown(d)
+    assert "其中 2 张有变化(总分变化 1 张,总分不变、仅章节得分或扣分调整 1 张)" in md
+    changed, rearranged = md.split("### 总分不变、仅章节得分或扣分调整的评分卡")
+    assert "| B | 2027-02 | 14 | 13 | -1 |" in changed and "| A |" not in changed
+    assert "| A | 2027-02 | 16 | 16 | 0 |" in rearranged.split("###")[0]
