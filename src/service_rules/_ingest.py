@@ -133,6 +133,8 @@ class _Reader:
         self.observations: defaultdict[tuple[str, str], list[Observation]] = defaultdict(list)
         self.inspection_index: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.inspections: defaultdict[tuple[str, str], list[Inspection]] = defaultdict(list)
+        #: (outlet, period) of facts kept outside ``observations`` (an observation's key is its
+        #: list's: see :meth:`_present`)
         self.present: set[tuple[str, str]] = set()
         self.lapses: list[LapseRecord] = []
         self.reports: list[ReportRecord] = []
@@ -254,6 +256,32 @@ class _Reader:
         count.lines = n
         self.lines_before += n
 
+    def read_line(self, index: int, n: int, raw: bytes) -> None:
+        """Line ``n`` of input ``index``, exactly as :meth:`read_lines` reads it (without the
+        digest and the count of lines): for the parallel reader's lines it did not check itself."""
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if not raw.strip():
+                self.inputs[index].blank += 1
+                return
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
+                return
+            self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+            return
+        if type(obj) is dict and raw.count(b":") > len(obj):
+            try:  # a colon inside a value, or a key given twice: look properly
+                _check_keys(raw, obj)
+            except Reject as exc:
+                self.reject(index, n, None, exc.code, exc.message)
+                return
+        self.accept(obj, index, n)
+
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
         n = 0
@@ -295,7 +323,12 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
+                        index,
+                        row.line,
+                        rid if type(rid) is str else None,
+                        row.error.code,
+                        row.error.message,
+                        row.record,
                     )
                 else:
                     before = len(self.rejected)
@@ -320,6 +353,10 @@ class _Reader:
         self.inputs[index].rejected += 1
 
     # ---- one record ----------------------------------------------------------------------
+    def duplicate(self, index: int, line: int, rid: str, obj: Any) -> None:
+        """Reject a line whose id an earlier line (accepted or not) already used: the first wins."""
+        self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+
     def accept(self, obj: Any, index: int, line: int) -> None:
         if type(obj) is not dict:
             self.reject(index, line, None, C.NOT_AN_OBJECT, f"应为JSON对象,实为{_json_type(obj)}")
@@ -327,7 +364,7 @@ class _Reader:
         rid = obj.get("id")
         if type(rid) is str:
             if rid in self.seen_ids:
-                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+                self.duplicate(index, line, rid, obj)
                 return
             self.seen_ids.add(rid)
         else:
@@ -442,8 +479,6 @@ class _Reader:
         employees: list[str] | None,
     ) -> None:
         date = obj["date"]
-        period = self._period_of(date)
-        ref = obj.get("inspection")
         outlet = obj["outlet"]
         known = self.names.get(outlet)  # one string per outlet, not per line
         if known is None:
@@ -458,7 +493,7 @@ class _Reader:
         obs = Observation(
             obj["id"],  # id
             outlet,  # outlet
-            period,  # period
+            self._period_of(date),  # period
             date,  # date
             verdict.rule,  # rule
             number,  # article
@@ -467,9 +502,17 @@ class _Reader:
             tag,  # tag
             tuple(employees) if employees is not None else None,  # employees
             obj.get("note"),  # note
-            ref,  # inspection
+            obj.get("inspection"),  # inspection
         )
-        watched = verdict.ladders or verdict.exclusions
+        self._store_finding(index, line, obs, verdict, obj if verdict.ladders or verdict.exclusions else None)
+
+    def _store_finding(
+        self, index: int, line: int, obs: Observation, verdict: _Verdict, watched: dict[str, Any] | None
+    ) -> None:
+        """Store a checked finding: what depends on the lines before it (the inspection it names).
+        ``watched`` is its record when a ladder or an exclusion watches it. The parallel reader
+        (``_parallel``) calls this, in line order, with what a worker computed."""
+        ref = obs.inspection
         if ref is not None:
             target = self.inspection_index.get(ref)
             if target is None:
@@ -482,21 +525,19 @@ class _Reader:
                         reference=ref,
                         input=index,
                         line=line,
-                        record=obj if watched else None,
+                        record=watched,
                         verdict=verdict,
                     )
                 )
                 return
             if target != (obs.outlet, obs.date):
                 raise Reject(C.INSPECTION_MISMATCH, _mismatch(ref, target, obs))
-        self._keep(obs)
-        if watched:
-            self._record_watched(verdict, obj)
+        self.observations[(obs.outlet, obs.period)].append(obs)
+        if watched is not None:
+            self._record_watched(verdict, watched)
 
     def _keep(self, obs: Observation) -> None:
-        key = (obs.outlet, obs.period)
-        self.observations[key].append(obs)
-        self.present.add(key)
+        self.observations[(obs.outlet, obs.period)].append(obs)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         # null is absent; an absent field with a default reads as its default
@@ -604,7 +645,7 @@ class _Reader:
         warnings, strict = self.registry_check.decide(
             self.registry,
             self.outlet_lines,
-            {o for o, _ in self.present},
+            {o for o, _ in self._present()},
             files,
             {(r.input, r.line) for r in self.rejected},
         )
@@ -613,6 +654,10 @@ class _Reader:
                 self.reject(s.input, s.line, s.id, s.code, s.message, s.record)
             self._forget({s.id for s in strict if s.id is not None})
         return warnings
+
+    def _present(self) -> set[tuple[str, str]]:
+        """(outlet, period) of every accepted inspection, finding and complaint."""
+        return self.present | set(self.observations)
 
     def _forget(self, ids: set[str]) -> None:
         """Take the records of ``ids`` (rejected after the fact) out of every index."""
@@ -691,7 +736,7 @@ class _Reader:
             registry=types.MappingProxyType(self.registry),
             observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
             inspections=types.MappingProxyType({k: tuple(v) for k, v in self.inspections.items()}),
-            present=frozenset(self.present),
+            present=frozenset(self._present()),
             lapses=tuple(self.lapses),
             reports=tuple(self.reports),
             ladder_facts=tuple(self.ladder_facts),
@@ -754,7 +799,9 @@ def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mappin
     message = r.message
     for field, header in headers.items():
         if header and header != field:
-            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(f"字段 '{field}'", f"“{header}”列")
+            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(
+                f"字段 '{field}'", f"“{header}”列"
+            )
             message = message.replace(f"'{field}'", f"“{header}”列")
     for value, label in labels.items():
         message = message.replace(f"'{value}'", f"“{label}”")
@@ -891,6 +938,7 @@ def ingest(
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
     strict_registry: bool = False,
+    read_file: Callable[[_Reader, int, str], bool] | None = None,
 ) -> Facts:
     """Read and check every input under ``compiled``: the run's facts, accepted and rejected.
 
@@ -898,6 +946,8 @@ def ingest(
     ``strict_registry``: where outlet records are given, reject the facts on an outlet they do
     not register and the lapses and reports of a county none is registered in (otherwise
     warnings; docs/contract.md).
+    ``read_file`` (the parallel reader's hook, ``_parallel``) may read a JSON Lines file given by
+    its path into the reader as input ``index``; it returns False to leave the file to this function.
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
@@ -913,6 +963,11 @@ def ingest(
         if isinstance(source, (str, os.PathLike)) and is_sheet_file(source):
             reader.read_sheets(os.fspath(source))  # an unreadable file raises InputFileError
             continue
+        if read_file is not None and isinstance(source, (str, os.PathLike)) and os.fspath(source) != "-":
+            reader.inputs.append(_InputCount(os.fspath(source)))
+            if read_file(reader, index, os.fspath(source)):
+                continue
+            reader.inputs.pop()
         name, lines, handle = _open(source)
         reader.inputs.append(_InputCount(name))
         try:
