@@ -212,6 +212,8 @@ def test_a_second_appeal_on_one_target_is_a_duplicate_whatever_the_order(cangzho
         result = run(cangzhou, base() + extra)
         assert [(r["id"], r["code"]) for r in result["rejected"]] == [("A", "duplicate_appeal")]
         assert cards(result)["HJ-01"]["total"] == 84
+        # the refused appeal touches the card of the finding it names
+        assert (result["rejected"][0]["outlet"], cards(result)["HJ-01"]["rejections"]) == ("HJ-01", 1)
     pending = appeal("C", "HJ-2026Q3-01-1")
     result = run(cangzhou, [*base(), pending, first])
     assert [(r["id"], r["code"]) for r in result["rejected"]] == [("C", "duplicate_appeal")]
@@ -383,3 +385,74 @@ def test_results_do_not_depend_on_where_appeals_and_corrections_sit(cangzhou: An
         return r
 
     assert located_free(result) == located_free(reference)
+
+
+# ---- what people read: the table, the workbook, the 通报 (item 4) ------------------------------
+
+
+def _with_everything() -> list[dict[str, Any]]:
+    return [
+        *base(),
+        appeal("A-1", "HJ-2026Q3-01-1", decided="2026-10-20", decision="overturned"),
+        appeal("A-2", "RQ-2026Q3-01-1", decided="2026-10-20", decision="amended", points=1),
+        appeal("A-3", "BT-2026Q3-01-1"),
+        appeal("A-L", "L-2026-RQ-01", decided="2026-10-20", decision="overturned"),
+        finding("F1", 3),
+        finding("F2", 2, replaces="F1"),
+    ]
+
+
+def test_the_table_shows_appeals_beside_deductions_and_corrections(cangzhou: Any) -> None:
+    from service_rules._report import render_table
+
+    text = render_table(sr.score(cangzhou, [sr.Records(_with_everything())], as_of=AS_OF))
+    assert "申诉 A-3 待决(暂按原扣分计)" in text
+    assert "申诉 A-2 2026-10-20 决定:变更分值(原扣3分)" in text
+    assert "经申诉撤销(不计分):" in text and "HJ-2026Q3-01-1  2026-07-14  申诉 A-1 2026-10-20 决定:撤销" in text
+    assert "经申诉撤销的失职(不再计次):" in text and "L-2026-RQ-01" in text
+    assert "F1 → F2  <records>:" in text
+
+
+def test_the_workbook_and_the_bulletin_show_appeals_and_corrections(cangzhou: Any, tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from service_rules._documents import DocumentLabels, render_bulletin, write_workbook
+
+    result = sr.score(cangzhou, [sr.Records(_with_everything())], as_of=AS_OF)
+    labels = DocumentLabels.from_pack(sr.load_pack("cangzhou"))
+    write_workbook(result, tmp_path / "w.xlsx", {}, labels)
+    book = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx"))
+    assert {"申诉", "更正"} <= set(book.sheet_names)
+    details = book.get_sheet_by_name("扣分明细").to_python()
+    col = details[0].index("申诉")
+    beside = {row[details[0].index("记录编号")]: row[col] for row in details[1:]}
+    assert beside["BT-2026Q3-01-1"] == "申诉 A-3 待决(暂按原扣分计)"
+    appeals = book.get_sheet_by_name("申诉").to_python()
+    assert sorted(r[appeals[0].index("申诉编号")] for r in appeals[1:]) == ["A-1", "A-2", "A-3", "A-L"]
+    fixes = book.get_sheet_by_name("更正").to_python()
+    assert fixes[1][:3] == ["F1", "F2", "F2"]
+    text = render_bulletin(result, {}, labels)
+    assert "第30条扣1分(申诉待决)" in text
+    assert "第28条扣1分(经申诉由3分改为1分)" in text
+    assert "经申诉撤销、不计入得分和计次的扣分与失职:" in text
+    assert "第18条扣2分(申诉A-1,2026年10月20日撤销)" in text
+    assert "尚未决定的申诉1件" in text and "更正记录1条(F1由F2更正)" in text
+    # without appeals or corrections nothing of this appears
+    plain = render_bulletin(sr.score(cangzhou, [sr.Records(base())], as_of=AS_OF), {}, labels)
+    assert "申诉" not in plain and "更正" not in plain
+
+
+def test_appeals_come_in_from_a_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "appeals.csv"
+    path.write_text(
+        "申诉编号,申诉对象编号,申诉日期,申诉单位,申诉理由,决定日期,处理决定,变更后扣分\n"
+        "A-1,HJ-2026Q3-01-1,2026/10/1,河间,已清洁,2026/10/20,撤销,\n"
+        "A-2,RQ-2026Q3-01-1,2026/10/1,任丘,证书在办,2026/10/20,变更分值,1\n"
+        "A-3,BT-2026Q3-01-1,2026/10/1,泊头,不服,,待决,\n",
+        encoding="utf-8",
+    )
+    result = sr.score("cangzhou", [str(EXAMPLE), str(path)], as_of=AS_OF).to_dict()
+    assert result["rejected"] == []
+    c = cards(result)
+    assert (c["HJ-01"]["total"], c["RQ-01"]["total"], c["BT-01"]["total"]) == (84, 66, 99)
+    assert deduction(result, "BT-2026Q3-01-1")["appeal"]["state"] == "pending"

@@ -719,8 +719,16 @@ class _Reader:
         )
         refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
         lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
+        lapses = {x.id: x for x in self.lapses}
         for f in refused:
             index, line, obj = lines[f.appeal.id]
+            # a refused appeal touches what it names: the finding's outlet, the lapse's county
+            hit = observations.get(f.appeal.target)
+            lapse = lapses.get(f.appeal.target)
+            if hit is not None:
+                obj = {"outlet": hit[0].outlet, "date": hit[0].date}
+            elif lapse is not None:
+                obj = {"county": lapse.county, "date": lapse.date}
             self.reject(index, line, f.appeal.id, f.code, f.message, obj)
         return counting
 
