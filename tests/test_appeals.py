@@ -19,6 +19,7 @@ from service_rules import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cangzhou-2026q3.jsonl"
+APPEALS = ROOT / "examples" / "cangzhou-2026q3-appeals.jsonl"
 AS_OF = "2026-11-27"
 
 
@@ -60,20 +61,12 @@ def deduction(result: dict[str, Any], obs: str) -> dict[str, Any]:
 
 
 def test_the_example_quarter_with_appeals_and_a_correction(cangzhou: Any) -> None:
-    records = [
-        *base(),
-        # HJ-01: article 18, 2 points — overturned: HJ-01 82 → 84
-        appeal("A-1", "HJ-2026Q3-01-1", decided="2026-10-20", decision="overturned"),
-        # RQ-01: article 28, 3 points — amended to 1: RQ-01 64 → 66
-        appeal("A-2", "RQ-2026Q3-01-1", decided="2026-10-20", decision="amended", points=1),
-        # BT-01: pending, still counted: 99
-        appeal("A-3", "BT-2026Q3-01-1"),
-        # HJ-02 article 40 ×2 persons (10 points) corrected to one person (5): HJ-02 89 → 94
-        {
-            "type": "finding", "id": "HJ-2026Q3-02-2b", "replaces": "HJ-2026Q3-02-2", "outlet": "HJ-02",
-            "date": "2026-07-15", "article": 40, "persons": 1, "inspection": "HJ-2026Q3-02",
-        },
-    ]  # fmt: skip
+    """examples/cangzhou-2026q3-appeals.jsonl beside the bundled quarter, by hand:
+    HJ-01 article 18 (2 points) overturned: 82 → 84; RQ-01 article 28 (3 points) amended to 1:
+    64 → 66; BT-01's appeal filed, not decided: 99 as before; HJ-02's article 40 finding of two
+    person-times (10 points) corrected to one (5): 89 → 94; the lapse L-2026-RQ-01 overturned:
+    任丘's crosscheck lapse of Q3 is the first of the year, a rectification notice (not a review)."""
+    records = [*base(), *(json.loads(x) for x in APPEALS.read_text(encoding="utf-8").splitlines() if x.strip())]
     result = run(cangzhou, records)
     assert result["rejected"] == []
     c = cards(result)
@@ -87,23 +80,35 @@ def test_the_example_quarter_with_appeals_and_a_correction(cangzhou: Any) -> Non
     over = c["HJ-01"]["overturned"]
     assert [d["observations"] for d in over] == [["HJ-2026Q3-01-1"]]
     assert over[0]["points"] == 2
-    assert over[0]["appeal"] == {"id": "A-1", "state": "decided", "decision": "overturned", "decided": "2026-10-20"}
+    assert over[0]["appeal"] == {
+        "id": "SS-2026-01",
+        "state": "decided",
+        "decision": "overturned",
+        "decided": "2026-10-20",
+    }
     assert "HJ-2026Q3-01-1" not in [d["observations"][0] for d in c["HJ-01"]["deductions"]]
     amended = deduction(result, "RQ-2026Q3-01-1")
     assert (amended["points"], amended["raw_points"], amended["original_points"]) == (1, 1, 3)
     assert amended["appeal"]["decision"] == "amended"
     pending = deduction(result, "BT-2026Q3-01-1")
-    assert pending["appeal"] == {"id": "A-3", "state": "pending", "decision": None, "decided": None}
+    assert pending["appeal"] == {"id": "SS-2026-03", "state": "pending", "decision": None, "decided": None}
     assert pending["points"] == 1
     untouched = deduction(result, "HJ-2026Q3-01-2")
     assert (untouched["appeal"], untouched["original_points"]) == (None, None)
     assert result["replaced"] == [
         {
-            "id": "HJ-2026Q3-02-2", "by": "HJ-2026Q3-02-2b", "current": "HJ-2026Q3-02-2b",
+            "id": "HJ-2026Q3-02-2", "by": "HJ-2026Q3-02-2R", "current": "HJ-2026Q3-02-2R",
             "file": "<records>", "line": len(records), "sheet": None, "rejected": None,
         }
     ]  # fmt: skip
-    assert deduction(result, "HJ-2026Q3-02-2b")["points"] == 5
+    assert deduction(result, "HJ-2026Q3-02-2R")["points"] == 5
+    rq = [
+        (a["action"], a["overturned"])
+        for a in result["actions"]
+        if a["rule"] == "cz-3-escalation" and a["subject"] == "任丘"
+    ]
+    assert rq == [("rectification_notice", ["L-2026-RQ-01"])]
+    assert [x["id"] for x in result["overturned_lapses"]] == ["L-2026-RQ-01"]
 
 
 def test_a_decision_counts_from_its_day(cangzhou: Any) -> None:
