@@ -17,12 +17,13 @@ from typing import IO
 import orjson
 
 from . import _facts
+from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions
+from ._oversight import oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
@@ -65,7 +66,9 @@ def score(
 
 
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
-    """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
+    """The result of one run's facts: what :func:`score` returns, and what pack tests check.
+    Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
+    facts = standing(facts, as_of)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
@@ -76,6 +79,8 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         rejected=facts.rejected,
         warnings=facts.warnings,
         unattributed=unattributed(facts.rejected),
+        replaced=facts.replaced,
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
     )
 
 
@@ -98,6 +103,7 @@ def score_to_stream(
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = _ingest_with(compiled, inputs, reuse_matches, progress, strict_registry, check_workers(workers))
+    facts = standing(facts, day)
     dumps = orjson.dumps
     write = out.write
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
@@ -109,7 +115,10 @@ def score_to_stream(
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
     write(b',"warnings":' + dumps(dump(facts.warnings)))
-    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
+    write(b',"replaced":' + dumps(dump(facts.replaced)))
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
+    write(b',"overturned_lapses":' + dumps(dump(lapses)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

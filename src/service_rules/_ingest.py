@@ -24,16 +24,17 @@ from typing import IO, Any, Union
 import attrs
 import orjson
 
-from . import _facts
+from . import _appeals, _corrections, _facts
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import JSON_TYPES, Reject, parse_date, show
 from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
-from ._results import InputSummary, PackRef, Rejection, ResultWarning
+from ._results import InputSummary, PackRef, Rejection, Replacement, ResultWarning
 from ._sheets import is_sheet_file
 from ._store import (
+    AppealRecord,
     Facts,
     Inspection,
     LapseRecord,
@@ -66,17 +67,20 @@ class _InputCount:
     sheet: str | None = None
     digest: str | None = None
     problem: str | None = None
+    #: rejected lines whose id a correction replaced (moved from rejected to replaced)
+    replaced: int = 0
 
     def summary(self) -> InputSummary:
         return InputSummary(
             file=self.file,
             sha256=self.digest if self.digest is not None else self.sha256.hexdigest(),
             lines=self.lines,
-            accepted=self.lines - self.blank - self.rejected,
+            accepted=self.lines - self.blank - self.rejected - self.replaced,
             rejected=self.rejected,
             blank=self.blank,
             sheet=self.sheet,
             problem=self.problem,
+            replaced=self.replaced,
         )
 
 
@@ -92,6 +96,8 @@ class _RejectedLine:
     outlet: str | None = None
     county: str | None = None
     when: str | None = None
+    #: the id the line's ``replaces`` names, where it is a string (a chain may pass through it)
+    replaces: str | None = None
 
 
 @attrs.frozen
@@ -143,6 +149,10 @@ class _Reader:
         self.exclusions: list[Watched] = []
         self.pending: list[_PendingReference] = []
         self.warnings: list[ResultWarning] = []
+        #: accepted records carrying ``replaces``, and accepted appeals (decided after all input)
+        self.corrections: list[tuple[_corrections.Correction, dict[str, Any]]] = []
+        self.appeals: list[tuple[AppealRecord, int, int, dict[str, Any]]] = []
+        self.replaced: list[Replacement] = []
         #: (record type, projected values) → verdict, when reusing matches
         self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -164,6 +174,7 @@ class _Reader:
             "star": self._star,
             "lapse": self._lapse,
             "report": self._report,
+            "appeal": self._appeal,
         }
         #: record type → (its contract, its handler): one lookup per line
         # The registry check notes the lines it may report: every line of the rare record types,
@@ -345,9 +356,18 @@ class _Reader:
     def reject(self, index: int, line: int, rid: str | None, code: str, message: str, obj: Any = None) -> None:
         """Reject a line; ``obj``, the record when the line became one, says what it names."""
         outlet, county, when = _named(obj)
+        replaces = obj.get("replaces") if type(obj) is dict else None
         self.rejected.append(
             _RejectedLine(
-                input=index, line=line, id=rid, code=code, message=message, outlet=outlet, county=county, when=when
+                input=index,
+                line=line,
+                id=rid,
+                code=code,
+                message=message,
+                outlet=outlet,
+                county=county,
+                when=when,
+                replaces=replaces if type(replaces) is str else None,
             )
         )
         self.inputs[index].rejected += 1
@@ -380,6 +400,8 @@ class _Reader:
             if not spec.fast_ok(obj):
                 spec.check(obj)
             handle(obj, index, line)
+            if "replaces" in obj and obj["replaces"] is not None:
+                self.corrections.append((_corrections.Correction(obj["id"], obj["replaces"], index, line), obj))
         except Reject as exc:
             if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
                 rid = obj["outlet"]  # an outlet record is known by its code
@@ -588,6 +610,10 @@ class _Reader:
             ReportRecord(id=obj["id"], county=obj["county"], quarter=obj["quarter"], submitted=obj["submitted"])
         )
 
+    def _appeal(self, obj: dict[str, Any], index: int, line: int) -> None:
+        _appeals.check_record(obj)
+        self.appeals.append((_appeals.record_of(obj), index, line, obj))
+
     def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
         outlet, county, name = obj["outlet"], obj["county"], obj.get("name")
         known = self.registry.get(outlet)
@@ -674,6 +700,84 @@ class _Reader:
         self.exclusions = [w for w in self.exclusions if w.id not in ids]
         self.lapses = [x for x in self.lapses if x.id not in ids]
         self.reports = [x for x in self.reports if x.id not in ids]
+        self.streak_facts = [w for w in self.streak_facts if w.id not in ids]
+        self.appeals = [a for a in self.appeals if a[0].id not in ids]
+        for inspection_id in ids & self.inspection_index.keys():
+            del self.inspection_index[inspection_id]
+
+    def apply_corrections(self) -> None:
+        """Corrections (``replaces``) once all input is read: the replaced records leave every
+        index, a rejected line whose id is replaced moves to ``replaced``, and corrections of a
+        missing id, in a cycle or replacing an id twice are rejected (:mod:`._corrections`)."""
+        if not self.corrections:
+            return
+        where = {(r.input, r.line) for r in self.rejected}
+        accepted = [c for c, _ in self.corrections if (c.input, c.line) not in where]
+        records = {(c.input, c.line): obj for c, obj in self.corrections}
+        chained = {r.id: r.replaces for r in self.rejected if r.id is not None and r.replaces is not None}
+        decision = _corrections.resolve(accepted, self.seen_ids, chained)
+        refused_ids = set()
+        for f in decision.refused:
+            c = f.correction
+            self.reject(c.input, c.line, c.id, f.code, f.message, records[(c.input, c.line)])
+            refused_ids.add(c.id)
+        replaced = {r.id: r for r in decision.replaced}
+        rejected_codes: dict[str, str] = {}
+        kept: list[_RejectedLine] = []
+        for r in sorted(self.rejected, key=lambda r: (r.input, r.line)):
+            if r.id is not None and r.id in replaced and r.id not in refused_ids:
+                rejected_codes.setdefault(r.id, r.code)
+                self.inputs[r.input].rejected -= 1
+                self.inputs[r.input].replaced += 1
+            else:
+                kept.append(r)
+        self.rejected = kept
+        self.replaced = [
+            Replacement(
+                id=r.id,
+                by=r.by.id,
+                current=r.current,
+                file=self.inputs[r.by.input].file,
+                line=r.by.line,
+                sheet=self.inputs[r.by.input].sheet,
+                rejected=rejected_codes.get(r.id),
+            )
+            for r in decision.replaced
+        ]
+        self._forget(set(replaced) | refused_ids)
+
+    def decide_appeals(self) -> dict[str, AppealRecord]:
+        """Appeals against what the run accepted (:func:`._appeals.decide`): per target the one
+        that counts; the others rejected where they sit."""
+        if not self.appeals:
+            return {}
+        o = self.c.oversight
+        derived = {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse} | {x.id for x in o.deadlines if x.lapse}
+        observations = {
+            obs.id: (obs, self.c.rules[obs.rule].rule.outcome == "deduct")
+            for items in self.observations.values()
+            for obs in items
+        }
+        targets = _appeals.Targets(
+            observations=observations,
+            lapses={x.id for x in self.lapses},
+            derived_rules=derived,
+            replaced={r.id: r.current for r in self.replaced},
+        )
+        refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
+        lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
+        lapses = {x.id: x for x in self.lapses}
+        for f in refused:
+            index, line, obj = lines[f.appeal.id]
+            # a refused appeal touches what it names: the finding's outlet, the lapse's county
+            hit = observations.get(f.appeal.target)
+            lapse = lapses.get(f.appeal.target)
+            if hit is not None:
+                obj = {"outlet": hit[0].outlet, "date": hit[0].date}
+            elif lapse is not None:
+                obj = {"county": lapse.county, "date": lapse.date}
+            self.reject(index, line, f.appeal.id, f.code, f.message, obj)
+        return counting
 
     def _unregistered_in_rejections(
         self, warnings: list[ResultWarning], files: list[str], sheets: list[str | None]
@@ -723,6 +827,8 @@ class _Reader:
     def facts(self) -> Facts:
         p = self.c.pack
         warnings = self.check_registry()
+        self.apply_corrections()
+        appeals = self.decide_appeals()
         files = [count.file for count in self.inputs]
         sheets = [count.sheet for count in self.inputs]
         self.warnings.extend(warnings)
@@ -743,6 +849,8 @@ class _Reader:
             streak_facts=tuple(self.streak_facts),
             exclusions=tuple(self.exclusions),
             warnings=tuple(self.warnings),
+            appeals=types.MappingProxyType(appeals),
+            replaced=tuple(self.replaced),
         )
 
 
