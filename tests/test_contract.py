@@ -642,7 +642,7 @@ def test_output_fields(tmp_path: Path) -> None:
     c = result["scorecards"][0]
     assert list(c) == [
         "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
-        "scored", "reason", "rejections",
+        "scored", "reason", "rejections", "versions",
     ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",

@@ -103,6 +103,9 @@ class Scorecard:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    #: An amended pack's amendments that judged this card (its observations', and the one in
+    #: force on the period's last day, which gives the allotments), in date order; empty when none did.
+    versions: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -279,6 +282,7 @@ def scorecard_json(
     scored: bool,
     reason: str | None,
     rejections: int,
+    versions: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -294,6 +298,7 @@ def scorecard_json(
         "scored": scored,
         "reason": reason,
         "rejections": rejections,
+        "versions": list(versions),
     }
 
 

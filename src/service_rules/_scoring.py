@@ -48,6 +48,7 @@ class CardAccount:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    versions: tuple[str, ...] = ()
 
     def _fields(self) -> dict[str, Any]:
         # Field for field: CardAccount has exactly Scorecard's fields (a test holds them equal).
@@ -121,6 +122,11 @@ class Accountant:
         self._rejections = rejection_counts(facts)
         floor = compiled.pack.meta.floor
         self._floor = floor.value if floor.policy == "minimum" else None
+        #: An amended pack: one accountant per version (its rules, reasons, allotments and floor).
+        self._by_version: tuple[Accountant, ...] | None = None
+        if compiled.versions is not None:
+            self._by_version = (self, *(Accountant(v, facts) for v in compiled.versions.items[1:]))
+            self._has_caps = any(a._has_caps for a in self._by_version)
 
     def _reason(self, obs: Observation, points: int) -> str:
         key = (obs.rule, obs.article, points, obs.persons, obs.tag, obs.points)
@@ -152,7 +158,12 @@ class Accountant:
         per_section: defaultdict[int, int] = defaultdict(int)
         rules = self._rules
         reasons = self._reasons
+        judge, by_version, judged = self, self._by_version, set()
         for obs in observations:
+            if by_version is not None:  # judged by the version in force on its date
+                judge = by_version[self.c.versions.index_at(obs.date)]  # type: ignore[union-attr]
+                rules, reasons = judge._rules, judge._reasons
+                judged.add(judge)
             rule_id = obs.rule
             facts = rules[rule_id]
             if facts.outcome != "deduct":
@@ -167,7 +178,7 @@ class Accountant:
             per_section[facts.section] += points
             reason = reasons.get((rule_id, obs.article, points, obs.persons, obs.tag, obs.points))
             if reason is None:
-                reason = self._reason(obs, points)
+                reason = judge._reason(obs, points)
             rows.append(
                 deduction_fields(
                     rule=rule_id,
@@ -187,9 +198,10 @@ class Accountant:
                 )
             )
         rows.sort(key=_deduction_order)
-        floor_value = self._floor
+        end = self if by_version is None else by_version[self.c.versions.index_at_end(period)]  # type: ignore[union-attr]
+        floor_value = end._floor
         sections = []
-        for s in self.c.scored_sections:
+        for s in end.c.scored_sections:
             assert s.allotment is not None
             allotment = s.allotment.value
             deducted = per_section.get(s.number, 0)
@@ -203,7 +215,7 @@ class Accountant:
                     deducted=deducted,
                     score=score,
                     assumed=s.allotment.provenance == "assumed",
-                    assessable=s.number in self.c.assessable_sections,
+                    assessable=s.number in end.c.assessable_sections,
                     floor=floor_value,
                     beyond_floor=score - raw,
                 )
@@ -227,7 +239,16 @@ class Accountant:
             scored=scored,
             reason=None if scored else not_scored_reason(rejections),
             rejections=rejections,
+            versions=_amendment_ids(self._by_version, {*judged, end}),
         )
+
+
+def _amendment_ids(by_version: tuple[Accountant, ...] | None, judged: set[Accountant]) -> tuple[str, ...]:
+    """The amendments among the versions that judged a card, in date order (none: the original text)."""
+    if by_version is None:
+        return ()
+    ids = by_version[0].c.versions.ids  # type: ignore[union-attr]
+    return tuple(i for a, i in zip(by_version, ids, strict=True) if a in judged and i is not None)
 
 
 def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:
