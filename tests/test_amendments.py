@@ -274,3 +274,126 @@ def test_an_amendment_after_every_observation_changes_nothing(case: tuple[GenPac
         b = sr.score(amended_c, [sr.Records(list(obs.records))], as_of="2026-11-27", period=period).to_dict()
         assert a.pop("pack") != b.pop("pack")
         assert a == b
+
+
+# ---- what judges what: hand-computed on the example quarter ---------------------------------------
+
+
+def _amend(tmp_path: Path, effective: str, files: dict[str, str]) -> str:
+    """The example pack with its amendment replaced: ``files`` in its folder, from ``effective``."""
+    folder = _copy(tmp_path)
+    amendment = folder / "amendments" / "cz-2026-08"
+    for old in amendment.iterdir():
+        old.unlink()
+    for name, text in files.items():
+        (amendment / name).write_text(text, encoding="utf-8")
+    table = folder / "amendments.toml"
+    table.write_text(
+        table.read_text(encoding="utf-8").replace('effective = "2026-08-16"', f'effective = "{effective}"'),
+        encoding="utf-8",
+    )
+    return str(folder)
+
+
+_CADENCE = """
+[[cadences]]
+id = "cz-4-cadence"
+override = true
+min_inspections = { value = 2, provenance = "assumed", note = "示例修订:每季度至少检查两次。" }
+"""
+
+
+@pytest.mark.parametrize(("effective", "short"), [("2026-09-30", ["任丘", "河间", "泊头"]), ("2026-10-01", ["泊头"])])
+def test_a_quarters_cadence_is_the_one_in_force_on_its_last_day(
+    tmp_path: Path, effective: str, short: list[str]
+) -> None:
+    # Two county inspections a quarter from `effective`: in Q3 every outlet had at most one (HJ-01,
+    # HJ-02, RQ-01, RQ-02, BT-01 one each; BT-02 none), so all three counties fall short when the
+    # amendment is in force on 2026-09-30; from 2026-10-01 Q3 is judged by the original (泊头 only).
+    pack = _amend(tmp_path, effective, {"oversight.toml": _CADENCE})
+    result = sr.score(pack, [QUARTER], as_of=AS_OF, period="2026Q3")
+    missed = {a.subject: a.outlets for a in result.actions if a.action == "missed_inspection"}
+    assert sorted(missed) == sorted(short)
+    assert missed["泊头"] == (("BT-01", "BT-02") if len(short) == 3 else ("BT-02",))
+
+
+_LADDER = """
+[[ladders]]
+id = "cz-3-escalation"
+override = true
+steps_provenance = "assumed"
+steps_note = "示例修订:第二次起即给予纪律处分。"
+
+[[ladders.steps]]
+action = "rectification_notice"
+label = "下《沧州市联社优质文明服务限期纠改通知书》"
+
+[[ladders.steps]]
+action = "disciplinary_action"
+label = "给予纪律处分,并通报全市"
+circulate = true
+"""
+
+
+def test_a_ladder_counts_on_through_an_amendment(tmp_path: Path) -> None:
+    # 任丘: L-2026-RQ-01 (2026-05-20, original text) is the 1st lapse; the city check of 2026-09-10
+    # (amended text) the 2nd, whose step the amended ladder names: 纪律处分 instead of 书面检查.
+    result = sr.score(_amend(tmp_path, "2026-08-16", {"oversight.toml": _LADDER}), [QUARTER], as_of=AS_OF)
+    steps = [(a.date, a.action) for a in result.actions if a.subject == "任丘" and a.rule == "cz-3-escalation"]
+    assert steps == [("2026-05-20", "rectification_notice"), ("2026-09-10", "disciplinary_action")]
+    second = next(a for a in result.actions if a.action == "disciplinary_action")
+    assert "本年度第2次" in second.reason and "给予纪律处分" in second.reason
+
+
+_COMPLAINT = """
+[[rules]]
+id = "cz-5-complaint"
+override = true
+deduct = { kind = "fixed", points = 12, provenance = "assumed", note = "示例修订:经核实的投诉扣12分。" }
+"""
+
+
+def test_a_complaint_is_judged_by_the_text_of_its_date(tmp_path: Path) -> None:
+    # C-2026-031 (HJ-01, 2026-08-11): 10 points before a 2026-08-11 amendment, 12 from it.
+    for effective, points in (("2026-08-12", 10), ("2026-08-11", 12)):
+        result = sr.score(_amend(tmp_path / effective, effective, {"rules.toml": _COMPLAINT}), [QUARTER], as_of=AS_OF)
+        hj01 = cards(result)["HJ-01"]
+        complaint = next(d for d in hj01.deductions if d.observations == ("C-2026-031",))
+        assert complaint.points == points
+        assert hj01.total == 82 - (points - 10)
+
+
+_NEW_ARTICLE = """
+[[articles]]
+number = 45
+status = "assumed"
+section = 8
+text = "营业时间内不得使用手机处理私人事务。"
+note = "示例修订新增条文(假定)。"
+quote = "不准"
+"""
+
+
+def test_an_article_added_by_an_amendment_is_known_from_its_day(tmp_path: Path) -> None:
+    pack = _amend(tmp_path, "2026-08-16", {"articles.toml": _NEW_ARTICLE})
+    try:
+        sr.compile_pack(sr.load_pack(pack))
+    except sr.PackError as exc:  # the new article must pass the pack's own checks first
+        pytest.fail(str(exc.problems))
+    records = [
+        {"type": "finding", "id": f"P-{day}", "outlet": "HJ-01", "date": day, "article": 45, "persons": 1}
+        for day in ("2026-08-15", "2026-08-16")
+    ]
+    result = sr.score(pack, [sr.Records(records)], as_of=AS_OF)
+    assert [(r.id, r.code) for r in result.rejected] == [("P-2026-08-15", "unknown_article")]
+    [card] = result.scorecards
+    assert [(d.observations, d.points) for d in card.deductions] == [(("P-2026-08-16",), 5)]
+
+
+def test_the_stream_and_the_result_agree_for_an_amended_pack() -> None:
+    import io
+
+    compiled = sr.compile_pack(sr.load_pack(AMENDED))
+    out = io.BytesIO()
+    sr.score_to_stream(compiled, [QUARTER], out, as_of=AS_OF)
+    assert out.getvalue() == sr.score(compiled, [QUARTER], as_of=AS_OF).to_json() + b"\n"
