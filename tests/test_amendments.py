@@ -397,3 +397,58 @@ def test_the_stream_and_the_result_agree_for_an_amended_pack() -> None:
     out = io.BytesIO()
     sr.score_to_stream(compiled, [QUARTER], out, as_of=AS_OF)
     assert out.getvalue() == sr.score(compiled, [QUARTER], as_of=AS_OF).to_json() + b"\n"
+
+
+def test_candidates_rank_by_the_amended_scores() -> None:
+    amended = sr.candidates(AMENDED, [QUARTER], year=2026, as_of=AS_OF)
+    original = sr.candidates("cangzhou", [QUARTER], year=2026, as_of=AS_OF)
+    assert {e.outlet for e in amended.excluded} == {e.outlet for e in original.excluded}
+    # RQ-02 drops from 88 to 82 (2 × 8 instead of 2 × 5 for its September finding), still third
+    assert [(c.outlet, c.mean_total) for c in amended.candidates] == [("BT-01", 99), ("HJ-02", 89), ("RQ-02", 82)]
+    assert [(c.outlet, c.mean_total) for c in original.candidates] == [("BT-01", 99), ("HJ-02", 89), ("RQ-02", 88)]
+
+
+def test_a_section_an_amendment_stops_scoring_keeps_earlier_deductions(tmp_path: Path) -> None:
+    # From 2026-08-16 第八章 is not scored (total 85): HJ-02's late employees of 2026-07-15 were
+    # deducted under the original text and stay on its Q3 card (八 15 − 10 = 5, total 89); RQ-02's
+    # 第41条 finding of 2026-09-10 is rejected (article_not_scored); BT-01's card has no 第八章.
+    pack = _amend(
+        tmp_path,
+        "2026-08-16",
+        {
+            "pack.toml": '[pack]\ntotal = { value = 85, provenance = "assumed", note = "示例" }\n',
+            "sections.toml": "[[sections]]\nnumber = 8\noverride = true\nscored = false\n",
+            "rules.toml": '[[rules]]\nid = "cz-8-person"\ndisable = true\n\n[[rules]]\nid = "cz-8-drunk"\ndisable = true\n',
+        },
+    )
+    result = sr.score(pack, [QUARTER], as_of=AS_OF, period="2026Q3")
+    c = cards(result)
+    assert (section(c["HJ-02"], 8).score, c["HJ-02"].total) == (5, 89)
+    assert 8 not in {s.number for s in c["BT-01"].sections} and c["BT-01"].total == 84
+    assert [(r.id, r.code) for r in result.rejected] == [("CITY-2026Q3-01-2", "article_not_scored")]
+
+
+_before: dict[str, tuple[sr.CompiledPack, sr.CompiledPack]] = {}
+
+
+@settings(max_examples=20, deadline=None)
+@given(case=scenarios())
+def test_an_amendment_before_every_observation_scores_like_the_amended_text(
+    case: tuple[GenPack, Observations],
+) -> None:
+    gp, obs = case
+    key = repr(gp.pack)
+    if key not in _before:
+        amendment = Amendment(id="early", effective="2000-01-01", document="某文", folder="amendments/early")
+        text = _raised(gp.pack)
+        amended = attrs.evolve(gp.pack, amendments=[AmendedText(amendment, text)], digest="sha256:other")
+        _before[key] = (sr.compile_pack(text), sr.compile_pack(amended))
+    alone, amended_c = _before[key]
+    a = sr.score(alone, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    b = sr.score(amended_c, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    a.pop("pack"), b.pop("pack")
+    for card in b["scorecards"]:
+        assert card.pop("versions") == ["early"]
+    for card in a["scorecards"]:
+        assert card.pop("versions") == []
+    assert a == b

@@ -201,7 +201,11 @@ class Accountant:
         end = self if by_version is None else by_version[self.c.versions.index_at_end(period)]  # type: ignore[union-attr]
         floor_value = end._floor
         sections = []
-        for s in end.c.scored_sections:
+        for s in (
+            end.c.scored_sections
+            if by_version is None
+            else _card_sections(end, [a for a in reversed(by_version) if a in judged], per_section)
+        ):
             assert s.allotment is not None
             allotment = s.allotment.value
             deducted = per_section.get(s.number, 0)
@@ -241,6 +245,20 @@ class Accountant:
             rejections=rejections,
             versions=_amendment_ids(self._by_version, {*judged, end}),
         )
+
+
+def _card_sections(end: Accountant, judged: list[Accountant], per_section: dict[int, int]) -> list[Any]:
+    """An amended pack's card: the sections scored on the period's last day, and any section an
+    earlier text scored that holds deductions of this period (an amendment that stops scoring a
+    section loses none of the points deducted in it before)."""
+    sections = list(end.c.scored_sections)
+    shown = {s.number for s in sections}
+    for a in judged:  # the latest text that scored it gives its allotment
+        for s in a.c.scored_sections:
+            if s.number not in shown and s.number in per_section:
+                sections.append(s)
+                shown.add(s.number)
+    return sorted(sections, key=lambda s: s.number)
 
 
 def _amendment_ids(by_version: tuple[Accountant, ...] | None, judged: set[Accountant]) -> tuple[str, ...]:
