@@ -452,3 +452,14 @@ def test_an_amendment_before_every_observation_scores_like_the_amended_text(
     for card in a["scorecards"]:
         assert card.pop("versions") == []
     assert a == b
+
+
+@pytest.mark.parametrize("key", ["name", "extends", "period"])
+def test_an_amendment_cannot_change_what_the_pack_is(tmp_path: Path, key: str) -> None:
+    value = {"name": '"other"', "extends": '"generic"', "period": '"month"'}[key]
+    pack = _amend(tmp_path, "2026-08-16", {"pack.toml": f"[pack]\n{key} = {value}\n"})
+    with pytest.raises(sr.PackError) as caught:
+        sr.load_pack(pack)
+    assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
+        ("invalid_value", "amendments/cz-2026-08/pack.toml", f"$.pack.{key}")
+    ]

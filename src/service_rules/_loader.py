@@ -836,7 +836,7 @@ def _read_amendment(
         return None
     meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
     if isinstance(meta, dict):
-        for key in ("name", "extends"):
+        for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
             if key in meta:
                 problems.append(
                     Problem(
