@@ -645,7 +645,7 @@ def test_output_fields(tmp_path: Path) -> None:
     c = result["scorecards"][0]
     assert list(c) == [
         "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
-        "scored", "reason", "rejections", "overturned",
+        "scored", "reason", "rejections", "overturned", "versions",
     ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",

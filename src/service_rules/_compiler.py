@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import attrs
 
 from . import _condition_numbers, _facts, _templates, _verbatim
+from ._amendments import Versions, versions_of
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
@@ -685,6 +686,9 @@ class CompiledPack:
     a ``with`` block, or when collected.
     """
 
+    #: An amended pack's versions (the original text, this one, first), each compiled; None without amendments.
+    versions: Versions[CompiledPack] | None = None
+
     def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
         self.pack = pack
         self.sections = b.sections
@@ -717,6 +721,8 @@ class CompiledPack:
     def close(self) -> None:
         """Free the engine's ruleset now; scoring with a closed pack raises :class:`EngineError`."""
         self._closer()
+        for version in self.versions.items[1:] if self.versions is not None else ():
+            version.close()
 
     def __enter__(self) -> CompiledPack:
         return self
@@ -892,6 +898,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     if b.errors:
         raise PackError(_locate(pack, b.errors), location=pack.root)
     compiled.warnings = tuple(_locate(pack, b.warnings))
+    if pack.amendments:
+        _compile_versions(compiled, matcher)
     return compiled
 
 
@@ -990,3 +998,30 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
                 "rules.toml",
                 f"rules[{i}]",
             )
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _compile_versions(compiled: CompiledPack, matcher: str) -> None:
+    """Compile each amended text once (its own ruleset: the engine's limits hold per version),
+    and give the original its :class:`Versions`. Every version's errors are reported together,
+    each saying which amendment's text it is in."""
+    pack = compiled.pack
+    texts = versions_of(pack)
+    items: list[CompiledPack] = [compiled]
+    errors: list[Problem] = []
+    warnings = list(compiled.warnings)
+    for i, text in enumerate(texts.items[1:], start=1):
+        suffix = f"(修订 {texts.ids[i]} 起施行的文本)"
+        try:
+            version = compile_pack(text, matcher=matcher)
+        except PackError as exc:
+            errors.extend(attrs.evolve(p, message=p.message + suffix) for p in exc.problems)
+            continue
+        items.append(version)
+        warnings.extend(attrs.evolve(p, message=p.message + suffix) for p in version.warnings if p not in warnings)
+    if errors:
+        for version in items[1:]:
+            version.close()
+        raise PackError(errors, location=pack.root)
+    compiled.warnings = tuple(warnings)
+    compiled.versions = Versions(texts.starts, texts.ids, tuple(items))

@@ -25,6 +25,7 @@ import attrs
 import orjson
 
 from . import _appeals, _corrections, _facts
+from ._amendments import Versions
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
@@ -182,7 +183,45 @@ class _Reader:
         # first line, at no cost on the hot path).
         for name in self.registry_check.watched_types():
             handlers[name] = self.registry_check.watch(name, handlers[name])
+        if compiled.versions is not None:  # an amended pack: each record judged by the text of its day
+            handlers = self._versioned(compiled.versions, handlers)
         self.dispatch = {name: (spec, handlers[name]) for name, spec in _facts.RECORD_TYPES.items()}
+
+    # ---- amended packs ---------------------------------------------------------------------
+    def _versioned(
+        self, versions: Versions[CompiledPack], handlers: dict[str, Callable[[dict[str, Any], int, int], None]]
+    ) -> dict[str, Callable[[dict[str, Any], int, int], None]]:
+        """Handlers of the matched record types that first switch to the version in force on the
+        record's day (a star's month: its last day), each version keeping its own memos; the
+        ladders and streaks watched are those of every version (ladders count across versions)."""
+        memos: list[tuple[Any, ...]] = []
+        for c in versions.items:
+            finding_fields = c.shape_fields.get("finding", ())
+            extra = tuple(f for f in finding_fields if f not in ("article", "section", "tag"))
+            memos.append((c, {}, {}, finding_fields, c.shape_fields.get("complaint", ()), extra))
+            self.ladders.update({lad.id: lad for lad in c.oversight.ladders if lad.id not in self.ladders})
+            self.streaks.update({st.id: st for st in c.oversight.streaks if st.id not in self.streaks})
+        base = memos[0]
+
+        def switch(state: tuple[Any, ...]) -> None:
+            (self.c, self.verdicts, self.finding_verdicts, self.finding_fields) = state[:4]
+            (self.complaint_fields, self.finding_extra) = state[4:]
+
+        def wrap(handle: Callable[[dict[str, Any], int, int], None], field: str, end: str) -> Any:
+            def run(obj: dict[str, Any], index: int, line: int) -> None:
+                switch(memos[versions.index_at(obj[field] + end)])
+                try:
+                    handle(obj, index, line)
+                finally:
+                    switch(base)
+
+            return run
+
+        out = dict(handlers)
+        out["finding"] = wrap(handlers["finding"], "date", "")
+        out["complaint"] = wrap(handlers["complaint"], "date", "")
+        out["star"] = wrap(handlers["star"], "month", "-31")  # sorts after every day of the month
+        return out
 
     # ---- matching ------------------------------------------------------------------------
     def _verdict(self, record_type: str, values: dict[str, Any], what: str) -> _Verdict:

@@ -313,6 +313,8 @@ class Pack:
     sources: dict[str, str] = attrs.field(factory=dict)
     #: The import map (``imports.toml``): Chinese headers and labels of office sheets.
     imports: ImportMap = attrs.field(factory=ImportMap)
+    #: The amended texts, in date order (``amendments.toml``); the pack itself is the text before the first.
+    amendments: list[AmendedText] = attrs.field(factory=list)
 
     @property
     def name(self) -> str:
@@ -360,3 +362,40 @@ SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}
 def floor_of(meta: PackMeta, section: Section) -> Floor:
     """The floor of a section: its own, or else the pack's."""
     return section.floor if section.floor is not None else meta.floor
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+@attrs.frozen
+class Amendment:
+    """A dated change to a pack: a layer (``folder``, relative to the pack, holding the same
+    files as a layer over ``extends``; every file optional) in force from ``effective``
+    (``YYYY-MM-DD``), made by ``document`` (the amending document: its title and number).
+    ``provenance`` says whether that document and date are the source's (``literal``) or
+    ``assumed`` (the note says why)."""
+
+    id: str
+    effective: str
+    document: str
+    folder: str
+    provenance: Provenance = "literal"
+    note: str | None = None
+
+
+@attrs.frozen
+class AmendmentsFile:
+    """``amendments.toml``: the pack's amendments, strictly increasing in date."""
+
+    amendments: list[Amendment] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class AmendedText:
+    """The whole text in force from ``amendment.effective`` until the next amendment's date:
+    a pack with every amendment up to this one applied (and no amendments of its own)."""
+
+    amendment: Amendment
+    pack: Pack
+
+
+#: The pack file that lists amendments (beside pack.toml; read from the pack's own folder only).
+AMENDMENTS_FILE = "amendments.toml"

@@ -619,7 +619,7 @@ def render_pack_docs(pack: Pack) -> str:
             block += _article_lines(a, ctx, article_rules.get(a.number, []), refs.get(a.number, []))
         return block
 
-    out = _head(pack, ctx)
+    out = _head(pack, ctx) + _amendment_lines(pack)
     out += _scoring(pack, sections)
     out += ["## 分章条文与扣分规则", ""]
     if None in loose:
@@ -639,3 +639,19 @@ def render_pack_docs(pack: Pack) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def _amendment_lines(pack: Pack) -> list[str]:
+    """The dated amendments of a pack (this document renders the original text)."""
+    if not pack.amendments:
+        return []
+    out = ["## 修订", "", "本文为修订前的原文本。各次修订自施行日起适用(按发现日期评判;季度分值等按季度末日施行的文本):", ""]
+    for text in pack.amendments:
+        a = text.amendment
+        out.append(_noted(f"- {a.effective} 起施行:修订 {_code(a.id)},{a.document}{_prov(a.provenance)}", a.note))
+        for ch in text.pack.changes:
+            if ch.layer == a.id:
+                kind = _CHANGE_KINDS.get(ch.kind, ch.kind)
+                out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {_code(ch.key)}(文件 {_code(ch.file)})")
+    out += ["", "某日施行的文本:`service-rules docs <规则包>@YYYY-MM-DD`。", ""]
+    return out

@@ -158,6 +158,7 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         named = f" {escape(card.name)}" if card.name else ""
         total = f"总分 {card.total}" if card.scored else f"未评分({escape(card.reason or '')})"
         touched = f"  [涉及本网点的被拒绝输入 {card.rejections} 行]" if card.rejections else ""
+        touched += f"  [适用修订 {escape('、'.join(card.versions))}]" if card.versions else ""
         out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{touched}")
         if not card.scored:
             continue

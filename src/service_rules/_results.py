@@ -130,6 +130,9 @@ class Scorecard:
     rejections: int = 0
     #: Deductions an appeal overturned as of the run's day: not counted, kept with their appeal.
     overturned: tuple[Deduction, ...] = ()
+    #: An amended pack's amendments that judged this card (its observations', and the one in
+    #: force on the period's last day, which gives the allotments), in date order; empty when none did.
+    versions: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -356,6 +359,7 @@ def scorecard_json(
     reason: str | None,
     rejections: int,
     overturned: list[dict[str, Any]] | tuple[Any, ...] = (),
+    versions: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -372,6 +376,7 @@ def scorecard_json(
         "reason": reason,
         "rejections": rejections,
         "overturned": list(overturned),
+        "versions": list(versions),
     }
 
 

@@ -725,6 +725,8 @@ def _check(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
+    if pack is not None:  # each amendment's own changes, after the layers'
+        changes = changes + [c for t in pack.amendments for c in t.pack.changes if c.layer == t.amendment.id]
     valid = not errors and not (args.strict and warnings)
     if args.format == "json":
         print(
@@ -747,6 +749,9 @@ def _check(args: argparse.Namespace) -> int:
             base = f" (from {c.base_layer})" if c.base_layer else ""
             whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
             print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
+        for t in pack.amendments if pack is not None else ():
+            a = t.amendment
+            print(escape(f"amendment: {a.id} in force from {a.effective} ({a.document}) at {a.folder}"))
         if pack is not None and not errors:
             print(
                 f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
