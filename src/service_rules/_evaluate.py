@@ -19,8 +19,10 @@ import orjson
 from . import _facts
 from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
+from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
+from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import oversight_actions, overturned_lapses
@@ -69,18 +71,25 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     """The result of one run's facts: what :func:`score` returns, and what pack tests check.
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
+    all_fines, taken = fines_and_actions(compiled, facts)
+    cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
+    fines = of_period(all_fines, period)
+    share = compiled.money.share
+    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
-        scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        scorecards=cards,
+        actions=with_fine_actions(actions, taken, period, facts.rejected),
         rejected=facts.rejected,
         warnings=facts.warnings,
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
+        fines=fines,
+        employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
     )
 
 
@@ -109,16 +118,26 @@ def score_to_stream(
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
-    for card in iter_scorecard_json(compiled, facts, period):
+    all_fines, taken = fines_and_actions(compiled, facts)
+    share = compiled.money.share
+    named = []
+    for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
         write((b"" if first else b",") + dumps(card))
         first = False
-    write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
+        if share is not None:
+            named.extend(named_in_json(card))
+    actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
+    fines = of_period(all_fines, period)
+    write(b'],"actions":' + dumps(dump(actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
     write(b',"warnings":' + dumps(dump(facts.warnings)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
-    write(b',"overturned_lapses":' + dumps(dump(lapses)) + b"}\n")
+    write(b',"overturned_lapses":' + dumps(dump(lapses)))
+    write(b',"fines":' + dumps(dump(fines)))
+    employees = ledger(named, fines, share) if share is not None else ()
+    write(b',"employees":' + dumps(dump(employees)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

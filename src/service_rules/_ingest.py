@@ -262,9 +262,18 @@ class _Reader:
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
         for ladder_id in verdict.ladders:
-            subject = obj.get(self.ladders[ladder_id].subject)
+            ladder = self.ladders[ladder_id]
+            subject = obj.get(ladder.subject)
+            key = tuple(obj.get(f) for f in ladder.same) if ladder.same else ()
             if type(subject) is str:
-                self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+                self.ladder_facts.append(
+                    Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"], key=key)
+                )
+            elif type(subject) is list:  # a finding's employees: each named employee counts once
+                for name in dict.fromkeys(subject):
+                    self.ladder_facts.append(
+                        Watched(rule=ladder_id, subject=name, when=obj["date"], id=obj["id"], key=key)
+                    )
         for code in verdict.exclusions:
             self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
 

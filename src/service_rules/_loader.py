@@ -37,9 +37,11 @@ from ._model import (
     AmendedText,
     Amendment,
     AmendmentsFile,
+    Amount,
     ArticlesFile,
     ConditionValue,
     LayerChange,
+    Money,
     Oversight,
     Pack,
     PackFile,
@@ -68,6 +70,19 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(LabelValue, _structure_label_value)
+
+
+def _structure_amount(value: Any, _: Any) -> Any:
+    # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an amount of yuan as a string (\"12.50\") or an integer, found {_short(value)}")
+
+
+converter.register_structure_hook(Amount, _structure_amount)
+converter.register_structure_hook(
+    Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
+)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -353,6 +368,8 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "cadences"): "id",
     ("oversight.toml", "deadlines"): "id",
     ("oversight.toml", "crosschecks"): "id",
+    ("money.toml", "rates"): "id",
+    ("money.toml", "fines"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {
@@ -360,6 +377,8 @@ MERGED_TABLES = {
     ("oversight.toml", "recommendation"),
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
+    ("money.toml", "employees"),
+    ("money.toml", "action_labels"),
 }
 #: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
 UNION_TABLES = {("imports.toml", "imports")}
@@ -633,6 +652,7 @@ def _build(
         changes=changes,
         sources=_layer_sources(chain),
         imports=imports,
+        money=parts.get("money.toml", Money()),
     )
     return folder, pack, problems
 

@@ -164,6 +164,9 @@ class Ladder:
     steps_note: str | None = None
     #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
     limits: dict[str, Quantity] = attrs.field(factory=dict)
+    #: Count apart per these fields of the facts as well as per subject ("the same error by the
+    #: same employee": ``same = ["article"]``); a lapse ladder may name ``kind``.
+    same: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -315,6 +318,8 @@ class Pack:
     imports: ImportMap = attrs.field(factory=ImportMap)
     #: The amended texts, in date order (``amendments.toml``); the pack itself is the text before the first.
     amendments: list[AmendedText] = attrs.field(factory=list)
+    #: Money and employees (``money.toml``): point rates, fines, the employee ledger.
+    money: Money = attrs.field(factory=lambda: Money())
 
     @property
     def name(self) -> str:
@@ -399,3 +404,91 @@ class AmendedText:
 
 #: The pack file that lists amendments (beside pack.toml; read from the pack's own folder only).
 AMENDMENTS_FILE = "amendments.toml"
+
+
+# ---- money and employees (money.toml) ------------------------------------------------------------
+
+#: An amount of yuan as a pack writes it: a string (``"12.50"``, at most two decimals) or an
+#: integer (``10``); never a TOML float. The compiler reads it as a Decimal.
+Amount = Union[str, int]
+
+
+@attrs.frozen
+class Rate:
+    """Yuan per deducted point: for the whole pack (neither ``section`` nor ``rule``), a section,
+    or a rule; the most specific applies. It applies to the points a deduction takes after caps
+    and before any floor (``points``, not ``raw_points``; what a floor absorbs still costs)."""
+
+    id: str
+    per_point: Amount
+    provenance: Provenance
+    section: int | None = None
+    rule: str | None = None
+    note: str | None = None
+    article: int | None = None
+
+
+@attrs.frozen
+class FineAction:
+    """An action taken from the ``start``-th occurrence on (第三次起记入不良记录: start = 3)."""
+
+    start: int
+    action: str
+    label: str
+    circulate: bool = False
+
+
+@attrs.frozen
+class FineRule:
+    """A fine per occurrence: each deduction matching ``when`` is one occurrence for its subject
+    (``subject`` = each employee it names, or the outlet); occurrences of "the same thing" (``same``: rule,
+    article, section, tag, or a combination) by one subject within one ``window`` are counted,
+    and the nth costs ``first`` × ``factor``^(n−1) (``first`` alone: every time), or
+    ``steps[n−1]`` (the last step repeats), at most ``cap``. ``actions`` start at their n-th occurrence."""
+
+    id: str
+    subject: Literal["employee", "outlet"]
+    window: Literal["month", "quarter", "half_year", "year", "none"]
+    provenance: Provenance
+    reason: str
+    #: The first occurrence's amount (with ``factor``: each repeat multiplies it); or ``steps``.
+    first: Amount | None = None
+    #: Which deductions count (fields: type, rule, article, section, tag); empty: every deduction.
+    when: dict[str, ConditionValue] = attrs.field(factory=dict)
+    same: list[str] = attrs.field(factory=lambda: ["rule"])
+    factor: Amount | None = None
+    steps: list[Amount] = attrs.field(factory=list)
+    cap: Amount | None = None
+    #: A deduction naming no employee when ``subject = "employee"``: the outlet is fined
+    #: (``"outlet"``, the default) or nobody (``"none"``).
+    without_employee: Literal["outlet", "none"] = "outlet"
+    actions: list[FineAction] = attrs.field(factory=list)
+    article: int | None = None
+    title: str | None = None
+    note: str | None = None
+    window_provenance: Provenance = "literal"
+    window_note: str | None = None
+
+
+@attrs.frozen
+class EmployeeLedger:
+    """The per-employee ledger: how a deduction naming several employees is shared — ``full``
+    (each bears all its points and money) or ``split`` (equal parts to 0.01, largest remainder)."""
+
+    share: Literal["full", "split"]
+    provenance: Provenance
+    note: str | None = None
+
+
+@attrs.frozen
+class Money:
+    """``money.toml``: point rates, fines, and the employee ledger (absent: no ledger)."""
+
+    rates: list[Rate] = attrs.field(factory=list)
+    fines: list[FineRule] = attrs.field(factory=list)
+    employees: EmployeeLedger | None = None
+    #: Chinese names of the fines' action codes, for reports (``bad_record = "记入不良记录"``)
+    action_labels: dict[str, str] = attrs.field(factory=dict)
+
+
+PACK_FILES["money.toml"] = Money

@@ -43,6 +43,8 @@ class _Counted:
     id: str
     behind: tuple[str, ...]
     cause: str
+    #: The values of the ladder's ``same`` fields: counted apart per key.
+    key: tuple[object, ...] = ()
 
 
 def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
@@ -340,9 +342,15 @@ def oversight_actions(
     for lapse in lapses:
         judge = c if c.versions is None else c.versions.at(lapse.date)  # the text in force that day
         for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+            same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
                 _Counted(
-                    subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
+                    subject=lapse.county,
+                    date=lapse.date,
+                    id=lapse.id,
+                    behind=lapse.observations,
+                    cause=lapse.cause,
+                    key=tuple(lapse.kind if f == "kind" else None for f in same),
                 )
             )
     for g in gone:
@@ -352,13 +360,15 @@ def oversight_actions(
                 _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
             )
     for w in facts.ladder_facts:
-        counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
+        counted[w.rule].append(
+            _Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id, key=w.key)
+        )
     granularity = c.pack.meta.period
     for ladder in _ladders(c):
-        groups: defaultdict[tuple[str, str | None], list[_Counted]] = defaultdict(list)
+        groups: defaultdict[tuple[str, tuple[object, ...], str | None], list[_Counted]] = defaultdict(list)
         for item in counted.get(ladder.id, ()):
-            groups[(item.subject, window_key(item.date, ladder.window))].append(item)
-        for (subject, window), items in groups.items():
+            groups[(item.subject, item.key, window_key(item.date, ladder.window))].append(item)
+        for (subject, _key, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
             lost = sorted(

@@ -493,6 +493,8 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(lad.id)} {lad.title or '(无标题)'}{basis(lad.article)}", ""]
             subject = _SUBJECTS.get(lad.subject_type, lad.subject_type)
             out.append(f"- 计次对象:{subject}(字段 {_code(lad.subject)})")
+            if lad.same:
+                out.append(f"- 分别计次:{'、'.join(_code(x) for x in lad.same)}相同者为同一事项,分别计次")
             out.append(f"- 计次事实:{_describe_when(lad.when, ctx, None, True)}")
             window = _WINDOW_WORDS[lad.window]
             out.append(f"- 计次期间:{_noted(window + _prov(lad.window_provenance), lad.window_note)}")
@@ -636,6 +638,7 @@ def render_pack_docs(pack: Pack) -> str:
             out += _rule_lines(r, ctx)
         out.append("")
     out += _oversight(pack, ctx)
+    out += _money(pack, ctx)
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
@@ -654,4 +657,93 @@ def _amendment_lines(pack: Pack) -> list[str]:
                 kind = _CHANGE_KINDS.get(ch.kind, ch.kind)
                 out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {_code(ch.key)}(文件 {_code(ch.file)})")
     out += ["", "某日施行的文本:`service-rules docs <规则包>@YYYY-MM-DD`。", ""]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# money.toml: rates, fines, the employee ledger
+
+_SAME_WORDS: dict[str, str] = {"rule": "规则", "article": "条款", "section": "章", "tag": "情形"}
+_FIELD_WORDS: dict[str, str] = {"type": "记录类型", "rule": "规则", "article": "条款", "section": "章", "tag": "情形"}
+
+
+def _fine_when(when: Mapping[str, ConditionValue]) -> str:
+    conditions, _ = parse_when(when)
+    if not conditions:
+        return "所有扣分项"
+    parts = []
+    for c in conditions:
+        sign = OPERATORS[c.op].sign if c.op in OPERATORS else c.op
+        values = "、".join(_value(v) for v in _values(c))
+        parts.append(f"{_FIELD_WORDS.get(c.field, c.field)} {sign} {values}")
+    return "扣分项中" + ",且".join(parts) + "者"
+
+
+def _money(pack: Pack, ctx: _Ctx) -> list[str]:
+    """``money.toml`` in words; nothing when the pack has none of it."""
+    m = pack.money
+    if not (m.rates or m.fines or m.employees):
+        return []
+    out = ["## 金额与个人台账", ""]
+    if m.rates:
+        out += ["### 扣分折算金额", ""]
+        out.append("金额按各项实扣分计算(单项封顶之后、保底之前):保底吸收的分数照样折算金额。")
+        out.append("同一扣分项适用最具体的标准:规则的,其次所在章的,再次全包的。")
+        out.append("")
+        for r in m.rates:
+            if r.rule is not None:
+                scope = f"规则 {_code(r.rule)}"
+            elif r.section is not None:
+                scope = f"第{cn_number(r.section)}章"
+            else:
+                scope = "全包"
+            basis = f"(依据{ctx.article(r.article)})" if r.article is not None else ""
+            out.append(f"- {_code(r.id)} {scope}:每扣1分 {r.per_point} 元{_prov(r.provenance)}{basis}")
+            if r.note:
+                out.append(f"  - 说明:{r.note}")
+            out += ctx.change_lines("rates", r.id, "  ")
+        out.append("")
+    if m.fines:
+        out += ["### 罚款", ""]
+        for f in m.fines:
+            basis = f"(依据{ctx.article(f.article)})" if f.article is not None else ""
+            out += [f"#### {_code(f.id)} {f.title or '(无标题)'}{basis}", ""]
+            if f.subject == "employee":
+                who = "扣分项所列每名员工" + (
+                    ";未列员工的,以网点为对象" if f.without_employee == "outlet" else ";未列员工的,不罚款"
+                )
+            else:
+                who = "网点"
+            out.append(f"- 计次对象:{who}")
+            out.append(f"- 计入事实:{_fine_when(f.when)}(待核实、不成立的不计)")
+            out.append(f"- 同一事项:{'、'.join(_SAME_WORDS.get(k, k) for k in f.same)}相同")
+            window = _WINDOW_WORDS.get(f.window, f.window)
+            out.append(f"- 计次期间:{_noted(window + _prov(f.window_provenance), f.window_note)}")
+            if f.steps:
+                steps = "、".join(f"{s}元" for s in f.steps)
+                amounts = f"依次为 {steps}(以后各次按最后一档)"
+            elif f.factor is not None:
+                amounts = f"第1次 {f.first} 元,此后每次为上次的 {f.factor} 倍"
+            else:
+                amounts = f"每次 {f.first} 元"
+            if f.cap is not None:
+                amounts += f",单次最高 {f.cap} 元"
+            out.append(f"- 金额{_prov(f.provenance)}:{amounts}")
+            for a in f.actions:
+                circulate = "通报" if a.circulate else "不通报"
+                out.append(f"- 第{a.start}次起:{a.label}({_code(a.action)};{circulate})")
+            if f.note:
+                out.append(f"- 说明:{f.note}")
+            out += ctx.change_lines("fines", f.id, "")
+            out.append("")
+    if m.employees is not None:
+        e = m.employees
+        out += ["### 个人台账", ""]
+        how = (
+            "每名员工各自全额承担"
+            if e.share == "full"
+            else "在所列员工间平均分摊,精确到0.01(分、元),余数按最大余数法分配,各份之和等于原数"
+        )
+        out.append(f"- 多人共同扣分:{_noted(how + _prov(e.provenance), e.note)}")
+        out.append("")
     return out

@@ -39,6 +39,10 @@ from ._report import escape
 from ._results import ScoreResult, dump
 from ._store import Facts
 
+#: The coverage item of the employee ledger (money.toml ``[employees]``): covered by a passing
+#: case whose result has a ledger entry.
+LEDGER = "ledger:employees"
+
 
 @attrs.frozen
 class CaseResult:
@@ -79,7 +83,7 @@ class PackTestReport:
 
 #: The keys of a case, and what a case may expect (the JSON Schema of case files is built from them).
 CASE_KEYS: tuple[str, ...] = ("name", "as_of", "period", "records", "expect", "note")
-EXPECTATIONS: tuple[str, ...] = ("scorecards", "actions", "rejected", "accepted")
+EXPECTATIONS: tuple[str, ...] = ("scorecards", "actions", "rejected", "accepted", "fines", "employees")
 
 
 def cases_schema() -> dict[str, Any]:
@@ -225,7 +229,7 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
                     elif s[field] != value:
                         failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
         _match(want, card, label, failures)
-    for key in ("actions", "rejected"):
+    for key in ("actions", "rejected", "fines", "employees"):
         if key in expect:
             _match({key: expect[key]}, data, "result", failures)
             if not expect[key] and data[key]:
@@ -277,6 +281,13 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
         used_rules.update(f"exclude:{w.rule}" for w in facts.exclusions)
+        used_rules.update(f"fine:{f.rule}" for f in result.fines)
+        rate_of = compiled.money.rate_of
+        used_rules.update(
+            f"rate:{rate_of[d.rule]}" for c in result.scorecards for d in c.deductions if d.rule in rate_of
+        )
+        if result.employees:
+            used_rules.add(LEDGER)
     rules = _rule_coverage(compiled, used_rules)
     articles = _article_coverage(compiled, used_articles)
     pack = compiled.pack
@@ -284,7 +295,13 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     if layered:
         own = {(c.kind, c.key) for c in pack.changes if c.layer == pack.layers[-1] and c.action != "disable"}
         owned = {key for kind, key in own if kind != "articles"}
-        rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
+        # (a ledger, being one table and not a list of entries, is counted in every layer)
+        rules = _restrict(
+            rules,
+            lambda r: r in owned
+            or r == LEDGER
+            or (r.split(":", 1)[0] in ("exclude", "fine", "rate") and r.split(":", 1)[-1] in owned),
+        )
         articles = _restrict(articles, lambda a: ("articles", a) in own)
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
 
@@ -318,6 +335,9 @@ def _rule_coverage(compiled: CompiledPack, used: set[str]) -> Coverage:
         *(x.id for x in o.deadlines),
         *(x.id for x in o.crosschecks),
         *(f"exclude:{x.code}" for x in (o.recommendation.exclude if o.recommendation else [])),
+        *(f"rate:{r.id}" for r in compiled.pack.money.rates),
+        *(f"fine:{f.id}" for f in compiled.pack.money.fines),
+        *([LEDGER] if compiled.money.share is not None else []),
     ]
     return Coverage(tuple(r for r in every if r in used), tuple(r for r in every if r not in used))
 

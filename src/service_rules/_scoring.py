@@ -10,13 +10,16 @@ applied here, and whatever a cap or floor absorbs stays visible (``raw_points``,
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from ._compiler import CompiledPack
+from ._fines import fined_per_card, fines_and_actions
 from ._model import Floor, floor_of
+from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
 from ._store import Facts, Observation
 from ._templates import parse as parse_template
@@ -31,6 +34,8 @@ class _RuleFacts:
     cap: int | None
     provenance: str
     layer: str | None
+    #: Yuan per point (money.toml), None where no rate reaches the rule.
+    rate: Decimal | None = None
 
 
 @attrs.frozen
@@ -51,6 +56,8 @@ class CardAccount:
     rejections: int = 0
     overturned: tuple[dict[str, Any], ...] = ()
     versions: tuple[str, ...] = ()
+    amount: str | None = None
+    fined: str | None = None
 
     def _fields(self) -> dict[str, Any]:
         # Field for field: CardAccount has exactly Scorecard's fields (a test holds them equal).
@@ -113,7 +120,9 @@ def rejection_counts(facts: Facts) -> dict[str, Counter[str | None]]:
 class Accountant:
     """Scorecards of one run's facts; holds only memos (reason texts, per-rule facts)."""
 
-    def __init__(self, compiled: CompiledPack, facts: Facts) -> None:
+    def __init__(
+        self, compiled: CompiledPack, facts: Facts, fined: Mapping[tuple[str, str], Decimal] | None = None
+    ) -> None:
         self.c = compiled
         self.facts = facts
         self._reasons: dict[tuple[Any, ...], str] = {}
@@ -125,9 +134,15 @@ class Accountant:
                 cap=r.rule.cap.value if r.rule.cap is not None else None,
                 provenance=(r.rule.deduct.provenance if r.rule.deduct is not None else None) or "",
                 layer=layers.get(rid),
+                rate=compiled.money.rates.get(rid),
             )
             for rid, r in compiled.rules.items()
         }
+        self._has_rates = compiled.money.has_rates
+        self._has_fines = bool(compiled.money.fines)
+        if self._has_fines and fined is None:
+            fined = fined_per_card(fines_and_actions(compiled, facts)[0])
+        self._fined = fined or {}
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)
         meta = compiled.pack.meta
@@ -167,6 +182,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         rows: list[dict[str, Any]] = []
         used: dict[str, int] = {}
         per_section: defaultdict[int, int] = defaultdict(int)
+        money = Decimal(0)
         rules = self._rules
         reasons = self._reasons
         view = self.facts.appeal_view
@@ -192,6 +208,11 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             reason = reasons.get((rule_id, obs.article, points, obs.persons, obs.tag, obs.points))
             if reason is None:
                 reason = judge._reason(obs, points)
+            amount = None
+            if facts.rate is not None:  # after caps, before any floor (what a floor absorbs still costs)
+                cost = facts.rate * points
+                money += cost
+                amount = yuan(cost)
             rows.append(
                 deduction_fields(
                     rule=rule_id,
@@ -208,6 +229,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
                     persons=obs.persons,
                     employees=obs.employees,
                     layer=facts.layer,
+                    amount=amount,
                 )
             )
             if appeals is not None:
@@ -262,6 +284,8 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             rejections=rejections,
             overturned=overturned,
             versions=_amendment_ids(self._by_version, {*judged, end}),
+            amount=yuan(money) if self._has_rates and scored else None,
+            fined=yuan(self._fined.get((outlet, period), Decimal(0))) if self._has_fines and scored else None,
         )
 
     def _with_appeal(self, row: dict[str, Any]) -> None:
@@ -299,6 +323,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
                 persons=obs.persons,
                 employees=obs.employees,
                 layer=facts.layer,
+                amount=None,  # overturned: it costs nothing
             )
             self._with_appeal(row)
             rows.append(row)
@@ -337,9 +362,16 @@ def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:
     return (d["section"], article is None, article or 0, d["observations"][0])
 
 
-def scorecards(compiled: CompiledPack, facts: Facts, period: str | None = None) -> tuple[Scorecard, ...]:
-    """Every scorecard of ``period`` (all periods with facts when None), by period then outlet."""
-    accountant = Accountant(compiled, facts)
+def scorecards(
+    compiled: CompiledPack,
+    facts: Facts,
+    period: str | None = None,
+    *,
+    fined: Mapping[tuple[str, str], Decimal] | None = None,
+) -> tuple[Scorecard, ...]:
+    """Every scorecard of ``period`` (all periods with facts when None), by period then outlet.
+    ``fined``: yuan of fines per (outlet, period), when the caller has computed the fines."""
+    accountant = Accountant(compiled, facts, fined)
     return tuple(accountant.card(o, p).scorecard() for o, p in card_keys(facts, period))
 
 
@@ -349,9 +381,15 @@ def scorecard(compiled: CompiledPack, facts: Facts, outlet: str, period: str) ->
     return Accountant(compiled, facts).card(outlet, period).scorecard()
 
 
-def iter_scorecard_json(compiled: CompiledPack, facts: Facts, period: str | None = None) -> Iterator[dict[str, Any]]:
+def iter_scorecard_json(
+    compiled: CompiledPack,
+    facts: Facts,
+    period: str | None = None,
+    *,
+    fined: Mapping[tuple[str, str], Decimal] | None = None,
+) -> Iterator[dict[str, Any]]:
     """The same scorecards as :func:`scorecards`, one at a time as the plain data of their JSON
     (no typed objects in between: the output path of a large run)."""
-    accountant = Accountant(compiled, facts)
+    accountant = Accountant(compiled, facts, fined)
     for o, p in card_keys(facts, period):
         yield accountant.card(o, p).json()

@@ -27,6 +27,7 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "deadline_missing": ("subject", "period", "deadline", "as_of"),
     "crosscheck": ("subject", "date", "outlet", "articles"),
     "exclusion": (),
+    "fine": ("subject", "n", "amount", "cause", "article", "window", "actions"),
 }
 
 

@@ -476,7 +476,7 @@ def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None)
         write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
         return
     if fmt == "table":
-        text = render_table(result, pack.meta.article_unit, pack.oversight.action_labels)
+        text = render_table(result, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
     elif fmt == "markdown":
         text = render_bulletin(result, labels=labels)
     else:
