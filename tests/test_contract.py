@@ -634,7 +634,9 @@ def test_output_fields(tmp_path: Path) -> None:
     )
     assert list(result) == [
         "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
+        "absorbed", "provisional",
     ]  # fmt: skip
+    assert (result["absorbed"], result["provisional"]) == ([], [])
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")

@@ -22,8 +22,8 @@ from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions
 from ._results import ScoreResult, dump, unattributed
+from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -61,16 +61,19 @@ def score(
 
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
     """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
+    found = sanctions(compiled, facts, as_of=as_of, period=period)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
         scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + found.warnings,
         unattributed=unattributed(facts.rejected),
+        absorbed=found.absorbed,
+        provisional=found.provisional,
     )
 
 
@@ -102,10 +105,12 @@ def score_to_stream(
     for card in iter_scorecard_json(compiled, facts, period):
         write((b"" if first else b",") + dumps(card))
         first = False
-    write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
+    found = sanctions(compiled, facts, as_of=day, period=period)
+    write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
-    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
+    write(b',"warnings":' + dumps(dump(facts.warnings + found.warnings)))
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

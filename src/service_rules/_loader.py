@@ -64,6 +64,16 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 converter.register_structure_hook(LabelValue, _structure_label_value)
 
 
+def _structure_int_or_str(value: Any, _: Any) -> Any:
+    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    if type(value) in (int, str):
+        return value
+    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+
+
+converter.register_structure_hook(int | str, _structure_int_or_str)
+
+
 def _structure_str_list(value: Any, _: Any) -> list[str]:
     # cattrs would turn "编号" into ["编", "号"]
     if not isinstance(value, list):
@@ -347,6 +357,8 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "cadences"): "id",
     ("oversight.toml", "deadlines"): "id",
     ("oversight.toml", "crosschecks"): "id",
+    ("oversight.toml", "thresholds"): "id",
+    ("oversight.toml", "sanction_groups"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {

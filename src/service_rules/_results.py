@@ -106,6 +106,16 @@ class Scorecard:
 
 
 @attrs.frozen
+class Absorption:
+    """Which kept action absorbed another of its sanction group (same subject and period): the
+    group, and the kept action's rule and action code."""
+
+    group: str
+    rule: str | None
+    action: str
+
+
+@attrs.frozen
 class Action:
     """An escalation or notice against a county, an outlet or an employee."""
 
@@ -124,6 +134,9 @@ class Action:
     #: Rejected input lines naming the subject (a county, or an outlet), undated or dated in the
     #: action's year up to its period: lines that could have changed the action.
     rejections: int = 0
+    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept action
+    #: that absorbed it (null for every action in ``actions[]``).
+    absorbed_by: Absorption | None = None
 
 
 @attrs.frozen
@@ -170,6 +183,12 @@ class ScoreResult:
     warnings: tuple[ResultWarning, ...] = ()
     #: Rejected lines that name no readable outlet (flagged on no scorecard).
     unattributed: int = 0
+    #: Actions a sanction group absorbed: only the highest of a group applies to one subject in
+    #: one period (``absorbed_by`` names it).
+    absorbed: tuple[Action, ...] = ()
+    #: Threshold actions of windows still open on the as-of day: what would follow if the window
+    #: closed as it stands (not in ``actions[]``).
+    provisional: tuple[Action, ...] = ()
 
     @property
     def accepted(self) -> int:
