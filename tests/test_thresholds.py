@@ -384,3 +384,129 @@ deduct = { kind = "fixed", points = 5, provenance = "assumed", note = "测试:�
     assert "cz-5-complaint" in warning.message and "5" in warning.message and "10" in warning.message
     plain = sr.compile_pack(sr.load_pack("cangzhou"))
     assert not [w for w in plain.warnings if w.code == "supersedes_heavier"]
+
+
+# ---- docs and pack tests ------------------------------------------------------------------------
+def test_docs_show_thresholds_and_groups_in_chinese(tmp_path: Path) -> None:
+    doc = sr.render_pack_docs(sr.load_pack(layer(tmp_path)))
+    assert "### 阈值处理" in doc
+    assert "- 条件:每个计分期间网点总分低于90分〔假定〕——测试用及格线" in doc
+    assert "- 条件:每半年网点扣分超过20分〔假定〕——测试用" in doc
+    assert "- 处理:对县级联社通报县级联社(`county_notice`;不通报)" in doc
+    assert "### 从高处理(按最高标准执行,不重复奖罚)" in doc
+    assert "  - 等级2:`half-deducted`的各项处理" in doc
+
+
+CASE = """
+[[cases]]
+name = "半年累计扣分超过20分:纳入动态管理,吸收当季限期整改"
+as_of = "2026-08-15"
+period = "2026Q2"
+records = [
+  { type = "outlet", outlet = "A", county = "C" },
+  { type = "finding", id = "a1", outlet = "A", date = "2026-02-10", article = 25 },
+  { type = "finding", id = "a2", outlet = "A", date = "2026-02-10", article = 25 },
+  { type = "finding", id = "a3", outlet = "A", date = "2026-02-11", article = 18, points = 3 },
+  { type = "finding", id = "a4", outlet = "A", date = "2026-05-10", article = 25 },
+  { type = "finding", id = "a5", outlet = "A", date = "2026-05-11", article = 25 },
+  { type = "finding", id = "a6", outlet = "A", date = "2026-05-12", article = 25 },
+  { type = "finding", id = "a7", outlet = "A", date = "2026-05-13", article = 25 },
+]
+[cases.expect]
+actions = [ { subject = "A", action = "dynamic_management", period = "2026Q2", date = "2026-06-30" } ]
+absorbed = [ { subject = "A", action = "rectify", absorbed_by = { group = "outlet", rule = "half-deducted", action = "dynamic_management" } } ]
+provisional = []
+"""
+
+
+def test_pack_cases_expect_absorbed_sanctions_and_coverage_counts_thresholds_and_groups(tmp_path: Path) -> None:
+    folder = layer(tmp_path)
+    (folder / "tests").mkdir()
+    (folder / "tests" / "cases.toml").write_text(CASE, encoding="utf-8")
+    report = sr.run_pack_tests(sr.compile_pack(sr.load_pack(folder)))
+    assert [c.failures for c in report.cases] == [()]
+    assert set(report.rules.covered) == {"pass-mark", "half-deducted", "group:outlet"}
+    assert set(report.rules.uncovered) == {"county-notice"}
+    wrong = CASE.replace('group = "outlet"', 'group = "outlets"')
+    (folder / "tests" / "cases.toml").write_text(wrong, encoding="utf-8")
+    [case] = sr.run_pack_tests(sr.compile_pack(sr.load_pack(folder))).cases
+    assert any("no sanction group 'outlets'" in f for f in case.failures)
+
+
+def test_the_tutorial_layer_gives_what_the_tutorial_shows(tmp_path: Path) -> None:
+    import re
+
+    root = Path(__file__).parents[1]
+    text = (root / "docs" / "tutorial.md").read_text(encoding="utf-8")
+    section = text[text.index("## Pass marks") :]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)
+    assert block is not None
+    folder = tmp_path / "tianjin"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "tianjin"\ntitle = "t"\nversion = "1"\nextends = "generic"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(block.group(1), encoding="utf-8")
+    example = str(root / "examples" / "generic-2027q1.jsonl")
+    result = sr.score(folder, [example], as_of="2027-05-01")
+    shown = [(a.subject, a.action, a.reason) for a in result.actions if a.rule and a.rule.startswith("tj-")]
+    assert shown == [
+        ("TJ-02", "rectify", "TJ-02网点2027年第一季度总分85分,低于100分,限期整改,取消当季评优资格。"),
+        ("和平", "county_notice", "和平所辖TJ-02网点2027年第一季度服务态度得分0分,不高于5分,通报县级联社。"),
+    ]
+    assert [(a.subject, a.action) for a in result.actions if a.subject == "E-21"] == [
+        ("E-21", "suspension_or_transfer")
+    ]
+    [absorbed] = result.absorbed
+    assert (absorbed.subject, absorbed.action, absorbed.absorbed_by) == (
+        "E-21",
+        "fine",
+        Absorption("tj-employee", "g-complaint-ladder", "suspension_or_transfer"),
+    )
+    early = sr.score(folder, [example], as_of="2027-03-15")
+    assert [(a.subject, a.action) for a in early.provisional] == [("TJ-02", "rectify"), ("和平", "county_notice")]
+
+
+# ---- laws ---------------------------------------------------------------------------------------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_RULES = ["r1", "r2", "r3", "free"]
+_members = st.lists(
+    st.tuples(st.sampled_from(_RULES[:3]), st.integers(1, 3)), unique_by=lambda m: m[0], min_size=1, max_size=3
+)
+_items = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(_RULES),
+        st.sampled_from(["x", "y"]),
+        st.sampled_from(["2026Q1", "2026Q2"]),
+    ),
+    max_size=12,
+)
+
+
+@given(_members, _items, st.randoms(use_true_random=False))
+def test_absorption_laws(members: list[tuple[str, int]], raw: list[tuple[str, str, str, str]], rnd: Any) -> None:
+    """Nothing lost or invented; one kept per group, subject and period; the highest rank kept;
+    the same choice whatever the input order."""
+    group = SanctionGroup("g", [GroupMember(r, rank) for r, rank in members])
+    ranks = dict(members)
+    items = [_act(s, r, a, p) for s, r, a, p in raw]
+    kept, absorbed = absorb([group], items, _mark)
+    assert len(kept) + len(absorbed) == len(items)
+    buckets: dict[tuple[str, str], list[Action]] = {}
+    for a in kept:
+        if a.rule in ranks:
+            buckets.setdefault((a.subject, a.period), []).append(a)
+    assert all(len(v) == 1 for v in buckets.values())
+    for a in absorbed:
+        assert a.rule in ranks and a.absorbed_by is not None
+        [winner] = buckets[(a.subject, a.period)]
+        assert (winner.rule, winner.action) == (a.absorbed_by.rule, a.absorbed_by.action)
+        assert ranks[winner.rule or ""] >= ranks[a.rule or ""]
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    kept2, absorbed2 = absorb([group], shuffled, _mark)
+    assert sorted(map(repr, kept2)) == sorted(map(repr, kept))
+    assert sorted(map(repr, absorbed2)) == sorted(map(repr, absorbed))

@@ -359,6 +359,9 @@ ThresholdQuantity = Literal["total", "score", "deducted", "amount"]
 #: How the quantity compares with the threshold's value: 低于 lt, 不高于 lte, 超过 gt, 达到 gte.
 ThresholdCompare = Literal["lt", "lte", "gt", "gte"]
 ThresholdSubject = Literal["outlet", "county", "employee"]
+#: Chinese words of the quantities and comparisons (reasons, the pack's document).
+QUANTITY_WORDS: dict[str, str] = {"total": "总分", "score": "得分", "deducted": "扣分", "amount": "扣款金额"}
+COMPARE_WORDS: dict[str, str] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
 ThresholdWindow = Literal["month", "quarter", "half_year", "year"]
 
 

@@ -18,6 +18,10 @@ states is compared, except lists given whole (``actions``, ``rejected``, a score
     sections = { 5 = 10 }                                # section number = score
     # likewise deducted = {…}, beyond_floor = {…}, assessable = {…}
     deductions = [ { rule = "cz-5-tone", points = 10 } ]
+
+``actions``, ``absorbed`` (with ``absorbed_by``) and ``provisional`` are compared alike; a
+threshold counts as covered when a passing case yields one of its actions (judged, absorbed or
+provisional), a sanction group (``group:<id>``) when a passing case shows it absorbing one.
 """
 
 from __future__ import annotations
@@ -105,7 +109,7 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
                 )
                 continue
             expect = case.get("expect", {})
-            bad = set(expect) - {"scorecards", "actions", "rejected", "accepted"}
+            bad = set(expect) - {"scorecards", "actions", "rejected", "accepted", "absorbed", "provisional"}
             if bad:
                 problems.append(
                     Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
@@ -130,7 +134,7 @@ def _match(expected: Mapping[str, Any], actual: Mapping[str, Any], what: str, fa
             failures.append(f"{what}.{key}: expected {want!r}, got {got!r}")
 
 
-def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
+def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str] = frozenset()) -> list[str]:
     failures: list[str] = []
     data = dump(result)
     expect = case.get("expect", {})
@@ -160,11 +164,15 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
                     elif s[field] != value:
                         failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
         _match(want, card, label, failures)
-    for key in ("actions", "rejected"):
+    for key in ("actions", "rejected", "absorbed", "provisional"):
         if key in expect:
             _match({key: expect[key]}, data, "result", failures)
             if not expect[key] and data[key]:
                 failures.append(f"{key}: expected none, got {data[key]}")
+    for i, want in enumerate(expect.get("absorbed", [])):
+        by = want.get("absorbed_by") if isinstance(want, dict) else None
+        if isinstance(by, dict) and "group" in by and by["group"] not in groups:
+            failures.append(f"absorbed[{i}].absorbed_by.group: the pack declares no sanction group {by['group']!r}")
     if "accepted" in expect:
         accepted = sum(i["accepted"] for i in data["inputs"])
         if accepted != expect["accepted"]:
@@ -197,7 +205,8 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
             failure = f"用例无法运行:{type(exc).__name__}: {exc}"
             results.append(CaseResult(file, case["name"], (failure,), time.perf_counter() - start))
             continue
-        failures = tuple(_check_case(case, result))
+        groups = frozenset(g.id for g in compiled.oversight.sanction_groups)
+        failures = tuple(_check_case(case, result, groups))
         results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
         if failures:
             continue  # a failing case proves nothing about the rules it reaches
@@ -206,9 +215,11 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
                 used_rules.add(obs.rule)
                 if obs.article is not None:
                     used_articles.add(obs.article)
-        for action in result.actions:
+        for action in (*result.actions, *result.absorbed, *result.provisional):
             if action.rule:
                 used_rules.add(action.rule)
+            if action.absorbed_by is not None:
+                used_rules.add(f"group:{action.absorbed_by.group}")
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
         used_rules.update(f"exclude:{w.rule}" for w in facts.exclusions)
@@ -219,7 +230,9 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     if layered:
         own = {(c.kind, c.key) for c in pack.changes if c.layer == pack.layers[-1] and c.action != "disable"}
         owned = {key for kind, key in own if kind != "articles"}
-        rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
+        rules = _restrict(
+            rules, lambda r: r in owned or r.removeprefix("exclude:") in owned or r.removeprefix("group:") in owned
+        )
         articles = _restrict(articles, lambda a: ("articles", a) in own)
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
 
@@ -252,6 +265,8 @@ def _rule_coverage(compiled: CompiledPack, used: set[str]) -> Coverage:
         *(x.id for x in o.cadences),
         *(x.id for x in o.deadlines),
         *(x.id for x in o.crosschecks),
+        *(x.id for x in o.thresholds),
+        *(f"group:{g.id}" for g in o.sanction_groups),
         *(f"exclude:{x.code}" for x in (o.recommendation.exclude if o.recommendation else [])),
     ]
     return Coverage(tuple(r for r in every if r in used), tuple(r for r in every if r not in used))

@@ -79,23 +79,25 @@ def absorb(
             return None
         return ranks.get((rule, _action_of(item))) or ranks.get((rule, None))
 
-    buckets: defaultdict[tuple[str, str, str, str], list[tuple[int, S]]] = defaultdict(list)
-    for item in items:
+    buckets: defaultdict[tuple[str, str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for index, item in enumerate(items):
         found = membership(item)
         if found is not None:
             group, rank = found
-            buckets[(group, item.subject_type, item.subject, item.period)].append((rank, item))
+            buckets[(group, item.subject_type, item.subject, item.period)].append((rank, index))
     losers: dict[int, Absorption] = {}
     for (group, _, _, _), ranked in buckets.items():
         if len(ranked) < 2:
             continue
-        ranked.sort(key=lambda ri: (-ri[0], ri[1].rule or "", _action_of(ri[1]), ri[1].date))
-        winner = ranked[0][1]
+        ranked.sort(
+            key=lambda ri: (-ri[0], items[ri[1]].rule or "", _action_of(items[ri[1]]), items[ri[1]].date, ri[1])
+        )
+        winner = items[ranked[0][1]]
         by = Absorption(group=group, rule=winner.rule, action=_action_of(winner))
         for _, loser in ranked[1:]:
-            losers[id(loser)] = by
-    kept = [item for item in items if id(item) not in losers]
-    absorbed = [mark(item, losers[id(item)]) for item in items if id(item) in losers]
+            losers[loser] = by
+    kept = [item for index, item in enumerate(items) if index not in losers]
+    absorbed = [mark(item, losers[index]) for index, item in enumerate(items) if index in losers]
     return kept, absorbed
 
 

@@ -32,9 +32,6 @@ from ._templates import render
 ADDITIVE: Final[frozenset[str]] = frozenset({"deducted", "amount"})
 #: Quantities counted in yuan (their thresholds' values are amounts of money).
 MONEY: Final[frozenset[str]] = frozenset({"amount"})
-#: Chinese words of the quantities and comparisons, for reasons and the pack's document.
-QUANTITY_WORDS: Final[dict[str, str]] = {"total": "总分", "score": "得分", "deducted": "扣分", "amount": "扣款金额"}
-COMPARE_WORDS: Final[dict[str, str]] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
 
 Number = int | Decimal
 

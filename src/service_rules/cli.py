@@ -734,7 +734,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _oversight_count(pack: Pack) -> int:
     o = pack.oversight
-    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks) + len(o.thresholds)
 
 
 def entry_point() -> None:
