@@ -510,3 +510,17 @@ def test_absorption_laws(members: list[tuple[str, int]], raw: list[tuple[str, st
     kept2, absorbed2 = absorb([group], shuffled, _mark)
     assert sorted(map(repr, kept2)) == sorted(map(repr, kept))
     assert sorted(map(repr, absorbed2)) == sorted(map(repr, absorbed))
+
+
+def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compiled: sr.CompiledPack) -> None:
+    from service_rules._documents import render_bulletin
+    from service_rules._report import render_table
+
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
+    text = render_bulletin(result)
+    assert "下列事项已由同一对象同期更重的处理吸收,不再执行" in text
+    assert "A:rectify(由dynamic_management吸收)。A2026年第二季度总分88分" in text
+    assert "下列事项所属期间尚未结束" in text
+    table = render_table(result)
+    assert "从高处理被吸收的事项" in table and "← 由 half-deducted 的 dynamic_management 吸收(outlet)" in table
+    assert "预判事项(期间尚未结束,仅供参考):" in table

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 import attrs
@@ -22,7 +22,7 @@ from ._periods import Granularity
 from ._results import Absorption, Action, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
-from ._thresholds import ThresholdActions, scorecard_measures, threshold_actions
+from ._thresholds import Measure, ThresholdActions, scorecard_measures, threshold_actions
 
 
 @attrs.frozen
@@ -115,6 +115,13 @@ def pack_granularity(compiled: CompiledPack) -> Granularity:
     return period
 
 
+def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
+    """Every quantity a threshold may read, of every scoring period (a window may span several):
+    the scorecards' totals, section scores and points deducted. Money (amounts per scorecard)
+    and employee ledgers give theirs here in the same shape."""
+    yield from scorecard_measures(scorecards(compiled, facts, None))
+
+
 def sanctions(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> Sanctions:
     """Every action the facts lead to by ``as_of`` (those of ``period`` when given): oversight's
     and the thresholds', with the sanction groups applied."""
@@ -124,10 +131,9 @@ def sanctions(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         return Sanctions(actions)
     found = ThresholdActions()
     if o.thresholds:
-        cards = scorecards(compiled, facts, None)  # a window may span several scoring periods
         found = threshold_actions(
             o.thresholds,
-            scorecard_measures(cards),
+            measures(compiled, facts),
             granularity=pack_granularity(compiled),
             as_of=as_of,
             period=period,
