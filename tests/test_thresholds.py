@@ -390,7 +390,7 @@ deduct = { kind = "fixed", points = 5, provenance = "assumed", note = "测试:�
 def test_docs_show_thresholds_and_groups_in_chinese(tmp_path: Path) -> None:
     doc = sr.render_pack_docs(sr.load_pack(layer(tmp_path)))
     assert "### 阈值处理" in doc
-    assert "- 条件:每个计分期间网点总分低于90分〔假定〕——测试用及格线" in doc
+    assert "- 条件:每季度网点总分低于90分〔假定〕——测试用及格线" in doc
     assert "- 条件:每半年网点扣分超过20分〔假定〕——测试用" in doc
     assert "- 处理:对县级联社通报县级联社(`county_notice`;不通报)" in doc
     assert "### 从高处理(按最高标准执行,不重复奖罚)" in doc

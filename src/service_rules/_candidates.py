@@ -22,7 +22,7 @@ from ._errors import UsageError
 from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import judged_quarters
+from ._oversight import judged_periods
 from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter, unattributed
 from ._scoring import Accountant
 from ._store import Facts
@@ -108,12 +108,12 @@ def candidates(
     day = as_date(as_of)
     facts = ingest(compiled, inputs, strict_registry=strict_registry)
     accountant = Accountant(compiled, facts)
-    judged = [q for q in judged_quarters(facts, day) if q.startswith(f"{year}Q")]
+    judged = [q for q in judged_periods(facts, day) if q[:4] == f"{year:04d}"]
     touched: defaultdict[str, list[Rejection]] = defaultdict(list)
     for r in facts.rejected:
-        if r.outlet is not None and (r.period is None or r.period.startswith(f"{year}Q")):
+        if r.outlet is not None and (r.period is None or r.period[:4] == f"{year:04d}"):
             touched[r.outlet].append(r)
-    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")} | set(touched)
+    outlets = set(facts.registry) | {o for o, q in facts.present if q[:4] == f"{year:04d}"} | set(touched)
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)

@@ -623,6 +623,23 @@ def _check_engine_limits(b: _Build) -> None:
         )
 
 
+def _check_period_parts(b: _Build) -> None:
+    """Oversight parts bound to quarters in a pack that scores per another period. Cadences,
+    cross-checks and recommendations are judged per the pack's period; a report deadline is not:
+    a report record names its quarter, so deadlines need a quarterly pack."""
+    granularity = b.pack.meta.period
+    if granularity == "quarter":
+        return
+    for i, _dl in enumerate(b.pack.oversight.deadlines):
+        b.error(
+            "period_unsupported",
+            f"report deadlines are judged per quarter (a report names its quarter); this pack scores per "
+            f"{granularity}: score per quarter, or leave the deadlines out",
+            "oversight.toml",
+            f"deadlines[{i}]",
+        )
+
+
 #: Stages in order; each reads what earlier ones built and adds problems.
 STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_provenance", _check_provenance),
@@ -630,6 +647,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_articles", _check_articles),
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
+    ("check_period_parts", _check_period_parts),
     ("check_thresholds", _sanction_checks.check_thresholds),
     ("check_sanction_groups", _sanction_checks.check_sanction_groups),
     ("check_supersede_points", _sanction_checks.check_supersede_points),

@@ -20,6 +20,7 @@ import attrs
 from ._codes import cn_number, rejection_label
 from ._files import atomic_path, write_atomic
 from ._money import split_equally
+from ._periods import parse_period
 from ._report import section_name, width
 from ._results import Deduction, Scorecard, ScoreResult
 
@@ -185,15 +186,10 @@ def period_words(period: str | None) -> str:
     """``2026Q3`` → 2026年第三季度, ``2026-07`` → 2026年7月, ``2026H2`` → 2026年下半年, ``2026`` → 2026年."""
     if not period:
         return ""
-    if len(period) == 6 and period[4] == "Q":
-        return f"{period[:4]}年第{cn_number(int(period[5]))}季度"
-    if len(period) == 6 and period[4] == "H":
-        return f"{period[:4]}年{'上' if period[5] == '1' else '下'}半年"
-    if len(period) == 7 and period[4] == "-":
-        return f"{period[:4]}年{int(period[5:])}月"
-    if len(period) == 4:
-        return f"{period}年"
-    return period
+    try:
+        return parse_period(period).words()
+    except ValueError:
+        return period
 
 
 def date_words(date: str) -> str:

@@ -22,6 +22,7 @@ from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
+from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
 from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
@@ -44,8 +45,9 @@ def score(
     ``pack`` is a compiled pack, a loaded one, or a built-in name or folder path.
     ``inputs`` are JSON Lines files (paths, ``"-"`` for standard input, binary streams),
     spreadsheets (paths ending ``.xlsx``, ``.xlsm`` or ``.csv``, read through the pack's import
-    map: docs/office.md) or :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``) limits the
-    scorecards to one quarter; other quarters' facts are still checked. ``as_of`` (default:
+    map: docs/office.md) or :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``,
+    in the pack's period: ``"2026-07"`` for a monthly pack) limits the scorecards to one period;
+    other periods' facts are still checked. ``as_of`` (default:
     today) decides deadlines. ``reuse_matches=False`` asks the matcher about every
     observation instead of once per distinct shape (same result, slower).
     ``strict_registry=True`` rejects, where outlet records are given, the facts on outlets they
@@ -53,7 +55,7 @@ def score(
     warnings).
     """
     compiled = as_compiled(pack)
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = ingest(compiled, inputs, reuse_matches=reuse_matches, strict_registry=strict_registry)
     return result_of(compiled, facts, as_of=day, period=period)
@@ -92,7 +94,7 @@ def score_to_stream(
     rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
     The bytes are those of ``score(...).to_json()`` followed by a newline, but no
     scorecard is held longer than it takes to write it."""
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = ingest(
         compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry
@@ -114,13 +116,15 @@ def score_to_stream(
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 
-def check_period(period: str | None) -> None:
-    """A ``period=`` argument: a quarter such as ``2026Q3``, or None for every period."""
+def check_period(period: str | None, granularity: Granularity = "quarter") -> None:
+    """A ``period=`` argument: a period of the pack's granularity (``2026Q3`` for a quarterly
+    pack, ``2026-07`` for a monthly one, ``2026H2``, ``2026``), or None for every period."""
     if period is not None:
+        example = GRANULARITY_EXAMPLES[granularity]
         if not isinstance(period, str):
-            raise UsageError(f"period={period!r}: expected a quarter such as '2026Q3'", param="period")
+            raise UsageError(f"period={period!r}: expected a period such as {example!r}", param="period")
         try:
-            _facts.parse_quarter(period)
+            parse_period_of(period, granularity)
         except ValueError as exc:
             raise UsageError(f"period={period!r}: {exc}", param="period") from None
 

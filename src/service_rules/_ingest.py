@@ -28,7 +28,8 @@ from . import _facts
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
-from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
+from ._facts import JSON_TYPES, Reject, parse_date, show
+from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
 from ._results import InputSummary, PackRef, Rejection, ResultWarning
 from ._sheets import is_sheet_file
@@ -147,7 +148,8 @@ class _Reader:
         # A finding's verdict depends on its article, its tag and the other fields rules read.
         self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
         self.finding_verdicts: dict[tuple[Any, ...], tuple[_Verdict, Any]] = {}
-        self.periods: dict[str, str] = {}  # date string -> quarter
+        self.periods: dict[str, str] = {}  # date string -> its period of the pack's granularity
+        self.granularity: Granularity = compiled.pack.meta.period
         self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
         self.lines_before = 0
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
@@ -200,10 +202,10 @@ class _Reader:
         return hit
 
     def _period_of(self, date: str) -> str:
-        """The quarter of a date already checked by the schema (one parse per distinct date)."""
+        """The period (of the pack's granularity) of a date already checked by the schema."""
         period = self.periods.get(date)
         if period is None:
-            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+            period = self.periods[date] = period_key(date, self.granularity)
         return period
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
@@ -670,7 +672,7 @@ class _Reader:
             sheet=sheets[r.input],
             outlet=r.outlet,
             county=county,
-            period=_period_of_text(r.when) if r.when is not None else None,
+            period=_period_of_text(r.when, self.granularity) if r.when is not None else None,
         )
 
     def facts(self) -> Facts:
@@ -716,24 +718,23 @@ def _named(obj: Any) -> tuple[str | None, str | None, str | None]:
     return _text(obj.get("outlet")), _text(obj.get("county")), when
 
 
-def _period_of_text(text: str) -> str | None:
-    """The quarter of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or month (``YYYY-MM``) as
-    written on a rejected line, when it is one of the contract's (years 1900–2099); else None."""
+def _period_of_text(text: str, granularity: Granularity) -> str | None:
+    """The period (of the pack's granularity) of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or
+    month (``YYYY-MM``) as written on a rejected line, when it is one of the contract's (years
+    1900–2099) and falls inside one period of that granularity; else None."""
     try:
         if len(text) == 10:
             day = parse_date(text, "date")
-            year, period = day.year, quarter_of(day)
-        elif len(text) == 7 and text[4] == "-":
-            year, month = int(text[:4]), int(text[5:])
-            if not (text[:4].isdigit() and text[5:].isdigit() and 1 <= month <= 12):
-                return None
-            period = f"{year:04d}Q{(month - 1) // 3 + 1}"
         else:
-            year, q = _facts.parse_quarter(text)
-            period = f"{year:04d}Q{q}"
+            first = parse_period(text)
+            if not finer_or_equal(first.granularity, granularity):
+                return None  # a quarter's report in a monthly pack: no one month
+            day = first.first
     except (Reject, ValueError):
         return None
-    return period if 1900 <= year <= 2099 else None
+    if not 1900 <= day.year <= 2099:
+        return None
+    return str(period_of(day, granularity))
 
 
 def _value_labels(imports: Any) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import Literal, Union
 import attrs
 
 from ._importmap import ImportMap
+from ._periods import Granularity, Window
 
 Provenance = Literal["literal", "interpreted", "assumed"]
 #: complete / partial: the source's own words (partial: the source is cut inside it; … marks a
@@ -62,6 +63,9 @@ class PackMeta:
     description: str | None = None
     #: The source text as a file beside pack.toml (UTF-8): verbatim texts and quotations are checked against it.
     source_file: str | None = None
+    #: The scoring period: one scorecard per outlet and ``month`` (``2027-03``), ``quarter``
+    #: (``2027Q1``), ``half_year`` (``2027H1``) or ``year`` (``2027``).
+    period: Granularity = "quarter"
 
 
 @attrs.frozen
@@ -147,7 +151,7 @@ class Ladder:
     when: dict[str, ConditionValue]
     subject: str
     subject_type: Literal["county", "outlet", "employee"]
-    window: Literal["calendar_year", "none"]
+    window: Window
     window_provenance: Provenance
     steps: list[Step]
     steps_provenance: Provenance

@@ -14,7 +14,7 @@ from collections import defaultdict
 import attrs
 
 from ._compiler import CompiledPack
-from ._facts import parse_quarter, quarter_of
+from ._periods import Granularity, parse_period, period_key, period_of, window_key
 from ._results import Action, Rejection
 from ._store import Facts, Observation
 from ._templates import render
@@ -43,27 +43,18 @@ class _Counted:
     cause: str
 
 
-def quarter_bounds(quarter: str) -> tuple[_dt.date, _dt.date]:
-    year, q = parse_quarter(quarter)
-    first = _dt.date(year, 3 * q - 2, 1)
-    last = (_dt.date(year + 1, 1, 1) if q == 4 else _dt.date(year, 3 * q + 1, 1)) - _dt.timedelta(days=1)
-    return first, last
-
-
 def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
     """Day ``day`` of month ``month`` of the quarter after ``quarter`` (Q4 → the next January)."""
-    _, last = quarter_bounds(quarter)
-    start = last + _dt.timedelta(days=1)
-    m = start.month + month - 1
-    return _dt.date(start.year, m, day)
+    start = parse_period(quarter).next().first
+    return _dt.date(start.year, start.month + month - 1, day)
 
 
-def judged_quarters(facts: Facts, as_of: _dt.date) -> list[str]:
-    """Quarters that ended before ``as_of`` and in which the input holds at least one county
-    inspection (of any county): a file that covers Q3 only does not condemn Q1 and Q2, and a
-    city check alone does not make a quarter's county data complete."""
-    quarters = {q for (_, q), items in facts.inspections.items() if any(i.by == "county" for i in items)}
-    return sorted(q for q in quarters if quarter_bounds(q)[1] < as_of)
+def judged_periods(facts: Facts, as_of: _dt.date) -> list[str]:
+    """Periods (of the pack's granularity) that ended before ``as_of`` and in which the input
+    holds at least one county inspection (of any county): a file that covers Q3 only does not
+    condemn Q1 and Q2, and a city check alone does not make a period's county data complete."""
+    periods = {p for (_, p), items in facts.inspections.items() if any(i.by == "county" for i in items)}
+    return sorted(p for p in periods if parse_period(p).last < as_of)
 
 
 def _county_outlets(facts: Facts) -> dict[str, list[str]]:
@@ -89,7 +80,7 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
         )
         for lapse in facts.lapses
     ]
-    judged = judged_quarters(facts, as_of)
+    judged = judged_periods(facts, as_of)
     counties = _county_outlets(facts)
     for cad in o.cadences:
         for q in judged:
@@ -101,7 +92,7 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                 ]
                 if not short:
                     continue
-                date = quarter_bounds(q)[1].isoformat()
+                date = parse_period(q).last.isoformat()
                 lapse_id = f"{cad.id}:{county}:{q}"
                 reason = render(cad.reason, {"subject": county, "period": q, "outlets": "、".join(short)})
                 actions.append(
@@ -272,11 +263,11 @@ def oversight_actions(
             )
     for w in facts.ladder_facts:
         counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
+    granularity = c.pack.meta.period
     for ladder in c.oversight.ladders:
-        groups: defaultdict[tuple[str, int | None], list[_Counted]] = defaultdict(list)
+        groups: defaultdict[tuple[str, str | None], list[_Counted]] = defaultdict(list)
         for item in counted.get(ladder.id, ()):
-            window = int(item.date[:4]) if ladder.window == "calendar_year" else None
-            groups[(item.subject, window)].append(item)
+            groups[(item.subject, window_key(item.date, ladder.window))].append(item)
         for (subject, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
@@ -291,7 +282,8 @@ def oversight_actions(
                         "lapses": "、".join(ids),
                         "label": step.label,
                         "action": step.action,
-                        "year": window,
+                        "year": int(window[:4]) if window is not None else None,
+                        "window": window,
                         "cause": item.cause.rstrip("。"),
                     },
                 )
@@ -301,7 +293,7 @@ def oversight_actions(
                         subject_type=ladder.subject_type,
                         action=step.action,
                         article=ladder.article,
-                        period=quarter_of(_dt.date.fromisoformat(item.date)),
+                        period=period_key(item.date, granularity),
                         date=item.date,
                         observations=item.behind,
                         circulate=step.circulate,
@@ -352,7 +344,9 @@ def _month_end(month: str) -> _dt.date:
 
 
 def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
-    """Every full run of ``length`` consecutive months of one subject yields one action."""
+    """Every full run of ``length`` consecutive months of one subject yields one action, in the
+    period (of the pack's granularity) of the run's last day."""
+    granularity: Granularity = compiled.pack.meta.period
     actions: list[Action] = []
     streaks = {s.id: s for s in compiled.oversight.streaks}
     months: defaultdict[tuple[str, str], dict[str, str]] = defaultdict(dict)
@@ -381,7 +375,7 @@ def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
                         subject_type=st.subject_type,
                         action=st.action,
                         article=st.article,
-                        period=quarter_of(end),
+                        period=str(period_of(end, granularity)),
                         date=end.isoformat(),
                         observations=behind,
                         circulate=st.circulate,

@@ -28,6 +28,7 @@ from ._model import (
     Rule,
     Section,
 )
+from ._periods import GRANULARITY_EXAMPLES, GRANULARITY_WORDS
 
 __all__ = ["render_pack_docs"]
 
@@ -78,6 +79,15 @@ _CHANGE_KINDS: dict[str, str] = {
 }
 _ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
+#: A ladder's counting window in words.
+_WINDOW_WORDS: dict[str, str] = {
+    "month": "按月计次,每月重新起算",
+    "quarter": "按季度计次,每季度重新起算",
+    "half_year": "按半年计次,每半年重新起算",
+    "year": "按自然年度计次,每年重新起算",
+    "calendar_year": "按自然年度计次,每年重新起算",
+    "none": "不分期间,累计计次",
+}
 
 
 def _prov(provenance: Provenance | str) -> str:
@@ -388,6 +398,8 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
 def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
     m = pack.meta
     out = ["## 计分总则", ""]
+    per, example = GRANULARITY_WORDS[m.period], GRANULARITY_EXAMPLES[m.period]
+    out.append(f"- 计分期间:按{per}计分,每个网点每{per}一张评分卡(期间写作 {example})")
     out.append(f"- 总分:{_qty(m.total, '分') if m.total else '(未规定)'}")
     fl = m.floor
     if fl.policy == "none":
@@ -443,6 +455,7 @@ def _section_block(
 
 def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     o = pack.oversight
+    per = GRANULARITY_WORDS[pack.meta.period]
     out = ["## 督查与问责", ""]
     if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation) and not (
         o.thresholds or o.sanction_groups
@@ -464,7 +477,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             subject = _SUBJECTS.get(lad.subject_type, lad.subject_type)
             out.append(f"- 计次对象:{subject}(字段 {_code(lad.subject)})")
             out.append(f"- 计次事实:{_describe_when(lad.when, ctx, None, True)}")
-            window = "按自然年度计次,每年重新起算" if lad.window == "calendar_year" else "不分期间,累计计次"
+            window = _WINDOW_WORDS[lad.window]
             out.append(f"- 计次期间:{_noted(window + _prov(lad.window_provenance), lad.window_note)}")
             out.append(f"- 处理步骤{_prov(lad.steps_provenance)}:")
             last = len(lad.steps)
@@ -492,7 +505,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
         for cad in o.cadences:
             out += [f"#### {_code(cad.id)} {cad.title or '(无标题)'}{basis(cad.article)}", ""]
             by = _BY.get(cad.by, cad.by)
-            out.append(f"- 要求:每个登记网点每季度至少接受{by}检查{_qty(cad.min_inspections, '次')}")
+            out.append(f"- 要求:每个登记网点每{per}至少接受{by}检查{_qty(cad.min_inspections, '次')}")
             out.append(f"- 未达要求:{_code(cad.action)}")
             if cad.lapse:
                 label = o.lapse_labels.get(cad.lapse, cad.lapse)
@@ -520,7 +533,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(x.id)} {x.title or '(无标题)'}{basis(x.article)}", ""]
             by, against = _BY.get(x.by, x.by), _BY.get(x.against, x.against)
             label = o.lapse_labels.get(x.lapse, x.lapse)
-            text = f"{by}检查发现、{against}本季度对同一网点的检查未记录的问题,记失职:{label}({_code(x.lapse)})"
+            text = f"{by}检查发现、{against}本{per}对同一网点的检查未记录的问题,记失职:{label}({_code(x.lapse)})"
             out.append(f"- 规则:{_noted(text + _prov(x.provenance), x.note)}")
             out += ctx.change_lines("crosschecks", x.id, "")
             out.append("")
@@ -528,7 +541,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     if rec is not None:
         out += [f"### 示范单位推荐:{rec.title}{basis(rec.article)}", ""]
         if rec.every_quarter_inspected:
-            out.append("- 条件:年度内每个评定季度均接受县级联社检查")
+            out.append(f"- 条件:年度内每个评定{per}均接受县级联社检查")
         if rec.note:
             out.append(f"- 说明:{rec.note}")
         out.append(f"- 名单附注:{rec.notice}")
@@ -545,7 +558,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     return out + _sanction_docs(pack, ctx)
 
 
-_WINDOW_WORDS: dict[str, str] = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
+_THRESHOLD_WINDOWS: dict[str, str] = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
 
 
 def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
@@ -567,7 +580,7 @@ def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
             if t.subject_type == "county":
                 what = f"所辖网点{what}合计"
             unit = "元" if t.quantity == "amount" else "分"
-            window = _WINDOW_WORDS.get(t.window, "") if t.window else "每个计分期间"
+            window = _THRESHOLD_WINDOWS[t.window or pack.meta.period]
             value = _noted(f"{t.value.value}{unit}{_prov(t.value.provenance)}", t.value.note)
             out.append(f"- 条件:{window}{subject}{what}{COMPARE_WORDS.get(t.compare, t.compare)}{value}")
             against = _SUBJECTS.get(t.against or t.subject_type, t.against or t.subject_type)

@@ -247,7 +247,7 @@ def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[
     period = case.get("period")
     if period is not None and not isinstance(period, str):
         raise TypeError(f"period: expected a string, found {type(period).__name__}")
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     facts = ingest(compiled, [Records(case.get("records", []), name=file)])
     return facts, result_of(compiled, facts, as_of=as_of, period=period)
 

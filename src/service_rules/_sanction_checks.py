@@ -10,7 +10,7 @@ from typing import Protocol
 
 from ._errors import Problem
 from ._model import Pack, Rule, Section
-from ._periods import GRANULARITIES, GRANULARITY_WORDS, finer_or_equal
+from ._periods import GRANULARITY_WORDS, finer_or_equal
 from ._templates import problems as template_problems
 
 _F = "oversight.toml"
@@ -30,11 +30,6 @@ class _Build(Protocol):
     def error(self, code: str, message: str, file: str, path: str | None = None) -> None: ...
 
     def warn(self, code: str, message: str, file: str, path: str | None = None) -> None: ...
-
-
-def _granularity(pack: Pack) -> str:
-    period = getattr(pack.meta, "period", None)
-    return period if isinstance(period, str) else "quarter"
 
 
 def _template(b: _Build, text: str, path: str) -> None:
@@ -65,7 +60,7 @@ def check_thresholds(b: _Build) -> None:
     nests in (and the pack's own period for a total or a score); whom the action is against; a
     value of the quantity's kind; a reason of the threshold's placeholders."""
     o = b.pack.oversight
-    pack_period = _granularity(b.pack)
+    pack_period = b.pack.meta.period
     others = {
         *(x.id for x in o.ladders),
         *(x.id for x in o.streaks),
@@ -126,7 +121,7 @@ def check_thresholds(b: _Build) -> None:
                 _F,
                 f"{path}.quantity",
             )
-        if t.window is not None and pack_period in GRANULARITIES:
+        if t.window is not None:
             if not finer_or_equal(pack_period, t.window):
                 b.error(
                     "window_finer_than_period",

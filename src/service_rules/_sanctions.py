@@ -18,7 +18,6 @@ import attrs
 from ._compiler import CompiledPack
 from ._model import SanctionGroup
 from ._oversight import flag_rejections, oversight_actions
-from ._periods import Granularity
 from ._results import Absorption, Action, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
@@ -109,12 +108,6 @@ def _order(a: Action) -> tuple[Any, ...]:
     return (a.period, a.date, a.subject, a.action, a.observations)
 
 
-def pack_granularity(compiled: CompiledPack) -> Granularity:
-    """The pack's scoring period (the quarter until a pack declares another)."""
-    period: Granularity = getattr(compiled.pack.meta, "period", None) or "quarter"
-    return period
-
-
 def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     """Every quantity a threshold may read, of every scoring period (a window may span several):
     the scorecards' totals, section scores and points deducted. Money (amounts per scorecard)
@@ -134,7 +127,7 @@ def sanctions(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         found = threshold_actions(
             o.thresholds,
             measures(compiled, facts),
-            granularity=pack_granularity(compiled),
+            granularity=compiled.pack.meta.period,
             as_of=as_of,
             period=period,
         )

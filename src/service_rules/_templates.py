@@ -20,7 +20,7 @@ import attrs
 #: The placeholders each kind of rule provides to its reason templates.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "deduction": ("article", "points", "persons", "tag", "raw_points"),
-    "ladder": ("subject", "n", "lapses", "label", "action", "year", "cause"),
+    "ladder": ("subject", "n", "lapses", "label", "action", "year", "window", "cause"),
     "streak": ("subject", "months", "label", "action", "n"),
     "cadence": ("subject", "period", "outlets"),
     "deadline_late": ("subject", "period", "deadline", "submitted"),

@@ -118,7 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
     )
-    s.add_argument("--period", type=_year_of, help="score one quarter only, e.g. 2026Q3")
+    s.add_argument(
+        "--period", type=_year_of, help="score one period only, in the pack's period: 2026-07, 2026Q3, 2026H2 or 2026"
+    )
     s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     s.add_argument(
         "--format",
@@ -184,7 +186,9 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("old", help="the pack as it is (name or folder)")
     df.add_argument("new", help="the pack as proposed (name or folder)")
     df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help=INPUT_HELP)
-    df.add_argument("--period", type=_year_of, help="compare one quarter only, e.g. 2026Q3")
+    df.add_argument(
+        "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
+    )
     df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
