@@ -524,3 +524,93 @@ def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compil
     table = render_table(result)
     assert "从高处理被吸收的事项" in table and "← 由 half-deducted 的 dynamic_management 吸收(outlet)" in table
     assert "预判事项(期间尚未结束,仅供参考):" in table
+
+
+# ---- a monthly pack with a quarter's sum (tests/packs/monthly: sections 10 + 10, floor 0; article
+# 1 costs 4 in section 1, article 2 costs 6 in section 2; ladder m-repeat per month on article 2:
+# 1st reminder, 2nd written_review) ----------------------------------------------------------------
+MONTHLY_LAYER = """
+[[thresholds]]
+id = "m-pass"
+quantity = "total"
+compare = "lt"
+value = { value = 16, provenance = "assumed", note = "测试用月度及格线" }
+action = "rectify"
+label = "限期整改,取消当月评优资格"
+reason = "{subject}{window_words}得分{quantity}分,低于{value}分,{label}。"
+
+[[thresholds]]
+id = "m-quarter"
+quantity = "deducted"
+window = "quarter"
+compare = "gt"
+value = { value = 20, provenance = "assumed", note = "测试用" }
+action = "dynamic_management"
+label = "纳入动态管理"
+reason = "{subject}{window_words}累计扣分{quantity}分,超过{value}分,{label}。"
+
+[[sanction_groups]]
+id = "highest"
+members = [
+  { rule = "m-pass", rank = 1 },
+  { rule = "m-quarter", rank = 2 },
+  { rule = "m-repeat", action = "written_review", rank = 3 },
+]
+"""
+
+
+def test_a_quarter_sum_in_a_monthly_pack_as_computed_by_hand(tmp_path: Path) -> None:
+    """Outlet A:
+    2027-01: art. 1 (4) + art. 2 (6) → total 10 < 16: rectify (2027-01-31); ladder: reminder
+    2027-02: art. 1 (4)              → total 16, not below 16
+    2027-03: art. 2 ×2 (12; section 2 held at the floor 0) → total 10 < 16: rectify; deducted 12
+             (points lost, before the floor); ladder: reminder, then written_review
+    2027Q1 deducted: 10 + 4 + 12 = 26 > 20 → dynamic_management, period 2027-03 (the month the
+             quarter ends in), date 2027-03-31
+    Group in 2027-03 for A: written_review (3) absorbs dynamic_management (2) and rectify (1);
+    the reminders belong to no group; 2027-01's rectify is alone in its period."""
+    import shutil
+
+    root = Path(__file__).parent / "packs" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly")
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(MONTHLY_LAYER, encoding="utf-8")
+    records = [
+        {"type": "finding", "id": "j1", "outlet": "A", "date": "2027-01-05", "article": 1},
+        {"type": "finding", "id": "j2", "outlet": "A", "date": "2027-01-06", "article": 2},
+        {"type": "finding", "id": "f1", "outlet": "A", "date": "2027-02-05", "article": 1},
+        {"type": "finding", "id": "m1", "outlet": "A", "date": "2027-03-05", "article": 2},
+        {"type": "finding", "id": "m2", "outlet": "A", "date": "2027-03-06", "article": 2},
+    ]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-10")
+    assert [(c.period, c.total) for c in result.scorecards] == [("2027-01", 10), ("2027-02", 16), ("2027-03", 10)]
+    assert brief(result.actions) == [
+        ("A", "reminder", "2027-01", "2027-01-06", "m-repeat"),
+        ("A", "rectify", "2027-01", "2027-01-31", "m-pass"),
+        ("A", "reminder", "2027-03", "2027-03-05", "m-repeat"),
+        ("A", "written_review", "2027-03", "2027-03-06", "m-repeat"),
+    ]
+    assert brief(result.absorbed) == [
+        ("A", "dynamic_management", "2027-03", "2027-03-31", "m-quarter"),
+        ("A", "rectify", "2027-03", "2027-03-31", "m-pass"),
+    ]
+    assert {a.absorbed_by for a in result.absorbed} == {Absorption("highest", "m-repeat", "written_review")}
+    assert result.absorbed[0].reason == "A2027年第一季度累计扣分26分,超过20分,纳入动态管理。"
+    assert result.provisional == ()
+    # On 2027-03-20 March and the quarter are open: their threshold actions are provisional, and
+    # nothing provisional is absorbed (groups judge what stands).
+    early = sr.score(folder, [sr.Records(records)], as_of="2027-03-20")
+    assert brief(early.provisional) == [  # by period, date, subject, then action code
+        ("A", "dynamic_management", "2027-03", "2027-03-31", "m-quarter"),
+        ("A", "rectify", "2027-03", "2027-03-31", "m-pass"),
+    ]
+    assert early.absorbed == ()
+    # --period 2027-02: no judged action in February; the open quarter holds February
+    feb = sr.score(folder, [sr.Records(records)], as_of="2027-03-20", period="2027-02")
+    assert feb.actions == () and brief(feb.provisional) == [
+        ("A", "dynamic_management", "2027-03", "2027-03-31", "m-quarter")
+    ]
