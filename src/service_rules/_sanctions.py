@@ -115,13 +115,22 @@ def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     yield from scorecard_measures(scorecards(compiled, facts, None))
 
 
-def sanctions(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> Sanctions:
+def sanctions(
+    compiled: CompiledPack,
+    facts: Facts,
+    *,
+    as_of: _dt.date,
+    period: str | None = None,
+    actions: Sequence[Action] | None = None,
+) -> Sanctions:
     """Every action the facts lead to by ``as_of`` (those of ``period`` when given): oversight's
-    and the thresholds', with the sanction groups applied."""
-    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    (or ``actions``, already of ``period``, when the caller has them) and the thresholds', with
+    the sanction groups applied."""
+    if actions is None:
+        actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
     o = compiled.oversight
     if not o.thresholds and not o.sanction_groups:
-        return Sanctions(actions)
+        return Sanctions(tuple(actions))
     found = ThresholdActions()
     if o.thresholds:
         found = threshold_actions(
