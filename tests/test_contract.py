@@ -636,7 +636,9 @@ def test_output_fields(tmp_path: Path) -> None:
         "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
         "replaced", "overturned_lapses",
         "fines", "employees",
+        "absorbed", "provisional",
     ]  # fmt: skip
+    assert (result["absorbed"], result["provisional"]) == ([], [])
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _condition_numbers, _facts, _moneyrules, _templates, _verbatim
+from . import _condition_numbers, _facts, _moneyrules, _sanction_checks, _templates, _verbatim
 from ._amendments import Versions, versions_of
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
@@ -727,6 +727,9 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
     ("check_period_parts", _check_period_parts),
+    ("check_thresholds", _sanction_checks.check_thresholds),
+    ("check_sanction_groups", _sanction_checks.check_sanction_groups),
+    ("check_supersede_points", _sanction_checks.check_supersede_points),
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),

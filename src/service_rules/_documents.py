@@ -952,6 +952,23 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
+    if result.absorbed:
+        blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期更重的处理吸收,不再执行:"))
+        blocks.append(
+            _List(
+                tuple(
+                    f"{a.subject}:{labels.action(a.action)}(由{labels.action(a.absorbed_by.action)}吸收)。{a.reason}"
+                    if a.absorbed_by is not None
+                    else f"{a.subject}:{labels.action(a.action)}。{a.reason}"
+                    for a in result.absorbed
+                )
+            )
+        )
+    if result.provisional:
+        blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
+        blocks.append(
+            _List(tuple(f"{a.subject}:{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}" for a in result.provisional))
+        )
 
     blocks.append(_Heading(2, "五、数据说明"))
     notes = []

@@ -29,6 +29,7 @@ from ._oversight import oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
+from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -76,20 +77,24 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     fines = of_period(all_fines, period)
     share = compiled.money.share
     actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    actions = with_fine_actions(actions, taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
         scorecards=cards,
-        actions=with_fine_actions(actions, taken, period, facts.rejected),
+        actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + found.warnings,
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
         fines=fines,
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
+        absorbed=found.absorbed,
+        provisional=found.provisional,
     )
 
 
@@ -127,17 +132,19 @@ def score_to_stream(
         if share is not None:
             named.extend(named_in_json(card))
     actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions)
     fines = of_period(all_fines, period)
-    write(b'],"actions":' + dumps(dump(actions)))
+    write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
+    write(b',"warnings":' + dumps(dump(facts.warnings + found.warnings)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
     write(b',"overturned_lapses":' + dumps(dump(lapses)))
     write(b',"fines":' + dumps(dump(fines)))
     employees = ledger(named, fines, share) if share is not None else ()
-    write(b',"employees":' + dumps(dump(employees)) + b"}\n")
+    write(b',"employees":' + dumps(dump(employees)))
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

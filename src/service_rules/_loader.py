@@ -83,6 +83,14 @@ converter.register_structure_hook(Amount, _structure_amount)
 converter.register_structure_hook(
     Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
 )
+def _structure_int_or_str(value: Any, _: Any) -> Any:
+    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    if type(value) in (int, str):
+        return value
+    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+
+
+converter.register_structure_hook(int | str, _structure_int_or_str)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -370,6 +378,8 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "crosschecks"): "id",
     ("money.toml", "rates"): "id",
     ("money.toml", "fines"): "id",
+    ("oversight.toml", "thresholds"): "id",
+    ("oversight.toml", "sanction_groups"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {

@@ -274,6 +274,10 @@ class Oversight:
     lapse_labels: dict[str, str] = attrs.field(factory=dict)
     #: Chinese names of action codes, for reports (``written_review = "书面检查"``)
     action_labels: dict[str, str] = attrs.field(factory=dict)
+    #: Conditions on a window's results that produce actions (see :class:`Threshold`).
+    thresholds: list[Threshold] = attrs.field(factory=list)
+    #: Sanctions of which only the highest applies (see :class:`SanctionGroup`).
+    sanction_groups: list[SanctionGroup] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -492,3 +496,74 @@ class Money:
 
 
 PACK_FILES["money.toml"] = Money
+
+
+# --- Thresholds and sanction groups (issue 9: "月度得分低于80分的网点限期整改", "按最高标准执行") ---
+
+#: What a threshold measures: the total, a section's score, the points deducted (of a section or
+#: all), or money (yuan: the amounts charged, of a section or all).
+ThresholdQuantity = Literal["total", "score", "deducted", "amount"]
+#: How the quantity compares with the threshold's value: 低于 lt, 不高于 lte, 超过 gt, 达到 gte.
+ThresholdCompare = Literal["lt", "lte", "gt", "gte"]
+ThresholdSubject = Literal["outlet", "county", "employee"]
+#: Chinese words of the quantities and comparisons (reasons, the pack's document).
+QUANTITY_WORDS: dict[str, str] = {"total": "总分", "score": "得分", "deducted": "扣分", "amount": "扣款金额"}
+COMPARE_WORDS: dict[str, str] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
+ThresholdWindow = Literal["month", "quarter", "half_year", "year"]
+
+
+@attrs.frozen
+class ThresholdValue:
+    """The number a threshold compares with: points (an integer) or yuan (``"500.00"`` or 500)."""
+
+    value: int | str
+    provenance: Provenance
+    note: str | None = None
+
+
+@attrs.frozen
+class Threshold:
+    """A condition on a window's results: the ``quantity`` of each ``subject_type`` in each
+    ``window`` (the pack's scoring period unless set), compared (``compare``) with ``value``,
+    yields ``action`` against the subject (or, ``against = "county"``, its county union).
+    Judged for windows that ended by the as-of day; open windows are provisional."""
+
+    id: str
+    quantity: ThresholdQuantity
+    compare: ThresholdCompare
+    value: ThresholdValue
+    action: str
+    label: str
+    reason: str
+    subject_type: ThresholdSubject = "outlet"
+    against: ThresholdSubject | None = None
+    section: int | None = None
+    window: ThresholdWindow | None = None
+    circulate: bool = False
+    article: int | None = None
+    title: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class GroupMember:
+    """A sanction of a group: the actions of rule ``rule`` (a ladder, streak, cadence, deadline,
+    threshold, or fine rule), or only its ``action``, ranked ``rank`` (higher is heavier)."""
+
+    rule: str
+    rank: int
+    action: str | None = None
+
+
+@attrs.frozen
+class SanctionGroup:
+    """Sanctions of which only the highest applies ("按最高标准执行,不重复奖罚"): of the
+    members' actions for one subject in one period, the highest rank is kept (ties: the rule id
+    first in order), the others are absorbed by it and listed as such."""
+
+    id: str
+    members: list[GroupMember]
+    title: str | None = None
+    article: int | None = None
+    provenance: Provenance = "literal"
+    note: str | None = None

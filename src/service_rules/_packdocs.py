@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from ._codes import CHANNELS, INSPECTORS, SUBJECT_TYPES, cn_number
 from ._conditions import OPERATORS, Condition, parse_when
 from ._model import (
+    COMPARE_WORDS,
+    QUANTITY_WORDS,
     Article,
     ConditionValue,
     Deduct,
@@ -77,6 +79,8 @@ _CHANGE_KINDS: dict[str, str] = {
     "cadences": "检查频次",
     "deadlines": "上报期限",
     "crosschecks": "交叉检查",
+    "thresholds": "阈值处理",
+    "sanction_groups": "从高处理组",
 }
 _ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
@@ -476,7 +480,9 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     o = pack.oversight
     per = GRANULARITY_WORDS[pack.meta.period]
     out = ["## 督查与问责", ""]
-    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation):
+    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation) and not (
+        o.thresholds or o.sanction_groups
+    ):
         return [*out, "(本包没有督查与问责规则。)", ""]
 
     def basis(article: int | None) -> str:
@@ -574,6 +580,54 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
         else:
             out.append("- 不列入推荐的情形:无")
         out.append("")
+    return out + _sanction_docs(pack, ctx)
+
+
+_THRESHOLD_WINDOWS: dict[str, str] = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
+
+
+def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
+    """Thresholds and sanction groups, in words."""
+    o = pack.oversight
+    out: list[str] = []
+
+    def basis(article: int | None) -> str:
+        return f"(依据{ctx.article(article)})" if article is not None else ""
+
+    if o.thresholds:
+        out += ["### 阈值处理", ""]
+        for t in o.thresholds:
+            out += [f"#### {_code(t.id)} {t.title or '(无标题)'}{basis(t.article)}", ""]
+            subject = _SUBJECTS.get(t.subject_type, t.subject_type)
+            what = QUANTITY_WORDS.get(t.quantity, t.quantity)
+            if t.section is not None:
+                what = f"第{cn_number(t.section)}章{what}"
+            if t.subject_type == "county":
+                what = f"所辖网点{what}合计"
+            unit = "元" if t.quantity == "amount" else "分"
+            window = _THRESHOLD_WINDOWS[t.window or pack.meta.period]
+            value = _noted(f"{t.value.value}{unit}{_prov(t.value.provenance)}", t.value.note)
+            out.append(f"- 条件:{window}{subject}{what}{COMPARE_WORDS.get(t.compare, t.compare)}{value}")
+            against = _SUBJECTS.get(t.against or t.subject_type, t.against or t.subject_type)
+            circulate = "通报" if t.circulate else "不通报"
+            out.append(f"- 处理:对{against}{t.label}({_code(t.action)};{circulate})")
+            out.append("- 期间结束(不晚于评分基准日)后判定;尚未结束的期间列为预判(provisional)")
+            if t.note:
+                out.append(f"- 说明:{t.note}")
+            out += ctx.change_lines("thresholds", t.id, "")
+            out.append("")
+    if o.sanction_groups:
+        out += ["### 从高处理(按最高标准执行,不重复奖罚)", ""]
+        for g in o.sanction_groups:
+            out += [f"#### {_code(g.id)} {g.title or '(无标题)'}{basis(g.article)}{_prov(g.provenance)}", ""]
+            out.append("- 同一对象同一期间内,下列处理只执行等级最高者,其余列为被吸收(absorbed):")
+            for m in sorted(g.members, key=lambda m: (-m.rank, m.rule, m.action or "")):
+                which = f"{_code(m.rule)}的{_code(m.action)}" if m.action else f"{_code(m.rule)}的各项处理"
+                out.append(f"  - 等级{m.rank}:{which}")
+            if g.note:
+                out.append(f"- 说明:{g.note}")
+            out += ctx.change_lines("sanction_groups", g.id, "")
+            out.append("")
     return out
 
 

@@ -221,6 +221,18 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             out.append(f"  {x.date}  {escape(x.county)}  {escape(x.id)}  {appeals}")
     out.extend(replaced_lines(result.replaced))
     out.extend(_money_lines(result))
+    for title, listed in (
+        ("从高处理被吸收的事项(按最高标准执行,不重复处理):", result.absorbed),
+        ("预判事项(期间尚未结束,仅供参考):", result.provisional),
+    ):
+        if listed:
+            out += ["", title]
+            for a in listed:
+                name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+                by = a.absorbed_by
+                absorbed = f"  ← 由 {escape(by.rule)} 的 {escape(by.action)} 吸收({escape(by.group)})" if by else ""
+                out.append(f"  {a.date}  {escape(a.subject)}  {name}  {a.period}{absorbed}")
+                out.append(f"      {escape(a.reason)}")
     if result.rejected:
         out.append("")
         out.append(f"被拒绝的输入行({len(result.rejected)}):")

@@ -143,6 +143,16 @@ class Scorecard:
 
 
 @attrs.frozen
+class Absorption:
+    """Which kept action absorbed another of its sanction group (same subject and period): the
+    group, and the kept action's rule and action code."""
+
+    group: str
+    rule: str | None
+    action: str
+
+
+@attrs.frozen
 class Action:
     """An escalation or notice against a county, an outlet or an employee."""
 
@@ -163,6 +173,9 @@ class Action:
     rejections: int = 0
     #: Lapses an appeal overturned that would have counted before this step (ladders only).
     overturned: tuple[str, ...] = ()
+    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept action
+    #: that absorbed it (null for every action in ``actions[]``).
+    absorbed_by: Absorption | None = None
 
 
 @attrs.frozen
@@ -311,6 +324,12 @@ class ScoreResult:
     fines: tuple[Fine, ...] = ()
     #: The per-employee ledger (money.toml ``[employees]``), one entry per employee and period.
     employees: tuple[EmployeeAccount, ...] = ()
+    #: Actions a sanction group absorbed: only the highest of a group applies to one subject in
+    #: one period (``absorbed_by`` names it).
+    absorbed: tuple[Action, ...] = ()
+    #: Threshold actions of windows still open on the as-of day: what would follow if the window
+    #: closed as it stands (not in ``actions[]``).
+    provisional: tuple[Action, ...] = ()
 
     @property
     def accepted(self) -> int:

@@ -28,6 +28,18 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "crosscheck": ("subject", "date", "outlet", "articles"),
     "exclusion": (),
     "fine": ("subject", "n", "amount", "cause", "article", "window", "actions"),
+    "threshold": (
+        "subject",
+        "outlet",
+        "county",
+        "window",
+        "window_words",
+        "quantity",
+        "value",
+        "section",
+        "label",
+        "action",
+    ),
 }
 
 

@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--period", type=_year_of, help="score one period only, in the pack's period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     s.add_argument(
         "--format",
         choices=SCORE_FORMATS,
@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument(
         "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
     df.add_argument(
@@ -766,7 +766,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _oversight_count(pack: Pack) -> int:
     o = pack.oversight
-    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks) + len(o.thresholds)
 
 
 def entry_point() -> None:
