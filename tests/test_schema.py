@@ -57,6 +57,11 @@ def test_schemas_are_json() -> None:
         assert json.loads(path.read_text(encoding="utf-8"))["$schema"].startswith("https://json-schema.org/")
 
 
+def test_shipped_cases_schema_is_generated() -> None:
+    from service_rules._packtest import cases_schema
+
+    shipped = json.loads((SHIPPED / "cases.schema.json").read_text(encoding="utf-8"))
+    assert shipped == cases_schema(), "run: service-rules schema --out src/service_rules/schema"
 def test_money_toml_validates_and_refuses_a_float_amount() -> None:
     schema = pack_schemas()["money.toml"]
     rate = {"id": "pool", "per_point": "10", "provenance": "literal"}

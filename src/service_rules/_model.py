@@ -77,6 +77,8 @@ class Section:
     title: str | None = None
     allotment: Quantity | None = None
     note: str | None = None
+    #: This section's own floor; None: the pack's (``[pack.floor]``).
+    floor: Floor | None = None
 
 
 @attrs.frozen
@@ -272,6 +274,10 @@ class Oversight:
     lapse_labels: dict[str, str] = attrs.field(factory=dict)
     #: Chinese names of action codes, for reports (``written_review = "书面检查"``)
     action_labels: dict[str, str] = attrs.field(factory=dict)
+    #: Conditions on a window's results that produce actions (see :class:`Threshold`).
+    thresholds: list[Threshold] = attrs.field(factory=list)
+    #: Sanctions of which only the highest applies (see :class:`SanctionGroup`).
+    sanction_groups: list[SanctionGroup] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -280,12 +286,15 @@ class LayerChange:
 
     kind: str  # sections, articles, rules, ladders, …
     key: str
-    action: Literal["add", "override", "disable"]
+    action: Literal["add", "override", "disable", "replace"]
     layer: str
     file: str
     base_layer: str | None
     #: For an override: the keys whose value it changed (none: the override changes nothing).
     changed: list[str] = attrs.field(factory=list)
+    #: The tables the layer replaced whole (``replace = true``), as paths inside the entry
+    #: (``floor``); a ``replace`` change is one whole entry or table replaced.
+    replaced: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -311,6 +320,8 @@ class Pack:
     sources: dict[str, str] = attrs.field(factory=dict)
     #: The import map (``imports.toml``): Chinese headers and labels of office sheets.
     imports: ImportMap = attrs.field(factory=ImportMap)
+    #: The amended texts, in date order (``amendments.toml``); the pack itself is the text before the first.
+    amendments: list[AmendedText] = attrs.field(factory=list)
     #: Money and employees (``money.toml``): point rates, fines, the employee ledger.
     money: Money = attrs.field(factory=lambda: Money())
 
@@ -323,7 +334,6 @@ class Pack:
         return self.meta.version
 
 
-# (money.toml's class, Money, is at the end, in its own block.)
 # One file each; the loader structures every file into its class and merges them.
 @attrs.frozen
 class PackFile:
@@ -355,6 +365,49 @@ PACK_FILES: dict[str, type] = {
 #: Pack files read and layered like the others but outside ``digest`` (which identifies what
 #: scores a record); the import map only decides how sheets become records.
 SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}
+
+
+# ---- issue 9, periods and floors ---------------------------------------------------------------
+def floor_of(meta: PackMeta, section: Section) -> Floor:
+    """The floor of a section: its own, or else the pack's."""
+    return section.floor if section.floor is not None else meta.floor
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+@attrs.frozen
+class Amendment:
+    """A dated change to a pack: a layer (``folder``, relative to the pack, holding the same
+    files as a layer over ``extends``; every file optional) in force from ``effective``
+    (``YYYY-MM-DD``), made by ``document`` (the amending document: its title and number).
+    ``provenance`` says whether that document and date are the source's (``literal``) or
+    ``assumed`` (the note says why)."""
+
+    id: str
+    effective: str
+    document: str
+    folder: str
+    provenance: Provenance = "literal"
+    note: str | None = None
+
+
+@attrs.frozen
+class AmendmentsFile:
+    """``amendments.toml``: the pack's amendments, strictly increasing in date."""
+
+    amendments: list[Amendment] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class AmendedText:
+    """The whole text in force from ``amendment.effective`` until the next amendment's date:
+    a pack with every amendment up to this one applied (and no amendments of its own)."""
+
+    amendment: Amendment
+    pack: Pack
+
+
+#: The pack file that lists amendments (beside pack.toml; read from the pack's own folder only).
+AMENDMENTS_FILE = "amendments.toml"
 
 
 # ---- money and employees (money.toml) ------------------------------------------------------------
@@ -443,3 +496,74 @@ class Money:
 
 
 PACK_FILES["money.toml"] = Money
+
+
+# --- Thresholds and sanction groups (issue 9: "月度得分低于80分的网点限期整改", "按最高标准执行") ---
+
+#: What a threshold measures: the total, a section's score, the points deducted (of a section or
+#: all), or money (yuan: the amounts charged, of a section or all).
+ThresholdQuantity = Literal["total", "score", "deducted", "amount"]
+#: How the quantity compares with the threshold's value: 低于 lt, 不高于 lte, 超过 gt, 达到 gte.
+ThresholdCompare = Literal["lt", "lte", "gt", "gte"]
+ThresholdSubject = Literal["outlet", "county", "employee"]
+#: Chinese words of the quantities and comparisons (reasons, the pack's document).
+QUANTITY_WORDS: dict[str, str] = {"total": "总分", "score": "得分", "deducted": "扣分", "amount": "扣款金额"}
+COMPARE_WORDS: dict[str, str] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
+ThresholdWindow = Literal["month", "quarter", "half_year", "year"]
+
+
+@attrs.frozen
+class ThresholdValue:
+    """The number a threshold compares with: points (an integer) or yuan (``"500.00"`` or 500)."""
+
+    value: int | str
+    provenance: Provenance
+    note: str | None = None
+
+
+@attrs.frozen
+class Threshold:
+    """A condition on a window's results: the ``quantity`` of each ``subject_type`` in each
+    ``window`` (the pack's scoring period unless set), compared (``compare``) with ``value``,
+    yields ``action`` against the subject (or, ``against = "county"``, its county union).
+    Judged for windows that ended by the as-of day; open windows are provisional."""
+
+    id: str
+    quantity: ThresholdQuantity
+    compare: ThresholdCompare
+    value: ThresholdValue
+    action: str
+    label: str
+    reason: str
+    subject_type: ThresholdSubject = "outlet"
+    against: ThresholdSubject | None = None
+    section: int | None = None
+    window: ThresholdWindow | None = None
+    circulate: bool = False
+    article: int | None = None
+    title: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class GroupMember:
+    """A sanction of a group: the actions of rule ``rule`` (a ladder, streak, cadence, deadline,
+    threshold, or fine rule), or only its ``action``, ranked ``rank`` (higher is heavier)."""
+
+    rule: str
+    rank: int
+    action: str | None = None
+
+
+@attrs.frozen
+class SanctionGroup:
+    """Sanctions of which only the highest applies ("按最高标准执行,不重复奖罚"): of the
+    members' actions for one subject in one period, the highest rank is kept (ties: the rule id
+    first in order), the others are absorbed by it and listed as such."""
+
+    id: str
+    members: list[GroupMember]
+    title: str | None = None
+    article: int | None = None
+    provenance: Provenance = "literal"
+    note: str | None = None

@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from ._codes import CHANNELS, INSPECTORS, SUBJECT_TYPES, cn_number
 from ._conditions import OPERATORS, Condition, parse_when
 from ._model import (
+    COMPARE_WORDS,
+    QUANTITY_WORDS,
     Article,
     ConditionValue,
     Deduct,
+    Floor,
     LayerChange,
     Pack,
     Provenance,
@@ -62,8 +65,12 @@ _FIELDS: dict[str, str] = {
 _BY = INSPECTORS
 _CHANNELS = CHANNELS
 _SUBJECTS = SUBJECT_TYPES
-_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用"}
+_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用", "replace": "整体替换"}
 _CHANGE_KINDS: dict[str, str] = {
+    "pack": "规则包设置",
+    "recommendation": "示范单位推荐",
+    "lapse_labels": "失职类型名称",
+    "action_labels": "处理措施名称",
     "sections": "章节",
     "articles": "条文",
     "rules": "扣分规则",
@@ -72,6 +79,8 @@ _CHANGE_KINDS: dict[str, str] = {
     "cadences": "检查频次",
     "deadlines": "上报期限",
     "crosschecks": "交叉检查",
+    "thresholds": "阈值处理",
+    "sanction_groups": "从高处理组",
 }
 _ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
@@ -84,6 +93,18 @@ _WINDOW_WORDS: dict[str, str] = {
     "calendar_year": "按自然年度计次,每年重新起算",
     "none": "不分期间,累计计次",
 }
+
+
+def _replaced_words(ch: LayerChange) -> str:
+    """``;整体替换 floor``: the tables an override replaced whole (``replace = true``)."""
+    return f";整体替换 {'、'.join(_code(p) for p in ch.replaced)}" if ch.replaced else ""
+
+
+def _floor_words(fl: Floor) -> str:
+    if fl.policy == "none":
+        return f"下不保底,得分可扣至负数{_prov(fl.provenance)}"
+    value = "(未填)" if fl.value is None else str(fl.value)
+    return f"得分最低为{value}分{_prov(fl.provenance)}"
 
 
 def _prov(provenance: Provenance | str) -> str:
@@ -142,6 +163,7 @@ class _Ctx:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"{indent}- 层变更:{_CHANGE_ACTIONS.get(ch.action, ch.action)}(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                + _replaced_words(ch)
             )
         return out
 
@@ -383,7 +405,7 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {key}"
-                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})" + _replaced_words(ch)
             )
     else:
         out.append("- 层变更:无")
@@ -404,6 +426,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
         value = "(未填)" if fl.value is None else str(fl.value)
         floor = f"各章得分最低为{value}分{_prov(fl.provenance)}"
     out.append(f"- 保底:{_noted(floor, fl.note)}")
+    own = [s for s in sections if s.floor is not None]
+    if own:
+        out.append(f"- 另定保底的章:{'、'.join(f'第{cn_number(s.number)}章' for s in own)}(见各章)")
     out += ["", "| 章 | 标题 | 计分 | 分值 |", "| --- | --- | --- | --- |"]
     for s in sections:
         allot = f"{s.allotment.value}分{_prov(s.allotment.provenance)}" if s.allotment else "—"
@@ -431,6 +456,8 @@ def _section_block(
         out.append("- 不计分:本章条文不计入网点评分。")
         if s.allotment is not None:
             out.append(f"- 分值(不计分,未使用):{_qty(s.allotment, '分')}")
+    if s.floor is not None:
+        out.append(f"- 本章保底(不用全包的保底):{_noted(_floor_words(s.floor), s.floor.note)}")
     if s.note:
         out.append(f"- 章节说明:{s.note}")
     out += ctx.change_lines("sections", str(s.number), "")
@@ -453,7 +480,9 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     o = pack.oversight
     per = GRANULARITY_WORDS[pack.meta.period]
     out = ["## 督查与问责", ""]
-    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation):
+    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation) and not (
+        o.thresholds or o.sanction_groups
+    ):
         return [*out, "(本包没有督查与问责规则。)", ""]
 
     def basis(article: int | None) -> str:
@@ -551,6 +580,54 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
         else:
             out.append("- 不列入推荐的情形:无")
         out.append("")
+    return out + _sanction_docs(pack, ctx)
+
+
+_THRESHOLD_WINDOWS: dict[str, str] = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
+
+
+def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
+    """Thresholds and sanction groups, in words."""
+    o = pack.oversight
+    out: list[str] = []
+
+    def basis(article: int | None) -> str:
+        return f"(依据{ctx.article(article)})" if article is not None else ""
+
+    if o.thresholds:
+        out += ["### 阈值处理", ""]
+        for t in o.thresholds:
+            out += [f"#### {_code(t.id)} {t.title or '(无标题)'}{basis(t.article)}", ""]
+            subject = _SUBJECTS.get(t.subject_type, t.subject_type)
+            what = QUANTITY_WORDS.get(t.quantity, t.quantity)
+            if t.section is not None:
+                what = f"第{cn_number(t.section)}章{what}"
+            if t.subject_type == "county":
+                what = f"所辖网点{what}合计"
+            unit = "元" if t.quantity == "amount" else "分"
+            window = _THRESHOLD_WINDOWS[t.window or pack.meta.period]
+            value = _noted(f"{t.value.value}{unit}{_prov(t.value.provenance)}", t.value.note)
+            out.append(f"- 条件:{window}{subject}{what}{COMPARE_WORDS.get(t.compare, t.compare)}{value}")
+            against = _SUBJECTS.get(t.against or t.subject_type, t.against or t.subject_type)
+            circulate = "通报" if t.circulate else "不通报"
+            out.append(f"- 处理:对{against}{t.label}({_code(t.action)};{circulate})")
+            out.append("- 期间结束(不晚于评分基准日)后判定;尚未结束的期间列为预判(provisional)")
+            if t.note:
+                out.append(f"- 说明:{t.note}")
+            out += ctx.change_lines("thresholds", t.id, "")
+            out.append("")
+    if o.sanction_groups:
+        out += ["### 从高处理(按最高标准执行,不重复奖罚)", ""]
+        for g in o.sanction_groups:
+            out += [f"#### {_code(g.id)} {g.title or '(无标题)'}{basis(g.article)}{_prov(g.provenance)}", ""]
+            out.append("- 同一对象同一期间内,下列处理只执行等级最高者,其余列为被吸收(absorbed):")
+            for m in sorted(g.members, key=lambda m: (-m.rank, m.rule, m.action or "")):
+                which = f"{_code(m.rule)}的{_code(m.action)}" if m.action else f"{_code(m.rule)}的各项处理"
+                out.append(f"  - 等级{m.rank}:{which}")
+            if g.note:
+                out.append(f"- 说明:{g.note}")
+            out += ctx.change_lines("sanction_groups", g.id, "")
+            out.append("")
     return out
 
 
@@ -598,7 +675,7 @@ def render_pack_docs(pack: Pack) -> str:
             block += _article_lines(a, ctx, article_rules.get(a.number, []), refs.get(a.number, []))
         return block
 
-    out = _head(pack, ctx)
+    out = _head(pack, ctx) + _amendment_lines(pack)
     out += _scoring(pack, sections)
     out += ["## 分章条文与扣分规则", ""]
     if None in loose:
@@ -619,6 +696,22 @@ def render_pack_docs(pack: Pack) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def _amendment_lines(pack: Pack) -> list[str]:
+    """The dated amendments of a pack (this document renders the original text)."""
+    if not pack.amendments:
+        return []
+    out = ["## 修订", "", "本文为修订前的原文本。各次修订自施行日起适用(按发现日期评判;季度分值等按季度末日施行的文本):", ""]
+    for text in pack.amendments:
+        a = text.amendment
+        out.append(_noted(f"- {a.effective} 起施行:修订 {_code(a.id)},{a.document}{_prov(a.provenance)}", a.note))
+        for ch in text.pack.changes:
+            if ch.layer == a.id:
+                kind = _CHANGE_KINDS.get(ch.kind, ch.kind)
+                out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {_code(ch.key)}(文件 {_code(ch.file)})")
+    out += ["", "某日施行的文本:`service-rules docs <规则包>@YYYY-MM-DD`。", ""]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

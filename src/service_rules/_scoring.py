@@ -18,8 +18,9 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._fines import fined_per_card, fines_and_actions
+from ._model import Floor, floor_of
 from ._moneyrules import yuan
-from ._results import Deduction, Scorecard, SectionScore, deduction_fields, scorecard_json
+from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
 from ._store import Facts, Observation
 from ._templates import parse as parse_template
 
@@ -53,6 +54,8 @@ class CardAccount:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    overturned: tuple[dict[str, Any], ...] = ()
+    versions: tuple[str, ...] = ()
     amount: str | None = None
     fined: str | None = None
 
@@ -61,10 +64,18 @@ class CardAccount:
         return {f.name: getattr(self, f.name) for f in attrs.fields(CardAccount)}
 
     def scorecard(self) -> Scorecard:
-        return Scorecard(**{**self._fields(), "deductions": tuple(Deduction(**d) for d in self.deductions)})
+        return Scorecard(
+            **{
+                **self._fields(),
+                "deductions": tuple(Deduction(**d) for d in self.deductions),
+                "overturned": tuple(Deduction(**d) for d in self.overturned),
+            }
+        )
 
     def json(self) -> dict[str, Any]:
-        return scorecard_json(**{**self._fields(), "deductions": list(self.deductions)})
+        return scorecard_json(
+            **{**self._fields(), "deductions": list(self.deductions), "overturned": list(self.overturned)}
+        )
 
 
 #: Why a scorecard has no score (``Scorecard.reason``).
@@ -134,8 +145,14 @@ class Accountant:
         self._fined = fined or {}
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)
-        floor = compiled.pack.meta.floor
-        self._floor = floor.value if floor.policy == "minimum" else None
+        meta = compiled.pack.meta
+        self._floors = {
+s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
+        #: An amended pack: one accountant per version (its rules, reasons, allotments and floor).
+        self._by_version: tuple[Accountant, ...] | None = None
+        if compiled.versions is not None:
+            self._by_version = (self, *(Accountant(v, facts) for v in compiled.versions.items[1:]))
+            self._has_caps = any(a._has_caps for a in self._by_version)
 
     def _reason(self, obs: Observation, points: int) -> str:
         key = (obs.rule, obs.article, points, obs.persons, obs.tag, obs.points)
@@ -168,7 +185,14 @@ class Accountant:
         money = Decimal(0)
         rules = self._rules
         reasons = self._reasons
+        view = self.facts.appeal_view
+        appeals = view.refs if view is not None and view.refs else None
+        judge, by_version, judged = self, self._by_version, set()
         for obs in observations:
+            if by_version is not None:  # judged by the version in force on its date
+                judge = by_version[self.c.versions.index_at(obs.date)]  # type: ignore[union-attr]
+                rules, reasons = judge._rules, judge._reasons
+                judged.add(judge)
             rule_id = obs.rule
             facts = rules[rule_id]
             if facts.outcome != "deduct":
@@ -183,7 +207,7 @@ class Accountant:
             per_section[facts.section] += points
             reason = reasons.get((rule_id, obs.article, points, obs.persons, obs.tag, obs.points))
             if reason is None:
-                reason = self._reason(obs, points)
+                reason = judge._reason(obs, points)
             amount = None
             if facts.rate is not None:  # after caps, before any floor (what a floor absorbs still costs)
                 cost = facts.rate * points
@@ -208,11 +232,20 @@ class Accountant:
                     amount=amount,
                 )
             )
+            if appeals is not None:
+                self._with_appeal(rows[-1])
         rows.sort(key=_deduction_order)
-        floor_value = self._floor
+        end = self if by_version is None else by_version[self.c.versions.index_at_end(period)]  # type: ignore[union-attr]
+        floors = end._floors
+        overturned = self._overturned(outlet, period)
         sections = []
-        for s in self.c.scored_sections:
+        for s in (
+            end.c.scored_sections
+            if by_version is None
+            else _card_sections(end, [a for a in reversed(by_version) if a in judged], per_section)
+        ):
             assert s.allotment is not None
+            floor_value = floors[s.number] if s.number in floors else _floor_value(floor_of(end.c.pack.meta, s))
             allotment = s.allotment.value
             deducted = per_section.get(s.number, 0)
             raw = allotment - deducted
@@ -225,7 +258,7 @@ class Accountant:
                     deducted=deducted,
                     score=score,
                     assumed=s.allotment.provenance == "assumed",
-                    assessable=s.number in self.c.assessable_sections,
+                    assessable=s.number in end.c.assessable_sections,
                     floor=floor_value,
                     beyond_floor=score - raw,
                 )
@@ -249,9 +282,78 @@ class Accountant:
             scored=scored,
             reason=None if scored else not_scored_reason(rejections),
             rejections=rejections,
+            overturned=overturned,
+            versions=_amendment_ids(self._by_version, {*judged, end}),
             amount=yuan(money) if self._has_rates and scored else None,
             fined=yuan(self._fined.get((outlet, period), Decimal(0))) if self._has_fines and scored else None,
         )
+
+    def _with_appeal(self, row: dict[str, Any]) -> None:
+        """A deduction row with its appeal (as of the view's day) and its original points."""
+        view = self.facts.appeal_view
+        assert view is not None
+        oid = row["observations"][0]
+        ref = view.refs.get(oid)
+        if ref is not None:
+            row["appeal"] = appeal_fields(id=ref.id, state=ref.state, decision=ref.decision, decided=ref.decided)
+            row["original_points"] = view.original_points.get(oid)
+
+    def _overturned(self, outlet: str, period: str) -> tuple[dict[str, Any], ...]:
+        """The card's deductions an appeal overturned: shown with the points they asked, not counted."""
+        view = self.facts.appeal_view
+        if view is None or not view.overturned:
+            return ()
+        rows = []
+        for obs in view.overturned.get((outlet, period), ()):
+            facts = self._rules[obs.rule]
+            if facts.outcome != "deduct":
+                continue
+            row = deduction_fields(
+                rule=obs.rule,
+                article=obs.article,
+                section=facts.section,
+                points=obs.points,
+                observations=(obs.id,),
+                reason=self._reason(obs, obs.points),
+                note=obs.note,
+                raw_points=obs.points,
+                provenance=facts.provenance,
+                date=obs.date,
+                tag=obs.tag,
+                persons=obs.persons,
+                employees=obs.employees,
+                layer=facts.layer,
+                amount=None,  # overturned: it costs nothing
+            )
+            self._with_appeal(row)
+            rows.append(row)
+        return tuple(sorted(rows, key=_deduction_order))
+
+
+def _floor_value(floor: Floor) -> int | None:
+    return floor.value if floor.policy == "minimum" else None
+
+
+def _card_sections(end: Accountant, judged: list[Accountant], per_section: dict[int, int]) -> list[Any]:
+    """An amended pack's card: the sections scored on the period's last day, and any section an
+    earlier text scored that holds deductions of this period (an amendment that stops scoring a
+    section loses none of the points deducted in it before)."""
+    sections = list(end.c.scored_sections)
+    shown = {s.number for s in sections}
+    for a in judged:  # the latest text that scored it gives its allotment
+        for s in a.c.scored_sections:
+            if s.number not in shown and s.number in per_section:
+                sections.append(s)
+                shown.add(s.number)
+    return sorted(sections, key=lambda s: s.number)
+
+
+def _amendment_ids(by_version: tuple[Accountant, ...] | None, judged: set[Accountant]) -> tuple[str, ...]:
+    """The amendments among the versions that judged a card, in date order (none: the original text)."""
+    if by_version is None:
+        return ()
+    ids = by_version[0].c.versions.ids  # type: ignore[union-attr]
+    return tuple(i for a, i in zip(by_version, ids, strict=True) if a in judged and i is not None)
 
 
 def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:
