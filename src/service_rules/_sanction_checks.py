@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from ._errors import Problem
-from ._model import Pack, Rule, Section
+from ._model import Pack, Rule, Section, Threshold
 from ._periods import GRANULARITY_WORDS, finer_or_equal
 from ._templates import problems as template_problems
 
@@ -53,6 +53,44 @@ def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
     for t in o.thresholds:
         out.setdefault(t.id, set()).add(t.action)
     return out
+
+
+def _check_money_threshold(b: _Build, t: Threshold, path: str) -> None:
+    """Yuan are measured where money.toml has a rate; employees where it keeps the ledger, and
+    an employee has points and yuan, not a score, and no section."""
+    money = b.pack.money
+    if t.quantity == "amount" and not money.rates:
+        b.error(
+            "threshold_unsupported",
+            f"threshold {t.id}: amounts of money are measured only where money.toml has a rate ([[rates]])",
+            _F,
+            f"{path}.quantity",
+        )
+    if t.subject_type != "employee":
+        return
+    if money.employees is None:
+        b.error(
+            "threshold_unsupported",
+            f"threshold {t.id}: employees are measured only where money.toml keeps the ledger ([employees])",
+            _F,
+            f"{path}.subject_type",
+        )
+    if t.quantity in ("total", "score"):
+        b.error(
+            "threshold_not_additive",
+            f"an employee has no {t.quantity}; an employee threshold reads `deducted` or `amount` (the ledger)",
+            _F,
+            f"{path}.quantity",
+        )
+    if t.section is not None:
+        b.error("section_unexpected", "the employee ledger is not kept by section", _F, f"{path}.section")
+    if t.against not in (None, "employee"):
+        b.error(
+            "invalid_value",
+            "an employee threshold acts against the employee (the ledger names no single outlet or county)",
+            _F,
+            f"{path}.against",
+        )
 
 
 def check_thresholds(b: _Build) -> None:
@@ -106,14 +144,7 @@ def check_thresholds(b: _Build) -> None:
                 )
         elif t.quantity == "score":
             b.error("section_missing", "a threshold on a section's score needs `section`", _F, f"{path}.section")
-        if t.quantity == "amount" or t.subject_type == "employee":
-            b.error(
-                "threshold_unsupported",
-                f"threshold {t.id}: {'amounts of money' if t.quantity == 'amount' else 'employees'} are measured "
-                "only where the pack has money (rates, fines, employee ledgers)",
-                _F,
-                f"{path}.{'quantity' if t.quantity == 'amount' else 'subject_type'}",
-            )
+        _check_money_threshold(b, t, path)
         if t.subject_type == "county" and t.quantity in ("total", "score"):
             b.error(
                 "threshold_not_additive",

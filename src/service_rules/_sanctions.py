@@ -16,12 +16,21 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ._compiler import CompiledPack
+from ._employees import ledger, named_in_cards
+from ._fines import fined_per_card, fines_and_actions
 from ._model import SanctionGroup
 from ._oversight import flag_rejections, oversight_actions
 from ._results import Absorption, Action, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
-from ._thresholds import Measure, ThresholdActions, scorecard_measures, threshold_actions
+from ._thresholds import (
+    Measure,
+    ThresholdActions,
+    employee_measures,
+    money_measures,
+    scorecard_measures,
+    threshold_actions,
+)
 
 
 @attrs.frozen
@@ -110,9 +119,17 @@ def _order(a: Action) -> tuple[Any, ...]:
 
 def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     """Every quantity a threshold may read, of every scoring period (a window may span several):
-    the scorecards' totals, section scores and points deducted. Money (amounts per scorecard)
-    and employee ledgers give theirs here in the same shape."""
-    yield from scorecard_measures(scorecards(compiled, facts, None))
+    the scorecards' totals, section scores and points deducted; their yuan where the pack has a
+    rate; the employee ledger's points and yuan where the pack keeps one."""
+    money = compiled.money
+    fines = fines_and_actions(compiled, facts)[0] if money.fines else []
+    cards = scorecards(compiled, facts, None, fined=fined_per_card(fines))
+    yield from scorecard_measures(cards)
+    if money.has_rates:
+        yield from money_measures(cards)
+    if money.share is not None:
+        accounts = ledger(named_in_cards(cards), fines, money.share)
+        yield from employee_measures(accounts, {c.outlet: c.county for c in cards})
 
 
 def sanctions(

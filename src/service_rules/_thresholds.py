@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -25,7 +25,7 @@ import attrs
 
 from ._model import Threshold
 from ._periods import Granularity, Period, parse_period, period_key
-from ._results import Action, ResultWarning, Scorecard
+from ._results import Action, EmployeeAccount, ResultWarning, Scorecard
 from ._templates import render
 
 #: Quantities that add up over the scoring periods of a longer window.
@@ -95,6 +95,35 @@ def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
             if s.score is not None:
                 yield measure("score", s.number, s.score, ids)
             yield measure("deducted", s.number, s.deducted, ids)
+
+
+def money_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
+    """The yuan of scored scorecards (money.toml rates): the card's ``amount`` and each section's
+    (the amounts of its deductions), as ``amount`` measures of the outlet."""
+    for card in cards:
+        if not card.scored or card.amount is None:
+            continue
+        every = tuple(sorted({o for d in card.deductions for o in d.observations}))
+        yield Measure("outlet", card.outlet, card.county, card.period, "amount", None, Decimal(card.amount), every)
+        for s in card.sections:
+            mine = [d for d in card.deductions if d.section == s.number]
+            value = sum((Decimal(d.amount) for d in mine if d.amount is not None), Decimal(0))
+            ids = tuple(sorted({o for d in mine for o in d.observations}))
+            yield Measure("outlet", card.outlet, card.county, card.period, "amount", s.number, value, ids)
+
+
+def employee_measures(accounts: Iterable[EmployeeAccount], counties: Mapping[str, str | None]) -> Iterator[Measure]:
+    """The employee ledger's quantities (money.toml ``[employees]``): per employee and scoring
+    period, the points borne (``deducted``: split points are decimals) and their yuan (``amount``,
+    where a rate applies). The county is the one of the employee's outlets, when they share one."""
+    for a in accounts:
+        found = {counties.get(o) for o in a.outlets}
+        county = found.pop() if len(found) == 1 else None
+        ids = tuple(sorted({o for d in a.deductions for o in d.observations}))
+        points: Number = a.points if isinstance(a.points, int) else Decimal(a.points)
+        yield Measure("employee", a.employee, county, a.period, "deducted", None, points, ids)
+        if a.amount is not None:
+            yield Measure("employee", a.employee, county, a.period, "amount", None, Decimal(a.amount), ids)
 
 
 def threshold_value(t: Threshold) -> Number:
