@@ -750,3 +750,30 @@ def test_an_employee_has_no_total(tmp_path: Path) -> None:
     with pytest.raises(PackError) as err:
         make_threshold_pack(tmp_path, RATE_10 + LEDGER_SPLIT, employee_quantity="total")
     assert ("threshold_not_additive", "$.thresholds[1].quantity") in {(p.code, p.path) for p in err.value.problems}
+
+
+def test_a_sanction_group_may_hold_a_fines_action(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(MONTHLY, tmp_path / "monthly")
+    layer = tmp_path / "grouped"
+    layer.mkdir()
+    (layer / "pack.toml").write_text(
+        '[pack]\nname = "grouped"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (layer / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "employee"\nprovenance = "assumed"\nnote = "测试"\nmembers = [\n'
+        '  { rule = "same-error", action = "bad_record", rank = 1 },\n  { rule = "employee-quarter", rank = 2 },\n]\n',
+        encoding="utf-8",
+    )
+    pack = sr.compile_pack(sr.load_pack(layer))
+    # E1, 第七条 in January, February and March: 5 points each, 15.00 in 2027Q1 (> 10: 动态管理, dated
+    # 2027-03-31, period 2027-03); the 3rd occurrence (March) takes bad_record in 2027-03 too: the
+    # group keeps the higher rank, dynamic_management, and bad_record is absorbed by it
+    records = [finding(f"F{m}", f"2027-0{m}-10", 7, employees=["E1"]) for m in (1, 2, 3)]
+    result = sr.score(pack, [sr.Records(records)], as_of="2027-04-10")
+    assert [(a.subject, a.action) for a in result.actions if a.subject == "E1"] == [("E1", "dynamic_management")]
+    assert [(a.action, a.absorbed_by.rule if a.absorbed_by else None) for a in result.absorbed] == [
+        ("bad_record", "employee-quarter")
+    ]
+    assert [f.amount for f in result.fines] == ["50.00", "100.00", "200.00"]  # the money stays

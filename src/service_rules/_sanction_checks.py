@@ -38,8 +38,8 @@ def _template(b: _Build, text: str, path: str) -> None:
 
 
 def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
-    """Every rule id that produces actions (ladders, streaks, cadences, deadlines, thresholds),
-    with the action codes it can produce."""
+    """Every rule id that produces actions (ladders, streaks, cadences, deadlines, thresholds,
+    and fines: the actions they take from an occurrence on), with the action codes it can produce."""
     o = pack.oversight
     out: dict[str, set[str]] = {}
     for lad in o.ladders:
@@ -52,6 +52,8 @@ def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
         out.setdefault(dl.id, set()).update((dl.late_action, dl.missing_action))
     for t in o.thresholds:
         out.setdefault(t.id, set()).add(t.action)
+    for f in pack.money.fines:
+        out.setdefault(f.id, set()).update(a.action for a in f.actions)
     return out
 
 
@@ -248,7 +250,7 @@ def check_sanction_groups(b: _Build) -> None:
             if m.rule not in rules:
                 b.error(
                     "unknown_rule",
-                    f"sanction group {g.id} names {m.rule!r}, which is no ladder, streak, cadence, deadline or threshold",
+                    f"sanction group {g.id} names {m.rule!r}, which is no ladder, streak, cadence, deadline, threshold or fine",
                     _F,
                     f"{where}.rule",
                 )
