@@ -16,12 +16,14 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ._compiler import CompiledPack
+from ._employees import ledger, named_in_cards
+from ._fines import fined_per_card, fines_and_actions
 from ._model import SanctionGroup
 from ._oversight import flag_rejections, oversight_actions
 from ._results import Absorption, Action, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
-from ._thresholds import Measure, ThresholdActions, scorecard_measures, threshold_actions
+from ._thresholds import Measure, ThresholdActions, ledger_measures, scorecard_measures, threshold_actions
 
 
 @attrs.frozen
@@ -110,9 +112,14 @@ def _order(a: Action) -> tuple[Any, ...]:
 
 def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     """Every quantity a threshold may read, of every scoring period (a window may span several):
-    the scorecards' totals, section scores and points deducted. Money (amounts per scorecard)
-    and employee ledgers give theirs here in the same shape."""
-    yield from scorecard_measures(scorecards(compiled, facts, None))
+    the scorecards' totals, section scores, points deducted and money (``amount``, ``fined``),
+    and, where the pack keeps an employee ledger, each employee's points and money."""
+    all_fines, _ = fines_and_actions(compiled, facts)
+    cards = scorecards(compiled, facts, None, fined=fined_per_card(all_fines))
+    yield from scorecard_measures(cards)
+    share = compiled.money.share
+    if share is not None:
+        yield from ledger_measures(ledger(named_in_cards(cards), all_fines, share))
 
 
 def sanctions(
