@@ -705,3 +705,43 @@ def test_money_and_employee_thresholds_as_computed_by_hand(tmp_path: Path) -> No
 def test_money_thresholds_need_money_in_the_pack(tmp_path: Path) -> None:
     bad = THRESHOLDS.replace('quantity = "deducted"\nwindow = "half_year"', 'quantity = "fined"\nwindow = "half_year"')
     assert ("threshold_unsupported", "$.thresholds[1].quantity") in _problems(tmp_path, bad)
+
+
+def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(tmp_path: Path) -> None:
+    """The same three article-4 findings of E1; a layer adds a flat fine of 80 yuan per article-4
+    occurrence ("flat", rank 2) beside "same-error" (50, 100, 200; rank 1), both in one group:
+    every month E1's "flat" fine is levied and the "same-error" fine of that month is absorbed by
+    it; the cards' fined and the ledger count 80.00 a month."""
+    import shutil
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(
+        '[[fines]]\nid = "flat"\nsubject = "employee"\nwithout_employee = "none"\nwindow = "year"\n'
+        'when = { article = 4 }\nfirst = "80"\nprovenance = "assumed"\nnote = "测试用"\n'
+        'reason = "员工{subject}罚款{amount}元。"\n',
+        encoding="utf-8",
+    )
+    (folder / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "fines"\nmembers = [ { rule = "same-error", rank = 1 }, { rule = "flat", rank = 2 } ]\n',
+        encoding="utf-8",
+    )
+    records = [
+        {"type": "finding", "id": f"f{m}", "outlet": "A", "date": f"2027-0{m}-10", "article": 4, "employees": ["E1"]}
+        for m in (1, 2, 3)
+    ]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
+    assert [(f.rule, f.occurrence, f.amount) for f in result.fines] == [("flat", n, "80.00") for n in (1, 2, 3)]
+    assert [(f.rule, f.amount, f.absorbed_by) for f in result.absorbed_fines] == [
+        ("same-error", amount, Absorption("fines", "flat", "fine")) for amount in ("50.00", "100.00", "200.00")
+    ]
+    assert [c.fined for c in result.scorecards] == ["80.00", "80.00", "80.00"]
+    assert [e.fined for e in result.employees] == ["80.00", "80.00", "80.00"]
+    out = io.BytesIO()
+    sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
+    assert out.getvalue() == result.to_json() + b"\n"
