@@ -745,3 +745,13 @@ def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(
     out = io.BytesIO()
     sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
     assert out.getvalue() == result.to_json() + b"\n"
+
+
+def test_the_monthly_example_scores_its_pass_mark() -> None:
+    """examples/monthly, 第十一条 (月度得分低于80分的网点限期整改): the cases pass with full coverage,
+    the pass mark among what they cover; check --strict finds nothing."""
+    pack = sr.compile_pack(sr.load_pack(Path(__file__).parents[1] / "examples" / "monthly"))
+    assert pack.warnings == ()
+    report = sr.run_pack_tests(pack, scope="all")
+    assert report.passed and report.rules.percent == 100.0
+    assert "pass-mark" in report.rules.covered
