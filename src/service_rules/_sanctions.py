@@ -16,12 +16,14 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from ._compiler import CompiledPack
+from ._employees import ledger, named_in_cards
+from ._fines import fined_per_card, fines_and_actions
 from ._model import SanctionGroup
 from ._oversight import flag_rejections, oversight_actions
-from ._results import Absorption, Action, ResultWarning
+from ._results import Absorption, Action, Fine, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
-from ._thresholds import Measure, ThresholdActions, scorecard_measures, threshold_actions
+from ._thresholds import Measure, ThresholdActions, ledger_measures, scorecard_measures, threshold_actions
 
 
 @attrs.frozen
@@ -100,6 +102,33 @@ def absorb(
     return kept, absorbed
 
 
+def group_fines(groups: Sequence[SanctionGroup], fines: Sequence[Fine]) -> tuple[list[Fine], list[Fine]]:
+    """Kept and absorbed fines: of the fines of one group's members (named without an ``action``)
+    for one subject in one period, every occurrence of the highest-ranked fine rule is levied
+    (ties: the rule id first in order) and the other rules' fines are absorbed by it. Repeats of
+    one fine are its escalation, never "the same sanction twice": they stay."""
+    ranks = {(m.rule): (g.id, m.rank) for g in groups for m in g.members if m.action is None}
+    if not ranks:
+        return list(fines), []
+    buckets: defaultdict[tuple[str, str, str, str], set[tuple[int, str]]] = defaultdict(set)
+    for f in fines:
+        if f.rule in ranks:
+            group, rank = ranks[f.rule]
+            buckets[(group, f.subject_type, f.subject, f.period)].add((-rank, f.rule))
+    winners = {key: min(rules)[1] for key, rules in buckets.items()}
+    kept: list[Fine] = []
+    absorbed: list[Fine] = []
+    for f in fines:
+        if f.rule in ranks:
+            group = ranks[f.rule][0]
+            winner = winners[(group, f.subject_type, f.subject, f.period)]
+            if winner != f.rule:
+                absorbed.append(attrs.evolve(f, absorbed_by=Absorption(group=group, rule=winner, action="fine")))
+                continue
+        kept.append(f)
+    return kept, absorbed
+
+
 def _mark_action(action: Action, by: Absorption) -> Action:
     return attrs.evolve(action, absorbed_by=by)
 
@@ -110,9 +139,15 @@ def _order(a: Action) -> tuple[Any, ...]:
 
 def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     """Every quantity a threshold may read, of every scoring period (a window may span several):
-    the scorecards' totals, section scores and points deducted. Money (amounts per scorecard)
-    and employee ledgers give theirs here in the same shape."""
-    yield from scorecard_measures(scorecards(compiled, facts, None))
+    the scorecards' totals, section scores, points deducted and money (``amount``, ``fined``),
+    and, where the pack keeps an employee ledger, each employee's points and money."""
+    all_fines, _ = fines_and_actions(compiled, facts)
+    all_fines, _ = group_fines(compiled.oversight.sanction_groups, all_fines)
+    cards = scorecards(compiled, facts, None, fined=fined_per_card(all_fines))
+    yield from scorecard_measures(cards)
+    share = compiled.money.share
+    if share is not None:
+        yield from ledger_measures(ledger(named_in_cards(cards), all_fines, share))
 
 
 def sanctions(
