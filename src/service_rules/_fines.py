@@ -95,9 +95,10 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 groups[key].append(_Occurrence(subject, subject_type, obs))
         for (subject_type, subject, key, window), items in groups.items():
             items.sort(key=lambda o: (o.obs.date, o.obs.id))
-            for n, item in enumerate(items, start=1):
+            for n, (item, amount) in enumerate(
+                zip(items, fine.amounts(), strict=False), start=1
+            ):  # amounts() never ends
                 obs = item.obs
-                amount = fine.amount(n)
                 taken = [a for a in f.actions if a.start <= n]
                 labels = "、".join(a.label for a in taken)
                 reason = render(
