@@ -23,7 +23,7 @@ from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._results import ScoreResult, dump, unattributed
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
@@ -72,7 +72,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         scorecards=scorecards(compiled, facts, period),
         actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
@@ -110,7 +110,7 @@ def score_to_stream(
         first = False
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
+    write(b',"warnings":' + dumps(dump(facts.warnings + appeal_warnings(compiled, facts, as_of=day))))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
