@@ -23,7 +23,7 @@ from ._errors import UsageError
 from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import judged_quarters
+from ._oversight import judged_periods
 from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter, unattributed
 from ._scoring import Accountant
 from ._store import Facts
@@ -100,23 +100,27 @@ def candidates(
     An outlet that a rejected line of the year names (or an undated one) is withheld, listed as
     excluded with code ``rejected_lines``: its ranking could be wrong until the line is fixed."""
     compiled = as_compiled(pack)
-    rec = compiled.oversight.recommendation
+    check_year(year)
+    # an amended pack: the recommendation rules in force at the year's end
+    rec = (compiled if compiled.versions is None else compiled.versions.at(f"{year}-12-31")).oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
-    check_year(year)
     if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
     facts = standing(ingest(compiled, inputs, strict_registry=strict_registry), day)
     accountant = Accountant(compiled, facts)
-    judged = [q for q in judged_quarters(facts, day) if q.startswith(f"{year}Q")]
+    judged = [q for q in judged_periods(facts, day) if q[:4] == f"{year:04d}"]
     touched: defaultdict[str, list[Rejection]] = defaultdict(list)
     for r in facts.rejected:
-        if r.outlet is not None and (r.period is None or r.period.startswith(f"{year}Q")):
+        if r.outlet is not None and (r.period is None or r.period[:4] == f"{year:04d}"):
             touched[r.outlet].append(r)
-    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")} | set(touched)
+    outlets = set(facts.registry) | {o for o, q in facts.present if q[:4] == f"{year:04d}"} | set(touched)
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
+    for version in compiled.versions.items if compiled.versions is not None else ():
+        for e in version.oversight.recommendation.exclude if version.oversight.recommendation else ():
+            by_code.setdefault(e.code, e)  # an exclusion watched under another version
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
     for w in facts.exclusions:
         if w.when.startswith(f"{year}-"):

@@ -92,22 +92,6 @@ def parse_date(value: str, field: str) -> _dt.date:
     return parsed
 
 
-def quarter_of(day: _dt.date) -> str:
-    """The quarter of a day, zero-padded (``2026Q3``)."""
-    return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
-
-
-def parse_quarter(value: str) -> tuple[int, int]:
-    """(year, quarter) of a quarter of the contract's years; ValueError otherwise."""
-    m = _QUARTER.fullmatch(value)
-    if not m:
-        raise ValueError(f"应为季度(如 2026Q3),实为 {show(value)}")
-    year = int(m.group(1))
-    if not year_in_range(year):
-        raise ValueError(f"季度 {show(value)} 不在 {_years()}之间")
-    return year, int(m.group(2))
-
-
 # Field checkers: each returns None when the value is acceptable, else (code, expectation).
 Check = Callable[[Any], "tuple[str, str] | None"]
 

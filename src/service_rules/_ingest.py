@@ -25,10 +25,12 @@ import attrs
 import orjson
 
 from . import _appeals, _corrections, _facts
+from ._amendments import Versions
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
-from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
+from ._facts import JSON_TYPES, Reject, parse_date, show
+from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
 from ._results import InputSummary, PackRef, Rejection, Replacement, ResultWarning
 from ._sheets import is_sheet_file
@@ -138,6 +140,8 @@ class _Reader:
         self.observations: defaultdict[tuple[str, str], list[Observation]] = defaultdict(list)
         self.inspection_index: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.inspections: defaultdict[tuple[str, str], list[Inspection]] = defaultdict(list)
+        #: (outlet, period) of facts kept outside ``observations`` (an observation's key is its
+        #: list's: see :meth:`_present`)
         self.present: set[tuple[str, str]] = set()
         self.lapses: list[LapseRecord] = []
         self.reports: list[ReportRecord] = []
@@ -157,7 +161,8 @@ class _Reader:
         # A finding's verdict depends on its article, its tag and the other fields rules read.
         self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
         self.finding_verdicts: dict[tuple[Any, ...], tuple[_Verdict, Any]] = {}
-        self.periods: dict[str, str] = {}  # date string -> quarter
+        self.periods: dict[str, str] = {}  # date string -> its period of the pack's granularity
+        self.granularity: Granularity = compiled.pack.meta.period
         self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
         self.lines_before = 0
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
@@ -178,7 +183,45 @@ class _Reader:
         # first line, at no cost on the hot path).
         for name in self.registry_check.watched_types():
             handlers[name] = self.registry_check.watch(name, handlers[name])
+        if compiled.versions is not None:  # an amended pack: each record judged by the text of its day
+            handlers = self._versioned(compiled.versions, handlers)
         self.dispatch = {name: (spec, handlers[name]) for name, spec in _facts.RECORD_TYPES.items()}
+
+    # ---- amended packs ---------------------------------------------------------------------
+    def _versioned(
+        self, versions: Versions[CompiledPack], handlers: dict[str, Callable[[dict[str, Any], int, int], None]]
+    ) -> dict[str, Callable[[dict[str, Any], int, int], None]]:
+        """Handlers of the matched record types that first switch to the version in force on the
+        record's day (a star's month: its last day), each version keeping its own memos; the
+        ladders and streaks watched are those of every version (ladders count across versions)."""
+        memos: list[tuple[Any, ...]] = []
+        for c in versions.items:
+            finding_fields = c.shape_fields.get("finding", ())
+            extra = tuple(f for f in finding_fields if f not in ("article", "section", "tag"))
+            memos.append((c, {}, {}, finding_fields, c.shape_fields.get("complaint", ()), extra))
+            self.ladders.update({lad.id: lad for lad in c.oversight.ladders if lad.id not in self.ladders})
+            self.streaks.update({st.id: st for st in c.oversight.streaks if st.id not in self.streaks})
+        base = memos[0]
+
+        def switch(state: tuple[Any, ...]) -> None:
+            (self.c, self.verdicts, self.finding_verdicts, self.finding_fields) = state[:4]
+            (self.complaint_fields, self.finding_extra) = state[4:]
+
+        def wrap(handle: Callable[[dict[str, Any], int, int], None], field: str, end: str) -> Any:
+            def run(obj: dict[str, Any], index: int, line: int) -> None:
+                switch(memos[versions.index_at(obj[field] + end)])
+                try:
+                    handle(obj, index, line)
+                finally:
+                    switch(base)
+
+            return run
+
+        out = dict(handlers)
+        out["finding"] = wrap(handlers["finding"], "date", "")
+        out["complaint"] = wrap(handlers["complaint"], "date", "")
+        out["star"] = wrap(handlers["star"], "month", "-31")  # sorts after every day of the month
+        return out
 
     # ---- matching ------------------------------------------------------------------------
     def _verdict(self, record_type: str, values: dict[str, Any], what: str) -> _Verdict:
@@ -211,17 +254,26 @@ class _Reader:
         return hit
 
     def _period_of(self, date: str) -> str:
-        """The quarter of a date already checked by the schema (one parse per distinct date)."""
+        """The period (of the pack's granularity) of a date already checked by the schema."""
         period = self.periods.get(date)
         if period is None:
-            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+            period = self.periods[date] = period_key(date, self.granularity)
         return period
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
         for ladder_id in verdict.ladders:
-            subject = obj.get(self.ladders[ladder_id].subject)
+            ladder = self.ladders[ladder_id]
+            subject = obj.get(ladder.subject)
+            key = tuple(obj.get(f) for f in ladder.same) if ladder.same else ()
             if type(subject) is str:
-                self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+                self.ladder_facts.append(
+                    Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"], key=key)
+                )
+            elif type(subject) is list:  # a finding's employees: each named employee counts once
+                for name in dict.fromkeys(subject):
+                    self.ladder_facts.append(
+                        Watched(rule=ladder_id, subject=name, when=obj["date"], id=obj["id"], key=key)
+                    )
         for code in verdict.exclusions:
             self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
 
@@ -262,6 +314,32 @@ class _Reader:
             accept(obj, index, n)
         count.lines = n
         self.lines_before += n
+
+    def read_line(self, index: int, n: int, raw: bytes) -> None:
+        """Line ``n`` of input ``index``, exactly as :meth:`read_lines` reads it (without the
+        digest and the count of lines): for the parallel reader's lines it did not check itself."""
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if not raw.strip():
+                self.inputs[index].blank += 1
+                return
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
+                return
+            self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+            return
+        if type(obj) is dict and raw.count(b":") > len(obj):
+            try:  # a colon inside a value, or a key given twice: look properly
+                _check_keys(raw, obj)
+            except Reject as exc:
+                self.reject(index, n, None, exc.code, exc.message)
+                return
+        self.accept(obj, index, n)
 
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
@@ -304,7 +382,12 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
+                        index,
+                        row.line,
+                        rid if type(rid) is str else None,
+                        row.error.code,
+                        row.error.message,
+                        row.record,
                     )
                 else:
                     before = len(self.rejected)
@@ -338,6 +421,10 @@ class _Reader:
         self.inputs[index].rejected += 1
 
     # ---- one record ----------------------------------------------------------------------
+    def duplicate(self, index: int, line: int, rid: str, obj: Any) -> None:
+        """Reject a line whose id an earlier line (accepted or not) already used: the first wins."""
+        self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+
     def accept(self, obj: Any, index: int, line: int) -> None:
         if type(obj) is not dict:
             self.reject(index, line, None, C.NOT_AN_OBJECT, f"应为JSON对象,实为{_json_type(obj)}")
@@ -345,7 +432,7 @@ class _Reader:
         rid = obj.get("id")
         if type(rid) is str:
             if rid in self.seen_ids:
-                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+                self.duplicate(index, line, rid, obj)
                 return
             self.seen_ids.add(rid)
         else:
@@ -462,8 +549,6 @@ class _Reader:
         employees: list[str] | None,
     ) -> None:
         date = obj["date"]
-        period = self._period_of(date)
-        ref = obj.get("inspection")
         outlet = obj["outlet"]
         known = self.names.get(outlet)  # one string per outlet, not per line
         if known is None:
@@ -478,7 +563,7 @@ class _Reader:
         obs = Observation(
             obj["id"],  # id
             outlet,  # outlet
-            period,  # period
+            self._period_of(date),  # period
             date,  # date
             verdict.rule,  # rule
             number,  # article
@@ -487,9 +572,17 @@ class _Reader:
             tag,  # tag
             tuple(employees) if employees is not None else None,  # employees
             obj.get("note"),  # note
-            ref,  # inspection
+            obj.get("inspection"),  # inspection
         )
-        watched = verdict.ladders or verdict.exclusions
+        self._store_finding(index, line, obs, verdict, obj if verdict.ladders or verdict.exclusions else None)
+
+    def _store_finding(
+        self, index: int, line: int, obs: Observation, verdict: _Verdict, watched: dict[str, Any] | None
+    ) -> None:
+        """Store a checked finding: what depends on the lines before it (the inspection it names).
+        ``watched`` is its record when a ladder or an exclusion watches it. The parallel reader
+        (``_parallel``) calls this, in line order, with what a worker computed."""
+        ref = obs.inspection
         if ref is not None:
             target = self.inspection_index.get(ref)
             if target is None:
@@ -502,21 +595,19 @@ class _Reader:
                         reference=ref,
                         input=index,
                         line=line,
-                        record=obj if watched else None,
+                        record=watched,
                         verdict=verdict,
                     )
                 )
                 return
             if target != (obs.outlet, obs.date):
                 raise Reject(C.INSPECTION_MISMATCH, _mismatch(ref, target, obs))
-        self._keep(obs)
-        if watched:
-            self._record_watched(verdict, obj)
+        self.observations[(obs.outlet, obs.period)].append(obs)
+        if watched is not None:
+            self._record_watched(verdict, watched)
 
     def _keep(self, obs: Observation) -> None:
-        key = (obs.outlet, obs.period)
-        self.observations[key].append(obs)
-        self.present.add(key)
+        self.observations[(obs.outlet, obs.period)].append(obs)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         # null is absent; an absent field with a default reads as its default
@@ -628,7 +719,7 @@ class _Reader:
         warnings, strict = self.registry_check.decide(
             self.registry,
             self.outlet_lines,
-            {o for o, _ in self.present},
+            {o for o, _ in self._present()},
             files,
             {(r.input, r.line) for r in self.rejected},
         )
@@ -637,6 +728,10 @@ class _Reader:
                 self.reject(s.input, s.line, s.id, s.code, s.message, s.record)
             self._forget({s.id for s in strict if s.id is not None})
         return warnings
+
+    def _present(self) -> set[tuple[str, str]]:
+        """(outlet, period) of every accepted inspection, finding and complaint."""
+        return self.present | set(self.observations)
 
     def _forget(self, ids: set[str]) -> None:
         """Take the records of ``ids`` (rejected after the fact) out of every index."""
@@ -781,7 +876,7 @@ class _Reader:
             sheet=sheets[r.input],
             outlet=r.outlet,
             county=county,
-            period=_period_of_text(r.when) if r.when is not None else None,
+            period=_period_of_text(r.when, self.granularity) if r.when is not None else None,
         )
 
     def facts(self) -> Facts:
@@ -802,7 +897,7 @@ class _Reader:
             registry=types.MappingProxyType(self.registry),
             observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
             inspections=types.MappingProxyType({k: tuple(v) for k, v in self.inspections.items()}),
-            present=frozenset(self.present),
+            present=frozenset(self._present()),
             lapses=tuple(self.lapses),
             reports=tuple(self.reports),
             ladder_facts=tuple(self.ladder_facts),
@@ -831,24 +926,23 @@ def _named(obj: Any) -> tuple[str | None, str | None, str | None]:
     return _text(obj.get("outlet")), _text(obj.get("county")), when
 
 
-def _period_of_text(text: str) -> str | None:
-    """The quarter of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or month (``YYYY-MM``) as
-    written on a rejected line, when it is one of the contract's (years 1900–2099); else None."""
+def _period_of_text(text: str, granularity: Granularity) -> str | None:
+    """The period (of the pack's granularity) of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or
+    month (``YYYY-MM``) as written on a rejected line, when it is one of the contract's (years
+    1900–2099) and falls inside one period of that granularity; else None."""
     try:
         if len(text) == 10:
             day = parse_date(text, "date")
-            year, period = day.year, quarter_of(day)
-        elif len(text) == 7 and text[4] == "-":
-            year, month = int(text[:4]), int(text[5:])
-            if not (text[:4].isdigit() and text[5:].isdigit() and 1 <= month <= 12):
-                return None
-            period = f"{year:04d}Q{(month - 1) // 3 + 1}"
         else:
-            year, q = _facts.parse_quarter(text)
-            period = f"{year:04d}Q{q}"
+            first = parse_period(text)
+            if not finer_or_equal(first.granularity, granularity):
+                return None  # a quarter's report in a monthly pack: no one month
+            day = first.first
     except (Reject, ValueError):
         return None
-    return period if 1900 <= year <= 2099 else None
+    if not 1900 <= day.year <= 2099:
+        return None
+    return str(period_of(day, granularity))
 
 
 def _value_labels(imports: Any) -> dict[str, str]:
@@ -868,7 +962,9 @@ def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mappin
     message = r.message
     for field, header in headers.items():
         if header and header != field:
-            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(f"字段 '{field}'", f"“{header}”列")
+            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(
+                f"字段 '{field}'", f"“{header}”列"
+            )
             message = message.replace(f"'{field}'", f"“{header}”列")
     for value, label in labels.items():
         message = message.replace(f"'{value}'", f"“{label}”")
@@ -1005,6 +1101,7 @@ def ingest(
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
     strict_registry: bool = False,
+    read_file: Callable[[_Reader, int, str], bool] | None = None,
 ) -> Facts:
     """Read and check every input under ``compiled``: the run's facts, accepted and rejected.
 
@@ -1012,6 +1109,8 @@ def ingest(
     ``strict_registry``: where outlet records are given, reject the facts on an outlet they do
     not register and the lapses and reports of a county none is registered in (otherwise
     warnings; docs/contract.md).
+    ``read_file`` (the parallel reader's hook, ``_parallel``) may read a JSON Lines file given by
+    its path into the reader as input ``index``; it returns False to leave the file to this function.
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
@@ -1027,6 +1126,11 @@ def ingest(
         if isinstance(source, (str, os.PathLike)) and is_sheet_file(source):
             reader.read_sheets(os.fspath(source))  # an unreadable file raises InputFileError
             continue
+        if read_file is not None and isinstance(source, (str, os.PathLike)) and os.fspath(source) != "-":
+            reader.inputs.append(_InputCount(os.fspath(source)))
+            if read_file(reader, index, os.fspath(source)):
+                continue
+            reader.inputs.pop()
         name, lines, handle = _open(source)
         reader.inputs.append(_InputCount(name))
         try:

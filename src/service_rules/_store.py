@@ -85,6 +85,8 @@ class Watched:
     subject: str
     when: str
     id: str
+    #: The values of the ladder's ``same`` fields (empty when it has none).
+    key: tuple[object, ...] = ()
 
 
 @attrs.frozen
