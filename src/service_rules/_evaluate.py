@@ -25,7 +25,7 @@ from ._facts import Reject, parse_date, show
 from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
@@ -88,7 +88,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         scorecards=cards,
         actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings + found.warnings,
+        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
@@ -139,7 +139,8 @@ def score_to_stream(
     fines = of_period(all_fines, period)
     write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings + found.warnings)))
+    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day)
+    write(b',"warnings":' + dumps(dump(warned)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)

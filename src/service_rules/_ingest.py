@@ -813,6 +813,13 @@ class _Reader:
             replaced={r.id: r.current for r in self.replaced},
         )
         refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
+        at = {a.id: (index, line) for a, index, line, _ in self.appeals}
+        counting = {
+            t: attrs.evolve(
+                a, file=self.inputs[at[a.id][0]].file, sheet=self.inputs[at[a.id][0]].sheet, line=at[a.id][1]
+            )
+            for t, a in counting.items()
+        }
         lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
         lapses = {x.id: x for x in self.lapses}
         for f in refused:

@@ -17,7 +17,7 @@ import attrs
 from ._compiler import CompiledPack
 from ._model import Ladder
 from ._periods import Granularity, parse_period, period_key, period_of, window_key
-from ._results import Action, AppealRef, OverturnedLapse, Rejection
+from ._results import Action, AppealRef, OverturnedLapse, Rejection, ResultWarning
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -325,6 +325,34 @@ def overturned_lapses(
     if period is not None:
         rows = [r for r in rows if r.period == period]
     return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
+
+
+def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) -> tuple[ResultWarning, ...]:
+    """Appeals on a derived lapse that has not arisen by ``as_of`` (a cadence of a quarter not yet
+    judged, say): they change nothing yet, and the result says so rather than keep silent."""
+    view = facts.appeal_view
+    if not facts.appeals or view is None:
+        return ()
+    known = {o.id for items in facts.observations.values() for o in items}
+    known |= {o.id for items in view.overturned.values() for o in items}
+    known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
+    derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
+    if not derived:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    return tuple(
+        ResultWarning(
+            code="appeal_target_not_arisen",
+            message=f"申诉 {a.id} 针对的失职 {a.target} 截至 {as_of.isoformat()} 未产生,申诉暂不起作用",
+            file=a.file,
+            sheet=a.sheet,
+            line=a.line,
+        )
+        for a in derived
+        if a.target not in arisen
+    )
 
 
 def oversight_actions(
