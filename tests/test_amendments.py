@@ -463,3 +463,16 @@ def test_an_amendment_cannot_change_what_the_pack_is(tmp_path: Path, key: str) -
     assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
         ("invalid_value", "amendments/cz-2026-08/pack.toml", f"$.pack.{key}")
     ]
+
+
+def test_check_lists_the_amendments_and_their_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", AMENDED]) == 0
+    out = capsys.readouterr().out
+    assert "amendment: cz-2026-08 in force from 2026-08-16" in out
+    assert "layer: cz-2026-08 overrides rules cz-8-person (from cangzhou) at amendments/cz-2026-08/rules.toml" in out
+    assert main(["check", AMENDED, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(a["id"], a["effective"], a["folder"]) for a in report["amendments"]] == [
+        ("cz-2026-08", "2026-08-16", "amendments/cz-2026-08")
+    ]
+    assert {(c["layer"], c["key"]) for c in report["changes"]} >= {("cz-2026-08", "3"), ("cz-2026-08", "8")}
