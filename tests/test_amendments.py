@@ -476,3 +476,17 @@ def test_check_lists_the_amendments_and_their_changes(capsys: pytest.CaptureFixt
         ("cz-2026-08", "2026-08-16", "amendments/cz-2026-08")
     ]
     assert {(c["layer"], c["key"]) for c in report["changes"]} >= {("cz-2026-08", "3"), ("cz-2026-08", "8")}
+
+
+def test_the_examples_amendments_file_validates_against_its_schema() -> None:
+    import tomllib
+
+    import jsonschema
+
+    from service_rules._schema import pack_schemas
+
+    schema = pack_schemas()["amendments.toml"]
+    data = tomllib.loads((Path(AMENDED) / "amendments.toml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"amendments": [{**data["amendments"][0], "date": "2026-08-16"}]}, schema)

@@ -269,8 +269,7 @@ def oversight_actions(
     found, lapses = derive(compiled, facts, as_of)
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        judge = c if c.versions is None else c.versions.at(lapse.date)  # the text in force that day
-        for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+        for ladder_id in c.in_force(lapse.date).watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
             counted[ladder_id].append(
                 _Counted(
                     subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
