@@ -541,3 +541,36 @@ def test_the_order_of_records_does_not_change_an_amended_result(
             assert card["versions"] == ["mid"]
         elif card["period"] < "2026Q3":
             assert card["versions"] == []
+
+
+def test_the_parallel_reader_judges_by_the_text_of_the_day(tmp_path: Path) -> None:
+    # Regression: the workers asked the original text about every finding.
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+    from service_rules._ingest import ingest
+
+    if not _parallel.can_fork():
+        pytest.skip("no fork on this platform")
+    path = tmp_path / "q.jsonl"
+    lines = [
+        json.dumps({"type": "finding", "id": f"f{i}", "outlet": f"O-{i % 7}", "date": f"2026-08-{10 + i % 12:02d}",
+                    "article": 40, "persons": 1 + i % 3})
+        for i in range(3000)
+    ]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    compiled = sr.compile_pack(sr.load_pack(AMENDED))
+    serial = ingest(compiled, [path])
+    parallel = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=20_000)
+    assert parallel == serial
+    result = result_of(compiled, serial, as_of=_date(AS_OF))
+    assert result.to_json() == result_of(compiled, parallel, as_of=_date(AS_OF)).to_json()
+    # 2026-08-10 … 08-15 cost 5 per person-time, 08-16 … 08-21 cost 8
+    for card in result.scorecards:
+        for d in card.deductions:
+            assert d.points == d.persons * (8 if d.date >= "2026-08-16" else 5)
+
+
+def _date(text: str) -> Any:
+    import datetime
+
+    return datetime.date.fromisoformat(text)

@@ -17,14 +17,19 @@ from typing import IO
 import orjson
 
 from . import _facts
+from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
+from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
+from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions
+from ._oversight import oversight_actions, overturned_lapses
+from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
+from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -39,6 +44,7 @@ def score(
     as_of: _dt.date | str | None = None,
     reuse_matches: bool = True,
     strict_registry: bool = False,
+    workers: int | None = None,
 ) -> ScoreResult:
     """Score observations under a pack.
 
@@ -52,27 +58,43 @@ def score(
     observation instead of once per distinct shape (same result, slower).
     ``strict_registry=True`` rejects, where outlet records are given, the facts on outlets they
     do not register and the lapses and reports of counties none is registered in (otherwise
-    warnings).
+    warnings). ``workers=N`` reads large JSON Lines files given by path on N processes (where
+    the platform can fork): the same result, byte for byte; by default one process.
     """
     compiled = as_compiled(pack)
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, reuse_matches=reuse_matches, strict_registry=strict_registry)
+    facts = _ingest_with(compiled, inputs, reuse_matches, None, strict_registry, check_workers(workers))
     return result_of(compiled, facts, as_of=day, period=period)
 
 
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
-    """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
+    """The result of one run's facts: what :func:`score` returns, and what pack tests check.
+    Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
+    facts = standing(facts, as_of)
+    all_fines, taken = fines_and_actions(compiled, facts)
+    cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
+    fines = of_period(all_fines, period)
+    share = compiled.money.share
+    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    actions = with_fine_actions(actions, taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
-        scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        scorecards=cards,
+        actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + found.warnings,
         unattributed=unattributed(facts.rejected),
+        replaced=facts.replaced,
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
+        fines=fines,
+        employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
+        absorbed=found.absorbed,
+        provisional=found.provisional,
     )
 
 
@@ -86,29 +108,64 @@ def score_to_stream(
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
     strict_registry: bool = False,
+    workers: int | None = None,
 ) -> int:
     """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
     rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
     The bytes are those of ``score(...).to_json()`` followed by a newline, but no
-    scorecard is held longer than it takes to write it."""
+    scorecard is held longer than it takes to write it. ``workers`` as for :func:`score`."""
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
-    facts = ingest(
-        compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry
-    )
+    facts = _ingest_with(compiled, inputs, reuse_matches, progress, strict_registry, check_workers(workers))
+    facts = standing(facts, day)
     dumps = orjson.dumps
     write = out.write
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
-    for card in iter_scorecard_json(compiled, facts, period):
+    all_fines, taken = fines_and_actions(compiled, facts)
+    share = compiled.money.share
+    named = []
+    for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
         write((b"" if first else b",") + dumps(card))
         first = False
-    write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
+        if share is not None:
+            named.extend(named_in_json(card))
+    actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions)
+    fines = of_period(all_fines, period)
+    write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
-    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
+    write(b',"warnings":' + dumps(dump(facts.warnings + found.warnings)))
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
+    write(b',"replaced":' + dumps(dump(facts.replaced)))
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
+    write(b',"overturned_lapses":' + dumps(dump(lapses)))
+    write(b',"fines":' + dumps(dump(fines)))
+    employees = ledger(named, fines, share) if share is not None else ()
+    write(b',"employees":' + dumps(dump(employees)))
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
+
+
+def _ingest_with(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    reuse_matches: bool,
+    progress: Callable[[int], None] | None,
+    strict_registry: bool,
+    workers: int,
+) -> Facts:
+    if workers > 1:
+        return ingest_parallel(
+            compiled,
+            inputs,
+            workers=workers,
+            reuse_matches=reuse_matches,
+            progress=progress,
+            strict_registry=strict_registry,
+        )
+    return ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry)
 
 
 def check_period(period: str | None, granularity: Granularity = "quarter") -> None:

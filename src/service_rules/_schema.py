@@ -24,6 +24,12 @@ _CONDITION: dict[str, Any] = {
 }
 
 
+_REPLACE: dict[str, Any] = {
+    "type": "boolean",
+    "description": "in a layer: replace the inherited table (or entry) whole instead of merging key by key",
+}
+
+
 def _schema_of(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
     if tp is ConditionValue:
         return _CONDITION
@@ -70,6 +76,10 @@ def pack_schemas() -> dict[str, dict[str, Any]]:
     for file_name, cls in {**PACK_FILES, **SIDE_FILES, AMENDMENTS_FILE: AmendmentsFile}.items():
         defs: dict[str, Any] = {}
         root = _class_schema(cls, defs)
+        # A layer may replace any inherited table whole: replace = true on it.
+        for schema in defs.values() if file_name in PACK_FILES else ():
+            if schema.get("type") == "object" and "properties" in schema:
+                schema["properties"]["replace"] = _REPLACE
         # Entries a layer merges may say override = true or disable = true (and then need only their key).
         for (f, key), ident in MERGED_LISTS.items():
             if f != file_name:

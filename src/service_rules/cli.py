@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--period", type=_year_of, help="score one period only, in the pack's period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     s.add_argument(
         "--format",
         choices=SCORE_FORMATS,
@@ -141,6 +141,13 @@ def _parser() -> argparse.ArgumentParser:
         dest="strict_registry",
         action="store_true",
         help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
+    )
+    s.add_argument(
+        "--workers",
+        type=_at_least(1),
+        metavar="N",
+        help="processes that read a large JSON Lines file (default: one per CPU for files of 4 MiB or more; "
+        "standard input and spreadsheets are read in one process); the output is the same whatever N",
     )
     s.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     k = sub.add_parser(
@@ -189,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument(
         "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
     df.add_argument(
@@ -372,7 +379,7 @@ def _check_stdin(args: argparse.Namespace) -> None:
 
 
 #: The command-line flag of each API argument a UsageError may name.
-_FLAGS = {"period": "--period", "as_of": "--as-of", "top": "--top", "year": "--year"}
+_FLAGS = {"period": "--period", "as_of": "--as-of", "top": "--top", "year": "--year", "workers": "--workers"}
 
 
 def _in_flags(exc: UsageError) -> str:
@@ -382,6 +389,13 @@ def _in_flags(exc: UsageError) -> str:
     if flag is not None and exc.param is not None and text.startswith(exc.param):
         return flag + text[len(exc.param) :]
     return text
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """``--workers``, or one per CPU (at most 8): the pool starts only for a file large enough."""
+    if args.workers is not None:
+        return int(args.workers)
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -404,6 +418,7 @@ def _score(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             reuse_matches=reuse,
             strict_registry=args.strict_registry,
+            workers=_workers(args),
         )
         _write_result(result, compiled.pack, args.format, args.output)
         incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
@@ -420,6 +435,7 @@ def _score(args: argparse.Namespace) -> int:
             reuse_matches=reuse,
             progress=progress,
             strict_registry=args.strict_registry,
+            workers=_workers(args),
         )
 
     try:
@@ -460,7 +476,7 @@ def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None)
         write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
         return
     if fmt == "table":
-        text = render_table(result, pack.meta.article_unit, pack.oversight.action_labels)
+        text = render_table(result, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
     elif fmt == "markdown":
         text = render_bulletin(result, labels=labels)
     else:
@@ -676,6 +692,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
     from ._schema import pack_schemas, schema_text
@@ -686,6 +703,11 @@ def _schema(args: argparse.Namespace) -> int:
         target = out / (file_name.removesuffix(".toml") + ".schema.json")
         target.write_text(schema_text(file_name), encoding="utf-8")
         print(target)
+    from ._packtest import cases_schema
+
+    target = out / "cases.schema.json"  # the pack's test-case files, tests/*.toml
+    target.write_text(json.dumps(cases_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(target)
     return ExitCode.OK
 
 
@@ -726,7 +748,8 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{p.severity}: {escape(str(p))}")
         for c in changes:
             base = f" (from {c.base_layer})" if c.base_layer else ""
-            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}"))
+            whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
+            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
         for t in pack.amendments if pack is not None else ():
             a = t.amendment
             print(escape(f"amendment: {a.id} in force from {a.effective} ({a.document}) at {a.folder}"))
@@ -744,7 +767,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _oversight_count(pack: Pack) -> int:
     o = pack.oversight
-    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks) + len(o.thresholds)
 
 
 def entry_point() -> None:
