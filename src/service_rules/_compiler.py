@@ -800,6 +800,16 @@ class CompiledPack:
         # (a few milliseconds), with the same matcher, and decides exactly alike.
         return (_recompile, (self.pack, self.matcher.name))
 
+    def in_force(self, day: str) -> CompiledPack:
+        """The version in force on ``day`` (``YYYY-MM-DD``): itself for a pack without amendments.
+        What judges an observation of that day."""
+        return self if self.versions is None else self.versions.at(day)
+
+    def in_force_at_end(self, period: str) -> CompiledPack:
+        """The version in force on the last day of ``period``: what gives a period's allotments,
+        floors, cadences and other period-level quantities."""
+        return self if self.versions is None else self.versions.at_end(period)
+
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
         matcher). With ``reuse`` (the default) a shape already asked about is not asked again: a

@@ -799,10 +799,13 @@ class _Reader:
         that counts; the others rejected where they sit."""
         if not self.appeals:
             return {}
-        o = self.c.oversight
-        derived = {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse} | {x.id for x in o.deadlines if x.lapse}
+        derived: set[str] = set()
+        for text in self.c.versions.items if self.c.versions is not None else (self.c,):  # every text's
+            o = text.oversight
+            derived |= {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse}
+            derived |= {x.id for x in o.deadlines if x.lapse}
         observations = {
-            obs.id: (obs, self.c.rules[obs.rule].rule.outcome == "deduct")
+            obs.id: (obs, self.c.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct")
             for items in self.observations.values()
             for obs in items
         }

@@ -368,7 +368,7 @@ def oversight_actions(
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        judge = c if c.versions is None else c.versions.at(lapse.date)  # the text in force that day
+        judge = c.in_force(lapse.date)  # the text in force that day
         for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
             same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
@@ -382,7 +382,8 @@ def oversight_actions(
                 )
             )
     for g in gone:
-        ladder_ids = (g.ladder,) if g.ladder is not None else c.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+        shape = {"type": "lapse", "kind": g.lapse.kind}
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
         for ladder_id in ladder_ids:
             not_counted[ladder_id].append(
                 _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")

@@ -84,7 +84,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> tuple[int, lis
     decode_error = orjson.JSONDecodeError
     fast_ok = FINDING.fast_ok
     check = FINDING.check
-    finding = reader.dispatch["finding"][1]  # an amended pack's: the text in force on the finding's day
+    finding = reader.dispatch["finding"][1]  # reader._finding, or an amended pack's: by the text of the day
     n = 0
     for piece in pieces:
         n += 1

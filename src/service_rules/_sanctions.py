@@ -164,6 +164,8 @@ def sanctions(
     if actions is None:
         actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
     o = compiled.oversight
+    if compiled.versions is not None:
+        return _amended(compiled, facts, as_of=as_of, period=period, actions=actions)
     if not o.thresholds and not o.sanction_groups:
         return Sanctions(tuple(actions))
     found = ThresholdActions()
@@ -185,4 +187,48 @@ def sanctions(
         absorbed=tuple(sorted(absorbed, key=_order)),
         provisional=tuple(sorted(provisional, key=_order)),
         warnings=found.warnings,
+    )
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _amended(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None, actions: Sequence[Action]
+) -> Sanctions:
+    """An amended pack: a window's thresholds are those of the text in force on its last day (the
+    action's ``date``); a period's sanction groups those of the text in force on its last day."""
+    versions = compiled.versions
+    assert versions is not None
+    texts = [v.oversight for v in versions.items]
+    if not any(o.thresholds or o.sanction_groups for o in texts):
+        return Sanctions(tuple(actions))
+    measured = list(measures(compiled, facts)) if any(o.thresholds for o in texts) else []
+    judged: list[Action] = []
+    provisional: list[Action] = []
+    warnings: list[ResultWarning] = []
+    for i, o in enumerate(texts):
+        if not o.thresholds:
+            continue
+        found = threshold_actions(
+            o.thresholds, measured, granularity=compiled.pack.meta.period, as_of=as_of, period=period
+        )
+        judged.extend(a for a in found.judged if versions.index_at(a.date) == i)
+        provisional.extend(a for a in found.provisional if versions.index_at(a.date) == i)
+        warnings.extend(w for w in found.warnings if w not in warnings)
+    if facts.rejected:
+        judged = flag_rejections(judged, facts.rejected)
+        provisional = flag_rejections(provisional, facts.rejected)
+    kept: list[Action] = []
+    absorbed: list[Action] = []
+    by_text: defaultdict[int, list[Action]] = defaultdict(list)
+    for a in [*actions, *judged]:
+        by_text[versions.index_at_end(a.period)].append(a)
+    for i, items in sorted(by_text.items()):
+        k, x = absorb(texts[i].sanction_groups, items, _mark_action)
+        kept.extend(k)
+        absorbed.extend(x)
+    return Sanctions(
+        actions=tuple(sorted(kept, key=_order)),
+        absorbed=tuple(sorted(absorbed, key=_order)),
+        provisional=tuple(sorted(provisional, key=_order)),
+        warnings=tuple(warnings),
     )
