@@ -16,7 +16,8 @@ in the first cell. Runners (``--runners``):
 
 * ``json.loads``, ``orjson.loads``: a ``python -c`` that parses every line and nothing else;
 * ``score``: ``python -m service_rules score --pack cangzhou --as-of 2026-11-27 FILE > out.json``
-  with this interpreter; ``--score-python NAME=PYTHON`` adds a runner NAME doing the same with
+  with this interpreter (its default ``--workers``: one process per CPU for large files);
+  ``score-1``: the same with ``--workers 1`` (one process; its output must be byte-identical); ``--score-python NAME=PYTHON`` adds a runner NAME doing the same with
   another interpreter (another install of the library), whose output must be byte-identical;
 * ``loop``: benchmarks/peer_loop.py (orjson, a dict of rules, the section totals only);
 * ``duckdb``: benchmarks/peer_duckdb.py (one ``read_json`` query with explicit columns);
@@ -67,7 +68,7 @@ PARSE = {
     "orjson.loads": "import orjson, sys\nwith open(sys.argv[1], 'rb') as f:\n    for line in f:\n        orjson.loads(line)\n",
 }
 PEERS = {"loop": "peer_loop.py", "duckdb": "peer_duckdb.py", "polars": "peer_polars.py"}
-DEFAULT_RUNNERS = "json.loads,orjson.loads,score,loop,duckdb,polars"
+DEFAULT_RUNNERS = "json.loads,orjson.loads,score,score-1,loop,duckdb,polars"
 
 LAUNCHER = r"""
 import os, resource, sys, threading, time
@@ -145,10 +146,13 @@ def runners(names: list[str], extra_scores: list[tuple[str, str]]) -> list[Runne
             out.append(Runner(name, [py, "-c", PARSE[name]], ""))
         elif name == "score":
             out.append(Runner(name, [py, "-m", "service_rules", "score", "--pack", "cangzhou", "--as-of", AS_OF], "json"))
+        elif name == "score-1":  # one process: the parallel reader off
+            out.append(Runner(name, [py, "-m", "service_rules", "score", "--pack", "cangzhou", "--as-of", AS_OF,
+                                     "--workers", "1"], "json"))
         elif name in PEERS:
             out.append(Runner(name, [py, str(HERE / PEERS[name])], "csv"))
         else:
-            raise SystemExit(f"unknown runner {name!r} (known: {', '.join([*PARSE, 'score', *PEERS])})")
+            raise SystemExit(f"unknown runner {name!r} (known: {', '.join([*PARSE, 'score', 'score-1', *PEERS])})")
     for name, python in extra_scores:
         out.append(Runner(name, [python, "-m", "service_rules", "score", "--pack", "cangzhou", "--as-of", AS_OF], "json"))
     return out
@@ -359,6 +363,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     if shuffled:
         out += ["", "Shuffled / sorted (same size and outlets): " + "; ".join(shuffled) + "."]
     out += _growth(cells, names)
+    latency = report.get("latency")
+    if latency:
+        out += ["", "One record through the API (benchmarks/latency.py; median of "
+                f"{latency.get('calls', '?')} warm calls, target < 0.2 ms): "
+                + "; ".join(f"{k} {v['median_ms']:.3f} ms" for k, v in latency.get("kinds", {}).items()) + "."]
     out += ["", "Every repetition (s):", ""]
     out += [f"- {_label(c, outlets_vary)}: " + "; ".join(
         f"{n} " + ", ".join(f"{w:.2f}" for w in r["walls"]) for n, r in c["runners"].items()) for c in cells]
@@ -462,11 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=HERE / "out" / "peers", help="where the quarters and outputs go")
     p.add_argument("--sizes", type=_ints, default=[100_000, 1_000_000], help="findings, comma-separated")
     p.add_argument("--outlets", type=_ints, default=[5000], help="outlet counts, comma-separated")
-    p.add_argument("--orders", default="sorted,shuffled", help=f"comma-separated, of {', '.join(ORDERS)}")
+    p.add_argument("--orders", default="sorted,shuffled,skewed", help=f"comma-separated, of {', '.join(ORDERS)}")
     p.add_argument("--runners", default=DEFAULT_RUNNERS)
     p.add_argument("--score-python", action="append", default=[], metavar="NAME=PYTHON",
                    help="one more score runner NAME with that interpreter (its output must be byte-identical)")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--no-latency", action="store_true", help="skip benchmarks/latency.py (one record through the API)")
     p.add_argument("--no-warmup", action="store_true")
     p.add_argument("--max-busy", type=float, default=0.3, metavar="CORES",
                    help="before each run, wait until other processes use at most this many cores (default 0.3)")
@@ -512,6 +522,10 @@ def main(argv: list[str] | None = None) -> int:
                     _log(cell["check"]["peers_report"])
                 if opts.save:
                     opts.save.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if not opts.no_latency:
+        run = subprocess.run([sys.executable, str(HERE / "latency.py"), "--json"], capture_output=True, text=True, check=False)
+        if run.returncode == 0:
+            report["latency"] = json.loads(run.stdout)
     report["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     if opts.save:
         opts.save.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 import orjson
 
+from ._appeals import standing
 from ._compiler import CompiledPack
 from ._errors import UsageError
 from ._evaluate import as_compiled, as_date, check_year
@@ -106,7 +107,7 @@ def candidates(
     if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, strict_registry=strict_registry)
+    facts = standing(ingest(compiled, inputs, strict_registry=strict_registry), day)
     accountant = Accountant(compiled, facts)
     judged = [q for q in judged_periods(facts, day) if q[:4] == f"{year:04d}"]
     touched: defaultdict[str, list[Rejection]] = defaultdict(list)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._codes import cn_number, rejection_label
+from ._codes import APPEAL_DECISION_LABELS, cn_number, rejection_label
 from ._files import atomic_path, write_atomic
 from ._money import split_equally
 from ._periods import parse_period
-from ._report import section_name, width
+from ._report import appeal_text, section_name, width
 from ._results import Deduction, Scorecard, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -294,6 +294,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     d.reason,
                     d.note,
                     PROVENANCE_LABELS.get(d.provenance, d.provenance),
+                    appeal_text(d.appeal, d.original_points) if d.appeal is not None else None,
                 ]
             )
     persons = person_deductions(result)
@@ -384,9 +385,10 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "扣分原因",
                 "备注",
                 "分值依据",
+                "申诉",
             ],
             deduction_rows,
-            wrap=frozenset({14, 15}),
+            wrap=frozenset({14, 15, 17}),
         ),
         _Sheet(
             "个人扣分",
@@ -438,6 +440,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             "未采纳行", ["文件", "工作表", "行号", "编号", "代码", "原因", "说明"], rejected_rows, wrap=frozenset({6})
         ),
     ]
+    sheets.extend(_appeal_sheets(result, names, labels))
     warnings = list(getattr(result, "warnings", ()) or ())
     if warnings:
         sheets.append(
@@ -456,6 +459,85 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     for w in warnings
                 ],
                 wrap=frozenset({1}),
+            )
+        )
+    return sheets
+
+
+def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
+    """The 申诉 sheet (every appealed deduction, counted or overturned, and overturned lapses)
+    and the 更正 sheet (records a correction replaced), each only when there is something to list."""
+    rows: list[list[Any]] = []
+    for c in result.scorecards:
+        for d, counted in [(d, True) for d in c.deductions] + [(d, False) for d in c.overturned]:
+            a = d.appeal
+            if a is None:
+                continue
+            rows.append(
+                [
+                    c.period,
+                    c.outlet,
+                    _name(names, c.outlet),
+                    c.county or UNREGISTERED,
+                    "、".join(d.observations),
+                    labels.article(d.article, d.section) if d.article is not None else "投诉",
+                    d.original_points if d.original_points is not None else d.raw_points,
+                    d.points if counted else 0,
+                    a.id,
+                    "已决" if a.state == "decided" else "待决",
+                    APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
+                    a.decided,
+                ]
+            )
+    for x in result.overturned_lapses:
+        for a in x.appeals:
+            rows.append(
+                [
+                    x.period,
+                    None,
+                    None,
+                    x.county,
+                    x.id,
+                    "失职记录",
+                    None,
+                    None,
+                    a.id,
+                    "已决" if a.state == "decided" else "待决",
+                    APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
+                    a.decided,
+                ]
+            )
+    sheets = []
+    if rows:
+        sheets.append(
+            _Sheet(
+                "申诉",
+                [
+                    "期间",
+                    "网点代码",
+                    "网点名称",
+                    "县联社",
+                    "记录编号",
+                    "条款",
+                    "原扣分",
+                    "现扣分",
+                    "申诉编号",
+                    "状态",
+                    "处理决定",
+                    "决定日期",
+                ],
+                rows,
+            )
+        )
+    if result.replaced:
+        sheets.append(
+            _Sheet(
+                "更正",
+                ["原记录编号", "更正记录编号", "现行记录编号", "文件", "工作表", "行号", "原行未采纳原因"],
+                [
+                    [r.id, r.by, r.current, r.file, r.sheet, r.line, rejection_label(r.rejected) if r.rejected else None]
+                    for r in result.replaced
+                ],
             )
         )
     return sheets
@@ -625,11 +707,43 @@ def _deduction_words(card: Scorecard, labels: DocumentLabels) -> str:
     parts = []
     for d in card.deductions:
         where = labels.article(d.article) if d.article is not None else "客户投诉"
-        parts.append(f"{where}扣{d.points}分")
+        parts.append(f"{where}扣{d.points}分{_appeal_words(d)}")
     words = "、".join(parts) if parts else "无扣分"
     if getattr(card, "rejections", 0):
         words += f"(另有{card.rejections}条涉及本网点的记录未采纳,得分待核)"
     return words
+
+
+def _appeal_words(d: Deduction) -> str:
+    """What a reader of the 通报 needs beside a deduction: a pending appeal, or an amendment."""
+    a = d.appeal
+    if a is None:
+        return ""
+    if a.state != "decided":
+        return "(申诉待决)"
+    if a.decision == "amended":
+        return f"(经申诉由{d.original_points}分改为{d.points}分)"
+    return ""
+
+
+def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
+    """The period's deductions and lapses overturned on appeal: not counted, and said so."""
+    items = []
+    for c in result.scorecards:
+        for d in c.overturned:
+            where = labels.article(d.article) if d.article is not None else "客户投诉"
+            a = d.appeal
+            when = f",{date_words(a.decided)}撤销" if a is not None and a.decided else ""
+            appeal = f"(申诉{a.id}{when})" if a is not None else ""
+            items.append(
+                f"{_outlet_words(c, names)}{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
+            )
+    for x in result.overturned_lapses:
+        ids = "、".join(a.id for a in x.appeals)
+        items.append(f"{x.county}{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
+    if not items:
+        return []
+    return [_Para("经申诉撤销、不计入得分和计次的扣分与失职:"), _List(tuple(items), ordered=False)]
 
 
 def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
@@ -669,7 +783,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         average = (Decimal(sum(c.total or 0 for c in scored)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         text += f",平均得分{average}分"
     text += "。"
-    read = result.accepted + len(result.rejected)
+    read = result.accepted + len(result.rejected) + sum(i.replaced for i in result.inputs)
     if result.rejected:
         text += f"共读入记录{read}条,采纳{result.accepted}条,未采纳{len(result.rejected)}条(见第五部分)。"
     else:
@@ -762,6 +876,8 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             )
         )
 
+    blocks.extend(_overturned_blocks(result, names, labels))
+
     blocks.append(_Heading(2, "四、处理事项"))
     if result.actions:
         items = []
@@ -783,8 +899,10 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         if i.problem:
             notes.append(f"{where}:未读取({i.problem})。")
             continue
+        fixed = f",被更正{i.replaced}条" if i.replaced else ""
         notes.append(
-            f"{where}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
+            f"{where}:读入{i.accepted + i.rejected + i.replaced}条,采纳{i.accepted}条,未采纳{i.rejected}条{fixed},"
+            f"空行{i.blank}行。"
         )
     if result.rejected:
         by_code: dict[str, list[str]] = {}
@@ -806,6 +924,18 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
     if dismissed:
         notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
+    waiting = sorted(
+        (d.appeal.id, "、".join(d.observations))
+        for c in cards
+        for d in c.deductions
+        if d.appeal is not None and d.appeal.state != "decided"
+    )
+    if waiting:
+        shown = "、".join(f"{aid}(针对{obs})" for aid, obs in waiting)
+        notes.append(f"尚未决定的申诉{len(waiting)}件({shown}),决定前暂按原扣分计。")
+    if result.replaced:
+        shown = "、".join(f"{r.id}由{r.by}更正" for r in result.replaced)
+        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再计分。")
     for w in result.warnings:
         where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
         notes.append(f"提示:{where + ':' if where else ''}{w.message}")

@@ -17,12 +17,14 @@ from typing import IO
 import orjson
 
 from . import _facts
+from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions
+from ._oversight import oversight_actions, overturned_lapses
+from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
 from ._scoring import iter_scorecard_json, scorecards
@@ -39,6 +41,7 @@ def score(
     as_of: _dt.date | str | None = None,
     reuse_matches: bool = True,
     strict_registry: bool = False,
+    workers: int | None = None,
 ) -> ScoreResult:
     """Score observations under a pack.
 
@@ -52,17 +55,20 @@ def score(
     observation instead of once per distinct shape (same result, slower).
     ``strict_registry=True`` rejects, where outlet records are given, the facts on outlets they
     do not register and the lapses and reports of counties none is registered in (otherwise
-    warnings).
+    warnings). ``workers=N`` reads large JSON Lines files given by path on N processes (where
+    the platform can fork): the same result, byte for byte; by default one process.
     """
     compiled = as_compiled(pack)
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, reuse_matches=reuse_matches, strict_registry=strict_registry)
+    facts = _ingest_with(compiled, inputs, reuse_matches, None, strict_registry, check_workers(workers))
     return result_of(compiled, facts, as_of=day, period=period)
 
 
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
-    """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
+    """The result of one run's facts: what :func:`score` returns, and what pack tests check.
+    Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
+    facts = standing(facts, as_of)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
@@ -73,6 +79,8 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         rejected=facts.rejected,
         warnings=facts.warnings,
         unattributed=unattributed(facts.rejected),
+        replaced=facts.replaced,
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
     )
 
 
@@ -86,16 +94,16 @@ def score_to_stream(
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
     strict_registry: bool = False,
+    workers: int | None = None,
 ) -> int:
     """Score and write the result as JSON to ``out`` scorecard by scorecard; return the number of
     rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
     The bytes are those of ``score(...).to_json()`` followed by a newline, but no
-    scorecard is held longer than it takes to write it."""
+    scorecard is held longer than it takes to write it. ``workers`` as for :func:`score`."""
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
-    facts = ingest(
-        compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry
-    )
+    facts = _ingest_with(compiled, inputs, reuse_matches, progress, strict_registry, check_workers(workers))
+    facts = standing(facts, day)
     dumps = orjson.dumps
     write = out.write
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
@@ -107,8 +115,31 @@ def score_to_stream(
     write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
     write(b',"warnings":' + dumps(dump(facts.warnings)))
-    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
+    write(b',"replaced":' + dumps(dump(facts.replaced)))
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
+    write(b',"overturned_lapses":' + dumps(dump(lapses)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
+
+
+def _ingest_with(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    reuse_matches: bool,
+    progress: Callable[[int], None] | None,
+    strict_registry: bool,
+    workers: int,
+) -> Facts:
+    if workers > 1:
+        return ingest_parallel(
+            compiled,
+            inputs,
+            workers=workers,
+            reuse_matches=reuse_matches,
+            progress=progress,
+            strict_registry=strict_registry,
+        )
+    return ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry)
 
 
 def check_period(period: str | None, granularity: Granularity = "quarter") -> None:

@@ -24,16 +24,17 @@ from typing import IO, Any, Union
 import attrs
 import orjson
 
-from . import _facts
+from . import _appeals, _corrections, _facts
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import JSON_TYPES, Reject, parse_date, show
 from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
-from ._results import InputSummary, PackRef, Rejection, ResultWarning
+from ._results import InputSummary, PackRef, Rejection, Replacement, ResultWarning
 from ._sheets import is_sheet_file
 from ._store import (
+    AppealRecord,
     Facts,
     Inspection,
     LapseRecord,
@@ -66,17 +67,20 @@ class _InputCount:
     sheet: str | None = None
     digest: str | None = None
     problem: str | None = None
+    #: rejected lines whose id a correction replaced (moved from rejected to replaced)
+    replaced: int = 0
 
     def summary(self) -> InputSummary:
         return InputSummary(
             file=self.file,
             sha256=self.digest if self.digest is not None else self.sha256.hexdigest(),
             lines=self.lines,
-            accepted=self.lines - self.blank - self.rejected,
+            accepted=self.lines - self.blank - self.rejected - self.replaced,
             rejected=self.rejected,
             blank=self.blank,
             sheet=self.sheet,
             problem=self.problem,
+            replaced=self.replaced,
         )
 
 
@@ -92,6 +96,8 @@ class _RejectedLine:
     outlet: str | None = None
     county: str | None = None
     when: str | None = None
+    #: the id the line's ``replaces`` names, where it is a string (a chain may pass through it)
+    replaces: str | None = None
 
 
 @attrs.frozen
@@ -133,6 +139,8 @@ class _Reader:
         self.observations: defaultdict[tuple[str, str], list[Observation]] = defaultdict(list)
         self.inspection_index: dict[str, tuple[str, str]] = {}  # id -> (outlet, date)
         self.inspections: defaultdict[tuple[str, str], list[Inspection]] = defaultdict(list)
+        #: (outlet, period) of facts kept outside ``observations`` (an observation's key is its
+        #: list's: see :meth:`_present`)
         self.present: set[tuple[str, str]] = set()
         self.lapses: list[LapseRecord] = []
         self.reports: list[ReportRecord] = []
@@ -141,6 +149,10 @@ class _Reader:
         self.exclusions: list[Watched] = []
         self.pending: list[_PendingReference] = []
         self.warnings: list[ResultWarning] = []
+        #: accepted records carrying ``replaces``, and accepted appeals (decided after all input)
+        self.corrections: list[tuple[_corrections.Correction, dict[str, Any]]] = []
+        self.appeals: list[tuple[AppealRecord, int, int, dict[str, Any]]] = []
+        self.replaced: list[Replacement] = []
         #: (record type, projected values) → verdict, when reusing matches
         self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -162,6 +174,7 @@ class _Reader:
             "star": self._star,
             "lapse": self._lapse,
             "report": self._report,
+            "appeal": self._appeal,
         }
         #: record type → (its contract, its handler): one lookup per line
         # The registry check notes the lines it may report: every line of the rare record types,
@@ -254,6 +267,32 @@ class _Reader:
         count.lines = n
         self.lines_before += n
 
+    def read_line(self, index: int, n: int, raw: bytes) -> None:
+        """Line ``n`` of input ``index``, exactly as :meth:`read_lines` reads it (without the
+        digest and the count of lines): for the parallel reader's lines it did not check itself."""
+        if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            if not raw.strip():
+                self.inputs[index].blank += 1
+                return
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
+                return
+            self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+            return
+        if type(obj) is dict and raw.count(b":") > len(obj):
+            try:  # a colon inside a value, or a key given twice: look properly
+                _check_keys(raw, obj)
+            except Reject as exc:
+                self.reject(index, n, None, exc.code, exc.message)
+                return
+        self.accept(obj, index, n)
+
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
         n = 0
@@ -295,7 +334,12 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
+                        index,
+                        row.line,
+                        rid if type(rid) is str else None,
+                        row.error.code,
+                        row.error.message,
+                        row.record,
                     )
                 else:
                     before = len(self.rejected)
@@ -312,14 +356,27 @@ class _Reader:
     def reject(self, index: int, line: int, rid: str | None, code: str, message: str, obj: Any = None) -> None:
         """Reject a line; ``obj``, the record when the line became one, says what it names."""
         outlet, county, when = _named(obj)
+        replaces = obj.get("replaces") if type(obj) is dict else None
         self.rejected.append(
             _RejectedLine(
-                input=index, line=line, id=rid, code=code, message=message, outlet=outlet, county=county, when=when
+                input=index,
+                line=line,
+                id=rid,
+                code=code,
+                message=message,
+                outlet=outlet,
+                county=county,
+                when=when,
+                replaces=replaces if type(replaces) is str else None,
             )
         )
         self.inputs[index].rejected += 1
 
     # ---- one record ----------------------------------------------------------------------
+    def duplicate(self, index: int, line: int, rid: str, obj: Any) -> None:
+        """Reject a line whose id an earlier line (accepted or not) already used: the first wins."""
+        self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+
     def accept(self, obj: Any, index: int, line: int) -> None:
         if type(obj) is not dict:
             self.reject(index, line, None, C.NOT_AN_OBJECT, f"应为JSON对象,实为{_json_type(obj)}")
@@ -327,7 +384,7 @@ class _Reader:
         rid = obj.get("id")
         if type(rid) is str:
             if rid in self.seen_ids:
-                self.reject(index, line, rid, C.DUPLICATE_ID, f"编号 {show(rid)} 已被前面的记录使用", obj)
+                self.duplicate(index, line, rid, obj)
                 return
             self.seen_ids.add(rid)
         else:
@@ -343,6 +400,8 @@ class _Reader:
             if not spec.fast_ok(obj):
                 spec.check(obj)
             handle(obj, index, line)
+            if "replaces" in obj and obj["replaces"] is not None:
+                self.corrections.append((_corrections.Correction(obj["id"], obj["replaces"], index, line), obj))
         except Reject as exc:
             if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
                 rid = obj["outlet"]  # an outlet record is known by its code
@@ -442,8 +501,6 @@ class _Reader:
         employees: list[str] | None,
     ) -> None:
         date = obj["date"]
-        period = self._period_of(date)
-        ref = obj.get("inspection")
         outlet = obj["outlet"]
         known = self.names.get(outlet)  # one string per outlet, not per line
         if known is None:
@@ -458,7 +515,7 @@ class _Reader:
         obs = Observation(
             obj["id"],  # id
             outlet,  # outlet
-            period,  # period
+            self._period_of(date),  # period
             date,  # date
             verdict.rule,  # rule
             number,  # article
@@ -467,9 +524,17 @@ class _Reader:
             tag,  # tag
             tuple(employees) if employees is not None else None,  # employees
             obj.get("note"),  # note
-            ref,  # inspection
+            obj.get("inspection"),  # inspection
         )
-        watched = verdict.ladders or verdict.exclusions
+        self._store_finding(index, line, obs, verdict, obj if verdict.ladders or verdict.exclusions else None)
+
+    def _store_finding(
+        self, index: int, line: int, obs: Observation, verdict: _Verdict, watched: dict[str, Any] | None
+    ) -> None:
+        """Store a checked finding: what depends on the lines before it (the inspection it names).
+        ``watched`` is its record when a ladder or an exclusion watches it. The parallel reader
+        (``_parallel``) calls this, in line order, with what a worker computed."""
+        ref = obs.inspection
         if ref is not None:
             target = self.inspection_index.get(ref)
             if target is None:
@@ -482,21 +547,19 @@ class _Reader:
                         reference=ref,
                         input=index,
                         line=line,
-                        record=obj if watched else None,
+                        record=watched,
                         verdict=verdict,
                     )
                 )
                 return
             if target != (obs.outlet, obs.date):
                 raise Reject(C.INSPECTION_MISMATCH, _mismatch(ref, target, obs))
-        self._keep(obs)
-        if watched:
-            self._record_watched(verdict, obj)
+        self.observations[(obs.outlet, obs.period)].append(obs)
+        if watched is not None:
+            self._record_watched(verdict, watched)
 
     def _keep(self, obs: Observation) -> None:
-        key = (obs.outlet, obs.period)
-        self.observations[key].append(obs)
-        self.present.add(key)
+        self.observations[(obs.outlet, obs.period)].append(obs)
 
     def _complaint(self, obj: dict[str, Any], index: int, line: int) -> None:
         # null is absent; an absent field with a default reads as its default
@@ -546,6 +609,10 @@ class _Reader:
         self.reports.append(
             ReportRecord(id=obj["id"], county=obj["county"], quarter=obj["quarter"], submitted=obj["submitted"])
         )
+
+    def _appeal(self, obj: dict[str, Any], index: int, line: int) -> None:
+        _appeals.check_record(obj)
+        self.appeals.append((_appeals.record_of(obj), index, line, obj))
 
     def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
         outlet, county, name = obj["outlet"], obj["county"], obj.get("name")
@@ -604,7 +671,7 @@ class _Reader:
         warnings, strict = self.registry_check.decide(
             self.registry,
             self.outlet_lines,
-            {o for o, _ in self.present},
+            {o for o, _ in self._present()},
             files,
             {(r.input, r.line) for r in self.rejected},
         )
@@ -613,6 +680,10 @@ class _Reader:
                 self.reject(s.input, s.line, s.id, s.code, s.message, s.record)
             self._forget({s.id for s in strict if s.id is not None})
         return warnings
+
+    def _present(self) -> set[tuple[str, str]]:
+        """(outlet, period) of every accepted inspection, finding and complaint."""
+        return self.present | set(self.observations)
 
     def _forget(self, ids: set[str]) -> None:
         """Take the records of ``ids`` (rejected after the fact) out of every index."""
@@ -629,6 +700,84 @@ class _Reader:
         self.exclusions = [w for w in self.exclusions if w.id not in ids]
         self.lapses = [x for x in self.lapses if x.id not in ids]
         self.reports = [x for x in self.reports if x.id not in ids]
+        self.streak_facts = [w for w in self.streak_facts if w.id not in ids]
+        self.appeals = [a for a in self.appeals if a[0].id not in ids]
+        for inspection_id in ids & self.inspection_index.keys():
+            del self.inspection_index[inspection_id]
+
+    def apply_corrections(self) -> None:
+        """Corrections (``replaces``) once all input is read: the replaced records leave every
+        index, a rejected line whose id is replaced moves to ``replaced``, and corrections of a
+        missing id, in a cycle or replacing an id twice are rejected (:mod:`._corrections`)."""
+        if not self.corrections:
+            return
+        where = {(r.input, r.line) for r in self.rejected}
+        accepted = [c for c, _ in self.corrections if (c.input, c.line) not in where]
+        records = {(c.input, c.line): obj for c, obj in self.corrections}
+        chained = {r.id: r.replaces for r in self.rejected if r.id is not None and r.replaces is not None}
+        decision = _corrections.resolve(accepted, self.seen_ids, chained)
+        refused_ids = set()
+        for f in decision.refused:
+            c = f.correction
+            self.reject(c.input, c.line, c.id, f.code, f.message, records[(c.input, c.line)])
+            refused_ids.add(c.id)
+        replaced = {r.id: r for r in decision.replaced}
+        rejected_codes: dict[str, str] = {}
+        kept: list[_RejectedLine] = []
+        for r in sorted(self.rejected, key=lambda r: (r.input, r.line)):
+            if r.id is not None and r.id in replaced and r.id not in refused_ids:
+                rejected_codes.setdefault(r.id, r.code)
+                self.inputs[r.input].rejected -= 1
+                self.inputs[r.input].replaced += 1
+            else:
+                kept.append(r)
+        self.rejected = kept
+        self.replaced = [
+            Replacement(
+                id=r.id,
+                by=r.by.id,
+                current=r.current,
+                file=self.inputs[r.by.input].file,
+                line=r.by.line,
+                sheet=self.inputs[r.by.input].sheet,
+                rejected=rejected_codes.get(r.id),
+            )
+            for r in decision.replaced
+        ]
+        self._forget(set(replaced) | refused_ids)
+
+    def decide_appeals(self) -> dict[str, AppealRecord]:
+        """Appeals against what the run accepted (:func:`._appeals.decide`): per target the one
+        that counts; the others rejected where they sit."""
+        if not self.appeals:
+            return {}
+        o = self.c.oversight
+        derived = {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse} | {x.id for x in o.deadlines if x.lapse}
+        observations = {
+            obs.id: (obs, self.c.rules[obs.rule].rule.outcome == "deduct")
+            for items in self.observations.values()
+            for obs in items
+        }
+        targets = _appeals.Targets(
+            observations=observations,
+            lapses={x.id for x in self.lapses},
+            derived_rules=derived,
+            replaced={r.id: r.current for r in self.replaced},
+        )
+        refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
+        lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
+        lapses = {x.id: x for x in self.lapses}
+        for f in refused:
+            index, line, obj = lines[f.appeal.id]
+            # a refused appeal touches what it names: the finding's outlet, the lapse's county
+            hit = observations.get(f.appeal.target)
+            lapse = lapses.get(f.appeal.target)
+            if hit is not None:
+                obj = {"outlet": hit[0].outlet, "date": hit[0].date}
+            elif lapse is not None:
+                obj = {"county": lapse.county, "date": lapse.date}
+            self.reject(index, line, f.appeal.id, f.code, f.message, obj)
+        return counting
 
     def _unregistered_in_rejections(
         self, warnings: list[ResultWarning], files: list[str], sheets: list[str | None]
@@ -678,6 +827,8 @@ class _Reader:
     def facts(self) -> Facts:
         p = self.c.pack
         warnings = self.check_registry()
+        self.apply_corrections()
+        appeals = self.decide_appeals()
         files = [count.file for count in self.inputs]
         sheets = [count.sheet for count in self.inputs]
         self.warnings.extend(warnings)
@@ -691,13 +842,15 @@ class _Reader:
             registry=types.MappingProxyType(self.registry),
             observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
             inspections=types.MappingProxyType({k: tuple(v) for k, v in self.inspections.items()}),
-            present=frozenset(self.present),
+            present=frozenset(self._present()),
             lapses=tuple(self.lapses),
             reports=tuple(self.reports),
             ladder_facts=tuple(self.ladder_facts),
             streak_facts=tuple(self.streak_facts),
             exclusions=tuple(self.exclusions),
             warnings=tuple(self.warnings),
+            appeals=types.MappingProxyType(appeals),
+            replaced=tuple(self.replaced),
         )
 
 
@@ -754,7 +907,9 @@ def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mappin
     message = r.message
     for field, header in headers.items():
         if header and header != field:
-            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(f"字段 '{field}'", f"“{header}”列")
+            message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(
+                f"字段 '{field}'", f"“{header}”列"
+            )
             message = message.replace(f"'{field}'", f"“{header}”列")
     for value, label in labels.items():
         message = message.replace(f"'{value}'", f"“{label}”")
@@ -891,6 +1046,7 @@ def ingest(
     reuse_matches: bool = True,
     progress: Callable[[int], None] | None = None,
     strict_registry: bool = False,
+    read_file: Callable[[_Reader, int, str], bool] | None = None,
 ) -> Facts:
     """Read and check every input under ``compiled``: the run's facts, accepted and rejected.
 
@@ -898,6 +1054,8 @@ def ingest(
     ``strict_registry``: where outlet records are given, reject the facts on an outlet they do
     not register and the lapses and reports of a county none is registered in (otherwise
     warnings; docs/contract.md).
+    ``read_file`` (the parallel reader's hook, ``_parallel``) may read a JSON Lines file given by
+    its path into the reader as input ``index``; it returns False to leave the file to this function.
     """
     if compiled.closed:
         raise EngineError(f"compiled pack {compiled.name} was closed; compile it again to score")
@@ -913,6 +1071,11 @@ def ingest(
         if isinstance(source, (str, os.PathLike)) and is_sheet_file(source):
             reader.read_sheets(os.fspath(source))  # an unreadable file raises InputFileError
             continue
+        if read_file is not None and isinstance(source, (str, os.PathLike)) and os.fspath(source) != "-":
+            reader.inputs.append(_InputCount(os.fspath(source)))
+            if read_file(reader, index, os.fspath(source)):
+                continue
+            reader.inputs.pop()
         name, lines, handle = _open(source)
         reader.inputs.append(_InputCount(name))
         try:

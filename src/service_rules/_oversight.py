@@ -15,7 +15,7 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._periods import Granularity, parse_period, period_key, period_of, window_key
-from ._results import Action, Rejection
+from ._results import Action, AppealRef, OverturnedLapse, Rejection
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -247,19 +247,94 @@ def _crosscheck(facts: Facts, check_id: str, by: str, against: str, kind: str, t
     return found
 
 
+@attrs.frozen
+class _Overturned:
+    """A lapse (or a counted finding) that no longer counts, with the appeals that took it out."""
+
+    lapse: Lapse
+    appeals: tuple[AppealRef, ...]
+    #: for a finding or complaint a ladder counted: that ladder (a lapse's ladders follow its kind)
+    ladder: str | None = None
+
+
+def _overturned_lapses(
+    compiled: CompiledPack, facts: Facts, as_of: _dt.date, lapses: list[Lapse]
+) -> tuple[list[Lapse], list[_Overturned]]:
+    """The lapses that stand, and those an appeal overturned: named by an overturned appeal (given
+    or derived), or derived from findings an appeal overturned and supported by nothing else."""
+    view = facts.appeal_view
+    if view is None:
+        return lapses, []
+    gone = {t for t, d in view.decisions.items() if d == "overturned"}
+    out = [_Overturned(lapse, (view.refs[lapse.id],)) for lapse in lapses if lapse.id in gone]
+    standing = [lapse for lapse in lapses if lapse.id not in gone]
+    for x in view.lapses:
+        cause = compiled.oversight.lapse_labels.get(x.kind, x.kind) + (f"({x.note})" if x.note else "")
+        out.append(_Overturned(Lapse(x.id, x.county, x.date, x.kind, (x.id,), cause), (view.refs[x.id],)))
+    if view.overturned:
+        merged = dict(facts.observations)
+        for key, items in view.overturned.items():
+            merged[key] = (*merged.get(key, ()), *items)
+        _, before = derive(compiled, attrs.evolve(facts, observations=merged), as_of)
+        ids = {lapse.id for lapse in lapses}
+        for lapse in before:
+            if lapse.id not in ids and lapse.id not in gone:
+                refs = tuple(view.refs[o] for o in lapse.observations if o in gone and o in view.refs)
+                out.append(_Overturned(lapse, refs))
+    for w in view.ladder_facts:
+        out.append(_Overturned(Lapse(w.id, w.subject, w.when, "", (w.id,), w.id), (view.refs[w.id],), ladder=w.rule))
+    return standing, out
+
+
+def overturned_lapses(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+) -> tuple[OverturnedLapse, ...]:
+    """The lapses an appeal overturned by ``as_of`` (those of ``period`` when given), by date and id."""
+    if facts.appeal_view is None:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    rows = [
+        OverturnedLapse(
+            id=g.lapse.id,
+            county=g.lapse.county,
+            date=g.lapse.date,
+            period=period_key(g.lapse.date, compiled.pack.meta.period),
+            kind=g.lapse.kind,
+            appeals=g.appeals,
+        )
+        for g in gone
+        if g.ladder is None
+    ]
+    if period is not None:
+        rows = [r for r in rows if r.period == period]
+    return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
+
+
 def oversight_actions(
     compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
 ) -> tuple[Action, ...]:
     """Every oversight action the facts lead to by ``as_of`` (those of ``period`` when given)."""
     c = compiled
     found, lapses = derive(compiled, facts, as_of)
+    lapses, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    if gone:  # an overturned derived lapse takes its own notice with it
+        dropped = {(g.lapse.id, g.lapse.county) for g in gone}
+        found = [a for a in found if not any((o, a.subject) in dropped for o in a.observations)]
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
+    not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
         for ladder_id in c.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
             counted[ladder_id].append(
                 _Counted(
                     subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
                 )
+            )
+    for g in gone:
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+        for ladder_id in ladder_ids:
+            not_counted[ladder_id].append(
+                _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
             )
     for w in facts.ladder_facts:
         counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
@@ -271,6 +346,11 @@ def oversight_actions(
         for (subject, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
+            lost = sorted(
+                (i.date, i.id)
+                for i in not_counted.get(ladder.id, ())
+                if i.subject == subject and window_key(i.date, ladder.window) == window
+            )
             for n, item in enumerate(items, start=1):
                 ids.append(item.id)
                 step = ladder.steps[min(n, len(ladder.steps)) - 1]
@@ -287,6 +367,9 @@ def oversight_actions(
                         "cause": item.cause.rstrip("。"),
                     },
                 )
+                before = tuple(i for d, i in lost if (d, i) <= (item.date, item.id))
+                if before:
+                    reason += f"(经申诉撤销的 {'、'.join(before)} 不再计入)"
                 found.append(
                     Action(
                         subject=subject,
@@ -299,6 +382,7 @@ def oversight_actions(
                         circulate=step.circulate,
                         reason=reason,
                         rule=ladder.id,
+                        overturned=before,
                     )
                 )
     found.extend(_streak_actions(compiled, facts))

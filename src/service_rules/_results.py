@@ -34,6 +34,27 @@ class InputSummary:
     sheet: str | None = None
     #: Why nothing of this input was scored (a sheet whose headers match no record type, say).
     problem: str | None = None
+    #: Rejected lines whose id a correction replaced: neither accepted nor rejected any more.
+    replaced: int = 0
+
+
+@attrs.frozen
+class AppealRef:
+    """An appeal (申诉) as a deduction shows it: ``state`` is ``pending`` or ``decided`` as of the
+    run's day; ``decision`` (``upheld``, ``overturned``, ``amended``) and ``decided`` are null while
+    it is pending."""
+
+    id: str
+    state: str
+    decision: str | None = None
+    decided: str | None = None
+
+
+def _appeal_ref(value: Any) -> AppealRef | None:
+    """A deduction's appeal from its JSON fields (the scoring rows hold plain dicts)."""
+    if value is None or isinstance(value, AppealRef):
+        return value
+    return AppealRef(**value)
 
 
 @attrs.frozen
@@ -59,6 +80,10 @@ class Deduction:
     employees: tuple[str, ...] | None = None
     #: The pack layer that (last) defined the rule.
     layer: str | None = None
+    #: The appeal against it, if any (pending or decided as of the run's day).
+    appeal: AppealRef | None = attrs.field(default=None, converter=_appeal_ref)
+    #: An amended deduction's raw points before the appeal decision (null unless amended).
+    original_points: int | None = None
 
 
 @attrs.frozen
@@ -103,6 +128,8 @@ class Scorecard:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    #: Deductions an appeal overturned as of the run's day: not counted, kept with their appeal.
+    overturned: tuple[Deduction, ...] = ()
 
 
 @attrs.frozen
@@ -124,6 +151,8 @@ class Action:
     #: Rejected input lines naming the subject (a county, or an outlet), undated or dated in the
     #: action's year up to its period: lines that could have changed the action.
     rejections: int = 0
+    #: Lapses an appeal overturned that would have counted before this step (ladders only).
+    overturned: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -159,6 +188,34 @@ class ResultWarning:
 
 
 @attrs.frozen
+class Replacement:
+    """A record a correction replaced (``replaces``): not judged. ``by`` replaced it, ``current``
+    is the record that stands at the end of the chain; ``file``/``sheet``/``line`` locate ``by``;
+    ``rejected`` is the code the replaced line had been rejected with (null: it was accepted)."""
+
+    id: str
+    by: str
+    current: str
+    file: str
+    line: int
+    sheet: str | None = None
+    rejected: str | None = None
+
+
+@attrs.frozen
+class OverturnedLapse:
+    """A county's lapse that no longer counts: an appeal overturned it, or overturned the findings
+    a derived lapse rested on (``appeals``)."""
+
+    id: str
+    county: str
+    date: str
+    period: str
+    kind: str
+    appeals: tuple[AppealRef, ...]
+
+
+@attrs.frozen
 class ScoreResult:
     pack: PackRef
     as_of: str
@@ -170,6 +227,10 @@ class ScoreResult:
     warnings: tuple[ResultWarning, ...] = ()
     #: Rejected lines that name no readable outlet (flagged on no scorecard).
     unattributed: int = 0
+    #: Records a correction replaced (not judged).
+    replaced: tuple[Replacement, ...] = ()
+    #: Lapses an appeal overturned (filtered by ``period`` like ``actions``).
+    overturned_lapses: tuple[OverturnedLapse, ...] = ()
 
     @property
     def accepted(self) -> int:
@@ -205,6 +266,8 @@ def deduction_fields(
     persons: int | None,
     employees: tuple[str, ...] | None,
     layer: str | None,
+    appeal: dict[str, Any] | None = None,
+    original_points: int | None = None,
 ) -> dict[str, Any]:
     """The one definition of a deduction's fields, by keyword, in contract order.
 
@@ -227,7 +290,18 @@ def deduction_fields(
         "persons": persons,
         "employees": employees,
         "layer": layer,
+        "appeal": appeal,
+        "original_points": original_points,
     }
+
+
+def appeal_fields(*, id: str, state: str, decision: str | None, decided: str | None) -> dict[str, Any]:
+    """The one definition of a deduction's ``appeal`` object (the fields of :class:`AppealRef`)."""
+    return {"id": id, "state": state, "decision": decision, "decided": decided}
+
+
+def _dump_appeal(a: AppealRef) -> dict[str, Any]:
+    return appeal_fields(id=a.id, state=a.state, decision=a.decision, decided=a.decided)
 
 
 def _dump_deduction(d: Deduction) -> dict[str, Any]:
@@ -247,6 +321,8 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
         persons=d.persons,
         employees=list(d.employees) if d.employees is not None else None,  # type: ignore[arg-type]
         layer=d.layer,
+        appeal=_dump_appeal(d.appeal) if d.appeal is not None else None,
+        original_points=d.original_points,
     )
 
 
@@ -279,6 +355,7 @@ def scorecard_json(
     scored: bool,
     reason: str | None,
     rejections: int,
+    overturned: list[dict[str, Any]] | tuple[Any, ...] = (),
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -294,13 +371,20 @@ def scorecard_json(
         "scored": scored,
         "reason": reason,
         "rejections": rejections,
+        "overturned": list(overturned),
     }
 
 
 def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
     # Field for field (scorecard_json's parameters are Scorecard's fields; a test holds them equal).
     fields = {f.name: getattr(c, f.name) for f in attrs.fields(Scorecard)}
-    return scorecard_json(**{**fields, "deductions": [_dump_deduction(d) for d in c.deductions]})
+    return scorecard_json(
+        **{
+            **fields,
+            "deductions": [_dump_deduction(d) for d in c.deductions],
+            "overturned": [_dump_deduction(d) for d in c.overturned],
+        }
+    )
 
 
 def unattributed(rejected: tuple[Rejection, ...]) -> int:
@@ -310,6 +394,7 @@ def unattributed(rejected: tuple[Rejection, ...]) -> int:
 
 results_converter.register_unstructure_hook(SectionScore, _dump_section)
 results_converter.register_unstructure_hook(Deduction, _dump_deduction)
+results_converter.register_unstructure_hook(AppealRef, _dump_appeal)
 results_converter.register_unstructure_hook(Scorecard, _dump_scorecard)
 
 

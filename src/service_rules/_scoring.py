@@ -17,7 +17,7 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._model import floor_of
-from ._results import Deduction, Scorecard, SectionScore, deduction_fields, scorecard_json
+from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
 from ._store import Facts, Observation
 from ._templates import parse as parse_template
 
@@ -49,16 +49,25 @@ class CardAccount:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    overturned: tuple[dict[str, Any], ...] = ()
 
     def _fields(self) -> dict[str, Any]:
         # Field for field: CardAccount has exactly Scorecard's fields (a test holds them equal).
         return {f.name: getattr(self, f.name) for f in attrs.fields(CardAccount)}
 
     def scorecard(self) -> Scorecard:
-        return Scorecard(**{**self._fields(), "deductions": tuple(Deduction(**d) for d in self.deductions)})
+        return Scorecard(
+            **{
+                **self._fields(),
+                "deductions": tuple(Deduction(**d) for d in self.deductions),
+                "overturned": tuple(Deduction(**d) for d in self.overturned),
+            }
+        )
 
     def json(self) -> dict[str, Any]:
-        return scorecard_json(**{**self._fields(), "deductions": list(self.deductions)})
+        return scorecard_json(
+            **{**self._fields(), "deductions": list(self.deductions), "overturned": list(self.overturned)}
+        )
 
 
 #: Why a scorecard has no score (``Scorecard.reason``).
@@ -157,6 +166,8 @@ class Accountant:
         per_section: defaultdict[int, int] = defaultdict(int)
         rules = self._rules
         reasons = self._reasons
+        view = self.facts.appeal_view
+        appeals = view.refs if view is not None and view.refs else None
         for obs in observations:
             rule_id = obs.rule
             facts = rules[rule_id]
@@ -191,8 +202,11 @@ class Accountant:
                     layer=facts.layer,
                 )
             )
+            if appeals is not None:
+                self._with_appeal(rows[-1])
         rows.sort(key=_deduction_order)
         floors = self._floors
+        overturned = self._overturned(outlet, period)
         sections = []
         for s in self.c.scored_sections:
             assert s.allotment is not None
@@ -233,7 +247,48 @@ class Accountant:
             scored=scored,
             reason=None if scored else not_scored_reason(rejections),
             rejections=rejections,
+            overturned=overturned,
         )
+
+    def _with_appeal(self, row: dict[str, Any]) -> None:
+        """A deduction row with its appeal (as of the view's day) and its original points."""
+        view = self.facts.appeal_view
+        assert view is not None
+        oid = row["observations"][0]
+        ref = view.refs.get(oid)
+        if ref is not None:
+            row["appeal"] = appeal_fields(id=ref.id, state=ref.state, decision=ref.decision, decided=ref.decided)
+            row["original_points"] = view.original_points.get(oid)
+
+    def _overturned(self, outlet: str, period: str) -> tuple[dict[str, Any], ...]:
+        """The card's deductions an appeal overturned: shown with the points they asked, not counted."""
+        view = self.facts.appeal_view
+        if view is None or not view.overturned:
+            return ()
+        rows = []
+        for obs in view.overturned.get((outlet, period), ()):
+            facts = self._rules[obs.rule]
+            if facts.outcome != "deduct":
+                continue
+            row = deduction_fields(
+                rule=obs.rule,
+                article=obs.article,
+                section=facts.section,
+                points=obs.points,
+                observations=(obs.id,),
+                reason=self._reason(obs, obs.points),
+                note=obs.note,
+                raw_points=obs.points,
+                provenance=facts.provenance,
+                date=obs.date,
+                tag=obs.tag,
+                persons=obs.persons,
+                employees=obs.employees,
+                layer=facts.layer,
+            )
+            self._with_appeal(row)
+            rows.append(row)
+        return tuple(sorted(rows, key=_deduction_order))
 
 
 def _deduction_order(d: dict[str, Any]) -> tuple[Any, ...]:

@@ -142,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="where outlet records are given, reject facts on unregistered outlets and counties (else warnings)",
     )
+    s.add_argument(
+        "--workers",
+        type=_at_least(1),
+        metavar="N",
+        help="processes that read a large JSON Lines file (default: one per CPU for files of 4 MiB or more; "
+        "standard input and spreadsheets are read in one process); the output is the same whatever N",
+    )
     s.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     k = sub.add_parser(
         "candidates", parents=[common], help="rank the outlets eligible for recommendation as model units"
@@ -372,7 +379,7 @@ def _check_stdin(args: argparse.Namespace) -> None:
 
 
 #: The command-line flag of each API argument a UsageError may name.
-_FLAGS = {"period": "--period", "as_of": "--as-of", "top": "--top", "year": "--year"}
+_FLAGS = {"period": "--period", "as_of": "--as-of", "top": "--top", "year": "--year", "workers": "--workers"}
 
 
 def _in_flags(exc: UsageError) -> str:
@@ -382,6 +389,13 @@ def _in_flags(exc: UsageError) -> str:
     if flag is not None and exc.param is not None and text.startswith(exc.param):
         return flag + text[len(exc.param) :]
     return text
+
+
+def _workers(args: argparse.Namespace) -> int:
+    """``--workers``, or one per CPU (at most 8): the pool starts only for a file large enough."""
+    if args.workers is not None:
+        return int(args.workers)
+    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -404,6 +418,7 @@ def _score(args: argparse.Namespace) -> int:
             as_of=args.as_of,
             reuse_matches=reuse,
             strict_registry=args.strict_registry,
+            workers=_workers(args),
         )
         _write_result(result, compiled.pack, args.format, args.output)
         incomplete = result.rejected or any(i.problem is not None for i in result.inputs)
@@ -420,6 +435,7 @@ def _score(args: argparse.Namespace) -> int:
             reuse_matches=reuse,
             progress=progress,
             strict_registry=args.strict_registry,
+            workers=_workers(args),
         )
 
     try:

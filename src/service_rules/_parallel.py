@@ -1,0 +1,293 @@
+"""Large JSON Lines files read on every core: a process pool over byte ranges, merged in line order.
+
+The output is byte-identical whatever the number of workers, because the pool only does what
+does not depend on the lines before: each worker reads a range of the file (cut at line ends),
+parses every line and, for the common line — a finding that passes the contract and its rule's
+checks — computes what the serial reader would (its rule, points, period) and hands back a
+compact tuple. Everything that depends on earlier lines (first-wins duplicate ids, the outlet's
+first line, the inspection a finding names, registrations, the rare record types, every line
+the worker did not accept) is done by the parent, range after range in line order, with the
+serial reader's own code: a worker hands back any other line as its bytes, and the parent reads
+it exactly as :meth:`_ingest._Reader.read_line` would have. Ranges are numbered within the file,
+so line numbers, rejections and their order are those of one process.
+
+Only regular files by path are read this way (not standard input, streams, records in memory or
+spreadsheets), and only where the ``fork`` start method exists (the workers inherit the
+compiled pack); everything else, and ``strict_registry`` runs, go through :func:`_ingest.ingest`
+unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import multiprocessing
+import os
+import stat
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+
+from ._compiler import CompiledPack
+from ._errors import InputFileError, UsageError
+from ._facts import FINDING, Reject
+from ._ingest import Records, Source, _Reader, _Verdict, ingest
+from ._store import Facts, Observation
+
+#: Below this size a file is read in one process (a pool costs more than it saves).
+MIN_BYTES = 4 * 2**20
+#: A worker's range, at most (the parent replays one range while the workers check the next).
+CHUNK_BYTES = 4 * 2**20
+
+#: What a worker hands back per line: ``(line, raw bytes)`` for a line the parent reads itself,
+#: else ``(line, the Observation's fields as a tuple, verdict, watched record or None)``.
+Entry = tuple[Any, ...]
+
+
+class _Collector(_Reader):
+    """A worker's reader: checks a finding as the serial reader does, then hands back what it
+    computed instead of storing it (storing depends on the lines before)."""
+
+    def __init__(self, compiled: CompiledPack) -> None:
+        super().__init__(compiled, True, None, False)
+        self.out: list[Entry] = []
+
+    def _store_finding(
+        self, index: int, line: int, obs: Observation, verdict: _Verdict, watched: dict[str, Any] | None
+    ) -> None:
+        # a plain tuple: a named tuple is unpickled through its Python __new__, a tuple in C
+        self.out.append((line, tuple(obs), verdict, watched))
+
+
+_worker: _Collector | None = None
+
+
+def _start(compiled: CompiledPack) -> None:
+    global _worker
+    _worker = _Collector(compiled)
+
+
+def _check_range(path: str, start: int, end: int, first: bool) -> tuple[int, list[Entry]]:
+    """Read and check the lines of ``path[start:end]`` (whole lines): their count and entries."""
+    reader = _worker
+    assert reader is not None
+    with open(path, "rb") as handle:
+        handle.seek(start)
+        data = handle.read(end - start)
+    pieces = data.split(b"\n")
+    tail = pieces.pop()  # b"" when the range ends with a line end
+    out: list[Entry] = []
+    reader.out = out
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    fast_ok = FINDING.fast_ok
+    check = FINDING.check
+    finding = reader._finding
+    n = 0
+    for piece in pieces:
+        n += 1
+        try:
+            obj = loads(piece)
+        except decode_error:
+            out.append((n, piece + b"\n"))
+            continue
+        if (
+            type(obj) is not dict
+            or obj.get("type") != "finding"
+            or type(obj.get("id")) is not str
+            or piece.count(b":") > len(obj)
+            or (first and n == 1)
+        ):
+            out.append((n, piece + b"\n"))
+            continue
+        try:
+            if not fast_ok(obj):
+                check(obj)
+            finding(obj, 0, n)
+        except Reject:
+            out.append((n, piece + b"\n"))
+    if tail:
+        n += 1
+        out.append((n, tail))
+    return n, out
+
+
+def _digest(path: str) -> str:
+    """The sha256 of the whole file (as the serial reader's, line after line)."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            sha.update(block)
+    return sha.hexdigest()
+
+
+def _ranges(path: str, size: int, chunk: int) -> list[tuple[int, int]]:
+    """Byte ranges of ``path`` that start at a line start and end after a line end (or at EOF)."""
+    cuts = [0]
+    with open(path, "rb") as handle:
+        at = chunk
+        while at < size:
+            handle.seek(at)
+            rest = handle.readline()  # the remainder of the line ``at`` falls in
+            cut = at + len(rest)
+            if cut >= size:
+                break
+            cuts.append(cut)
+            at = cut + chunk
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+class ParallelFiles:
+    """The ``read_file`` hook of :func:`_ingest.ingest`: one pool for the run, started at the
+    first file large enough."""
+
+    def __init__(self, compiled: CompiledPack, workers: int, min_bytes: int, chunk_bytes: int) -> None:
+        self.compiled = compiled
+        self.workers = workers
+        self.min_bytes = min_bytes
+        self.chunk_bytes = chunk_bytes
+        self.pool: Any = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def __call__(self, reader: _Reader, index: int, path: str) -> bool:
+        if "finding" in reader.registry_check.watched_types() or not reader.reuse:
+            return False  # strict registry, or the matcher asked per line: one process
+        try:
+            info = os.stat(path)
+        except OSError:
+            return False  # the serial reader says why
+        if not stat.S_ISREG(info.st_mode) or info.st_size < max(self.min_bytes, 1):
+            return False
+        if self.pool is None:
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.workers, initializer=_start, initargs=(self.compiled,))
+        try:
+            self._read(reader, index, path, info.st_size)
+        except OSError as exc:
+            raise InputFileError(f"cannot read {path}: {exc}") from exc
+        return True
+
+    def _read(self, reader: _Reader, index: int, path: str, size: int) -> None:
+        count = reader.inputs[index]
+        tasks = iter(_ranges(path, size, self.chunk_bytes))
+        waiting: deque[Any] = deque()
+
+        def submit() -> None:
+            task = next(tasks, None)
+            if task is not None:
+                waiting.append(self.pool.apply_async(_check_range, (path, task[0], task[1], task[0] == 0)))
+
+        digest = self.pool.apply_async(_digest, (path,))  # the whole file's, in line with the ranges
+        for _ in range(2 * self.workers):
+            submit()
+        base = 0
+        progress = reader.progress
+        while waiting:
+            lines, entries = waiting.popleft().get()
+            submit()
+            _replay(reader, index, base, entries)
+            if progress is not None:
+                for mark in range((base >> 16) + 1, ((base + lines) >> 16) + 1):
+                    progress(reader.lines_before + (mark << 16))
+            base += lines
+        count.lines = base
+        count.digest = digest.get()
+        reader.lines_before += base
+
+
+def _replay(reader: _Reader, index: int, base: int, entries: list[Entry]) -> None:
+    """A range's lines in order, into the run's reader: what depends on the lines before, as
+    :meth:`_ingest._Reader.accept` and ``_finding_kept`` do it."""
+    seen = reader.seen_ids
+    add = seen.add
+    names = reader.names
+    first = reader.registry_check.first
+    observations = reader.observations
+    inspection_of = reader.inspection_index.get
+    store = reader._store_finding
+    read_line = reader.read_line
+    new = tuple.__new__
+    for entry in entries:
+        if len(entry) == 2:
+            read_line(index, base + entry[0], entry[1])
+            continue
+        local, fields, verdict, watched = entry
+        rid = fields[0]
+        if rid in seen:
+            reader.duplicate(index, base + local, rid, {"outlet": fields[1], "date": fields[3]})
+            continue
+        add(rid)
+        outlet = fields[1]
+        if outlet not in names:
+            names[outlet] = outlet
+            first.setdefault(outlet, (index, base + local))
+        names.setdefault(fields[3], fields[3])
+        obs = new(Observation, fields)
+        if watched is None:  # the common cases of _store_finding, inline
+            ref = fields[11]
+            if ref is None:
+                observations[(outlet, fields[2])].append(obs)
+                continue
+            target = inspection_of(ref)
+            if target is not None and target[0] == outlet and target[1] == fields[3]:
+                observations[(outlet, fields[2])].append(obs)
+                continue
+        try:
+            store(index, base + local, obs, verdict, watched)
+        except Reject as exc:  # as accept() rejects it: the record names its outlet and date
+            reader.reject(index, base + local, rid, exc.code, exc.message, {"outlet": outlet, "date": fields[3]})
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def check_workers(workers: object) -> int:
+    """A ``workers=`` argument: None (one process) or an int from 1."""
+    if workers is None:
+        return 1
+    if type(workers) is not int or workers < 1:
+        raise UsageError(f"workers={workers!r}: expected a whole number of processes, 1 or more", param="workers")
+    return workers
+
+
+def ingest_parallel(
+    compiled: CompiledPack,
+    inputs: Sequence[Source | Records],
+    *,
+    workers: int,
+    reuse_matches: bool = True,
+    progress: Callable[[int], None] | None = None,
+    strict_registry: bool = False,
+    min_bytes: int | None = None,
+    chunk_bytes: int | None = None,
+) -> Facts:
+    """:func:`_ingest.ingest` with large JSON Lines files read by ``workers`` processes: the same
+    facts, byte for byte in every result (one process when ``workers`` is 1 or fork is missing)."""
+    if workers <= 1 or not can_fork():
+        return ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry)
+    files = ParallelFiles(
+        compiled,
+        workers,
+        MIN_BYTES if min_bytes is None else min_bytes,
+        max(1, CHUNK_BYTES if chunk_bytes is None else chunk_bytes),
+    )
+    try:
+        return ingest(
+            compiled,
+            inputs,
+            reuse_matches=reuse_matches,
+            progress=progress,
+            strict_registry=strict_registry,
+            read_file=files,
+        )
+    finally:
+        files.close()

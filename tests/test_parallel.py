@@ -1,0 +1,229 @@
+"""The parallel reader gives byte-identical results to one process, and order changes only what
+first-wins says it changes.
+
+Hypothesis builds JSON Lines inputs from a generated quarter's lines (its deliberate bad lines
+included) and hostile lines: duplicated ids, references to inspections before and after, in
+other outlets, to ids that are not inspections, blank and broken lines, CRLF line ends, a BOM,
+a missing final line end, several files. The parallel reader runs with ranges of a few bytes to
+a few kilobytes, so lines straddle every boundary. No timing here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import service_rules as sr
+from service_rules import _parallel
+from service_rules._evaluate import result_of
+from service_rules._ingest import ingest
+from service_rules.cli import main
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+AS_OF = dt.date(2026, 11, 27)
+
+pytestmark = pytest.mark.skipif(not _parallel.can_fork(), reason="the parallel reader needs fork")
+
+
+def _generate() -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location("bench_generate_parallel", BENCH / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def compiled() -> sr.CompiledPack:
+    return sr.compile_pack(sr.load_pack("cangzhou"))
+
+
+HOSTILE = [
+    b"",
+    b"   ",
+    b"not json",
+    b"\xff\xfe{}",
+    b"[1, 2]",
+    b'{"type":"finding","id":"H-1","id":"H-2","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+    b'{"type":"finding","id":"H-3","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"note":"a: b"}',
+    b'{"type":"finding","id":"H-4","outlet":"HJ-001","date":"2026-07-01","article":19}',
+    b'{"type":"finding","id":"H-5","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"inspection":"H-3"}',
+    b'{"type":"finding","id":"H-6","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"inspection":"H-I1"}',
+    b'{"type":"finding","id":"H-7","outlet":"HJ-002","date":"2026-07-01","article":19,"points":1,"inspection":"H-I1"}',
+    b'{"type":"finding","id":"H-13","outlet":"HJ-001","date":"2026-07-02","article":19,"points":1,"inspection":"H-I1"}',
+    b'{"type":"finding","id":"H-8","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"inspection":"nowhere"}',
+    b'{"type":"inspection","id":"H-I1","outlet":"HJ-001","date":"2026-07-01","by":"county"}',
+    b'{"type":"inspection","id":"H-3","outlet":"HJ-001","date":"2026-07-01","by":"county"}',
+    b'{"type":"outlet","outlet":"HJ-001","county":"\xe6\xb2\xb3\xe9\x97\xb4"}',
+    b'{"type":"outlet","outlet":"HJ-001","county":"\xe4\xbb\xbb\xe4\xb8\x98"}',
+    b'{"type":"finding","id":"H-9","outlet":"HJ-001","date":"2026-02-30","article":19,"points":1}',
+    b'{"type":"finding","id":"H-10","outlet":"2026-07-01","date":"2026-07-01","article":19,"points":1}',
+    b'{"type":"complaint","id":"H-11","outlet":"HJ-001","date":"2026-07-02","channel":"phone","verified":true}',
+    b'{"type":"nonesuch","id":"H-12"}',
+    b'{"type":"finding","id":7,"outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+]
+
+
+@pytest.fixture(scope="module")
+def pool_of_lines(tmp_path_factory: pytest.TempPathFactory) -> list[bytes]:
+    """A small generated quarter's lines (with its own bad lines) and the hostile ones above."""
+    path = tmp_path_factory.mktemp("quarter") / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12, shuffle=True)
+    return path.read_bytes().splitlines()
+
+
+def _result(compiled: sr.CompiledPack, files: list[Path], workers: int, chunk: int) -> bytes:
+    if workers == 1:
+        facts = ingest(compiled, files)
+    else:
+        facts = _parallel.ingest_parallel(compiled, files, workers=workers, min_bytes=0, chunk_bytes=chunk)
+    return result_of(compiled, facts, as_of=AS_OF).to_json()
+
+
+@st.composite
+def inputs(draw: st.DrawFn, pool: list[bytes]) -> list[bytes]:
+    """One to three files' bytes drawn from ``pool`` and the hostile lines, half and half
+    (repeats make duplicate ids)."""
+    lines = draw(st.lists(st.sampled_from(pool) | st.sampled_from(HOSTILE), min_size=0, max_size=80))
+    lines = draw(st.permutations(lines))
+    ends = draw(st.lists(st.sampled_from([b"\n", b"\r\n"]), min_size=len(lines), max_size=len(lines)))
+    data = [line + end for line, end in zip(lines, ends, strict=True)]
+    cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=2)))
+    files = [b"".join(data[a:b]) for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+    if draw(st.booleans()) and files[0]:
+        files[0] = b"\xef\xbb\xbf" + files[0]
+    if draw(st.booleans()) and files[-1].endswith(b"\n"):
+        files[-1] = files[-1].rstrip(b"\r\n")  # no line end after the last line
+    return files
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_parallel_reader_gives_the_bytes_of_one_process(
+    compiled: sr.CompiledPack, pool_of_lines: list[bytes], tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    contents = data.draw(inputs(pool_of_lines))
+    folder = tmp_path_factory.mktemp("in")
+    files = []
+    for i, content in enumerate(contents):
+        files.append(folder / f"part{i}.jsonl")
+        files[-1].write_bytes(content)
+    chunk = data.draw(st.integers(1, 3000))
+    workers = data.draw(st.integers(2, 3))
+    serial = _result(compiled, files, 1, chunk)
+    assert _result(compiled, files, workers, chunk) == serial
+
+
+def test_a_generated_quarter_is_the_same_on_one_and_on_several_processes(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """Every order of the benchmark's quarter, with ranges of about 2,000 lines."""
+    generate = _generate()
+    for order in ("sorted", "shuffled", "skewed"):
+        path = tmp_path / f"{order}.jsonl"
+        generate.generate(path, findings=6000, outlets=150, shuffle=order == "shuffled",
+                          skew=0.8 if order == "skewed" else None)  # fmt: skip
+        serial = ingest(compiled, [path])
+        parallel = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=200_000)
+        assert parallel == serial  # the same store: observations in the same order, the same rejections
+        assert (
+            result_of(compiled, parallel, as_of=AS_OF).to_json() == result_of(compiled, serial, as_of=AS_OF).to_json()
+        )
+
+
+def test_progress_is_reported_at_the_same_lines(compiled: sr.CompiledPack, tmp_path: Path) -> None:
+    path = tmp_path / "blank.jsonl"
+    path.write_bytes(b"\n" * 140_000 + b'{"type":"outlet","outlet":"A","county":"B"}\n')
+    calls: dict[int, list[int]] = {1: [], 2: []}
+    ingest(compiled, [path, path], progress=calls[1].append)
+    _parallel.ingest_parallel(
+        compiled, [path, path], workers=2, min_bytes=0, chunk_bytes=50_000, progress=calls[2].append
+    )
+    assert calls[1] == calls[2] == [65536, 131072, 140_001 + 65536, 140_001 + 131072]  # per file, as read
+
+
+def test_records_and_small_files_are_read_in_one_process(compiled: sr.CompiledPack, tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"type":"outlet","outlet":"A","county":"B"}\n')
+    records = sr.Records([{"type": "outlet", "outlet": "C", "county": "B"}])
+    a = _parallel.ingest_parallel(compiled, [path, records], workers=2)  # below MIN_BYTES
+    assert a == ingest(compiled, [path, records])
+
+
+def test_strict_registry_runs_are_the_same(
+    compiled: sr.CompiledPack, pool_of_lines: list[bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\n".join(HOSTILE[::-1] + pool_of_lines + HOSTILE) + b"\n")
+    serial = ingest(compiled, [path], strict_registry=True)
+    parallel = _parallel.ingest_parallel(
+        compiled, [path], workers=2, min_bytes=0, chunk_bytes=500, strict_registry=True
+    )
+    assert parallel == serial
+
+
+def test_workers_must_be_a_whole_number_from_one() -> None:
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(sr.UsageError, match="workers="):
+            sr.score("cangzhou", [], workers=bad)  # type: ignore[arg-type]
+
+
+def test_the_command_line_output_is_the_same_for_any_workers(
+    pool_of_lines: list[bytes], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\n".join(HOSTILE[::-1] + pool_of_lines + HOSTILE) + b"\n")
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    monkeypatch.setattr(_parallel, "CHUNK_BYTES", 700)
+    outs = []
+    for workers in ("1", "2", "3"):
+        out = tmp_path / f"out{workers}.json"
+        code = main(
+            ["score", "--pack", "cangzhou", "--as-of", "2026-11-27", "--workers", workers, "-o", str(out), str(path)]
+        )
+        assert code == 1  # the hostile lines are rejected
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]
+    assert json.loads(outs[0])["rejected"]
+
+
+def test_the_command_line_refuses_zero_workers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--pack", "cangzhou", "--workers", "0", str(tmp_path / "x.jsonl")]) == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+def _good_lines(compiled: sr.CompiledPack, lines: list[bytes], tmp_path: Path) -> list[bytes]:
+    """The lines of a quarter that are accepted (unique ids, no conflicting registrations)."""
+    path = tmp_path / "all.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rejected = {r.line for r in ingest(compiled, [path]).rejected}
+    return [line for n, line in enumerate(lines, 1) if n not in rejected]
+
+
+def test_the_order_of_accepted_lines_changes_nothing(compiled: sr.CompiledPack, tmp_path: Path) -> None:
+    """Scorecards and actions do not depend on the order of the lines (first-wins decides only
+    between lines that clash: a repeated id, a conflicting registration)."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=800, outlets=30)
+    good = _good_lines(compiled, path.read_bytes().splitlines(), tmp_path)
+    results = []
+    for seed in range(3):
+        lines = list(good)
+        random.Random(seed).shuffle(lines)
+        shuffled = tmp_path / f"s{seed}.jsonl"
+        shuffled.write_bytes(b"\n".join(lines) + b"\n")
+        result = json.loads(sr.score(compiled, [shuffled], as_of="2026-11-27").to_json())
+        assert result["rejected"] == []
+        results.append((result["scorecards"], result["actions"]))
+    assert results[0] == results[1] == results[2]
