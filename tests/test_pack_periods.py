@@ -3,10 +3,14 @@ checked against hand computations."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules.cli import main
@@ -17,6 +21,19 @@ PACKS = Path(__file__).parent / "packs"
 @pytest.fixture(scope="module")
 def monthly() -> sr.CompiledPack:
     return sr.compile_pack(sr.load_pack(PACKS / "monthly"))
+
+
+@pytest.fixture(scope="module")
+def yearly(tmp_path_factory: pytest.TempPathFactory) -> sr.CompiledPack:
+    """The monthly pack, scored per year by a layer (the ladder still counts per month)."""
+    root = tmp_path_factory.mktemp("yearly")
+    shutil.copytree(PACKS / "monthly", root / "monthly")
+    (root / "yearly").mkdir()
+    (root / "yearly" / "pack.toml").write_text(
+        '[pack]\nname = "yearly"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\nperiod = "year"\n',
+        encoding="utf-8",
+    )
+    return sr.compile_pack(sr.load_pack(root / "yearly"))
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +176,60 @@ def test_docs_name_the_scoring_period() -> None:
     assert "按半年计分" in text
     assert "每半年至少接受" in text
     assert "按自然年度计次" in text
+
+
+def test_a_monthly_pack_on_several_processes_is_the_same(monthly: sr.CompiledPack, tmp_path: Path) -> None:
+    import json
+
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+    from service_rules._ingest import ingest
+
+    path = tmp_path / "in.jsonl"
+    lines = [
+        {"type": "finding", "id": f"F{i}", "outlet": f"O{i % 7}", "date": f"2027-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+         "article": 1 + i % 2}
+        for i in range(400)
+    ] + [{"type": "finding", "id": "BAD", "outlet": "O1", "date": "2027-05-01", "article": 9}]  # fmt: skip
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    serial = ingest(monthly, [path])
+    parallel = _parallel.ingest_parallel(monthly, [path], workers=2, min_bytes=0, chunk_bytes=2_000)
+    assert parallel == serial
+    day = dt.date(2028, 1, 31)
+    assert result_of(monthly, parallel, as_of=day).to_json() == result_of(monthly, serial, as_of=day).to_json()
+    assert [r.period for r in serial.rejected] == ["2027-05"]
+
+
+_days = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2027, 12, 31))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    found=st.lists(st.tuples(st.sampled_from(["A", "B"]), _days, st.sampled_from([1, 2])), max_size=25),
+)
+def test_months_add_up_to_their_year(monthly: sr.CompiledPack, yearly: sr.CompiledPack, found: list[Any]) -> None:
+    """The same findings under the monthly pack and under a yearly layer of it: what each month
+    deducts, per outlet and section, adds up to what the year deducts (no caps in the pack; the
+    floor only bounds scores, not deductions)."""
+    records = [_finding(f"F{i}", outlet, day.isoformat(), article) for i, (outlet, day, article) in enumerate(found)]
+    months = sr.score(monthly, [sr.Records(records)], as_of="2028-06-30")
+    years = sr.score(yearly, [sr.Records(records)], as_of="2028-06-30")
+    summed: dict[tuple[str, str, int], int] = {}
+    for card in months.scorecards:
+        assert len(card.period) == 7 and card.period[4] == "-"
+        for s in card.sections:
+            key = (card.outlet, card.period[:4], s.number)
+            summed[key] = summed.get(key, 0) + s.deducted
+    whole = {(c.outlet, c.period, s.number): s.deducted for c in years.scorecards for s in c.sections}
+    assert all(len(p) == 4 for _, p, _ in whole)
+    assert {k: v for k, v in summed.items() if v} == {k: v for k, v in whole.items() if v}
+    # each month's ladder counts restart: no more than two steps a month per outlet
+    per_month: dict[tuple[str, str], int] = {}
+    for a in months.actions:
+        per_month[(a.subject, a.period)] = per_month.get((a.subject, a.period), 0) + 1
+    n_findings = {}
+    for outlet, day, article in found:
+        if article == 2:
+            key = (outlet, f"{day.year:04d}-{day.month:02d}")
+            n_findings[key] = n_findings.get(key, 0) + 1
+    assert per_month == n_findings
