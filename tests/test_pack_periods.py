@@ -233,3 +233,17 @@ def test_months_add_up_to_their_year(monthly: sr.CompiledPack, yearly: sr.Compil
             key = (outlet, f"{day.year:04d}-{day.month:02d}")
             n_findings[key] = n_findings.get(key, 0) + 1
     assert per_month == n_findings
+
+
+@pytest.mark.parametrize(("window", "flagged"), [("year", 1), ("none", 2)])  # F9 of 2027H1, and L0 of 2026
+def test_a_ladder_over_the_whole_input_is_flagged_by_earlier_years(tmp_path: Path, window: str, flagged: int) -> None:
+    shutil.copytree(PACKS / "halfyear", tmp_path / "halfyear")
+    text = (tmp_path / "halfyear" / "oversight.toml").read_text(encoding="utf-8")
+    (tmp_path / "halfyear" / "oversight.toml").write_text(
+        text.replace('window = "year"', f'window = "{window}"'), encoding="utf-8"
+    )
+    bad = {"type": "lapse", "id": "L0", "county": "C", "date": "2026-03-01", "kind": "no_such_kind"}
+    result = sr.score(tmp_path / "halfyear", [sr.Records([*HALF_RECORDS, bad])], as_of="2028-01-15")
+    assert [(r.id, r.county, r.period) for r in result.rejected if r.id == "L0"] == [("L0", "C", "2026H1")]
+    [step] = [a for a in result.actions if a.rule == "h-lapses"]
+    assert (step.period, step.rejections) == ("2027H1", flagged)
