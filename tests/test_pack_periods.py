@@ -247,3 +247,20 @@ def test_a_ladder_over_the_whole_input_is_flagged_by_earlier_years(tmp_path: Pat
     assert [(r.id, r.county, r.period) for r in result.rejected if r.id == "L0"] == [("L0", "C", "2026H1")]
     [step] = [a for a in result.actions if a.rule == "h-lapses"]
     assert (step.period, step.rejections) == ("2027H1", flagged)
+
+
+@pytest.mark.parametrize("name", ["monthly", "halfyear"])
+def test_the_test_packs_own_cases_pass_with_full_coverage(name: str) -> None:
+    import json
+    import tomllib
+
+    import jsonschema
+
+    from service_rules._packtest import cases_schema, run_pack_tests
+
+    report = run_pack_tests(sr.compile_pack(sr.load_pack(PACKS / name)))
+    assert report.passed and len(report.cases) >= 1, [c.failures for c in report.cases]
+    assert report.rules.percent == 100.0 and report.articles.percent == 100.0
+    schema = json.loads(json.dumps(cases_schema()))
+    for f in sorted((PACKS / name / "tests").glob("*.toml")):
+        jsonschema.validate(tomllib.loads(f.read_text(encoding="utf-8")), schema)
