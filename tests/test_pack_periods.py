@@ -155,9 +155,7 @@ def test_a_half_year_pack_scores_one_half_year(halfyear: sr.CompiledPack) -> Non
 
 def test_report_deadlines_need_a_quarterly_pack(tmp_path: Path) -> None:
     folder = tmp_path / "p"
-    folder.mkdir()
-    for f in (PACKS / "halfyear").iterdir():
-        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(PACKS / "halfyear", folder)
     with (folder / "oversight.toml").open("a", encoding="utf-8") as out:
         out.write(
             '\n[[deadlines]]\nid = "h-report"\nmonth = { value = 1, provenance = "literal" }\n'
