@@ -262,3 +262,15 @@ def test_the_test_packs_own_cases_pass_with_full_coverage(name: str) -> None:
     schema = json.loads(json.dumps(cases_schema()))
     for f in sorted((PACKS / name / "tests").glob("*.toml")):
         jsonschema.validate(tomllib.loads(f.read_text(encoding="utf-8")), schema)
+
+
+def test_a_window_placeholder_of_a_ladder_over_the_whole_input_is_warned_about(tmp_path: Path) -> None:
+    shutil.copytree(PACKS / "monthly", tmp_path / "m")
+    text = (tmp_path / "m" / "oversight.toml").read_text(encoding="utf-8")
+    (tmp_path / "m" / "oversight.toml").write_text(
+        text.replace('window = "month"', 'window = "none"'), encoding="utf-8"
+    )
+    warnings = sr.compile_pack(sr.load_pack(tmp_path / "m")).warnings
+    assert [(w.code, w.path) for w in warnings if w.code == "placeholder_empty"] == [
+        ("placeholder_empty", "$.ladders[0].reason")
+    ]
