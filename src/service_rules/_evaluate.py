@@ -25,11 +25,11 @@ from ._facts import Reject, parse_date, show
 from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
-from ._sanctions import sanctions
+from ._sanctions import group_fines, sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -73,6 +73,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
     all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
@@ -87,7 +88,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         scorecards=cards,
         actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings + found.warnings,
+        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
@@ -95,6 +96,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
         absorbed=found.absorbed,
         provisional=found.provisional,
+        absorbed_fines=of_period(dropped, period),
     )
 
 
@@ -124,6 +126,7 @@ def score_to_stream(
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
     all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
     share = compiled.money.share
     named = []
     for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
@@ -136,7 +139,8 @@ def score_to_stream(
     fines = of_period(all_fines, period)
     write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings + found.warnings)))
+    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day)
+    write(b',"warnings":' + dumps(dump(warned)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
@@ -144,7 +148,8 @@ def score_to_stream(
     write(b',"fines":' + dumps(dump(fines)))
     employees = ledger(named, fines, share) if share is not None else ()
     write(b',"employees":' + dumps(dump(employees)))
-    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)) + b"}\n")
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
+    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

@@ -17,7 +17,7 @@ import attrs
 from ._compiler import CompiledPack
 from ._model import Ladder
 from ._periods import Granularity, parse_period, period_key, period_of, window_key
-from ._results import Action, AppealRef, OverturnedLapse, Rejection
+from ._results import Action, AppealRef, OverturnedLapse, Rejection, ResultWarning
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -327,6 +327,34 @@ def overturned_lapses(
     return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
 
 
+def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) -> tuple[ResultWarning, ...]:
+    """Appeals on a derived lapse that has not arisen by ``as_of`` (a cadence of a quarter not yet
+    judged, say): they change nothing yet, and the result says so rather than keep silent."""
+    view = facts.appeal_view
+    if not facts.appeals or view is None:
+        return ()
+    known = {o.id for items in facts.observations.values() for o in items}
+    known |= {o.id for items in view.overturned.values() for o in items}
+    known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
+    derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
+    if not derived:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    return tuple(
+        ResultWarning(
+            code="appeal_target_not_arisen",
+            message=f"申诉 {a.id} 针对的失职 {a.target} 截至 {as_of.isoformat()} 未产生,申诉暂不起作用",
+            file=a.file,
+            sheet=a.sheet,
+            line=a.line,
+        )
+        for a in derived
+        if a.target not in arisen
+    )
+
+
 def oversight_actions(
     compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
 ) -> tuple[Action, ...]:
@@ -340,7 +368,7 @@ def oversight_actions(
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        judge = c if c.versions is None else c.versions.at(lapse.date)  # the text in force that day
+        judge = c.in_force(lapse.date)  # the text in force that day
         for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
             same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
@@ -354,7 +382,8 @@ def oversight_actions(
                 )
             )
     for g in gone:
-        ladder_ids = (g.ladder,) if g.ladder is not None else c.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+        shape = {"type": "lapse", "kind": g.lapse.kind}
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
         for ladder_id in ladder_ids:
             not_counted[ladder_id].append(
                 _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
@@ -416,15 +445,20 @@ def oversight_actions(
         found = [a for a in found if a.period == period]
     found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
     if facts.rejected:
-        found = flag_rejections(found, facts.rejected)
+        whole = frozenset(lad.id for lad in c.oversight.ladders if lad.window == "none")
+        found = flag_rejections(found, facts.rejected, whole)
     return tuple(found)
 
 
-def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> list[Action]:
+def flag_rejections(
+    actions: list[Action], rejected: tuple[Rejection, ...], whole_input: frozenset[str] = frozenset()
+) -> list[Action]:
     """Each action with the number of rejected lines that could have changed it: lines naming
     its subject (a county: the line's county or its outlet's registered one; an outlet: the
     line's outlet) that are undated or dated in the action's year up to its period — a ladder
-    counts the whole year, so an earlier rejected lapse may have changed a later step."""
+    counts the whole year, so an earlier rejected lapse may have changed a later step. For the
+    ladders in ``whole_input`` (window ``none``: they count across years) every earlier period
+    counts."""
     by_subject: defaultdict[tuple[str, str], list[str | None]] = defaultdict(list)
     for r in rejected:
         if r.county is not None:
@@ -435,8 +469,8 @@ def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> l
     for a in actions:
         periods = by_subject.get((a.subject_type, a.subject))
         if periods:
-            year = a.period[:4]
-            n = sum(1 for p in periods if p is None or (p[:4] == year and p <= a.period))
+            year = None if a.rule in whole_input else a.period[:4]
+            n = sum(1 for p in periods if p is None or ((year is None or p[:4] == year) and p <= a.period))
             if n:
                 a = attrs.evolve(a, rejections=n)
         out.append(a)

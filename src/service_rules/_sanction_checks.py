@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from ._errors import Problem
-from ._model import Pack, Rule, Section, Threshold
+from ._model import Pack, Rule, Section
 from ._periods import GRANULARITY_WORDS, finer_or_equal
 from ._templates import problems as template_problems
 
@@ -39,7 +39,7 @@ def _template(b: _Build, text: str, path: str) -> None:
 
 def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
     """Every rule id that produces actions (ladders, streaks, cadences, deadlines, thresholds,
-    and fines: the actions they take from an occurrence on), with the action codes it can produce."""
+    fines), with the action codes it can produce."""
     o = pack.oversight
     out: dict[str, set[str]] = {}
     for lad in o.ladders:
@@ -55,44 +55,6 @@ def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
     for f in pack.money.fines:
         out.setdefault(f.id, set()).update(a.action for a in f.actions)
     return out
-
-
-def _check_money_threshold(b: _Build, t: Threshold, path: str) -> None:
-    """Yuan are measured where money.toml has a rate; employees where it keeps the ledger, and
-    an employee has points and yuan, not a score, and no section."""
-    money = b.pack.money
-    if t.quantity == "amount" and not money.rates:
-        b.error(
-            "threshold_unsupported",
-            f"threshold {t.id}: amounts of money are measured only where money.toml has a rate ([[rates]])",
-            _F,
-            f"{path}.quantity",
-        )
-    if t.subject_type != "employee":
-        return
-    if money.employees is None:
-        b.error(
-            "threshold_unsupported",
-            f"threshold {t.id}: employees are measured only where money.toml keeps the ledger ([employees])",
-            _F,
-            f"{path}.subject_type",
-        )
-    if t.quantity in ("total", "score"):
-        b.error(
-            "threshold_not_additive",
-            f"an employee has no {t.quantity}; an employee threshold reads `deducted` or `amount` (the ledger)",
-            _F,
-            f"{path}.quantity",
-        )
-    if t.section is not None:
-        b.error("section_unexpected", "the employee ledger is not kept by section", _F, f"{path}.section")
-    if t.against not in (None, "employee"):
-        b.error(
-            "invalid_value",
-            "an employee threshold acts against the employee (the ledger names no single outlet or county)",
-            _F,
-            f"{path}.against",
-        )
 
 
 def check_thresholds(b: _Build) -> None:
@@ -146,11 +108,34 @@ def check_thresholds(b: _Build) -> None:
                 )
         elif t.quantity == "score":
             b.error("section_missing", "a threshold on a section's score needs `section`", _F, f"{path}.section")
-        _check_money_threshold(b, t, path)
+        money = b.pack.money
+        needs = {
+            "amount": (bool(money.rates), "amounts charged for points need a rate (money.toml [[rates]])"),
+            "fined": (bool(money.fines), "fines need a fine (money.toml [[fines]])"),
+        }
+        if t.quantity in needs and not needs[t.quantity][0]:
+            b.error("threshold_unsupported", f"threshold {t.id}: {needs[t.quantity][1]}", _F, f"{path}.quantity")
+        if t.subject_type == "employee":
+            if money.employees is None:
+                b.error(
+                    "threshold_unsupported",
+                    f"threshold {t.id}: employees are measured only where the pack keeps an employee ledger "
+                    "(money.toml [employees])",
+                    _F,
+                    f"{path}.subject_type",
+                )
+            if t.quantity in ("total", "score") or t.section is not None:
+                b.error(
+                    "invalid_value",
+                    f"an employee's ledger holds points deducted, amounts and fines in all, not {t.quantity}"
+                    + (" of a section" if t.section is not None else ""),
+                    _F,
+                    f"{path}.quantity",
+                )
         if t.subject_type == "county" and t.quantity in ("total", "score"):
             b.error(
                 "threshold_not_additive",
-                f"a county union's {t.quantity} is no sum of its outlets'; a county threshold reads `deducted` or `amount`",
+                f"a county union's {t.quantity} is no sum of its outlets'; a county threshold reads `deducted`, `amount` or `fined`",
                 _F,
                 f"{path}.quantity",
             )
@@ -192,7 +177,7 @@ def check_thresholds(b: _Build) -> None:
 
 
 def _check_value(b: _Build, quantity: str, value: int | str, path: str) -> None:
-    if quantity == "amount":
+    if quantity in ("amount", "fined"):
         try:
             amount = Decimal(str(value))
         except InvalidOperation:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -29,9 +29,9 @@ from ._results import Action, EmployeeAccount, ResultWarning, Scorecard
 from ._templates import render
 
 #: Quantities that add up over the scoring periods of a longer window.
-ADDITIVE: Final[frozenset[str]] = frozenset({"deducted", "amount"})
+ADDITIVE: Final[frozenset[str]] = frozenset({"deducted", "amount", "fined"})
 #: Quantities counted in yuan (their thresholds' values are amounts of money).
-MONEY: Final[frozenset[str]] = frozenset({"amount"})
+MONEY: Final[frozenset[str]] = frozenset({"amount", "fined"})
 
 Number = int | Decimal
 
@@ -74,7 +74,7 @@ def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
             continue
 
         def measure(
-            quantity: str, section: int | None, value: int, ids: Iterable[str], card: Scorecard = card
+            quantity: str, section: int | None, value: Number, ids: Iterable[str], card: Scorecard = card
         ) -> Measure:
             return Measure(
                 subject_type="outlet",
@@ -95,35 +95,33 @@ def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
             if s.score is not None:
                 yield measure("score", s.number, s.score, ids)
             yield measure("deducted", s.number, s.deducted, ids)
+        if card.amount is not None:
+            charged = [d for d in card.deductions if d.amount is not None]
+            yield measure("amount", None, Decimal(card.amount), [o for d in charged for o in d.observations])
+            for s in card.sections:
+                mine = [d for d in charged if d.section == s.number]
+                total = sum((Decimal(d.amount or 0) for d in mine), Decimal(0))
+                yield measure("amount", s.number, total, [o for d in mine for o in d.observations])
+        if card.fined is not None:
+            yield measure("fined", None, Decimal(card.fined), every)
 
 
-def money_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
-    """The yuan of scored scorecards (money.toml rates): the card's ``amount`` and each section's
-    (the amounts of its deductions), as ``amount`` measures of the outlet."""
-    for card in cards:
-        if not card.scored or card.amount is None:
-            continue
-        every = tuple(sorted({o for d in card.deductions for o in d.observations}))
-        yield Measure("outlet", card.outlet, card.county, card.period, "amount", None, Decimal(card.amount), every)
-        for s in card.sections:
-            mine = [d for d in card.deductions if d.section == s.number]
-            value = sum((Decimal(d.amount) for d in mine if d.amount is not None), Decimal(0))
-            ids = tuple(sorted({o for d in mine for o in d.observations}))
-            yield Measure("outlet", card.outlet, card.county, card.period, "amount", s.number, value, ids)
-
-
-def employee_measures(accounts: Iterable[EmployeeAccount], counties: Mapping[str, str | None]) -> Iterator[Measure]:
-    """The employee ledger's quantities (money.toml ``[employees]``): per employee and scoring
-    period, the points borne (``deducted``: split points are decimals) and their yuan (``amount``,
-    where a rate applies). The county is the one of the employee's outlets, when they share one."""
+def ledger_measures(accounts: Iterable[EmployeeAccount]) -> Iterator[Measure]:
+    """The measures of the employee ledger: each employee's points (``deducted``; split points
+    are decimals), money of deductions (``amount``) and fines (``fined``) per period."""
     for a in accounts:
-        found = {counties.get(o) for o in a.outlets}
-        county = found.pop() if len(found) == 1 else None
-        ids = tuple(sorted({o for d in a.deductions for o in d.observations}))
-        points: Number = a.points if isinstance(a.points, int) else Decimal(a.points)
-        yield Measure("employee", a.employee, county, a.period, "deducted", None, points, ids)
+        ids = tuple(
+            sorted({o for d in a.deductions for o in d.observations} | {o for f in a.fines for o in f.observations})
+        )
+
+        def measure(quantity: str, value: Number, a: EmployeeAccount = a, ids: tuple[str, ...] = ids) -> Measure:
+            return Measure("employee", a.employee, None, a.period, quantity, None, value, ids)
+
+        yield measure("deducted", Decimal(a.points) if isinstance(a.points, str) else a.points)
         if a.amount is not None:
-            yield Measure("employee", a.employee, county, a.period, "amount", None, Decimal(a.amount), ids)
+            yield measure("amount", Decimal(a.amount))
+        if a.fined is not None:
+            yield measure("fined", Decimal(a.fined))
 
 
 def threshold_value(t: Threshold) -> Number:
