@@ -755,3 +755,33 @@ def test_the_monthly_example_scores_its_pass_mark() -> None:
     report = sr.run_pack_tests(pack, scope="all")
     assert report.passed and report.rules.percent == 100.0
     assert "pass-mark" in report.rules.covered
+
+
+def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
+    import shutil
+
+    from service_rules._documents import render_bulletin
+    from service_rules._report import render_table
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(
+        '[[fines]]\nid = "flat"\nsubject = "employee"\nwithout_employee = "none"\nwindow = "year"\n'
+        'when = { article = 4 }\nfirst = "80"\nprovenance = "assumed"\nnote = "测试用"\n'
+        'reason = "员工{subject}罚款{amount}元。"\n',
+        encoding="utf-8",
+    )
+    (folder / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "fines"\nmembers = [ { rule = "same-error", rank = 1 }, { rule = "flat", rank = 2 } ]\n',
+        encoding="utf-8",
+    )
+    records = [{"type": "finding", "id": "f1", "outlet": "A", "date": "2027-01-10", "article": 4, "employees": ["E1"]}]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
+    table = render_table(result)
+    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元 ← 由罚款 flat 吸收(fines)" in table
+    assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in render_bulletin(result)
