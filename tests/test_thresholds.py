@@ -785,3 +785,22 @@ def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
     table = render_table(result)
     assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元 ← 由罚款 flat 吸收(fines)" in table
     assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in render_bulletin(result)
+
+
+@pytest.mark.parametrize("bad", ['"12.345"', '"-5"', '"NaN"', '"Infinity"', "1.5", "true"])
+def test_a_money_threshold_value_is_yuan_or_a_located_error(tmp_path: Path, bad: str) -> None:
+    import shutil
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(
+        MONEY_LAYER.replace('value = { value = "30.00",', f"value = {{ value = {bad},"), encoding="utf-8"
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(sr.load_pack(folder))
+    assert [(p.code, p.path) for p in err.value.problems] == [("invalid_value", "$.thresholds[0].value.value")]

@@ -128,7 +128,7 @@ def threshold_value(t: Threshold) -> Number:
     """A threshold's value as a number: points (int) or yuan (Decimal); the compiler has checked it."""
     v = t.value.value
     if t.quantity in MONEY:
-        return Decimal(str(v))
+        return Decimal(str(v).strip())
     return int(v)
 
 
