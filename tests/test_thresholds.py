@@ -804,3 +804,30 @@ def test_a_money_threshold_value_is_yuan_or_a_located_error(tmp_path: Path, bad:
     with pytest.raises(sr.PackError) as err:
         sr.compile_pack(sr.load_pack(folder))
     assert [(p.code, p.path) for p in err.value.problems] == [("invalid_value", "$.thresholds[0].value.value")]
+
+
+def test_an_amendment_changes_a_threshold_for_the_windows_that_end_after_it(tmp_path: Path) -> None:
+    """The layer's pass mark is 90; an amendment in force from 2026-07-01 raises it to 95. A's
+    2026Q2 total 88 (< 90: rectify, judged by the original text: Q2 ends 2026-06-30); A's 2026Q3
+    total 79 and B's 88 are judged by the amended text (< 95); B's 2026Q2 85 < 90. The group
+    stays (it is in both texts)."""
+    folder = layer(tmp_path)
+    (folder / "amendments.toml").write_text(
+        '[[amendments]]\nid = "raise"\neffective = "2026-07-01"\ndocument = "测试"\nfolder = "amendments/raise"\n'
+        'provenance = "assumed"\nnote = "测试用"\n',
+        encoding="utf-8",
+    )
+    (folder / "amendments" / "raise").mkdir(parents=True)
+    (folder / "amendments" / "raise" / "oversight.toml").write_text(
+        '[[thresholds]]\nid = "pass-mark"\noverride = true\nvalue = { value = 95, provenance = "assumed", note = "测试用" }\n',
+        encoding="utf-8",
+    )
+    compiled = sr.compile_pack(sr.load_pack(folder))
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of="2026-12-31")
+    rectified = [(a.subject, a.period, a.reason) for a in (*result.actions, *result.absorbed) if a.rule == "pass-mark"]
+    assert rectified == [
+        ("B", "2026Q2", "B2026年第二季度总分85分,低于90分,限期整改,取消当季评优资格。"),
+        ("A", "2026Q3", "A2026年第三季度总分79分,低于95分,限期整改,取消当季评优资格。"),
+        ("B", "2026Q3", "B2026年第三季度总分88分,低于95分,限期整改,取消当季评优资格。"),
+        ("A", "2026Q2", "A2026年第二季度总分88分,低于90分,限期整改,取消当季评优资格。"),  # absorbed
+    ]
