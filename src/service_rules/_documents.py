@@ -964,6 +964,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
                 )
             )
         )
+    if result.absorbed_fines:
+        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
+        blocks.append(
+            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
+        )
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
         blocks.append(
