@@ -5,6 +5,7 @@ allotments; the result does not depend on where appeals and corrections sit in t
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from pathlib import Path
@@ -526,3 +527,21 @@ def test_every_finding_and_complaint_lies_in_exactly_one_place(
             places[r["id"]] = places.get(r["id"], 0) + 1
     wanted = set(_OBSERVED) | {t + "-fix" for t in fixes}
     assert {k: v for k, v in places.items() if k in wanted} == dict.fromkeys(wanted, 1)
+
+
+def test_the_parallel_reader_keeps_corrections_and_appeals(cangzhou: Any, tmp_path: Path) -> None:
+    """Regression: a worker read a finding carrying ``replaces`` as a plain finding, so the
+    record it replaced stayed judged with workers > 1."""
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+
+    if not _parallel.can_fork():
+        pytest.skip("no fork start method")
+    records = [*_with_everything(), finding("F5", 1, replaces="F2"), finding("F6", 2, replaces="HJ-2026Q3-01-2")]
+    path = tmp_path / "all.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    serial = result_of(cangzhou, sr.ingest(cangzhou, [path]), as_of=datetime.date(2026, 11, 27))
+    facts = _parallel.ingest_parallel(cangzhou, [path], workers=2, min_bytes=0, chunk_bytes=300)
+    parallel = result_of(cangzhou, facts, as_of=datetime.date(2026, 11, 27))
+    assert parallel.to_json() == serial.to_json()
+    assert [r.id for r in parallel.replaced] == ["F1", "F2", "HJ-2026Q3-01-2"]
