@@ -463,3 +463,114 @@ def test_an_amendment_cannot_change_what_the_pack_is(tmp_path: Path, key: str) -
     assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
         ("invalid_value", "amendments/cz-2026-08/pack.toml", f"$.pack.{key}")
     ]
+
+
+def test_check_lists_the_amendments_and_their_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", AMENDED]) == 0
+    out = capsys.readouterr().out
+    assert "amendment: cz-2026-08 in force from 2026-08-16" in out
+    assert "layer: cz-2026-08 overrides rules cz-8-person (from cangzhou) at amendments/cz-2026-08/rules.toml" in out
+    assert main(["check", AMENDED, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(a["id"], a["effective"], a["folder"]) for a in report["amendments"]] == [
+        ("cz-2026-08", "2026-08-16", "amendments/cz-2026-08")
+    ]
+    assert {(c["layer"], c["key"]) for c in report["changes"]} >= {("cz-2026-08", "3"), ("cz-2026-08", "8")}
+
+
+def test_the_examples_amendments_file_validates_against_its_schema() -> None:
+    import tomllib
+
+    import jsonschema
+
+    from service_rules._schema import pack_schemas
+
+    schema = pack_schemas()["amendments.toml"]
+    data = tomllib.loads((Path(AMENDED) / "amendments.toml").read_text(encoding="utf-8"))
+    jsonschema.validate(data, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"amendments": [{**data["amendments"][0], "date": "2026-08-16"}]}, schema)
+
+
+def _stricter(pack: sr.Pack) -> sr.Pack:
+    """The raised text, with every fixed deduction one point dearer (rules then differ by date)."""
+    rules = [
+        attrs.evolve(r, deduct=attrs.evolve(r.deduct, points=r.deduct.points + 1, provenance="literal", note=None))
+        if r.deduct is not None and r.deduct.kind == "fixed" and r.deduct.points is not None
+        else r
+        for r in pack.rules
+    ]
+    return attrs.evolve(_raised(pack), rules=rules)
+
+
+_split: dict[str, sr.CompiledPack] = {}
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=scenarios(), data=st.data())
+def test_the_order_of_records_does_not_change_an_amended_result(
+    case: tuple[GenPack, Observations], data: st.DataObject
+) -> None:
+    # An amendment inside 2026Q3 (records fall on 2026-07-14 and 2026-09-30, among others): each
+    # record is judged by its own day's text whatever came before it.
+    gp, obs = case
+    key = repr(gp.pack)
+    if key not in _split:
+        amendment = Amendment(id="mid", effective="2026-08-01", document="某文", folder="amendments/mid")
+        amended = attrs.evolve(gp.pack, amendments=[AmendedText(amendment, _stricter(gp.pack))])
+        _split[key] = sr.compile_pack(amended)
+    compiled = _split[key]
+    shuffled = data.draw(st.permutations(obs.records), label="shuffled")
+    a = sr.score(compiled, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    b = sr.score(compiled, [sr.Records(list(shuffled))], as_of="2026-11-27").to_dict()
+    c = sr.score(compiled, [sr.Records(list(obs.records))], as_of="2026-11-27", reuse_matches=False).to_dict()
+    for field in ("scorecards", "actions"):
+        assert a[field] == b[field] == c[field], field
+
+    def rejected(result: dict[str, Any]) -> list[tuple[Any, ...]]:
+        return sorted((r["id"], r["code"], r["error"]) for r in result["rejected"])
+
+    assert rejected(a) == rejected(b) == rejected(c)
+    rules = {r.id: r for r in gp.pack.rules}
+    for card in a["scorecards"]:
+        for d in card["deductions"]:  # a fixed deduction costs one point more from the amendment's day
+            deduct = rules[d["rule"]].deduct
+            if deduct is not None and deduct.kind == "fixed" and deduct.points is not None:
+                assert d["raw_points"] == deduct.points + (d["date"] >= "2026-08-01")
+        if card["period"] == "2026Q3":
+            assert card["versions"] == ["mid"]
+        elif card["period"] < "2026Q3":
+            assert card["versions"] == []
+
+
+def test_the_parallel_reader_judges_by_the_text_of_the_day(tmp_path: Path) -> None:
+    # Regression: the workers asked the original text about every finding.
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+    from service_rules._ingest import ingest
+
+    if not _parallel.can_fork():
+        pytest.skip("no fork on this platform")
+    path = tmp_path / "q.jsonl"
+    lines = [
+        json.dumps({"type": "finding", "id": f"f{i}", "outlet": f"O-{i % 7}", "date": f"2026-08-{10 + i % 12:02d}",
+                    "article": 40, "persons": 1 + i % 3})
+        for i in range(3000)
+    ]  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    compiled = sr.compile_pack(sr.load_pack(AMENDED))
+    serial = ingest(compiled, [path])
+    parallel = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=20_000)
+    assert parallel == serial
+    result = result_of(compiled, serial, as_of=_date(AS_OF))
+    assert result.to_json() == result_of(compiled, parallel, as_of=_date(AS_OF)).to_json()
+    # 2026-08-10 … 08-15 cost 5 per person-time, 08-16 … 08-21 cost 8
+    for card in result.scorecards:
+        for d in card.deductions:
+            assert d.points == d.persons * (8 if d.date >= "2026-08-16" else 5)
+
+
+def _date(text: str) -> Any:
+    import datetime
+
+    return datetime.date.fromisoformat(text)

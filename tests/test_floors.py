@@ -179,9 +179,7 @@ def test_replace_where_nothing_is_replaced_is_an_error(
 
 def test_replace_in_a_base_pack_is_an_error(tmp_path: Path) -> None:
     folder = tmp_path / "base"
-    folder.mkdir()
-    for f in (PACKS / "monthly").iterdir():
-        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(PACKS / "monthly", folder)
     text = (
         (folder / "pack.toml").read_text(encoding="utf-8").replace("[pack.floor]\n", "[pack.floor]\nreplace = true\n")
     )

@@ -221,7 +221,11 @@ def test_doubling_fines_with_a_cap_and_a_record_from_the_third_time(tmp_path: Pa
         ("E1", "employee", "bad_record", f"2026-0{i}-10", (f"F{i}",)) for i in range(3, 8)
     ]
     # the cards' fined: each quarter's occurrences on O1: Q1 50+100+200 = 350, Q2 400+800+1000 = 2200, Q3 1000
-    assert {c.period: c.fined for c in result.scorecards} == {"2026Q1": "350.00", "2026Q2": "2200.00", "2026Q3": "1000.00"}
+    assert {c.period: c.fined for c in result.scorecards} == {
+        "2026Q1": "350.00",
+        "2026Q2": "2200.00",
+        "2026Q3": "1000.00",
+    }
 
 
 def test_the_count_is_per_subject_per_same_thing_per_window(tmp_path: Path) -> None:
@@ -263,12 +267,17 @@ provenance = "assumed"
 note = "测试"
 reason = "{subject}第{n}次:{amount}元"
 """
-    records = [
-        finding(f"T{i}", f"{2025 + i}-07-01", 26, tag="harsh_tone") for i in range(4)
-    ] + [finding("X", "2026-07-02", 18, points=1)]  # section 4: not selected by when
+    records = [finding(f"T{i}", f"{2025 + i}-07-01", 26, tag="harsh_tone") for i in range(4)] + [
+        finding("X", "2026-07-02", 18, points=1)
+    ]  # section 4: not selected by when
     fines = score(make_pack(tmp_path, money), records).fines
     # window none: 2025…2028 count together; the last step repeats
-    assert [(f.occurrence, f.amount, f.window) for f in fines] == [(1, "20.00", None), (2, "50.00", None), (3, "100.00", None), (4, "100.00", None)]
+    assert [(f.occurrence, f.amount, f.window) for f in fines] == [
+        (1, "20.00", None),
+        (2, "50.00", None),
+        (3, "100.00", None),
+        (4, "100.00", None),
+    ]
     assert fines[0].key == "rule=cz-5-tone,tag=harsh_tone"
     assert fines[1].reason == "O1第2次:50.00元"
 
@@ -284,7 +293,9 @@ def test_fines_follow_the_period_like_actions(tmp_path: Path) -> None:
 
 
 def test_pending_and_dismissed_observations_are_no_occurrence(tmp_path: Path) -> None:
-    money = DOUBLING.replace('same = ["article"]', 'same = ["rule"]').replace('subject = "employee"', 'subject = "outlet"')
+    money = DOUBLING.replace('same = ["article"]', 'same = ["rule"]').replace(
+        'subject = "employee"', 'subject = "outlet"'
+    )
     records = [
         {"type": "complaint", "id": "C1", "outlet": "O1", "date": "2026-07-01", "channel": "phone"},  # pending
         {"type": "complaint", "id": "C2", "outlet": "O1", "date": "2026-07-02", "channel": "phone", "verified": False},
@@ -369,8 +380,8 @@ def test_the_stream_writes_the_same_bytes(tmp_path: Path) -> None:
         (DOUBLING.replace('same = ["article"]', 'same = ["employee"]'), "unknown_field"),
         (DOUBLING.replace('window = "year"', 'window = "year"\nwhen = { channel = "phone" }'), "unknown_field"),
         (DOUBLING.replace('window = "year"', 'window = "year"\nwhen = { article = 999 }'), "unknown_article"),
-        (DOUBLING.replace('factor = 2', 'factor = 2\nsteps = ["1"]'), "fine_amounts"),
-        (DOUBLING.replace('factor = 2', 'factor = "0.5"'), "invalid_factor"),
+        (DOUBLING.replace("factor = 2", 'factor = 2\nsteps = ["1"]'), "fine_amounts"),
+        (DOUBLING.replace("factor = 2", 'factor = "0.5"'), "invalid_factor"),
         (DOUBLING.replace('first = "50"', 'first = "5000"'), "invalid_amount"),
         (DOUBLING.replace("{amount}元", "{yuan}元"), "unknown_placeholder"),
         (DOUBLING.replace("start = 3", "start = 0"), "invalid_value"),
@@ -425,7 +436,9 @@ def make_ladder_pack(
     (folder / "pack.toml").write_text(
         '[pack]\nname = "czl"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', encoding="utf-8"
     )
-    (folder / "oversight.toml").write_text(LADDER.format(subject=subject, subject_type=subject_type, same=same, article=article), encoding="utf-8")
+    (folder / "oversight.toml").write_text(
+        LADDER.format(subject=subject, subject_type=subject_type, same=same, article=article), encoding="utf-8"
+    )
     return sr.compile_pack(sr.load_pack(folder))
 
 
@@ -556,7 +569,9 @@ _names = st.lists(st.sampled_from(["E1", "E2", "E3", "E10", "Z"]), min_size=1, m
     ),
     st.sampled_from(["split", "full"]),
 )
-def test_the_ledger_adds_back_to_the_deductions(deductions: list[tuple[list[str], int, str | None]], share: str) -> None:
+def test_the_ledger_adds_back_to_the_deductions(
+    deductions: list[tuple[list[str], int, str | None]], share: str
+) -> None:
     named = [
         Named("O1", "2027-03", "r", None, (f"F{i}",), "2027-03-01", points,
               None if rate is None else str((Decimal(rate) * points).quantize(Decimal("0.01"))), tuple(names))
@@ -565,7 +580,9 @@ def test_the_ledger_adds_back_to_the_deductions(deductions: list[tuple[list[str]
     accounts = ledger(named, (), share)
     for i, d in enumerate(named):
         parts = [p for a in accounts for p in a.deductions if p.observations == (f"F{i}",)]
-        assert sorted(a.employee for a in accounts if any(p.observations == (f"F{i}",) for p in a.deductions)) == sorted(d.employees)
+        assert sorted(
+            a.employee for a in accounts if any(p.observations == (f"F{i}",) for p in a.deductions)
+        ) == sorted(d.employees)
         if share == "split":  # the parts add back exactly, each within 0.01 of its exact share
             assert sum(Decimal(str(p.points)) for p in parts) == d.points
             assert all(abs(Decimal(str(p.points)) - Decimal(d.points) / len(parts)) < Decimal("0.01") for p in parts)
@@ -614,9 +631,149 @@ def test_quotations_in_money_toml_are_checked_against_the_source(tmp_path: Path)
     folder = tmp_path / "m"
     shutil.copytree(MONTHLY, folder)
     money = folder / "money.toml"
-    money.write_text(money.read_text(encoding="utf-8").replace("扣减网点当月工资总额10元", "扣减工资10元"), encoding="utf-8")
+    money.write_text(
+        money.read_text(encoding="utf-8").replace("扣减网点当月工资总额10元", "扣减工资10元"), encoding="utf-8"
+    )
     with pytest.raises(PackError) as err:
         sr.compile_pack(sr.load_pack(folder))
     assert [(p.code, p.file, p.path) for p in err.value.problems] == [
         ("quotation_not_verbatim", "money.toml", "$.rates[0].note")
     ]
+
+
+def test_many_repeats_of_one_error_cost_constant_work_each(tmp_path: Path) -> None:
+    # 3,000 occurrences of one error by one employee: 50 × 1.01^(n−1), rounded to the cent each time,
+    # reaches the cap of 100 and stays there (a quadratic recomputation would take minutes)
+    money = DOUBLING.replace("factor = 2", 'factor = "1.01"').replace('cap = "1000"', 'cap = "100"')
+    records = [finding(f"F{i:04d}", "2026-07-01", 18, points=1, employees=["E1"]) for i in range(3000)]
+    fines = score(make_pack(tmp_path, money), records).fines
+    assert [f.amount for f in fines[:3]] == ["50.00", "50.50", "51.01"]  # 50.50 × 1.01 = 51.005 → 51.01
+    assert fines[-1].amount == "100.00" and fines[-1].occurrence == 3000
+
+
+def test_the_monthly_example_input(tmp_path: Path) -> None:
+    pack = sr.compile_pack(sr.load_pack(MONTHLY))
+    result = sr.score(pack, [str(MONTHLY.parent / "monthly-2027-03.jsonl")], as_of="2027-04-10")
+    assert result.rejected == ()
+    # M-01: 营业环境 −2 −3, 服务规范 −4 (2 人次) −5 −10 → 35 + 41 = 76; 24 points × 10 = 240.00;
+    #   fines E101 50, E102 50 (第6条), E103 50 (第7条) + 50 (the complaint) = 200.00
+    # M-02: −1 −2 −2 → 95; 50.00; E201 50 then 100 (第6条 again) = 150.00
+    # M-03: a complaint still being verified: pending, nothing lost
+    assert [(c.outlet, c.total, c.amount, c.fined) for c in result.scorecards] == [
+        ("M-01", 76, "240.00", "200.00"),
+        ("M-02", 95, "50.00", "150.00"),
+        ("M-03", 100, "0.00", "0.00"),
+    ]
+    assert [(e.employee, e.points, e.amount, e.fined) for e in result.employees] == [
+        ("E101", "2.00", "20.00", "50.00"),
+        ("E102", "2.00", "20.00", "50.00"),
+        ("E103", "15.00", "150.00", "100.00"),
+        ("E201", "4.00", "40.00", "150.00"),
+    ]
+
+
+def test_docs_show_the_money_in_chinese() -> None:
+    text = sr.render_pack_docs(sr.load_pack(MONTHLY))
+    money = text[text.index("## 金额与个人台账") :]
+    assert "- `wage-pool` 全包:每扣1分 10 元〔原文〕(依据第8条)" in money
+    assert "- 金额〔原文〕:第1次 50 元,此后每次为上次的 2 倍,单次最高 1000 元" in money
+    assert "- 第3次起:记入员工不良记录。(`bad_record`;不通报)" in money
+    assert "未列员工的,不罚款" in money and "平均分摊" in money
+    assert "## 金额与个人台账" not in sr.render_pack_docs(sr.load_pack("cangzhou"))
+
+
+# ---- thresholds on money and employees -------------------------------------------------------
+
+THRESHOLDS = """
+[[thresholds]]
+id = "wage-review"
+quantity = "amount"
+compare = "gte"
+value = {{ value = "{amount}", provenance = "assumed", note = "测试" }}
+action = "wage_review"
+label = "工资复核"
+reason = "{{subject}}{{window}}扣减{{quantity}}元,达到{{value}}元,{{label}}。"
+
+[[thresholds]]
+id = "employee-review"
+subject_type = "employee"
+quantity = "{employee_quantity}"
+compare = "gt"
+value = {{ value = {employee_value}, provenance = "assumed", note = "测试" }}
+action = "hr_review"
+label = "人事复核"
+reason = "{{subject}}{{window}}:{{quantity}},{{label}}。"
+"""
+
+
+def make_threshold_pack(
+    root: Path, money: str, amount: str = "300", employee_quantity: str = "deducted", employee_value: str = "9"
+) -> sr.CompiledPack:
+    folder = root / "czt"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "czt"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(money, encoding="utf-8")
+    text = THRESHOLDS.format(amount=amount, employee_quantity=employee_quantity, employee_value=employee_value)
+    (folder / "oversight.toml").write_text(text, encoding="utf-8")
+    return sr.compile_pack(sr.load_pack(folder))
+
+
+def test_thresholds_read_the_money_and_the_ledger(tmp_path: Path) -> None:
+    pack = make_threshold_pack(tmp_path, RATE_10 + LEDGER_SPLIT)
+    result = sr.score(pack, [str(EXAMPLE)], as_of=AS_OF, period="2026Q3")
+    taken = {
+        (a.rule, a.subject, a.subject_type) for a in result.actions if a.rule in ("wage-review", "employee-review")
+    }
+    # amounts (tests/test_money.py, ten yuan a point): only RQ-01's 360.00 reaches 300.00;
+    # the ledger's points: HJ01-E07 15.00 and RQ01-E03 10.00 exceed 9, RQ02-E01 and -E04 bear 5.00 each
+    assert taken == {
+        ("wage-review", "RQ-01", "outlet"),
+        ("employee-review", "HJ01-E07", "employee"),
+        ("employee-review", "RQ01-E03", "employee"),
+    }
+    hr = next(a for a in result.actions if a.subject == "HJ01-E07")
+    assert hr.reason == "HJ01-E072026Q3:15.00,人事复核。"
+    assert hr.observations == ("C-2026-031", "HJ-2026Q3-01-3")
+
+
+def test_thresholds_on_money_need_money(tmp_path: Path) -> None:
+    with pytest.raises(PackError) as err:
+        make_threshold_pack(tmp_path, DOUBLING)  # a fine, but no rate and no ledger
+    found = {(p.code, p.path) for p in err.value.problems}
+    assert ("threshold_unsupported", "$.thresholds[0].quantity") in found
+    assert ("threshold_unsupported", "$.thresholds[1].subject_type") in found
+
+
+def test_an_employee_has_no_total(tmp_path: Path) -> None:
+    with pytest.raises(PackError) as err:
+        make_threshold_pack(tmp_path, RATE_10 + LEDGER_SPLIT, employee_quantity="total")
+    assert ("invalid_value", "$.thresholds[1].quantity") in {(p.code, p.path) for p in err.value.problems}
+
+
+def test_a_sanction_group_may_hold_a_fines_action(tmp_path: Path) -> None:
+    import shutil
+
+    shutil.copytree(MONTHLY, tmp_path / "monthly")
+    layer = tmp_path / "grouped"
+    layer.mkdir()
+    (layer / "pack.toml").write_text(
+        '[pack]\nname = "grouped"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (layer / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "employee"\nprovenance = "assumed"\nnote = "测试"\nmembers = [\n'
+        '  { rule = "same-error", action = "bad_record", rank = 1 },\n  { rule = "employee-quarter", rank = 2 },\n]\n',
+        encoding="utf-8",
+    )
+    pack = sr.compile_pack(sr.load_pack(layer))
+    # E1, 第七条 in January, February and March: 5 points each, 15.00 in 2027Q1 (> 10: 动态管理, dated
+    # 2027-03-31, period 2027-03); the 3rd occurrence (March) takes bad_record in 2027-03 too: the
+    # group keeps the higher rank, dynamic_management, and bad_record is absorbed by it
+    records = [finding(f"F{m}", f"2027-0{m}-10", 7, employees=["E1"]) for m in (1, 2, 3)]
+    result = sr.score(pack, [sr.Records(records)], as_of="2027-04-10")
+    assert [(a.subject, a.action) for a in result.actions if a.subject == "E1"] == [("E1", "dynamic_management")]
+    assert [(a.action, a.absorbed_by.rule if a.absorbed_by else None) for a in result.absorbed] == [
+        ("bad_record", "employee-quarter")
+    ]
+    assert [f.amount for f in result.fines] == ["50.00", "100.00", "200.00"]  # the money stays

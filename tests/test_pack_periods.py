@@ -3,10 +3,14 @@ checked against hand computations."""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules.cli import main
@@ -17,6 +21,19 @@ PACKS = Path(__file__).parent / "packs"
 @pytest.fixture(scope="module")
 def monthly() -> sr.CompiledPack:
     return sr.compile_pack(sr.load_pack(PACKS / "monthly"))
+
+
+@pytest.fixture(scope="module")
+def yearly(tmp_path_factory: pytest.TempPathFactory) -> sr.CompiledPack:
+    """The monthly pack, scored per year by a layer (the ladder still counts per month)."""
+    root = tmp_path_factory.mktemp("yearly")
+    shutil.copytree(PACKS / "monthly", root / "monthly")
+    (root / "yearly").mkdir()
+    (root / "yearly" / "pack.toml").write_text(
+        '[pack]\nname = "yearly"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\nperiod = "year"\n',
+        encoding="utf-8",
+    )
+    return sr.compile_pack(sr.load_pack(root / "yearly"))
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +155,7 @@ def test_a_half_year_pack_scores_one_half_year(halfyear: sr.CompiledPack) -> Non
 
 def test_report_deadlines_need_a_quarterly_pack(tmp_path: Path) -> None:
     folder = tmp_path / "p"
-    folder.mkdir()
-    for f in (PACKS / "halfyear").iterdir():
-        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    shutil.copytree(PACKS / "halfyear", folder)
     with (folder / "oversight.toml").open("a", encoding="utf-8") as out:
         out.write(
             '\n[[deadlines]]\nid = "h-report"\nmonth = { value = 1, provenance = "literal" }\n'
@@ -159,3 +174,103 @@ def test_docs_name_the_scoring_period() -> None:
     assert "按半年计分" in text
     assert "每半年至少接受" in text
     assert "按自然年度计次" in text
+
+
+def test_a_monthly_pack_on_several_processes_is_the_same(monthly: sr.CompiledPack, tmp_path: Path) -> None:
+    import json
+
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+    from service_rules._ingest import ingest
+
+    path = tmp_path / "in.jsonl"
+    lines = [
+        {"type": "finding", "id": f"F{i}", "outlet": f"O{i % 7}", "date": f"2027-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+         "article": 1 + i % 2}
+        for i in range(400)
+    ] + [{"type": "finding", "id": "BAD", "outlet": "O1", "date": "2027-05-01", "article": 9}]  # fmt: skip
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    serial = ingest(monthly, [path])
+    parallel = _parallel.ingest_parallel(monthly, [path], workers=2, min_bytes=0, chunk_bytes=2_000)
+    assert parallel == serial
+    day = dt.date(2028, 1, 31)
+    assert result_of(monthly, parallel, as_of=day).to_json() == result_of(monthly, serial, as_of=day).to_json()
+    assert [r.period for r in serial.rejected] == ["2027-05"]
+
+
+_days = st.dates(min_value=dt.date(2026, 1, 1), max_value=dt.date(2027, 12, 31))
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    found=st.lists(st.tuples(st.sampled_from(["A", "B"]), _days, st.sampled_from([1, 2])), max_size=25),
+)
+def test_months_add_up_to_their_year(monthly: sr.CompiledPack, yearly: sr.CompiledPack, found: list[Any]) -> None:
+    """The same findings under the monthly pack and under a yearly layer of it: what each month
+    deducts, per outlet and section, adds up to what the year deducts (no caps in the pack; the
+    floor only bounds scores, not deductions)."""
+    records = [_finding(f"F{i}", outlet, day.isoformat(), article) for i, (outlet, day, article) in enumerate(found)]
+    months = sr.score(monthly, [sr.Records(records)], as_of="2028-06-30")
+    years = sr.score(yearly, [sr.Records(records)], as_of="2028-06-30")
+    summed: dict[tuple[str, str, int], int] = {}
+    for card in months.scorecards:
+        assert len(card.period) == 7 and card.period[4] == "-"
+        for s in card.sections:
+            key = (card.outlet, card.period[:4], s.number)
+            summed[key] = summed.get(key, 0) + s.deducted
+    whole = {(c.outlet, c.period, s.number): s.deducted for c in years.scorecards for s in c.sections}
+    assert all(len(p) == 4 for _, p, _ in whole)
+    assert {k: v for k, v in summed.items() if v} == {k: v for k, v in whole.items() if v}
+    # each month's ladder counts restart: no more than two steps a month per outlet
+    per_month: dict[tuple[str, str], int] = {}
+    for a in months.actions:
+        per_month[(a.subject, a.period)] = per_month.get((a.subject, a.period), 0) + 1
+    n_findings = {}
+    for outlet, day, article in found:
+        if article == 2:
+            key = (outlet, f"{day.year:04d}-{day.month:02d}")
+            n_findings[key] = n_findings.get(key, 0) + 1
+    assert per_month == n_findings
+
+
+@pytest.mark.parametrize(("window", "flagged"), [("year", 1), ("none", 2)])  # F9 of 2027H1, and L0 of 2026
+def test_a_ladder_over_the_whole_input_is_flagged_by_earlier_years(tmp_path: Path, window: str, flagged: int) -> None:
+    shutil.copytree(PACKS / "halfyear", tmp_path / "halfyear")
+    text = (tmp_path / "halfyear" / "oversight.toml").read_text(encoding="utf-8")
+    (tmp_path / "halfyear" / "oversight.toml").write_text(
+        text.replace('window = "year"', f'window = "{window}"'), encoding="utf-8"
+    )
+    bad = {"type": "lapse", "id": "L0", "county": "C", "date": "2026-03-01", "kind": "no_such_kind"}
+    result = sr.score(tmp_path / "halfyear", [sr.Records([*HALF_RECORDS, bad])], as_of="2028-01-15")
+    assert [(r.id, r.county, r.period) for r in result.rejected if r.id == "L0"] == [("L0", "C", "2026H1")]
+    [step] = [a for a in result.actions if a.rule == "h-lapses"]
+    assert (step.period, step.rejections) == ("2027H1", flagged)
+
+
+@pytest.mark.parametrize("name", ["monthly", "halfyear"])
+def test_the_test_packs_own_cases_pass_with_full_coverage(name: str) -> None:
+    import json
+    import tomllib
+
+    import jsonschema
+
+    from service_rules._packtest import cases_schema, run_pack_tests
+
+    report = run_pack_tests(sr.compile_pack(sr.load_pack(PACKS / name)))
+    assert report.passed and len(report.cases) >= 1, [c.failures for c in report.cases]
+    assert report.rules.percent == 100.0 and report.articles.percent == 100.0
+    schema = json.loads(json.dumps(cases_schema()))
+    for f in sorted((PACKS / name / "tests").glob("*.toml")):
+        jsonschema.validate(tomllib.loads(f.read_text(encoding="utf-8")), schema)
+
+
+def test_a_window_placeholder_of_a_ladder_over_the_whole_input_is_warned_about(tmp_path: Path) -> None:
+    shutil.copytree(PACKS / "monthly", tmp_path / "m")
+    text = (tmp_path / "m" / "oversight.toml").read_text(encoding="utf-8")
+    (tmp_path / "m" / "oversight.toml").write_text(
+        text.replace('window = "month"', 'window = "none"'), encoding="utf-8"
+    )
+    warnings = sr.compile_pack(sr.load_pack(tmp_path / "m")).warnings
+    assert [(w.code, w.path) for w in warnings if w.code == "placeholder_empty"] == [
+        ("placeholder_empty", "$.ladders[0].reason")
+    ]

@@ -614,3 +614,144 @@ def test_a_quarter_sum_in_a_monthly_pack_as_computed_by_hand(tmp_path: Path) -> 
     assert feb.actions == () and brief(feb.provisional) == [
         ("A", "dynamic_management", "2027-03", "2027-03-31", "m-quarter")
     ]
+
+
+# ---- money and employees (examples/monthly: monthly; article 4 costs 3 points in section 2; 10 yuan a
+# point; fine "same-error" per employee and article within a year: 50, doubling, cap 1000, from
+# the 3rd occurrence on a bad_record action; the ledger splits) ----------------------------------
+MONEY_LAYER = """
+[[thresholds]]
+id = "o-amount"
+quantity = "amount"
+compare = "gte"
+value = { value = "30.00", provenance = "assumed", note = "测试用" }
+action = "wage_notice"
+label = "通知扣减工资总额"
+reason = "{subject}{window_words}扣减工资总额{quantity}元,{label}。"
+
+[[thresholds]]
+id = "e-fined"
+subject_type = "employee"
+quantity = "fined"
+window = "quarter"
+compare = "gt"
+value = { value = 100, provenance = "assumed", note = "测试用" }
+action = "hr_review"
+label = "提交人力资源部门审查"
+reason = "{subject}{window_words}罚款累计{quantity}元,超过{value}元,{label}。"
+
+[[thresholds]]
+id = "e-points"
+subject_type = "employee"
+quantity = "deducted"
+window = "quarter"
+compare = "gte"
+value = { value = 9, provenance = "assumed", note = "测试用" }
+action = "talk"
+label = "诫勉谈话"
+reason = "{subject}{window_words}个人扣分{quantity}分,达到{value}分,{label}。"
+
+[[sanction_groups]]
+id = "employee"
+members = [ { rule = "same-error", action = "bad_record", rank = 1 }, { rule = "e-fined", rank = 2 } ]
+"""
+
+
+def test_money_and_employee_thresholds_as_computed_by_hand(tmp_path: Path) -> None:
+    """E1 at outlet A, one article-4 finding (3 points, 30 yuan) each in January, February and
+    March 2027:
+      fines of E1 (same article, same year): 50, 100, 200 — the 3rd takes bad_record (2027-03-10)
+      A's amount each month 30.00 ≥ 30.00 → wage_notice each month (3)
+      E1's fines in 2027Q1: 350.00 > 100.00 → hr_review (period 2027-03, date 2027-03-31)
+      E1's points in 2027Q1 (split among one: 3.00 each month): 9.00 ≥ 9 → talk
+      group "employee": hr_review (2) absorbs bad_record (1) for E1 in 2027-03; talk is no member."""
+    import shutil
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(MONEY_LAYER, encoding="utf-8")
+    records = [
+        {"type": "finding", "id": f"f{m}", "outlet": "A", "date": f"2027-0{m}-10", "article": 4, "employees": ["E1"]}
+        for m in (1, 2, 3)
+    ]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
+    assert [f.amount for f in result.fines] == ["50.00", "100.00", "200.00"]
+    assert brief(result.actions) == [
+        ("A", "wage_notice", "2027-01", "2027-01-31", "o-amount"),
+        ("A", "wage_notice", "2027-02", "2027-02-28", "o-amount"),
+        ("A", "wage_notice", "2027-03", "2027-03-31", "o-amount"),
+        ("E1", "hr_review", "2027-03", "2027-03-31", "e-fined"),
+        ("E1", "talk", "2027-03", "2027-03-31", "e-points"),
+    ]
+    hr, talk = result.actions[3:]
+    assert hr.reason == "E12027年第一季度罚款累计350.00元,超过100.00元,提交人力资源部门审查。"
+    assert talk.reason == "E12027年第一季度个人扣分9.00分,达到9分,诫勉谈话。"
+    assert hr.subject_type == "employee" and hr.observations == ("f1", "f2", "f3")
+    assert result.actions[0].reason == "A2027年1月扣减工资总额30.00元,通知扣减工资总额。"
+    [absorbed] = result.absorbed
+    assert (absorbed.subject, absorbed.action, absorbed.date, absorbed.absorbed_by) == (
+        "E1",
+        "bad_record",
+        "2027-03-10",
+        Absorption("employee", "e-fined", "hr_review"),
+    )
+
+
+def test_money_thresholds_need_money_in_the_pack(tmp_path: Path) -> None:
+    bad = THRESHOLDS.replace('quantity = "deducted"\nwindow = "half_year"', 'quantity = "fined"\nwindow = "half_year"')
+    assert ("threshold_unsupported", "$.thresholds[1].quantity") in _problems(tmp_path, bad)
+
+
+def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(tmp_path: Path) -> None:
+    """The same three article-4 findings of E1; a layer adds a flat fine of 80 yuan per article-4
+    occurrence ("flat", rank 2) beside "same-error" (50, 100, 200; rank 1), both in one group:
+    every month E1's "flat" fine is levied and the "same-error" fine of that month is absorbed by
+    it; the cards' fined and the ledger count 80.00 a month."""
+    import shutil
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(
+        '[[fines]]\nid = "flat"\nsubject = "employee"\nwithout_employee = "none"\nwindow = "year"\n'
+        'when = { article = 4 }\nfirst = "80"\nprovenance = "assumed"\nnote = "测试用"\n'
+        'reason = "员工{subject}罚款{amount}元。"\n',
+        encoding="utf-8",
+    )
+    (folder / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "fines"\nmembers = [ { rule = "same-error", rank = 1 }, { rule = "flat", rank = 2 } ]\n',
+        encoding="utf-8",
+    )
+    records = [
+        {"type": "finding", "id": f"f{m}", "outlet": "A", "date": f"2027-0{m}-10", "article": 4, "employees": ["E1"]}
+        for m in (1, 2, 3)
+    ]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
+    assert [(f.rule, f.occurrence, f.amount) for f in result.fines] == [("flat", n, "80.00") for n in (1, 2, 3)]
+    assert [(f.rule, f.amount, f.absorbed_by) for f in result.absorbed_fines] == [
+        ("same-error", amount, Absorption("fines", "flat", "fine")) for amount in ("50.00", "100.00", "200.00")
+    ]
+    assert [c.fined for c in result.scorecards] == ["80.00", "80.00", "80.00"]
+    assert [e.fined for e in result.employees] == ["80.00", "80.00", "80.00"]
+    out = io.BytesIO()
+    sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
+    assert out.getvalue() == result.to_json() + b"\n"
+
+
+def test_the_monthly_example_scores_its_pass_mark() -> None:
+    """examples/monthly, 第十一条 (月度得分低于80分的网点限期整改): the cases pass with full coverage,
+    the pass mark among what they cover; check --strict finds nothing."""
+    pack = sr.compile_pack(sr.load_pack(Path(__file__).parents[1] / "examples" / "monthly"))
+    assert pack.warnings == ()
+    report = sr.run_pack_tests(pack, scope="all")
+    assert report.passed and report.rules.percent == 100.0
+    assert "pass-mark" in report.rules.covered

@@ -138,3 +138,22 @@ def test_diff_separates_changed_totals_from_rearranged_sections(tmp_path: Path) 
     changed, rearranged = md.split("### 总分不变、仅章节得分或扣分调整的评分卡")
     assert "| B | 2027-02 | 14 | 13 | -1 |" in changed and "| A |" not in changed
     assert "| A | 2027-02 | 16 | 16 | 0 |" in rearranged.split("###")[0]
+
+
+def test_diff_refuses_packs_of_different_periods(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.copytree(Path(__file__).parent / "packs" / "monthly", tmp_path / "monthly")
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"type":"finding","id":"F1","outlet":"A","date":"2027-01-05","article":2}\n', encoding="utf-8")
+    code = main(["diff", "cangzhou", str(tmp_path / "monthly"), "--observations", str(path)])
+    assert code == 2
+    assert "different periods (quarter, month)" in capsys.readouterr().err
+
+
+def test_periods_are_ascii_digits_only() -> None:
+    from service_rules._periods import parse_period
+
+    for text in ("\uff12\uff10\uff12\uff17Q1", "2027Q\uff11", "\u0662\u0660\u0662\u0667"):
+        with pytest.raises(ValueError):
+            parse_period(text)

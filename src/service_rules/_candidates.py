@@ -102,7 +102,7 @@ def candidates(
     compiled = as_compiled(pack)
     check_year(year)
     # an amended pack: the recommendation rules in force at the year's end
-    rec = (compiled if compiled.versions is None else compiled.versions.at(f"{year}-12-31")).oversight.recommendation
+    rec = compiled.in_force(f"{year:04d}-12-31").oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
     if top is not None and (type(top) is not int or top < 1):

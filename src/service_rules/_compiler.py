@@ -703,9 +703,23 @@ def _check_engine_limits(b: _Build) -> None:
 
 
 def _check_period_parts(b: _Build) -> None:
-    """Oversight parts bound to quarters in a pack that scores per another period. Cadences,
-    cross-checks and recommendations are judged per the pack's period; a report deadline is not:
-    a report record names its quarter, so deadlines need a quarterly pack."""
+    """Oversight parts bound to periods. Cadences, cross-checks and recommendations are judged per
+    the pack's period; a report deadline is not: a report record names its quarter, so deadlines
+    need a quarterly pack. A ladder over the whole input has no year or window to name."""
+    for i, lad in enumerate(b.pack.oversight.ladders):
+        if lad.window != "none":
+            continue
+        try:
+            names = set(_templates.parse(lad.reason).names)
+        except _templates.TemplateError:
+            continue  # reported by check_oversight
+        for name in sorted(names & {"year", "window"}):
+            b.warn(
+                "placeholder_empty",
+                f'ladder {lad.id} counts over the whole input (window = "none"): {{{name}}} always reads as nothing',
+                "oversight.toml",
+                f"ladders[{i}].reason",
+            )
     granularity = b.pack.meta.period
     if granularity == "quarter":
         return
@@ -799,6 +813,16 @@ class CompiledPack:
         # Locks and engine handles do not travel: the receiving process lowers the pack again
         # (a few milliseconds), with the same matcher, and decides exactly alike.
         return (_recompile, (self.pack, self.matcher.name))
+
+    def in_force(self, day: str) -> CompiledPack:
+        """The version in force on ``day`` (``YYYY-MM-DD``): itself for a pack without amendments.
+        What judges an observation of that day."""
+        return self if self.versions is None else self.versions.at(day)
+
+    def in_force_at_end(self, period: str) -> CompiledPack:
+        """The version in force on the last day of ``period``: what gives a period's allotments,
+        floors, cadences and other period-level quantities."""
+        return self if self.versions is None else self.versions.at_end(period)
 
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the

@@ -232,6 +232,12 @@ def diff_packs(
     changed between the two readings.
     """
     old_pack, new_pack = as_compiled(old), as_compiled(new)
+    periods = (old_pack.pack.meta.period, new_pack.pack.meta.period)
+    if periods[0] != periods[1]:
+        raise UsageError(
+            f"the two packs score per different periods ({periods[0]}, {periods[1]}): their scorecards cannot be "
+            "compared one by one"
+        )
     day = as_date(as_of)
     if isinstance(day, _dt.datetime):  # a date subclass score() would accept, then fail to compare
         day = day.date()

@@ -29,7 +29,7 @@ from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
-from ._sanctions import sanctions
+from ._sanctions import group_fines, sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -73,6 +73,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
     all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
@@ -95,6 +96,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
         absorbed=found.absorbed,
         provisional=found.provisional,
+        absorbed_fines=of_period(dropped, period),
     )
 
 
@@ -124,6 +126,7 @@ def score_to_stream(
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
     all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
     share = compiled.money.share
     named = []
     for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
@@ -145,7 +148,8 @@ def score_to_stream(
     write(b',"fines":' + dumps(dump(fines)))
     employees = ledger(named, fines, share) if share is not None else ()
     write(b',"employees":' + dumps(dump(employees)))
-    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)) + b"}\n")
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
+    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

@@ -35,7 +35,7 @@ class _Occurrence:
 
 def _view(compiled: CompiledPack, obs: Observation) -> dict[str, Any]:
     """What a fine's ``when`` reads of a deduction."""
-    rule = compiled.rules[obs.rule]
+    rule = compiled.in_force(obs.date).rules[obs.rule]
     view: dict[str, Any] = {"type": rule.record_type, "rule": obs.rule, "section": rule.rule.section}
     if obs.article is not None:
         view["article"] = obs.article
@@ -47,10 +47,11 @@ def _view(compiled: CompiledPack, obs: Observation) -> dict[str, Any]:
 def _cause(compiled: CompiledPack, obs: Observation) -> str:
     """The deduction's reason (with the points the rule asked for), without its closing 。."""
     label = obs.tag
-    if obs.tag is not None and obs.article is not None and obs.article in compiled.articles:
-        label = compiled.articles[obs.article].tags.get(obs.tag, obs.tag)
+    articles = compiled.in_force(obs.date).articles  # an amended pack: the text of the deduction's day
+    if obs.tag is not None and obs.article is not None and obs.article in articles:
+        label = articles[obs.article].tags.get(obs.tag, obs.tag)
     text = render(
-        compiled.rules[obs.rule].rule.reason,
+        compiled.in_force(obs.date).rules[obs.rule].rule.reason,
         {"article": obs.article, "points": obs.points, "persons": obs.persons, "tag": label, "raw_points": obs.points},
     )
     return text.rstrip("。")
@@ -60,7 +61,7 @@ def _key(fine: CompiledFine, compiled: CompiledPack, obs: Observation) -> tuple[
     values = {
         "rule": obs.rule,
         "article": obs.article,
-        "section": compiled.rules[obs.rule].rule.section,
+        "section": compiled.in_force(obs.date).rules[obs.rule].rule.section,
         "tag": obs.tag,
     }
     return tuple((name, values[name]) for name in fine.rule.same)
@@ -79,7 +80,7 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
         obs
         for items in facts.observations.values()
         for obs in items
-        if compiled.rules[obs.rule].rule.outcome == "deduct"
+        if compiled.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct"
     ]
     views = {id(obs): _view(compiled, obs) for obs in observations}
     found: list[Fine] = []
@@ -95,9 +96,10 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 groups[key].append(_Occurrence(subject, subject_type, obs))
         for (subject_type, subject, key, window), items in groups.items():
             items.sort(key=lambda o: (o.obs.date, o.obs.id))
-            for n, item in enumerate(items, start=1):
+            for n, (item, amount) in enumerate(
+                zip(items, fine.amounts(), strict=False), start=1
+            ):  # amounts() never ends
                 obs = item.obs
-                amount = fine.amount(n)
                 taken = [a for a in f.actions if a.start <= n]
                 labels = "、".join(a.label for a in taken)
                 reason = render(

@@ -501,13 +501,19 @@ PACK_FILES["money.toml"] = Money
 # --- Thresholds and sanction groups (issue 9: "月度得分低于80分的网点限期整改", "按最高标准执行") ---
 
 #: What a threshold measures: the total, a section's score, the points deducted (of a section or
-#: all), or money (yuan: the amounts charged, of a section or all).
-ThresholdQuantity = Literal["total", "score", "deducted", "amount"]
+#: all), or money (yuan): the amounts charged for points (of a section or all), or the fines.
+ThresholdQuantity = Literal["total", "score", "deducted", "amount", "fined"]
 #: How the quantity compares with the threshold's value: 低于 lt, 不高于 lte, 超过 gt, 达到 gte.
 ThresholdCompare = Literal["lt", "lte", "gt", "gte"]
 ThresholdSubject = Literal["outlet", "county", "employee"]
 #: Chinese words of the quantities and comparisons (reasons, the pack's document).
-QUANTITY_WORDS: dict[str, str] = {"total": "总分", "score": "得分", "deducted": "扣分", "amount": "扣款金额"}
+QUANTITY_WORDS: dict[str, str] = {
+    "total": "总分",
+    "score": "得分",
+    "deducted": "扣分",
+    "amount": "扣款金额",
+    "fined": "罚款金额",
+}
 COMPARE_WORDS: dict[str, str] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
 ThresholdWindow = Literal["month", "quarter", "half_year", "year"]
 

@@ -7,7 +7,7 @@ checked data into Decimals once, so scoring never parses an amount. Amounts are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
@@ -68,21 +68,33 @@ class CompiledFine:
     steps: tuple[Decimal, ...]
     cap: Decimal | None
 
-    def amount(self, n: int) -> Decimal:
-        """The amount of the ``n``-th occurrence (1-based), to the cent, at most the cap."""
+    def amounts(self) -> Iterator[Decimal]:
+        """The amounts of the 1st, 2nd, … occurrence, to the cent, each at most the cap: the nth
+        step (the last repeating), or the previous amount × factor rounded to the cent (half up)
+        — once at the cap, always the cap. Constant work per occurrence, whatever the count."""
+        cap = self.cap
         if self.steps:
-            value = self.steps[min(n, len(self.steps)) - 1]
-        else:
-            assert self.first is not None
-            value = self.first
-            if self.factor is not None:
-                for _ in range(n - 1):  # stops growing at the cap (a cap is required with a factor > 1)
-                    if self.cap is not None and value >= self.cap:
-                        break
-                    value = (value * self.factor).quantize(CENT, rounding=ROUND_HALF_UP)
-        if self.cap is not None and value > self.cap:
-            value = self.cap
-        return value.quantize(CENT, rounding=ROUND_HALF_UP)
+            for step in self.steps:
+                yield step if cap is None or step <= cap else cap
+            last = self.steps[-1] if cap is None or self.steps[-1] <= cap else cap
+            while True:
+                yield last
+        assert self.first is not None
+        value = self.first if cap is None or self.first <= cap else cap
+        factor = self.factor
+        while True:
+            yield value
+            if factor is not None and factor != 1 and (cap is None or value < cap):
+                value = (value * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+                if cap is not None and value > cap:
+                    value = cap
+
+    def amount(self, n: int) -> Decimal:
+        """The amount of the ``n``-th occurrence (1-based)."""
+        for i, value in enumerate(self.amounts(), start=1):
+            if i == n:
+                return value
+        raise AssertionError("unreachable")  # pragma: no cover - amounts() never ends
 
     def counts(self, view: Mapping[str, Any]) -> bool:
         return all_hold(list(self.conditions), view)

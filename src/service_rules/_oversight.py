@@ -368,7 +368,7 @@ def oversight_actions(
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        judge = c if c.versions is None else c.versions.at(lapse.date)  # the text in force that day
+        judge = c.in_force(lapse.date)  # the text in force that day
         for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
             same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
@@ -382,7 +382,8 @@ def oversight_actions(
                 )
             )
     for g in gone:
-        ladder_ids = (g.ladder,) if g.ladder is not None else c.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+        shape = {"type": "lapse", "kind": g.lapse.kind}
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
         for ladder_id in ladder_ids:
             not_counted[ladder_id].append(
                 _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
@@ -444,15 +445,20 @@ def oversight_actions(
         found = [a for a in found if a.period == period]
     found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
     if facts.rejected:
-        found = flag_rejections(found, facts.rejected)
+        whole = frozenset(lad.id for lad in c.oversight.ladders if lad.window == "none")
+        found = flag_rejections(found, facts.rejected, whole)
     return tuple(found)
 
 
-def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> list[Action]:
+def flag_rejections(
+    actions: list[Action], rejected: tuple[Rejection, ...], whole_input: frozenset[str] = frozenset()
+) -> list[Action]:
     """Each action with the number of rejected lines that could have changed it: lines naming
     its subject (a county: the line's county or its outlet's registered one; an outlet: the
     line's outlet) that are undated or dated in the action's year up to its period — a ladder
-    counts the whole year, so an earlier rejected lapse may have changed a later step."""
+    counts the whole year, so an earlier rejected lapse may have changed a later step. For the
+    ladders in ``whole_input`` (window ``none``: they count across years) every earlier period
+    counts."""
     by_subject: defaultdict[tuple[str, str], list[str | None]] = defaultdict(list)
     for r in rejected:
         if r.county is not None:
@@ -463,8 +469,8 @@ def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> l
     for a in actions:
         periods = by_subject.get((a.subject_type, a.subject))
         if periods:
-            year = a.period[:4]
-            n = sum(1 for p in periods if p is None or (p[:4] == year and p <= a.period))
+            year = None if a.rule in whole_input else a.period[:4]
+            n = sum(1 for p in periods if p is None or ((year is None or p[:4] == year) and p <= a.period))
             if n:
                 a = attrs.evolve(a, rejections=n)
         out.append(a)

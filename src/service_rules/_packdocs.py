@@ -604,7 +604,7 @@ def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
                 what = f"第{cn_number(t.section)}章{what}"
             if t.subject_type == "county":
                 what = f"所辖网点{what}合计"
-            unit = "元" if t.quantity == "amount" else "分"
+            unit = "元" if t.quantity in ("amount", "fined") else "分"
             window = _THRESHOLD_WINDOWS[t.window or pack.meta.period]
             value = _noted(f"{t.value.value}{unit}{_prov(t.value.provenance)}", t.value.note)
             out.append(f"- 条件:{window}{subject}{what}{COMPARE_WORDS.get(t.compare, t.compare)}{value}")

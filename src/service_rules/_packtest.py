@@ -87,7 +87,17 @@ class PackTestReport:
 
 #: The keys of a case, and what a case may expect (the JSON Schema of case files is built from them).
 CASE_KEYS: tuple[str, ...] = ("name", "as_of", "period", "records", "expect", "note")
-EXPECTATIONS: tuple[str, ...] = ("scorecards", "actions", "rejected", "accepted", "fines", "employees", "absorbed", "provisional")
+EXPECTATIONS: tuple[str, ...] = (
+    "scorecards",
+    "actions",
+    "rejected",
+    "accepted",
+    "fines",
+    "employees",
+    "absorbed",
+    "provisional",
+    "absorbed_fines",
+)
 
 
 def cases_schema() -> dict[str, Any]:
@@ -233,15 +243,16 @@ def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str
                     elif s[field] != value:
                         failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
         _match(want, card, label, failures)
-    for key in ("actions", "rejected", "fines", "employees", "absorbed", "provisional"):
+    for key in ("actions", "rejected", "fines", "employees", "absorbed", "provisional", "absorbed_fines"):
         if key in expect:
             _match({key: expect[key]}, data, "result", failures)
             if not expect[key] and data[key]:
                 failures.append(f"{key}: expected none, got {data[key]}")
-    for i, want in enumerate(expect.get("absorbed", [])):
-        by = want.get("absorbed_by") if isinstance(want, dict) else None
-        if isinstance(by, dict) and "group" in by and by["group"] not in groups:
-            failures.append(f"absorbed[{i}].absorbed_by.group: the pack declares no sanction group {by['group']!r}")
+    for key in ("absorbed", "absorbed_fines"):
+        for i, want in enumerate(expect.get(key, [])):
+            by = want.get("absorbed_by") if isinstance(want, dict) else None
+            if isinstance(by, dict) and "group" in by and by["group"] not in groups:
+                failures.append(f"{key}[{i}].absorbed_by.group: the pack declares no sanction group {by['group']!r}")
     if "accepted" in expect:
         accepted = sum(i["accepted"] for i in data["inputs"])
         if accepted != expect["accepted"]:
@@ -291,6 +302,8 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
                 used_rules.add(f"group:{action.absorbed_by.group}")
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
+        used_rules.update(f"group:{f.absorbed_by.group}" for f in result.absorbed_fines if f.absorbed_by)
+        used_rules.update(f"fine:{f.rule}" for f in result.absorbed_fines)
         used_rules.update(f"exclude:{w.rule}" for w in facts.exclusions)
         used_rules.update(f"fine:{f.rule}" for f in result.fines)
         rate_of = compiled.money.rate_of

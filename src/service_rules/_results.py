@@ -261,6 +261,9 @@ class Fine:
     window: str | None
     #: Codes of the actions this occurrence takes (``bad_record`` from the 3rd on, say).
     actions: tuple[str, ...] = ()
+    #: For a fine a sanction group absorbed (``absorbed_fines[]``): the group and the fine rule that
+    #: absorbed it (``action`` is ``"fine"``); null for every fine in ``fines[]``.
+    absorbed_by: Absorption | None = None
 
 
 @attrs.frozen
@@ -330,6 +333,9 @@ class ScoreResult:
     #: Threshold actions of windows still open on the as-of day: what would follow if the window
     #: closed as it stands (not in ``actions[]``).
     provisional: tuple[Action, ...] = ()
+    #: Fines a sanction group absorbed: of one group's fines for one subject in one period only the
+    #: highest-ranked fine rule is levied (each of its occurrences); the others' are listed here.
+    absorbed_fines: tuple[Fine, ...] = ()
 
     @property
     def accepted(self) -> int:

@@ -38,8 +38,8 @@ def _template(b: _Build, text: str, path: str) -> None:
 
 
 def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
-    """Every rule id that produces actions (ladders, streaks, cadences, deadlines, thresholds),
-    with the action codes it can produce."""
+    """Every rule id that produces actions (ladders, streaks, cadences, deadlines, thresholds,
+    fines), with the action codes it can produce."""
     o = pack.oversight
     out: dict[str, set[str]] = {}
     for lad in o.ladders:
@@ -52,6 +52,8 @@ def sanction_rule_actions(pack: Pack) -> dict[str, set[str]]:
         out.setdefault(dl.id, set()).update((dl.late_action, dl.missing_action))
     for t in o.thresholds:
         out.setdefault(t.id, set()).add(t.action)
+    for f in pack.money.fines:
+        out.setdefault(f.id, set()).update(a.action for a in f.actions)
     return out
 
 
@@ -106,18 +108,34 @@ def check_thresholds(b: _Build) -> None:
                 )
         elif t.quantity == "score":
             b.error("section_missing", "a threshold on a section's score needs `section`", _F, f"{path}.section")
-        if t.quantity == "amount" or t.subject_type == "employee":
-            b.error(
-                "threshold_unsupported",
-                f"threshold {t.id}: {'amounts of money' if t.quantity == 'amount' else 'employees'} are measured "
-                "only where the pack has money (rates, fines, employee ledgers)",
-                _F,
-                f"{path}.{'quantity' if t.quantity == 'amount' else 'subject_type'}",
-            )
+        money = b.pack.money
+        needs = {
+            "amount": (bool(money.rates), "amounts charged for points need a rate (money.toml [[rates]])"),
+            "fined": (bool(money.fines), "fines need a fine (money.toml [[fines]])"),
+        }
+        if t.quantity in needs and not needs[t.quantity][0]:
+            b.error("threshold_unsupported", f"threshold {t.id}: {needs[t.quantity][1]}", _F, f"{path}.quantity")
+        if t.subject_type == "employee":
+            if money.employees is None:
+                b.error(
+                    "threshold_unsupported",
+                    f"threshold {t.id}: employees are measured only where the pack keeps an employee ledger "
+                    "(money.toml [employees])",
+                    _F,
+                    f"{path}.subject_type",
+                )
+            if t.quantity in ("total", "score") or t.section is not None:
+                b.error(
+                    "invalid_value",
+                    f"an employee's ledger holds points deducted, amounts and fines in all, not {t.quantity}"
+                    + (" of a section" if t.section is not None else ""),
+                    _F,
+                    f"{path}.quantity",
+                )
         if t.subject_type == "county" and t.quantity in ("total", "score"):
             b.error(
                 "threshold_not_additive",
-                f"a county union's {t.quantity} is no sum of its outlets'; a county threshold reads `deducted` or `amount`",
+                f"a county union's {t.quantity} is no sum of its outlets'; a county threshold reads `deducted`, `amount` or `fined`",
                 _F,
                 f"{path}.quantity",
             )
@@ -159,7 +177,7 @@ def check_thresholds(b: _Build) -> None:
 
 
 def _check_value(b: _Build, quantity: str, value: int | str, path: str) -> None:
-    if quantity == "amount":
+    if quantity in ("amount", "fined"):
         try:
             amount = Decimal(str(value))
         except InvalidOperation:
@@ -217,7 +235,7 @@ def check_sanction_groups(b: _Build) -> None:
             if m.rule not in rules:
                 b.error(
                     "unknown_rule",
-                    f"sanction group {g.id} names {m.rule!r}, which is no ladder, streak, cadence, deadline or threshold",
+                    f"sanction group {g.id} names {m.rule!r}, which is no ladder, streak, cadence, deadline, threshold or fine",
                     _F,
                     f"{where}.rule",
                 )

@@ -25,13 +25,13 @@ import attrs
 
 from ._model import Threshold
 from ._periods import Granularity, Period, parse_period, period_key
-from ._results import Action, ResultWarning, Scorecard
+from ._results import Action, EmployeeAccount, ResultWarning, Scorecard
 from ._templates import render
 
 #: Quantities that add up over the scoring periods of a longer window.
-ADDITIVE: Final[frozenset[str]] = frozenset({"deducted", "amount"})
+ADDITIVE: Final[frozenset[str]] = frozenset({"deducted", "amount", "fined"})
 #: Quantities counted in yuan (their thresholds' values are amounts of money).
-MONEY: Final[frozenset[str]] = frozenset({"amount"})
+MONEY: Final[frozenset[str]] = frozenset({"amount", "fined"})
 
 Number = int | Decimal
 
@@ -74,7 +74,7 @@ def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
             continue
 
         def measure(
-            quantity: str, section: int | None, value: int, ids: Iterable[str], card: Scorecard = card
+            quantity: str, section: int | None, value: Number, ids: Iterable[str], card: Scorecard = card
         ) -> Measure:
             return Measure(
                 subject_type="outlet",
@@ -95,6 +95,33 @@ def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
             if s.score is not None:
                 yield measure("score", s.number, s.score, ids)
             yield measure("deducted", s.number, s.deducted, ids)
+        if card.amount is not None:
+            charged = [d for d in card.deductions if d.amount is not None]
+            yield measure("amount", None, Decimal(card.amount), [o for d in charged for o in d.observations])
+            for s in card.sections:
+                mine = [d for d in charged if d.section == s.number]
+                total = sum((Decimal(d.amount or 0) for d in mine), Decimal(0))
+                yield measure("amount", s.number, total, [o for d in mine for o in d.observations])
+        if card.fined is not None:
+            yield measure("fined", None, Decimal(card.fined), every)
+
+
+def ledger_measures(accounts: Iterable[EmployeeAccount]) -> Iterator[Measure]:
+    """The measures of the employee ledger: each employee's points (``deducted``; split points
+    are decimals), money of deductions (``amount``) and fines (``fined``) per period."""
+    for a in accounts:
+        ids = tuple(
+            sorted({o for d in a.deductions for o in d.observations} | {o for f in a.fines for o in f.observations})
+        )
+
+        def measure(quantity: str, value: Number, a: EmployeeAccount = a, ids: tuple[str, ...] = ids) -> Measure:
+            return Measure("employee", a.employee, None, a.period, quantity, None, value, ids)
+
+        yield measure("deducted", Decimal(a.points) if isinstance(a.points, str) else a.points)
+        if a.amount is not None:
+            yield measure("amount", Decimal(a.amount))
+        if a.fined is not None:
+            yield measure("fined", Decimal(a.fined))
 
 
 def threshold_value(t: Threshold) -> Number:

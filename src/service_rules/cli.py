@@ -738,6 +738,7 @@ def _check(args: argparse.Namespace) -> int:
                     "digest": pack.digest if pack is not None else None,
                     "problems": [attrs.asdict(p) for p in problems],
                     "changes": [attrs.asdict(c) for c in changes],
+                    "amendments": [attrs.asdict(t.amendment) for t in pack.amendments] if pack is not None else [],
                 },
                 ensure_ascii=False,
             )
