@@ -98,6 +98,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> tuple[int, lis
             or type(obj.get("id")) is not str
             or piece.count(b":") > len(obj)
             or (first and n == 1)
+            or "replaces" in obj  # a correction: the parent notes what it replaces (accept())
         ):
             out.append((n, piece + b"\n"))
             continue
