@@ -574,3 +574,60 @@ def _date(text: str) -> Any:
     import datetime
 
     return datetime.date.fromisoformat(text)
+
+
+_PASS_MARK = """
+[[thresholds]]
+id = "pass-mark"
+title = "季度得分低于85分限期整改"
+quantity = "total"
+compare = "lt"
+value = { value = 85, provenance = "assumed", note = "示例修订:新设及格线。" }
+action = "rectify"
+label = "限期整改"
+reason = "{subject}{window_words}总分{quantity}分,低于{value}分,{label}。"
+"""
+
+
+@pytest.mark.parametrize(("effective", "expected"), [("2026-09-30", ["HJ-01", "RQ-01"]), ("2026-10-01", [])])
+def test_a_threshold_is_the_one_in_force_at_its_windows_end(
+    tmp_path: Path, effective: str, expected: list[str]
+) -> None:
+    # A pass mark of 85 from `effective` (the amendment changes nothing else): in force on
+    # 2026-09-30, Q3's cards under 85 (HJ-01 82, RQ-01 64) are sent to rectify; from 2026-10-01 Q3
+    # is judged by the original text, which has no threshold.
+    pack = _amend(tmp_path, effective, {"oversight.toml": _PASS_MARK})
+    result = sr.score(pack, [QUARTER], as_of=AS_OF, period="2026Q3")
+    assert sorted(a.subject for a in result.actions if a.action == "rectify") == expected
+
+
+def test_an_appeal_amends_a_deduction_judged_by_the_amended_text() -> None:
+    # CITY-2026Q3-01-2 (RQ-02, 2026-09-10) costs 2 × 8 = 16 under the amendment; amended on appeal
+    # to 10 points: RQ-02 100 − 2 − 10 = 88, and the deduction keeps original_points 16.
+    records = [
+        json.loads(line) for line in Path(QUARTER).read_text(encoding="utf-8").splitlines() if line.strip()
+    ] + [
+        {"type": "appeal", "id": "A-1", "target": "CITY-2026Q3-01-2", "filed": "2026-09-20", "by": "任丘",
+         "reason": "按修订前标准", "decided": "2026-10-20", "decision": "amended", "points": 10},
+    ]  # fmt: skip
+    result = sr.score(AMENDED, [sr.Records(records)], as_of=AS_OF, period="2026Q3")
+    rq02 = cards(result)["RQ-02"]
+    chat = next(d for d in rq02.deductions if d.observations == ("CITY-2026Q3-01-2",))
+    assert (chat.points, chat.original_points, rq02.total, rq02.versions) == (10, 16, 88, ("cz-2026-08",))
+
+
+@pytest.mark.parametrize("key", ["fines", "employees"])
+def test_an_amendment_of_fines_or_the_ledger_is_refused(tmp_path: Path, key: str) -> None:
+    pack = _amend(
+        tmp_path, "2026-08-16", {"money.toml": f'[[{key}]]\nid = "x"\n' if key == "fines" else "[employees]\n"}
+    )
+    with pytest.raises(sr.PackError) as caught:
+        sr.load_pack(pack)
+    assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
+        ("unsupported_amendment", "amendments/cz-2026-08/money.toml", f"$.{key}")
+    ]
+
+
+def test_the_examples_own_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", AMENDED]) == 0
+    assert "3/3 cases passed" in capsys.readouterr().out
