@@ -631,3 +631,30 @@ def test_an_amendment_of_fines_or_the_ledger_is_refused(tmp_path: Path, key: str
 def test_the_examples_own_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test", AMENDED]) == 0
     assert "3/3 cases passed" in capsys.readouterr().out
+
+
+def test_the_example_quarter_with_appeals_a_correction_and_an_amendment() -> None:
+    """The bundled quarter, its appeals and correction (examples/cangzhou-2026q3-appeals.jsonl) under
+    the amended pack, by hand. Q3's allotments are the amended ones (三 10, 八 20; still 100):
+    HJ-01 100 − 1 (第12条) − 5 (第26条) − 10 (C-2026-031); 第18条 overturned → 84.
+    HJ-02 100 − 1 (第15条) − 5 (the correction, 2026-07-15: one person-time at the original 5) → 94.
+    RQ-01 五 20 − 3 − 20 = −3, 六 20 − 1 (第28条 amended to 1) = 19, 八 20 − 10 (酒后上岗) = 10,
+    三 10, 四 15, 七 15 → 66.  RQ-02 100 − 2 − 2 × 8 (2026-09-10, the amended text) → 82.
+    BT-01 99 (its appeal pending). L-2026-RQ-01 overturned: 任丘's cross-check lapse of
+    2026-09-10 is the year's first, a rectification notice."""
+    appeals = ROOT / "examples" / "cangzhou-2026q3-appeals.jsonl"
+    result = sr.score(AMENDED, [QUARTER, str(appeals)], as_of=AS_OF, period="2026Q3")
+    assert result.rejected == ()
+    c = cards(result)
+    assert {o: c[o].total for o in ("HJ-01", "HJ-02", "RQ-01", "RQ-02", "BT-01")} == {
+        "HJ-01": 84,
+        "HJ-02": 94,
+        "RQ-01": 66,
+        "RQ-02": 82,
+        "BT-01": 99,
+    }
+    assert all(card.versions == ("cz-2026-08",) for card in result.scorecards)
+    corrected = next(d for d in c["HJ-02"].deductions if d.observations == ("HJ-2026Q3-02-2R",))
+    assert (corrected.points, corrected.layer) == (5, "cangzhou")
+    renqiu = [(a.date, a.action) for a in result.actions if a.subject == "任丘" and a.rule == "cz-3-escalation"]
+    assert renqiu == [("2026-09-10", "rectification_notice")]
