@@ -658,3 +658,10 @@ def test_the_example_quarter_with_appeals_a_correction_and_an_amendment() -> Non
     assert (corrected.points, corrected.layer) == (5, "cangzhou")
     renqiu = [(a.date, a.action) for a in result.actions if a.subject == "任丘" and a.rule == "cz-3-escalation"]
     assert renqiu == [("2026-09-10", "rectification_notice")]
+
+
+def test_the_bulletin_names_the_amendment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--pack", AMENDED, "--as-of", AS_OF, "--format", "markdown", QUARTER]) == 0
+    assert "本期评分适用修订 cz-2026-08(2026-08-16 起施行,关于修订" in capsys.readouterr().out
+    assert main(["score", "--pack", "cangzhou", "--as-of", AS_OF, "--format", "markdown", QUARTER]) == 0
+    assert "适用修订" not in capsys.readouterr().out
