@@ -1015,6 +1015,17 @@ def _read_amendment(
             )
         )
         return None
+    money = data.get("money.toml", {})
+    for key in ("fines", "employees"):  # counted over the whole input with one definition
+        if key in money:
+            problems.append(
+                Problem(
+                    "unsupported_amendment",
+                    f"修订尚不能改变 money.toml 的 {key}(罚款与员工台账按原文本计算);点值 rates 可以修订",
+                    file=f"{a.folder.rstrip('/')}/money.toml",
+                    path=f"$.{key}",
+                )
+            )
     meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
     if isinstance(meta, dict):
         for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
