@@ -461,3 +461,68 @@ def test_appeals_come_in_from_a_sheet(tmp_path: Path) -> None:
     c = cards(result)
     assert (c["HJ-01"]["total"], c["RQ-01"]["total"], c["BT-01"]["total"]) == (84, 66, 99)
     assert deduction(result, "BT-2026Q3-01-1")["appeal"]["state"] == "pending"
+
+
+def test_an_appeal_on_a_derived_lapse_not_yet_arisen_is_said(cangzhou: Any) -> None:
+    """泊头's cadence lapse of 2026Q3 arises once the quarter is judged; before, the appeal waits."""
+    lapse = "cz-4-cadence:泊头:2026Q3"
+    records = [*base(), appeal("A-C", lapse, decided="2026-10-02", decision="overturned")]
+    later = run(cangzhou, records)
+    assert later["warnings"] == [] and [x["id"] for x in later["overturned_lapses"]] == [lapse]
+    assert not any(a["subject"] == "泊头" and a["action"] == "missed_inspection" for a in later["actions"])
+    ghost = run(cangzhou, [*base(), appeal("A-G", "cz-4-cadence:泊头:2026Q4")])
+    [w] = ghost["warnings"]
+    assert (w["code"], w["file"], w["line"]) == ("appeal_target_not_arisen", "<records>", len(base()) + 1)
+
+
+def test_a_chain_passes_through_a_rejected_line(cangzhou: Any) -> None:
+    records = [*base(), finding("F1", 3), finding("F2", 9, replaces="F1"), finding("F3", 1, replaces="F2")]
+    result = run(cangzhou, records)
+    assert result["rejected"] == []
+    assert [(r["id"], r["by"], r["current"], r["rejected"]) for r in result["replaced"]] == [
+        ("F1", "F3", "F3", None),
+        ("F2", "F3", "F3", "out_of_range"),
+    ]
+    assert cards(result)["HJ-01"]["total"] == 81
+
+
+_OBSERVED = [
+    "HJ-2026Q3-01-1", "HJ-2026Q3-01-2", "HJ-2026Q3-01-3", "HJ-2026Q3-02-1", "HJ-2026Q3-02-2",
+    "RQ-2026Q3-01-1", "RQ-2026Q3-01-2", "RQ-2026Q3-01-3", "CITY-2026Q3-01-1", "CITY-2026Q3-01-2",
+    "BT-2026Q3-01-1", "C-2026-031", "C-2026-032", "C-2026-033", "C-2026-034",
+]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    decisions=st.dictionaries(
+        st.sampled_from(_OBSERVED), st.sampled_from(["upheld", "overturned", "amended", None]), max_size=6
+    ),
+    fixes=st.lists(st.sampled_from(_OBSERVED), unique=True, max_size=3),
+)
+def test_every_finding_and_complaint_lies_in_exactly_one_place(
+    cangzhou: Any, decisions: dict[str, str | None], fixes: list[str]
+) -> None:
+    extra: list[dict[str, Any]] = []
+    for i, (target, decision) in enumerate(sorted(decisions.items())):
+        kw: dict[str, Any] = {} if decision is None else {"decided": "2026-10-20", "decision": decision}
+        if decision == "amended":
+            kw["points"] = 0
+        extra.append(appeal(f"A-{i}", target, **kw))
+    originals = {r["id"]: r for r in base() if "id" in r}
+    for target in fixes:
+        extra.append({**originals[target], "id": target + "-fix", "replaces": target})
+    result = run(cangzhou, [*base(), *extra])
+    places: dict[str, int] = {}
+    for c in result["scorecards"]:
+        for d in (*c["deductions"], *c["overturned"]):
+            places[d["observations"][0]] = places.get(d["observations"][0], 0) + 1
+        for i in (*c["pending"], *c["dismissed"]):
+            places[i] = places.get(i, 0) + 1
+    for r in result["replaced"]:
+        places[r["id"]] = places.get(r["id"], 0) + 1
+    for r in result["rejected"]:
+        if r["id"] in originals or r["id"].endswith("-fix"):
+            places[r["id"]] = places.get(r["id"], 0) + 1
+    wanted = set(_OBSERVED) | {t + "-fix" for t in fixes}
+    assert {k: v for k, v in places.items() if k in wanted} == dict.fromkeys(wanted, 1)

@@ -635,7 +635,10 @@ def test_output_fields(tmp_path: Path) -> None:
     assert list(result) == [
         "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
         "replaced", "overturned_lapses",
+        "fines", "employees",
+        "absorbed", "provisional", "absorbed_fines",
     ]  # fmt: skip
+    assert (result["absorbed"], result["provisional"]) == ([], [])
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")
@@ -645,7 +648,7 @@ def test_output_fields(tmp_path: Path) -> None:
     c = result["scorecards"][0]
     assert list(c) == [
         "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
-        "scored", "reason", "rejections", "overturned",
+        "scored", "reason", "rejections", "overturned", "versions", "amount", "fined",
     ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",
@@ -663,7 +666,7 @@ def test_output_fields(tmp_path: Path) -> None:
         "rule": "cz-8-person", "article": 40, "section": 8, "points": 5, "observations": ["F1"],
         "reason": d["reason"], "note": "迟到", "raw_points": 5, "provenance": "literal", "date": "2026-07-01",
         "tag": None, "persons": 1, "employees": ["E1"], "layer": "cangzhou", "appeal": None,
-        "original_points": None,
+        "original_points": None, "amount": None,
     }  # fmt: skip
     assert "40" in d["reason"]
     assert result["rejected"][0] == {

@@ -101,10 +101,11 @@ def candidates(
     An outlet that a rejected line of the year names (or an undated one) is withheld, listed as
     excluded with code ``rejected_lines``: its ranking could be wrong until the line is fixed."""
     compiled = as_compiled(pack)
-    rec = compiled.oversight.recommendation
+    check_year(year)
+    # an amended pack: the recommendation rules in force at the year's end
+    rec = compiled.in_force(f"{year:04d}-12-31").oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
-    check_year(year)
     if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
@@ -118,6 +119,9 @@ def candidates(
     outlets = set(facts.registry) | {o for o, q in facts.present if q[:4] == f"{year:04d}"} | set(touched)
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
+    for version in compiled.versions.items if compiled.versions is not None else ():
+        for e in version.oversight.recommendation.exclude if version.oversight.recommendation else ():
+            by_code.setdefault(e.code, e)  # an exclusion watched under another version
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
     for w in facts.exclusions:
         if w.when.startswith(f"{year}-"):

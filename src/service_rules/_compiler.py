@@ -18,11 +18,12 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _condition_numbers, _facts, _templates, _verbatim
+from . import _condition_numbers, _facts, _moneyrules, _sanction_checks, _templates, _verbatim
+from ._amendments import Versions, versions_of
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
-from ._model import Article, Floor, Pack, Rule, Section, floor_of
+from ._model import Article, Floor, Ladder, Pack, Rule, Section, floor_of
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
 #: what the engine receives, every alternative of an ``in`` list included, and the one rule the
@@ -494,6 +495,7 @@ def _check_watch(
     ident: str,
     when: dict[str, Any],
     subject: str,
+    subject_type: str,
     reason: str,
     path: str,
     allowed: tuple[str, ...],
@@ -505,12 +507,66 @@ def _check_watch(
         b.error("invalid_condition", message, f, f"{path}.when.{key}")
     rtype = _check_conditions(b, conditions, path, {t for a in b.pack.articles for t in a.tags}, f, allowed)
     if rtype is not None:
-        if subject not in _facts.RECORD_TYPES[rtype].fields:
-            b.error(
-                "unknown_field", f"{rtype} facts have no field {subject!r} to name the subject", f, f"{path}.subject"
-            )
+        _check_subject(b, rtype, subject, subject_type, f, path)
         b.watches[f"{kind}:{ident}"] = Watch(ident, tuple(conditions), rtype)
     _check_template(b, reason, kind, f, f"{path}.reason")
+
+
+#: The field that names a subject of each type, per record type (a finding's ``employees`` is a
+#: list: each named employee is counted).
+_SUBJECT_FIELDS: dict[str, frozenset[str]] = {
+    "employee": frozenset({"employee", "employees"}),
+    "outlet": frozenset({"outlet"}),
+    "county": frozenset({"county"}),
+}
+
+
+def _check_subject(b: _Build, rtype: str, subject: str, subject_type: str, f: str, path: str) -> None:
+    """A ladder's or streak's subject is a field its facts carry, of text (or a finding's list of
+    employees), and names what ``subject_type`` says: otherwise the rule would never count."""
+    spec = _facts.RECORD_TYPES[rtype]
+    texts = {name for name, t in spec.value_types.items() if t is str} | ({"employees"} & set(spec.fields))
+    texts.discard("type")
+    if subject not in spec.fields:
+        hint = " (a finding names its employees in 'employees')" if subject == "employee" and rtype == "finding" else ""
+        b.error("unknown_field", f"{rtype} facts have no field {subject!r} to name the subject{hint}", f, f"{path}.subject")
+    elif subject not in texts:
+        b.error(
+            "subject_field_type",
+            f"{rtype}.{subject} is not text and cannot name a subject (text fields: {', '.join(sorted(texts))})",
+            f,
+            f"{path}.subject",
+        )
+    else:
+        for kind, names in _SUBJECT_FIELDS.items():
+            if (subject in names) != (subject_type == kind) and (subject in names or subject_type == kind):
+                b.error(
+                    "subject_mismatch",
+                    f"subject_type {subject_type!r} but the subject is {rtype}.{subject}",
+                    f,
+                    f"{path}.subject_type",
+                )
+                break
+
+
+def _check_ladder_same(b: _Build, lad: Ladder, path: str) -> None:
+    """A ladder's ``same``: fields its facts carry (a lapse: ``kind``), each once, never the subject."""
+    f = "oversight.toml"
+    watch = b.watches.get(f"ladder:{lad.id}")
+    if watch is None or not lad.same:
+        return
+    fields = {"kind"} if watch.record_type == "lapse" else set(_facts.RECORD_TYPES[watch.record_type].value_types)
+    fields -= {"id", lad.subject}
+    for i, name in enumerate(lad.same):
+        if name not in fields:
+            b.error(
+                "unknown_field",
+                f"'same' counts apart per fields of the {watch.record_type} facts ({', '.join(sorted(fields))}), not {name!r}",
+                f,
+                f"{path}.same[{i}]",
+            )
+    if len(set(lad.same)) != len(lad.same):
+        b.error("invalid_value", "'same' names a field twice", f, f"{path}.same")
 
 
 def _check_oversight(b: _Build) -> None:
@@ -538,7 +594,10 @@ def _check_oversight(b: _Build) -> None:
         note(lad.steps_provenance, lad.steps_note, f"{path}.steps_note")
         if not lad.steps:
             b.error("steps_missing", "a ladder needs at least one step", f, f"{path}.steps")
-        _check_watch(b, "ladder", lad.id, lad.when, lad.subject, lad.reason, path, ("lapse", "complaint", "finding"))
+        _check_watch(
+            b, "ladder", lad.id, lad.when, lad.subject, lad.subject_type, lad.reason, path, ("lapse", "complaint", "finding")
+        )
+        _check_ladder_same(b, lad, path)
     for i, st in enumerate(o.streaks):
         path = f"streaks[{i}]"
         if st.id in seen:
@@ -547,7 +606,7 @@ def _check_oversight(b: _Build) -> None:
         note(st.length.provenance, st.length.note, f"{path}.length")
         if st.length.value < 1:
             b.error("invalid_value", "a streak is at least 1 month long", f, f"{path}.length.value")
-        _check_watch(b, "streak", st.id, st.when, st.subject, st.reason, path, ("star",))
+        _check_watch(b, "streak", st.id, st.when, st.subject, st.subject_type, st.reason, path, ("star",))
     by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
@@ -682,12 +741,16 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
     ("check_period_parts", _check_period_parts),
+    ("check_thresholds", _sanction_checks.check_thresholds),
+    ("check_sanction_groups", _sanction_checks.check_sanction_groups),
+    ("check_supersede_points", _sanction_checks.check_supersede_points),
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),
     ("check_verbatim", _verbatim.stage),
     ("check_condition_numbers", _condition_numbers.stage),
     ("check_numbers", check_numbers),
+    ("check_money", _moneyrules.stage),
 ]
 
 
@@ -698,6 +761,9 @@ class CompiledPack:
     pool receives it and lowers it again) and frees its engine ruleset when closed, at the end of
     a ``with`` block, or when collected.
     """
+
+    #: An amended pack's versions (the original text, this one, first), each compiled; None without amendments.
+    versions: Versions[CompiledPack] | None = None
 
     def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
         self.pack = pack
@@ -718,6 +784,9 @@ class CompiledPack:
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
+        self._ladders = {lad.id: lad for lad in pack.oversight.ladders}
+        #: Point rates, fines and the employee ledger (money.toml), as Decimals.
+        self.money = _moneyrules.compile_money(pack)
         self._closer = weakref.finalize(self, matcher.close)
 
     @property
@@ -731,6 +800,8 @@ class CompiledPack:
     def close(self) -> None:
         """Free the engine's ruleset now; scoring with a closed pack raises :class:`EngineError`."""
         self._closer()
+        for version in self.versions.items[1:] if self.versions is not None else ():
+            version.close()
 
     def __enter__(self) -> CompiledPack:
         return self
@@ -742,6 +813,16 @@ class CompiledPack:
         # Locks and engine handles do not travel: the receiving process lowers the pack again
         # (a few milliseconds), with the same matcher, and decides exactly alike.
         return (_recompile, (self.pack, self.matcher.name))
+
+    def in_force(self, day: str) -> CompiledPack:
+        """The version in force on ``day`` (``YYYY-MM-DD``): itself for a pack without amendments.
+        What judges an observation of that day."""
+        return self if self.versions is None else self.versions.at(day)
+
+    def in_force_at_end(self, period: str) -> CompiledPack:
+        """The version in force on the last day of ``period``: what gives a period's allotments,
+        floors, cadences and other period-level quantities."""
+        return self if self.versions is None else self.versions.at_end(period)
 
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
@@ -764,6 +845,10 @@ class CompiledPack:
         for rid in rules:
             replaced |= self.rules[rid].replaces
         return tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
+
+    def oversight_ladder(self, ladder_id: str) -> Ladder:
+        """The ladder of an id the matcher returned (``ladder:<id>``)."""
+        return self._ladders[ladder_id]
 
     @staticmethod
     def watchers(matched: frozenset[str], prefix: str) -> tuple[str, ...]:
@@ -906,6 +991,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     if b.errors:
         raise PackError(_locate(pack, b.errors), location=pack.root)
     compiled.warnings = tuple(_locate(pack, b.warnings))
+    if pack.amendments:
+        _compile_versions(compiled, matcher)
     return compiled
 
 
@@ -1004,3 +1091,30 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
                 "rules.toml",
                 f"rules[{i}]",
             )
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _compile_versions(compiled: CompiledPack, matcher: str) -> None:
+    """Compile each amended text once (its own ruleset: the engine's limits hold per version),
+    and give the original its :class:`Versions`. Every version's errors are reported together,
+    each saying which amendment's text it is in."""
+    pack = compiled.pack
+    texts = versions_of(pack)
+    items: list[CompiledPack] = [compiled]
+    errors: list[Problem] = []
+    warnings = list(compiled.warnings)
+    for i, text in enumerate(texts.items[1:], start=1):
+        suffix = f"(修订 {texts.ids[i]} 起施行的文本)"
+        try:
+            version = compile_pack(text, matcher=matcher)
+        except PackError as exc:
+            errors.extend(attrs.evolve(p, message=p.message + suffix) for p in exc.problems)
+            continue
+        items.append(version)
+        warnings.extend(attrs.evolve(p, message=p.message + suffix) for p in version.warnings if p not in warnings)
+    if errors:
+        for version in items[1:]:
+            version.close()
+        raise PackError(errors, location=pack.root)
+    compiled.warnings = tuple(warnings)
+    compiled.versions = Versions(texts.starts, texts.ids, tuple(items))

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._codes import APPEAL_DECISION_LABELS, cn_number, rejection_label
+from ._employees import ledger, named_in_cards
 from ._files import atomic_path, write_atomic
-from ._money import split_equally
+from ._money import CENT
 from ._periods import parse_period
 from ._report import appeal_text, section_name, width
 from ._results import Deduction, Scorecard, ScoreResult
@@ -33,6 +34,16 @@ SPLIT_NOTE = (
     "说明:一项扣分由多名责任人共同承担时,按人数平均分摊,精确到0.01分,"
     "以最大余数法处理尾差(各人分摊之和等于该项扣分);未列明责任人的扣分由网点承担,不在本表。"
 )
+FULL_NOTE = (
+    "说明:一项扣分由多名责任人共同承担时,按规则包的规定每人全额承担该项扣分;"
+    "未列明责任人的扣分由网点承担,不在本表。"
+)
+
+
+def person_note(result: ScoreResult) -> str:
+    """The note of the per-person sheets: how the pack's ledger shares a deduction."""
+    full = any(type(e.points) is int for e in result.employees)
+    return FULL_NOTE if full else SPLIT_NOTE
 
 
 @attrs.frozen
@@ -45,7 +56,7 @@ class DocumentLabels:
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
-        return cls(pack.meta.title, pack.meta.article_unit, dict(pack.oversight.action_labels))
+        return cls(pack.meta.title, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -158,15 +169,16 @@ class PersonDeduction:
 
 
 def person_deductions(result: ScoreResult) -> list[PersonDeduction]:
-    """Every deduction that names employees, one row per employee, by employee, period, date, id."""
+    """Every deduction that names employees, one row per employee, by employee, period, date, id:
+    the shares of the result's employee ledger (``employees[]``: as the pack shares them), or,
+    when the pack keeps no ledger, the same ledger computed with equal parts (split)."""
+    accounts = result.employees or ledger(named_in_cards(result.scorecards), (), "split")
+    where = {(c.outlet, c.period, d.observations): (c, d) for c in result.scorecards for d in c.deductions if d.employees}
     rows: list[PersonDeduction] = []
-    for card in result.scorecards:
-        for d in card.deductions:
-            if not d.employees:
-                continue
-            names = list(dict.fromkeys(d.employees))
-            shares = split_equally(d.points, names)
-            rows.extend(PersonDeduction(e, card, d, len(names), shares[e]) for e in names)
+    for account in accounts:
+        for part in account.deductions:
+            card, d = where[(part.outlet, account.period, part.observations)]
+            rows.append(PersonDeduction(account.employee, card, d, part.among, Decimal(part.points).quantize(CENT)))
     rows.sort(key=lambda r: (r.employee, r.card.period, r.deduction.date, r.deduction.observations, r.card.outlet))
     return rows
 
@@ -407,14 +419,14 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "个人分摊扣分",
             ],
             person_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={11: "0.00"},
         ),
         _Sheet(
             "个人合计",
             ["员工", "期间", "网点代码", "网点名称", "扣分项数", "分摊扣分合计"],
             total_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={5: "0.00"},
         ),
         _Sheet(
@@ -460,6 +472,54 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 ],
                 wrap=frozenset({1}),
             )
+        )
+    sheets.extend(_money_sheets(result, names))
+    return sheets
+
+
+def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
+    """罚款 and 个人台账 (money.toml), when the result has fines or an employee ledger."""
+    sheets = []
+    if result.fines:
+        rows = [
+            [
+                f.period,
+                f.date,
+                f.subject,
+                "员工" if f.subject_type == "employee" else "网点",
+                f.outlet,
+                _name(names, f.outlet),
+                f.rule,
+                f.key,
+                f.occurrence,
+                Decimal(f.amount),
+                "、".join(f.observations),
+                "、".join(f.actions) or None,
+                f.reason,
+            ]
+            for f in result.fines
+        ]
+        header = ["期间", "日期", "对象", "对象类型", "网点代码", "网点名称", "罚款规则", "同一事项", "第几次", "金额(元)"]
+        sheets.append(
+            _Sheet("罚款", [*header, "依据记录", "处理", "理由"], rows, wrap=frozenset({12}), formats={9: "0.00"})
+        )
+    if result.employees:
+        rows = [
+            [
+                e.employee,
+                e.period,
+                "、".join(e.outlets),
+                len(e.deductions),
+                Decimal(str(e.points)),
+                Decimal(e.amount) if e.amount is not None else None,
+                len(e.fines),
+                Decimal(e.fined) if e.fined is not None else None,
+            ]
+            for e in result.employees
+        ]
+        header = ["员工", "期间", "网点代码", "扣分项数", "扣分", "扣减金额(元)", "罚款次数", "罚款(元)"]
+        sheets.append(
+            _Sheet("个人台账", header, rows, note=person_note(result), formats={4: "0.00", 5: "0.00", 7: "0.00"})
         )
     return sheets
 
@@ -595,7 +655,8 @@ def write_workbook(
     labels: DocumentLabels | None = None,
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
-    处理事项, 未采纳行, and 提示 when there are warnings), written atomically to ``path``."""
+    处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
+    fines or a ledger), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -891,6 +952,23 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
+    if result.absorbed:
+        blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期更重的处理吸收,不再执行:"))
+        blocks.append(
+            _List(
+                tuple(
+                    f"{a.subject}:{labels.action(a.action)}(由{labels.action(a.absorbed_by.action)}吸收)。{a.reason}"
+                    if a.absorbed_by is not None
+                    else f"{a.subject}:{labels.action(a.action)}。{a.reason}"
+                    for a in result.absorbed
+                )
+            )
+        )
+    if result.provisional:
+        blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
+        blocks.append(
+            _List(tuple(f"{a.subject}:{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}" for a in result.provisional))
+        )
 
     blocks.append(_Heading(2, "五、数据说明"))
     notes = []

@@ -19,14 +19,17 @@ import orjson
 from . import _facts
 from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
+from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
+from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
+from ._sanctions import group_fines, sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -69,18 +72,31 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     """The result of one run's facts: what :func:`score` returns, and what pack tests check.
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
+    all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
+    fines = of_period(all_fines, period)
+    share = compiled.money.share
+    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    actions = with_fine_actions(actions, taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
-        scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        scorecards=cards,
+        actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
         overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
+        fines=fines,
+        employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
+        absorbed=found.absorbed,
+        provisional=found.provisional,
+        absorbed_fines=of_period(dropped, period),
     )
 
 
@@ -109,16 +125,31 @@ def score_to_stream(
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
-    for card in iter_scorecard_json(compiled, facts, period):
+    all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    share = compiled.money.share
+    named = []
+    for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
         write((b"" if first else b",") + dumps(card))
         first = False
-    write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
+        if share is not None:
+            named.extend(named_in_json(card))
+    actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions)
+    fines = of_period(all_fines, period)
+    write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
+    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day)
+    write(b',"warnings":' + dumps(dump(warned)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
     lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
-    write(b',"overturned_lapses":' + dumps(dump(lapses)) + b"}\n")
+    write(b',"overturned_lapses":' + dumps(dump(lapses)))
+    write(b',"fines":' + dumps(dump(fines)))
+    employees = ledger(named, fines, share) if share is not None else ()
+    write(b',"employees":' + dumps(dump(employees)))
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
+    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

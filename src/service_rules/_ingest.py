@@ -19,12 +19,13 @@ import sys
 import types
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any, Union
+from typing import IO, Any, NamedTuple, Union
 
 import attrs
 import orjson
 
 from . import _appeals, _corrections, _facts
+from ._amendments import Versions
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
@@ -109,9 +110,9 @@ class _Verdict:
     exclusions: tuple[str, ...]
 
 
-@attrs.frozen
-class _PendingReference:
-    """A finding naming an inspection not (yet) seen: decided once the whole input is read."""
+class _PendingReference(NamedTuple):
+    """A finding naming an inspection not (yet) seen: decided once the whole input is read.
+    (A named tuple: in a merged export a quarter of the findings come before their inspection.)"""
 
     observation: Observation
     reference: str
@@ -182,7 +183,45 @@ class _Reader:
         # first line, at no cost on the hot path).
         for name in self.registry_check.watched_types():
             handlers[name] = self.registry_check.watch(name, handlers[name])
+        if compiled.versions is not None:  # an amended pack: each record judged by the text of its day
+            handlers = self._versioned(compiled.versions, handlers)
         self.dispatch = {name: (spec, handlers[name]) for name, spec in _facts.RECORD_TYPES.items()}
+
+    # ---- amended packs ---------------------------------------------------------------------
+    def _versioned(
+        self, versions: Versions[CompiledPack], handlers: dict[str, Callable[[dict[str, Any], int, int], None]]
+    ) -> dict[str, Callable[[dict[str, Any], int, int], None]]:
+        """Handlers of the matched record types that first switch to the version in force on the
+        record's day (a star's month: its last day), each version keeping its own memos; the
+        ladders and streaks watched are those of every version (ladders count across versions)."""
+        memos: list[tuple[Any, ...]] = []
+        for c in versions.items:
+            finding_fields = c.shape_fields.get("finding", ())
+            extra = tuple(f for f in finding_fields if f not in ("article", "section", "tag"))
+            memos.append((c, {}, {}, finding_fields, c.shape_fields.get("complaint", ()), extra))
+            self.ladders.update({lad.id: lad for lad in c.oversight.ladders if lad.id not in self.ladders})
+            self.streaks.update({st.id: st for st in c.oversight.streaks if st.id not in self.streaks})
+        base = memos[0]
+
+        def switch(state: tuple[Any, ...]) -> None:
+            (self.c, self.verdicts, self.finding_verdicts, self.finding_fields) = state[:4]
+            (self.complaint_fields, self.finding_extra) = state[4:]
+
+        def wrap(handle: Callable[[dict[str, Any], int, int], None], field: str, end: str) -> Any:
+            def run(obj: dict[str, Any], index: int, line: int) -> None:
+                switch(memos[versions.index_at(obj[field] + end)])
+                try:
+                    handle(obj, index, line)
+                finally:
+                    switch(base)
+
+            return run
+
+        out = dict(handlers)
+        out["finding"] = wrap(handlers["finding"], "date", "")
+        out["complaint"] = wrap(handlers["complaint"], "date", "")
+        out["star"] = wrap(handlers["star"], "month", "-31")  # sorts after every day of the month
+        return out
 
     # ---- matching ------------------------------------------------------------------------
     def _verdict(self, record_type: str, values: dict[str, Any], what: str) -> _Verdict:
@@ -223,9 +262,18 @@ class _Reader:
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
         for ladder_id in verdict.ladders:
-            subject = obj.get(self.ladders[ladder_id].subject)
+            ladder = self.ladders[ladder_id]
+            subject = obj.get(ladder.subject)
+            key = tuple(obj.get(f) for f in ladder.same) if ladder.same else ()
             if type(subject) is str:
-                self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+                self.ladder_facts.append(
+                    Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"], key=key)
+                )
+            elif type(subject) is list:  # a finding's employees: each named employee counts once
+                for name in dict.fromkeys(subject):
+                    self.ladder_facts.append(
+                        Watched(rule=ladder_id, subject=name, when=obj["date"], id=obj["id"], key=key)
+                    )
         for code in verdict.exclusions:
             self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
 
@@ -541,16 +589,7 @@ class _Reader:
                 if ref in self.seen_ids:  # an id of a rejected line, or of another kind of record
                     raise Reject(C.UNKNOWN_INSPECTION, f"{show(ref)} 不是输入中已接受的检查记录")
                 # the inspection may come later: decide at the end, keeping only what is needed
-                self.pending.append(
-                    _PendingReference(
-                        observation=obs,
-                        reference=ref,
-                        input=index,
-                        line=line,
-                        record=watched,
-                        verdict=verdict,
-                    )
-                )
+                self.pending.append(_PendingReference(obs, ref, index, line, watched, verdict))
                 return
             if target != (obs.outlet, obs.date):
                 raise Reject(C.INSPECTION_MISMATCH, _mismatch(ref, target, obs))
@@ -751,10 +790,13 @@ class _Reader:
         that counts; the others rejected where they sit."""
         if not self.appeals:
             return {}
-        o = self.c.oversight
-        derived = {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse} | {x.id for x in o.deadlines if x.lapse}
+        derived: set[str] = set()
+        for text in self.c.versions.items if self.c.versions is not None else (self.c,):  # every text's
+            o = text.oversight
+            derived |= {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse}
+            derived |= {x.id for x in o.deadlines if x.lapse}
         observations = {
-            obs.id: (obs, self.c.rules[obs.rule].rule.outcome == "deduct")
+            obs.id: (obs, self.c.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct")
             for items in self.observations.values()
             for obs in items
         }
@@ -765,6 +807,13 @@ class _Reader:
             replaced={r.id: r.current for r in self.replaced},
         )
         refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
+        at = {a.id: (index, line) for a, index, line, _ in self.appeals}
+        counting = {
+            t: attrs.evolve(
+                a, file=self.inputs[at[a.id][0]].file, sheet=self.inputs[at[a.id][0]].sheet, line=at[a.id][1]
+            )
+            for t, a in counting.items()
+        }
         lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
         lapses = {x.id: x for x in self.lapses}
         for f in refused:

@@ -27,14 +27,21 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
+from ._amendments import check_amendments, split_reference, text_in_force, version_digest
 from ._errors import PackError, PackNotFoundError, Problem, UsageError
 from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
+    AMENDMENTS_FILE,
     PACK_FILES,
     SIDE_FILES,
+    AmendedText,
+    Amendment,
+    AmendmentsFile,
+    Amount,
     ArticlesFile,
     ConditionValue,
     LayerChange,
+    Money,
     Oversight,
     Pack,
     PackFile,
@@ -63,6 +70,27 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(LabelValue, _structure_label_value)
+
+
+def _structure_amount(value: Any, _: Any) -> Any:
+    # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an amount of yuan as a string (\"12.50\") or an integer, found {_short(value)}")
+
+
+converter.register_structure_hook(Amount, _structure_amount)
+converter.register_structure_hook(
+    Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
+)
+def _structure_int_or_str(value: Any, _: Any) -> Any:
+    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    if type(value) in (int, str):
+        return value
+    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+
+
+converter.register_structure_hook(int | str, _structure_int_or_str)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -348,6 +376,10 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "cadences"): "id",
     ("oversight.toml", "deadlines"): "id",
     ("oversight.toml", "crosschecks"): "id",
+    ("money.toml", "rates"): "id",
+    ("money.toml", "fines"): "id",
+    ("oversight.toml", "thresholds"): "id",
+    ("oversight.toml", "sanction_groups"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {
@@ -355,6 +387,8 @@ MERGED_TABLES = {
     ("oversight.toml", "recommendation"),
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
+    ("money.toml", "employees"),
+    ("money.toml", "action_labels"),
 }
 #: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
 UNION_TABLES = {("imports.toml", "imports")}
@@ -496,6 +530,17 @@ def load_pack_partial(ref: str | os.PathLike[str]) -> tuple[Pack | None, list[Pr
 
 
 def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
+    day = None
+    if isinstance(ref, str):
+        _check_reference(ref, "规则包引用")
+        ref, day = split_reference(ref)  # cangzhou@2026-12-31: the text in force that day
+    folder, pack, problems = _load_folder(ref)
+    if day is not None and pack is not None and not problems:
+        pack = text_in_force(pack, day)
+    return folder, pack, problems
+
+
+def _load_folder(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
     folder = resolve_pack(ref)
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -542,6 +587,17 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
             break
     if problems:
         return folder, None, problems
+    folder, pack, problems = _build(folder, chain, digest, problems)
+    if pack is not None and not problems:
+        pack = _amended(folder, chain, pack, digest, problems)
+    return folder, pack, problems
+
+
+def _build(
+    folder: Path, chain: list[_Layer], digest: Any, problems: list[Problem]
+) -> tuple[Path, Pack | None, list[Problem]]:
+    """Merge the layers (``chain``: top first) into one pack; problems are added to ``problems``."""
+    chain = list(chain)
     chain.reverse()  # base first
     layered = len(chain) > 1
     merged_files: dict[str, dict[str, Any]] = {}
@@ -606,6 +662,7 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
         changes=changes,
         sources=_layer_sources(chain),
         imports=imports,
+        money=parts.get("money.toml", Money()),
     )
     return folder, pack, problems
 
@@ -900,3 +957,114 @@ def _relocate(
             o = found[int(m.group(2))]
             return attrs.evolve(problem, file=o.file, path=f"$.{m.group(1)}[{o.index}]{m.group(3)}")
     return attrs.evolve(problem, file=default_file)
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problems: list[Problem]) -> Pack:
+    """The pack with its amendments (``amendments.toml`` in its own folder, ``chain[0]``): each
+    amended text is the pack's layers with every amendment layer up to it merged on top."""
+    layered = len(chain) > 1
+    for layer in chain[1:]:
+        if (layer.folder / AMENDMENTS_FILE).is_file():
+            problems.append(
+                Problem(
+                    "amended_base",
+                    f"{layer.name} 带有修订({AMENDMENTS_FILE});继承(extends)带修订的规则包尚不支持:"
+                    "请把修订写在本规则包中",
+                    file=chain[0].label("pack.toml", layered),
+                    path="$.pack.extends",
+                )
+            )
+    path = chain[0].folder / AMENDMENTS_FILE
+    if problems or not path.is_file():
+        return pack
+    shown = chain[0].label(AMENDMENTS_FILE, layered)
+    raw = path.read_bytes()
+    full = digest.copy()
+    full.update(AMENDMENTS_FILE.encode() + b"\0" + raw + b"\0")
+    data = parse_toml(raw, shown, problems)
+    if data is None:
+        return pack
+    try:
+        found = converter.structure(data, AmendmentsFile)
+    except (ClassValidationError, ValueError, TypeError) as exc:
+        problems.extend(attrs.evolve(p, file=shown) for p in _located(exc, AMENDMENTS_FILE))
+        return pack
+    problems.extend(check_amendments(found, shown))
+    if problems:
+        return pack
+    layers: list[_Layer] = []
+    for i, a in enumerate(found.amendments):
+        read = _read_amendment(chain[0].folder, a, i, shown, full, problems)
+        if read is not None:
+            layers.append(read)
+    if problems:
+        return pack
+    digest_text = "sha256:" + full.hexdigest()
+    texts = []
+    for k, a in enumerate(found.amendments, start=1):
+        found_problems: list[Problem] = []
+        _, text, found_problems = _build(folder, [*reversed(layers[:k]), *chain], full, found_problems)
+        problems.extend(attrs.evolve(p, message=f"{p.message}(修订 {a.id} 起施行的文本)") for p in found_problems)
+        if text is not None:
+            texts.append(AmendedText(a, attrs.evolve(text, digest=version_digest(digest_text, a.id))))
+    if problems:
+        return pack
+    return attrs.evolve(pack, digest=digest_text, amendments=texts)
+
+
+def _read_amendment(
+    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem]
+) -> _Layer | None:
+    """One amendment's layer: the pack files its folder holds (pack.toml optional; it may not
+    rename the pack or change what it extends)."""
+    folder = root / a.folder
+    if not folder.is_dir():
+        problems.append(
+            Problem("missing_folder", f"修订 {a.id} 的文件夹 {a.folder} 不存在", file=shown, path=f"$.amendments[{i}].folder")
+        )
+        return None
+    data: dict[str, dict[str, Any]] = {}
+    for file_name in (*PACK_FILES, *SIDE_FILES):
+        path = folder / file_name
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        digest.update(f"{a.id}/{file_name}".encode() + b"\0" + raw + b"\0")
+        where = f"{a.folder.rstrip('/')}/{file_name}"
+        parsed = parse_toml(raw, where, problems)
+        if parsed is not None:
+            data[file_name] = parsed
+    if not data:
+        problems.append(
+            Problem(
+                "empty_amendment",
+                f"修订 {a.id} 的文件夹 {a.folder} 中没有规则包文件(sections.toml、rules.toml 等)",
+                file=shown,
+                path=f"$.amendments[{i}].folder",
+            )
+        )
+        return None
+    meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
+    if isinstance(meta, dict):
+        for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
+            if key in meta:
+                problems.append(
+                    Problem(
+                        "invalid_value",
+                        f"修订不能改变规则包的 {key}",
+                        file=f"{a.folder.rstrip('/')}/pack.toml",
+                        path=f"$.pack.{key}",
+                    )
+                )
+    return _AmendmentLayer(a.id, folder, data, a.folder.rstrip("/"))
+
+
+@attrs.frozen
+class _AmendmentLayer(_Layer):
+    """An amendment's layer: named by the amendment's id, its files shown under its folder."""
+
+    shown: str = ""
+
+    def label(self, file: str, layered: bool) -> str:
+        return f"{self.shown}/{file}"

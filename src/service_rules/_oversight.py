@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from collections.abc import Callable
 
 import attrs
 
 from ._compiler import CompiledPack
+from ._model import Ladder
 from ._periods import Granularity, parse_period, period_key, period_of, window_key
-from ._results import Action, AppealRef, OverturnedLapse, Rejection
+from ._results import Action, AppealRef, OverturnedLapse, Rejection, ResultWarning
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -41,6 +43,8 @@ class _Counted:
     id: str
     behind: tuple[str, ...]
     cause: str
+    #: The values of the ladder's ``same`` fields: counted apart per key.
+    key: tuple[object, ...] = ()
 
 
 def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
@@ -64,8 +68,13 @@ def _county_outlets(facts: Facts) -> dict[str, list[str]]:
     return {c: sorted(o) for c, o in counties.items()}
 
 
-def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
-    """The actions of cadences and deadlines, and every lapse (input and derived)."""
+def derive(
+    compiled: CompiledPack, facts: Facts, as_of: _dt.date, only: Callable[[str], bool] | None = None
+) -> tuple[list[Action], list[Lapse]]:
+    """The actions of cadences and deadlines, and every lapse (input and derived); with ``only``,
+    those of the periods it accepts (an amended pack: the periods a version judges)."""
+    if only is None and compiled.versions is not None:
+        return _derive_amended(compiled, facts, as_of)
     o = compiled.oversight
     actions: list[Action] = []
     labels = o.lapse_labels
@@ -79,8 +88,9 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
             cause=labels.get(lapse.kind, lapse.kind) + (f"({lapse.note})" if lapse.note else ""),
         )
         for lapse in facts.lapses
+        if only is None or only(period_key(lapse.date, compiled.pack.meta.period))
     ]
-    judged = judged_periods(facts, as_of)
+    judged = [q for q in judged_periods(facts, as_of) if only is None or only(q)]
     counties = _county_outlets(facts)
     for cad in o.cadences:
         for q in judged:
@@ -123,6 +133,8 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                     )
     reports: dict[tuple[str, str], tuple[str, str]] = {}
     for report in facts.reports:
+        if only is not None and not only(report.quarter):
+            continue
         key = (report.county, report.quarter)
         if key not in reports or (report.submitted, report.id) < reports[key]:
             reports[key] = (report.submitted, report.id)
@@ -198,7 +210,7 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                         )
                     )
     for x in o.crosschecks:
-        lapses.extend(_crosscheck(facts, x.id, x.by, x.against, x.lapse, x.reason))
+        lapses.extend(_crosscheck(facts, x.id, x.by, x.against, x.lapse, x.reason, only))
     return actions, lapses
 
 
@@ -207,9 +219,13 @@ def _belongs(obs: Observation, inspection_id: str, date: str) -> bool:
     return obs.inspection == inspection_id or (obs.inspection is None and obs.date == date)
 
 
-def _crosscheck(facts: Facts, check_id: str, by: str, against: str, kind: str, template: str) -> list[Lapse]:
+def _crosscheck(
+    facts: Facts, check_id: str, by: str, against: str, kind: str, template: str, only: Callable[[str], bool] | None
+) -> list[Lapse]:
     found: list[Lapse] = []
     for (outlet, q), inspections in sorted(facts.inspections.items()):
+        if only is not None and not only(q):
+            continue
         county = facts.county_of(outlet)
         own = [i for i in inspections if i.by == against]
         if county is None or not own:
@@ -311,6 +327,34 @@ def overturned_lapses(
     return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
 
 
+def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) -> tuple[ResultWarning, ...]:
+    """Appeals on a derived lapse that has not arisen by ``as_of`` (a cadence of a quarter not yet
+    judged, say): they change nothing yet, and the result says so rather than keep silent."""
+    view = facts.appeal_view
+    if not facts.appeals or view is None:
+        return ()
+    known = {o.id for items in facts.observations.values() for o in items}
+    known |= {o.id for items in view.overturned.values() for o in items}
+    known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
+    derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
+    if not derived:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    return tuple(
+        ResultWarning(
+            code="appeal_target_not_arisen",
+            message=f"申诉 {a.id} 针对的失职 {a.target} 截至 {as_of.isoformat()} 未产生,申诉暂不起作用",
+            file=a.file,
+            sheet=a.sheet,
+            line=a.line,
+        )
+        for a in derived
+        if a.target not in arisen
+    )
+
+
 def oversight_actions(
     compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
 ) -> tuple[Action, ...]:
@@ -324,26 +368,36 @@ def oversight_actions(
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        for ladder_id in c.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+        judge = c.in_force(lapse.date)  # the text in force that day
+        for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+            same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
                 _Counted(
-                    subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
+                    subject=lapse.county,
+                    date=lapse.date,
+                    id=lapse.id,
+                    behind=lapse.observations,
+                    cause=lapse.cause,
+                    key=tuple(lapse.kind if f == "kind" else None for f in same),
                 )
             )
     for g in gone:
-        ladder_ids = (g.ladder,) if g.ladder is not None else c.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+        shape = {"type": "lapse", "kind": g.lapse.kind}
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
         for ladder_id in ladder_ids:
             not_counted[ladder_id].append(
                 _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
             )
     for w in facts.ladder_facts:
-        counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
+        counted[w.rule].append(
+            _Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id, key=w.key)
+        )
     granularity = c.pack.meta.period
-    for ladder in c.oversight.ladders:
-        groups: defaultdict[tuple[str, str | None], list[_Counted]] = defaultdict(list)
+    for ladder in _ladders(c):
+        groups: defaultdict[tuple[str, tuple[object, ...], str | None], list[_Counted]] = defaultdict(list)
         for item in counted.get(ladder.id, ()):
-            groups[(item.subject, window_key(item.date, ladder.window))].append(item)
-        for (subject, window), items in groups.items():
+            groups[(item.subject, item.key, window_key(item.date, ladder.window))].append(item)
+        for (subject, _key, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
             lost = sorted(
@@ -353,9 +407,10 @@ def oversight_actions(
             )
             for n, item in enumerate(items, start=1):
                 ids.append(item.id)
-                step = ladder.steps[min(n, len(ladder.steps)) - 1]
+                defined = _ladder_at(c, ladder, item.date)  # as the text of its day defines it
+                step = defined.steps[min(n, len(defined.steps)) - 1]
                 reason = render(
-                    ladder.reason,
+                    defined.reason,
                     {
                         "subject": subject,
                         "n": n,
@@ -373,9 +428,9 @@ def oversight_actions(
                 found.append(
                     Action(
                         subject=subject,
-                        subject_type=ladder.subject_type,
+                        subject_type=defined.subject_type,
                         action=step.action,
-                        article=ladder.article,
+                        article=defined.article,
                         period=period_key(item.date, granularity),
                         date=item.date,
                         observations=item.behind,
@@ -385,7 +440,7 @@ def oversight_actions(
                         overturned=before,
                     )
                 )
-    found.extend(_streak_actions(compiled, facts))
+    found.extend(_streak_actions(compiled, facts) if c.versions is None else _streaks_amended(c, facts))
     if period is not None:
         found = [a for a in found if a.period == period]
     found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
@@ -442,7 +497,9 @@ def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
     for w in sorted(facts.streak_facts, key=lambda w: (w.rule, w.subject, w.when, w.id)):
         months[(w.rule, w.subject)].setdefault(w.when, w.id)  # one award a month counts once
     for (streak_id, subject), by_month in sorted(months.items()):
-        st = streaks[streak_id]
+        st = streaks.get(streak_id)
+        if st is None:  # a streak of another version of an amended pack
+            continue
         length = st.length.value
         run: list[str] = []
         n = 0
@@ -474,3 +531,53 @@ def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
                 )
                 run = []
     return actions
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+# A quarter's cadences, deadlines and cross-checks are those of the version in force on its last
+# day; a lapse counts on the ladders of the version in force on its date, and each step is the
+# one that version's ladder names; a streak's length is the version's in force when the run ends.
+def _derive_amended(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
+    versions = compiled.versions
+    assert versions is not None
+    actions: list[Action] = []
+    lapses: list[Lapse] = []
+    for i, version in enumerate(versions.items):
+
+        def judges(period: str, i: int = i) -> bool:
+            return versions.index_at_end(period) == i
+
+        found, derived = derive(version, facts, as_of, judges)
+        actions.extend(found)
+        lapses.extend(derived)
+    return actions, lapses
+
+
+def _ladders(compiled: CompiledPack) -> list[Ladder]:
+    """The ladders of every version (the first definition of each id): ladders count across versions."""
+    if compiled.versions is None:
+        return list(compiled.oversight.ladders)
+    seen: dict[str, Ladder] = {}
+    for version in compiled.versions.items:
+        for ladder in version.oversight.ladders:
+            seen.setdefault(ladder.id, ladder)
+    return list(seen.values())
+
+
+def _ladder_at(compiled: CompiledPack, ladder: Ladder, day: str) -> Ladder:
+    """The ladder ``ladder.id`` as the version in force on ``day`` defines it (else as given)."""
+    if compiled.versions is None:
+        return ladder
+    found = [x for x in compiled.versions.at(day).oversight.ladders if x.id == ladder.id]
+    return found[0] if found else ladder
+
+
+def _streaks_amended(compiled: CompiledPack, facts: Facts) -> list[Action]:
+    versions = compiled.versions
+    assert versions is not None
+    return [
+        a
+        for i, version in enumerate(versions.items)
+        for a in _streak_actions(version, facts)
+        if versions.index_at(a.date) == i
+    ]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import multiprocessing
 import os
 import stat
 from collections import deque
@@ -84,7 +83,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> tuple[int, lis
     decode_error = orjson.JSONDecodeError
     fast_ok = FINDING.fast_ok
     check = FINDING.check
-    finding = reader._finding
+    finding = reader.dispatch["finding"][1]  # reader._finding, or an amended pack's: by the text of the day
     n = 0
     for piece in pieces:
         n += 1
@@ -167,6 +166,10 @@ class ParallelFiles:
         if not stat.S_ISREG(info.st_mode) or info.st_size < max(self.min_bytes, 1):
             return False
         if self.pool is None:
+            if not can_fork():  # the workers inherit the compiled pack
+                return False
+            import multiprocessing  # only when a file is large enough (its import is a start-up cost)
+
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.workers, initializer=_start, initargs=(self.compiled,))
         try:
@@ -247,6 +250,8 @@ def _replay(reader: _Reader, index: int, base: int, entries: list[Entry]) -> Non
 
 
 def can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -272,7 +277,7 @@ def ingest_parallel(
 ) -> Facts:
     """:func:`_ingest.ingest` with large JSON Lines files read by ``workers`` processes: the same
     facts, byte for byte in every result (one process when ``workers`` is 1 or fork is missing)."""
-    if workers <= 1 or not can_fork():
+    if workers <= 1:
         return ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry)
     files = ParallelFiles(
         compiled,

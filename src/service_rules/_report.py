@@ -158,7 +158,11 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         named = f" {escape(card.name)}" if card.name else ""
         total = f"总分 {card.total}" if card.scored else f"未评分({escape(card.reason or '')})"
         touched = f"  [涉及本网点的被拒绝输入 {card.rejections} 行]" if card.rejections else ""
-        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{touched}")
+        versions = f"  [适用修订 {escape('、'.join(card.versions))}]" if card.versions else ""
+        money = "".join(
+            f"  {label} {value} 元" for label, value in (("扣减金额", card.amount), ("罚款", card.fined)) if value is not None
+        )
+        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{money}{touched}{versions}")
         if not card.scored:
             continue
         rows = [["章节", "分值", "扣分", "得分", "说明"]]
@@ -185,8 +189,9 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             for d in card.deductions:
                 where = f"第{d.article}{unit}" if d.article is not None else f"第{cn_number(d.section)}章"
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
+                amount = f"  {d.amount} 元" if d.amount is not None else ""
                 out.append(
-                    f"    -{d.points}{capped}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
+                    f"    -{d.points}{capped}{amount}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
                 )
                 out.append(f"        {escape(d.reason)}")
                 if d.note:
@@ -215,6 +220,19 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             appeals = ",".join(appeal_text(a) for a in x.appeals)
             out.append(f"  {x.date}  {escape(x.county)}  {escape(x.id)}  {appeals}")
     out.extend(replaced_lines(result.replaced))
+    out.extend(_money_lines(result))
+    for title, listed in (
+        ("从高处理被吸收的事项(按最高标准执行,不重复处理):", result.absorbed),
+        ("预判事项(期间尚未结束,仅供参考):", result.provisional),
+    ):
+        if listed:
+            out += ["", title]
+            for a in listed:
+                name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+                by = a.absorbed_by
+                absorbed = f"  ← 由 {escape(by.rule)} 的 {escape(by.action)} 吸收({escape(by.group)})" if by else ""
+                out.append(f"  {a.date}  {escape(a.subject)}  {name}  {a.period}{absorbed}")
+                out.append(f"      {escape(a.reason)}")
     if result.rejected:
         out.append("")
         out.append(f"被拒绝的输入行({len(result.rejected)}):")
@@ -224,3 +242,30 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             sheet = f"“{escape(r.sheet)}”" if r.sheet is not None else ""
             out.append(f"  {escape(r.file)}{sheet}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
     return "\n".join(out) + "\n"
+
+
+def _money_lines(result: ScoreResult) -> list[str]:
+    """Fines and the employee ledger (money.toml), when the result has them."""
+    out: list[str] = []
+    if result.fines:
+        out += ["", "罚款:"]
+        for f in result.fines:
+            who = "员工" if f.subject_type == "employee" else "网点"
+            out.append(f"  {f.date}  {who}{escape(f.subject)}  第{f.occurrence}次  {f.amount} 元  [{escape(f.rule)}]")
+            out.append(f"      {escape(f.reason)}")
+    if result.employees:
+        out += ["", "个人台账:"]
+        rows = [["员工", "期间", "网点", "扣分", "扣减金额", "罚款"]]
+        for e in result.employees:
+            rows.append(
+                [
+                    escape(e.employee),
+                    e.period,
+                    escape("、".join(e.outlets)),
+                    str(e.points),
+                    e.amount or "",
+                    e.fined or "",
+                ]
+            )
+        out.extend("  " + line for line in _table(rows, right=(3, 4, 5)))
+    return out

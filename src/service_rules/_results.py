@@ -84,6 +84,9 @@ class Deduction:
     appeal: AppealRef | None = attrs.field(default=None, converter=_appeal_ref)
     #: An amended deduction's raw points before the appeal decision (null unless amended).
     original_points: int | None = None
+    #: Yuan this deduction costs (its ``points`` × the rate that reaches its rule, two decimals),
+    #: null where no rate applies (money.toml).
+    amount: str | None = None
 
 
 @attrs.frozen
@@ -130,6 +133,23 @@ class Scorecard:
     rejections: int = 0
     #: Deductions an appeal overturned as of the run's day: not counted, kept with their appeal.
     overturned: tuple[Deduction, ...] = ()
+    #: An amended pack's amendments that judged this card (its observations', and the one in
+    #: force on the period's last day, which gives the allotments), in date order; empty when none did.
+    versions: tuple[str, ...] = ()
+    #: Yuan of the card's deductions (the sum of their ``amount``), null when the pack has no rate.
+    amount: str | None = None
+    #: Yuan of the fines for the card's observations (whoever bears them), null when the pack has no fine.
+    fined: str | None = None
+
+
+@attrs.frozen
+class Absorption:
+    """Which kept action absorbed another of its sanction group (same subject and period): the
+    group, and the kept action's rule and action code."""
+
+    group: str
+    rule: str | None
+    action: str
 
 
 @attrs.frozen
@@ -153,6 +173,9 @@ class Action:
     rejections: int = 0
     #: Lapses an appeal overturned that would have counted before this step (ladders only).
     overturned: tuple[str, ...] = ()
+    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept action
+    #: that absorbed it (null for every action in ``actions[]``).
+    absorbed_by: Absorption | None = None
 
 
 @attrs.frozen
@@ -213,6 +236,75 @@ class OverturnedLapse:
     period: str
     kind: str
     appeals: tuple[AppealRef, ...]
+@attrs.frozen
+class Fine:
+    """One occurrence fined (money.toml): the ``occurrence``-th time ``subject`` did "the same
+    thing" (``key``) within ``window``, the ``amount`` it costs, and the actions it starts."""
+
+    subject: str
+    subject_type: str
+    #: The id of the fine in the pack.
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    reason: str
+    period: str
+    date: str
+    outlet: str
+    article: int | None
+    #: The deduction's rule (the fine's ``rule`` is the fine's own id).
+    deduction_rule: str
+    #: What counts as the same thing, as the pack's ``same`` reads it (``article=12``).
+    key: str
+    #: The window the occurrences are counted in (a period string), null for the whole input.
+    window: str | None
+    #: Codes of the actions this occurrence takes (``bad_record`` from the 3rd on, say).
+    actions: tuple[str, ...] = ()
+    #: For a fine a sanction group absorbed (``absorbed_fines[]``): the group and the fine rule that
+    #: absorbed it (``action`` is ``"fine"``); null for every fine in ``fines[]``.
+    absorbed_by: Absorption | None = None
+
+
+@attrs.frozen
+class EmployeeShare:
+    """An employee's part of one deduction: ``points`` and ``amount`` of it, borne with ``among``
+    employees in all (split points are decimal strings; borne in full, integers)."""
+
+    outlet: str
+    rule: str
+    article: int | None
+    observations: tuple[str, ...]
+    date: str
+    points: int | str
+    amount: str | None
+    among: int
+
+
+@attrs.frozen
+class EmployeeFine:
+    """A fine an employee bears (see ``fines[]``): which, the how-manyth, how much, for what."""
+
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    date: str
+
+
+@attrs.frozen
+class EmployeeAccount:
+    """One employee's period in the ledger: the points and money of the deductions naming them
+    (shared as the pack says) and the fines they bear."""
+
+    employee: str
+    period: str
+    outlets: tuple[str, ...]
+    points: int | str
+    amount: str | None
+    fined: str | None
+    deductions: tuple[EmployeeShare, ...]
+    fines: tuple[EmployeeFine, ...]
 
 
 @attrs.frozen
@@ -231,6 +323,19 @@ class ScoreResult:
     replaced: tuple[Replacement, ...] = ()
     #: Lapses an appeal overturned (filtered by ``period`` like ``actions``).
     overturned_lapses: tuple[OverturnedLapse, ...] = ()
+    #: Fines per occurrence (money.toml), of ``period`` when given.
+    fines: tuple[Fine, ...] = ()
+    #: The per-employee ledger (money.toml ``[employees]``), one entry per employee and period.
+    employees: tuple[EmployeeAccount, ...] = ()
+    #: Actions a sanction group absorbed: only the highest of a group applies to one subject in
+    #: one period (``absorbed_by`` names it).
+    absorbed: tuple[Action, ...] = ()
+    #: Threshold actions of windows still open on the as-of day: what would follow if the window
+    #: closed as it stands (not in ``actions[]``).
+    provisional: tuple[Action, ...] = ()
+    #: Fines a sanction group absorbed: of one group's fines for one subject in one period only the
+    #: highest-ranked fine rule is levied (each of its occurrences); the others' are listed here.
+    absorbed_fines: tuple[Fine, ...] = ()
 
     @property
     def accepted(self) -> int:
@@ -268,6 +373,7 @@ def deduction_fields(
     layer: str | None,
     appeal: dict[str, Any] | None = None,
     original_points: int | None = None,
+    amount: str | None,
 ) -> dict[str, Any]:
     """The one definition of a deduction's fields, by keyword, in contract order.
 
@@ -292,6 +398,7 @@ def deduction_fields(
         "layer": layer,
         "appeal": appeal,
         "original_points": original_points,
+        "amount": amount,
     }
 
 
@@ -323,6 +430,7 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
         layer=d.layer,
         appeal=_dump_appeal(d.appeal) if d.appeal is not None else None,
         original_points=d.original_points,
+        amount=d.amount,
     )
 
 
@@ -356,6 +464,9 @@ def scorecard_json(
     reason: str | None,
     rejections: int,
     overturned: list[dict[str, Any]] | tuple[Any, ...] = (),
+    versions: tuple[str, ...] = (),
+    amount: str | None,
+    fined: str | None,
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -372,6 +483,9 @@ def scorecard_json(
         "reason": reason,
         "rejections": rejections,
         "overturned": list(overturned),
+        "versions": list(versions),
+        "amount": amount,
+        "fined": fined,
     }
 
 

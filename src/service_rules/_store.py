@@ -85,6 +85,8 @@ class Watched:
     subject: str
     when: str
     id: str
+    #: The values of the ladder's ``same`` fields (empty when it has none).
+    key: tuple[object, ...] = ()
 
 
 @attrs.frozen
@@ -100,6 +102,10 @@ class AppealRecord:
     decision: str | None = None
     points: int | None = None
     note: str | None = None
+    #: where the appeal's line is (file, sheet, line), for what is said about it later
+    file: str | None = None
+    sheet: str | None = None
+    line: int | None = None
 
 
 @attrs.frozen

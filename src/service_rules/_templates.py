@@ -27,6 +27,19 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "deadline_missing": ("subject", "period", "deadline", "as_of"),
     "crosscheck": ("subject", "date", "outlet", "articles"),
     "exclusion": (),
+    "fine": ("subject", "n", "amount", "cause", "article", "window", "actions"),
+    "threshold": (
+        "subject",
+        "outlet",
+        "county",
+        "window",
+        "window_words",
+        "quantity",
+        "value",
+        "section",
+        "label",
+        "action",
+    ),
 }
 
 

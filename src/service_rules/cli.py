@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--period", type=_year_of, help="score one period only, in the pack's period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     s.add_argument(
         "--format",
         choices=SCORE_FORMATS,
@@ -196,7 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument(
         "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
     )
-    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
     df.add_argument(
@@ -476,7 +476,7 @@ def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None)
         write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
         return
     if fmt == "table":
-        text = render_table(result, pack.meta.article_unit, pack.oversight.action_labels)
+        text = render_table(result, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
     elif fmt == "markdown":
         text = render_bulletin(result, labels=labels)
     else:
@@ -725,6 +725,8 @@ def _check(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
+    if pack is not None:  # each amendment's own changes, after the layers'
+        changes = changes + [c for t in pack.amendments for c in t.pack.changes if c.layer == t.amendment.id]
     valid = not errors and not (args.strict and warnings)
     if args.format == "json":
         print(
@@ -736,6 +738,7 @@ def _check(args: argparse.Namespace) -> int:
                     "digest": pack.digest if pack is not None else None,
                     "problems": [attrs.asdict(p) for p in problems],
                     "changes": [attrs.asdict(c) for c in changes],
+                    "amendments": [attrs.asdict(t.amendment) for t in pack.amendments] if pack is not None else [],
                 },
                 ensure_ascii=False,
             )
@@ -747,6 +750,9 @@ def _check(args: argparse.Namespace) -> int:
             base = f" (from {c.base_layer})" if c.base_layer else ""
             whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
             print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
+        for t in pack.amendments if pack is not None else ():
+            a = t.amendment
+            print(escape(f"amendment: {a.id} in force from {a.effective} ({a.document}) at {a.folder}"))
         if pack is not None and not errors:
             print(
                 f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
@@ -761,7 +767,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _oversight_count(pack: Pack) -> int:
     o = pack.oversight
-    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks) + len(o.thresholds)
 
 
 def entry_point() -> None:
