@@ -841,7 +841,37 @@ def _merge_replacing(
                 out[key].pop("note", None)  # the inherited note speaks of the old number
         else:
             out[key] = _without_replace(value, where, shown, problems)
+    for key in _restated_companions(base, patch, path, shown, problems):
+        out.pop(f"{key}_note", None)  # the inherited note speaks of the old window or steps
     return out
+
+
+#: Keys whose provenance sits beside them (a ladder's ``window`` and ``steps``).
+_COMPANIONS = ("window", "steps")
+
+
+def _restated_companions(
+    base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
+) -> list[str]:
+    """A ladder's ``window`` or ``steps`` changed by a layer: like a number, it needs its
+    ``…_provenance`` anew (``provenance_stale`` otherwise); the keys whose old note must go."""
+    drop = []
+    for key in _COMPANIONS:
+        if key not in patch or patch[key] == base.get(key) or f"{key}_provenance" not in base:
+            continue
+        if f"{key}_provenance" not in patch:
+            problems.append(
+                Problem(
+                    "provenance_stale",
+                    f"{path.removeprefix('$.')}: the layer changes {key} but would inherit the old {key}_provenance "
+                    f"and {key}_note; give {key}_provenance (and {key}_note: the old one is not kept)",
+                    file=shown,
+                    path=f"{path}.{key}",
+                )
+            )
+        elif f"{key}_note" not in patch:
+            drop.append(key)
+    return drop
 
 
 #: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
