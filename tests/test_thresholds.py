@@ -451,23 +451,36 @@ def test_the_tutorial_layer_gives_what_the_tutorial_shows(tmp_path: Path) -> Non
     result = sr.score(folder, [example], as_of="2027-05-01")
     shown = [(a.subject, a.action, a.reason) for a in result.actions if a.rule and a.rule.startswith("tj-")]
     assert shown == [
-        ("TJ-02", "rectify", "TJ-02网点2027年第一季度总分85分,低于100分,限期整改,取消当季评优资格。"),
+        ("TJ-02", "dynamic_management", "TJ-02网点2027年第一季度累计扣分30分,超过10分,纳入动态管理。"),
         ("和平", "county_notice", "和平所辖TJ-02网点2027年第一季度服务态度得分0分,不高于5分,通报县级联社。"),
     ]
-    assert [(a.subject, a.action) for a in result.actions if a.subject == "E-21"] == [
-        ("E-21", "suspension_or_transfer")
+    # two complaints are two facts: the ladder's fine (C-01) and suspension (C-02) both stay
+    assert [(a.subject, a.action, a.observations) for a in result.actions if a.subject == "E-21"] == [
+        ("E-21", "fine", ("C-01",)),
+        ("E-21", "suspension_or_transfer", ("C-02",)),
     ]
     [absorbed] = result.absorbed
     assert (absorbed.subject, absorbed.action, absorbed.absorbed_by) == (
-        "E-21",
-        "fine",
-        Absorption("tj-employee", "g-complaint-ladder", "suspension_or_transfer"),
+        "TJ-02",
+        "rectify",
+        Absorption("tj-outlet", "tj-deducted", "dynamic_management"),
     )
+    for line in (
+        "absorbed:  TJ-02  rectify",
+        'absorbed_by = { group = "tj-outlet", rule = "tj-deducted", action = "dynamic_management" }',
+        "TJ-02网点2027年第一季度累计扣分30分,超过10分,纳入动态管理。",
+    ):
+        assert line in section
     early = sr.score(folder, [example], as_of="2027-03-15")
-    assert [(a.subject, a.action) for a in early.provisional] == [("TJ-02", "rectify"), ("和平", "county_notice")]
+    assert [(a.subject, a.action, a.absorbed_by) for a in early.provisional] == [
+        ("TJ-02", "dynamic_management", None),
+        ("TJ-02", "rectify", Absorption("tj-outlet", "tj-deducted", "dynamic_management")),
+        ("和平", "county_notice", None),
+    ]
 
 
 # ---- laws ---------------------------------------------------------------------------------------
+import attrs  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
@@ -481,30 +494,43 @@ _items = st.lists(
         st.sampled_from(_RULES),
         st.sampled_from(["x", "y"]),
         st.sampled_from(["2026Q1", "2026Q2"]),
+        st.lists(st.sampled_from(["o1", "o2", "o3", "o4"]), max_size=2, unique=True).map(tuple),
     ),
     max_size=12,
 )
 
 
 @given(_members, _items, st.randoms(use_true_random=False))
-def test_absorption_laws(members: list[tuple[str, int]], raw: list[tuple[str, str, str, str]], rnd: Any) -> None:
-    """Nothing lost or invented; one kept per group, subject and period; the highest rank kept;
-    the same choice whatever the input order."""
+def test_absorption_laws(
+    members: list[tuple[str, int]], raw: list[tuple[str, str, str, str, tuple[str, ...]]], rnd: Any
+) -> None:
+    """Nothing lost or invented; an item is absorbed only by a kept item of a higher-or-equal
+    ranked other member, for the same subject and period, of the same fact; a member never
+    absorbs its own items (a one-member group absorbs nothing); a fact's choice depends on the
+    fact alone; the same choice whatever the input order."""
     group = SanctionGroup("g", [GroupMember(r, rank) for r, rank in members])
     ranks = dict(members)
-    items = [_act(s, r, a, p) for s, r, a, p in raw]
+    items = [Action(s, "outlet", a, None, p, "2026-03-31", obs, False, "", rule=r) for s, r, a, p, obs in raw]
     kept, absorbed = absorb([group], items, _mark)
     assert len(kept) + len(absorbed) == len(items)
-    buckets: dict[tuple[str, str], list[Action]] = {}
-    for a in kept:
-        if a.rule in ranks:
-            buckets.setdefault((a.subject, a.period), []).append(a)
-    assert all(len(v) == 1 for v in buckets.values())
+    assert sorted(map(repr, [*kept, *(attrs.evolve(a, absorbed_by=None) for a in absorbed)])) == sorted(map(repr, items))
+    if len(members) == 1:
+        assert absorbed == []
     for a in absorbed:
-        assert a.rule in ranks and a.absorbed_by is not None
-        [winner] = buckets[(a.subject, a.period)]
-        assert (winner.rule, winner.action) == (a.absorbed_by.rule, a.absorbed_by.action)
-        assert ranks[winner.rule or ""] >= ranks[a.rule or ""]
+        by = a.absorbed_by
+        assert a.rule in ranks and by is not None and by.rule != a.rule
+        assert ranks[by.rule or ""] >= ranks[a.rule or ""]
+        assert any((k.rule, k.action, k.subject, k.period) == (by.rule, by.action, a.subject, a.period) for k in kept)
+    # per subject, period and observation (one fact; no observation: the whole period), the kept
+    # items of the group are of one member
+    for subject in ("A", "B"):
+        for period in ("2026Q1", "2026Q2"):
+            mine = [a for a in items if (a.subject, a.period) == (subject, period) and a.rule in ranks]
+            if all(a.observations for a in mine):
+                for obs in ("o1", "o2", "o3", "o4"):
+                    assert len({a.rule for a in kept if a in mine and obs in a.observations}) <= 1
+            elif mine:
+                assert len({a.rule for a in kept if a in mine}) == 1
     shuffled = list(items)
     rnd.shuffle(shuffled)
     kept2, absorbed2 = absorb([group], shuffled, _mark)

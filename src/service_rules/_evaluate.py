@@ -72,14 +72,15 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     """The result of one run's facts: what :func:`score` returns, and what pack tests check.
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
-    all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled, all_fines)
+    grouped = group_fines(compiled, *fines_and_actions(compiled, facts))
+    all_fines, dropped = grouped.fines, grouped.absorbed
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
     actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
-    actions = with_fine_actions(actions, taken, period, facts.rejected)
-    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions)
+    actions = with_fine_actions(actions, grouped.taken, period, facts.rejected)
+    lost = with_fine_actions((), grouped.absorbed_taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions, absorbed=lost)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
@@ -125,8 +126,8 @@ def score_to_stream(
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
-    all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled, all_fines)
+    grouped = group_fines(compiled, *fines_and_actions(compiled, facts))
+    all_fines, dropped = grouped.fines, grouped.absorbed
     share = compiled.money.share
     named = []
     for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
@@ -134,8 +135,11 @@ def score_to_stream(
         first = False
         if share is not None:
             named.extend(named_in_json(card))
-    actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
-    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions)
+    actions = with_fine_actions(
+        oversight_actions(compiled, facts, as_of=day, period=period), grouped.taken, period, facts.rejected
+    )
+    lost = with_fine_actions((), grouped.absorbed_taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions, absorbed=lost)
     fines = of_period(all_fines, period)
     write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))

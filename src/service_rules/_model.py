@@ -563,9 +563,10 @@ class GroupMember:
 
 @attrs.frozen
 class SanctionGroup:
-    """Sanctions of which only the highest applies ("按最高标准执行,不重复奖罚"): of the
-    members' actions for one subject in one period, the highest rank is kept (ties: the rule id
-    first in order), the others are absorbed by it and listed as such."""
+    """Sanctions of which only the highest applies ("同一事实适用多项处理的,按最高标准执行"): of
+    the members' sanctions for one subject in one period arising from the same fact (a shared
+    observation), the highest rank is kept (ties: the rule id first in order), the others are
+    absorbed by it and listed as such (``_sanctions``)."""
 
     id: str
     members: list[GroupMember]

@@ -620,7 +620,10 @@ def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
         out += ["### 从高处理(按最高标准执行,不重复奖罚)", ""]
         for g in o.sanction_groups:
             out += [f"#### {_code(g.id)} {g.title or '(无标题)'}{basis(g.article)}{_prov(g.provenance)}", ""]
-            out.append("- 同一对象同一期间内,下列处理只执行等级最高者,其余列为被吸收(absorbed):")
+            out.append(
+                "- 同一对象、同一期间、同一事实(共同的检查记录)的下列处理只执行等级最高者,其余列为被吸收"
+                "(absorbed);同一项的各次处理(逐级加重、重复罚款)互不吸收;罚款被吸收的,其附带处理一并吸收:"
+            )
             for m in sorted(g.members, key=lambda m: (-m.rank, m.rule, m.action or "")):
                 which = f"{_code(m.rule)}的{_code(m.action)}" if m.action else f"{_code(m.rule)}的各项处理"
                 out.append(f"  - 等级{m.rank}:{which}")

@@ -144,8 +144,8 @@ class Scorecard:
 
 @attrs.frozen
 class Absorption:
-    """Which kept action absorbed another of its sanction group (same subject and period): the
-    group, and the kept action's rule and action code."""
+    """Which kept sanction absorbed another of its sanction group (same subject, period and
+    fact): the group, and the kept sanction's rule and action code (``"fine"`` for a fine)."""
 
     group: str
     rule: str | None
@@ -173,8 +173,8 @@ class Action:
     rejections: int = 0
     #: Lapses an appeal overturned that would have counted before this step (ladders only).
     overturned: tuple[str, ...] = ()
-    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept action
-    #: that absorbed it (null for every action in ``actions[]``).
+    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept sanction
+    #: that absorbed it; in ``provisional[]``, what would absorb it; null in ``actions[]``.
     absorbed_by: Absorption | None = None
 
 
@@ -328,13 +328,13 @@ class ScoreResult:
     #: The per-employee ledger (money.toml ``[employees]``), one entry per employee and period.
     employees: tuple[EmployeeAccount, ...] = ()
     #: Actions a sanction group absorbed: only the highest of a group applies to one subject in
-    #: one period (``absorbed_by`` names it).
+    #: one period for one fact (``absorbed_by`` names it), and the actions of absorbed fines.
     absorbed: tuple[Action, ...] = ()
     #: Threshold actions of windows still open on the as-of day: what would follow if the window
     #: closed as it stands (not in ``actions[]``).
     provisional: tuple[Action, ...] = ()
-    #: Fines a sanction group absorbed: of one group's fines for one subject in one period only the
-    #: highest-ranked fine rule is levied (each of its occurrences); the others' are listed here.
+    #: Fines a sanction group absorbed: of one group's fines for one subject and one finding only
+    #: the highest-ranked is levied; the others are listed here.
     absorbed_fines: tuple[Fine, ...] = ()
 
     @property

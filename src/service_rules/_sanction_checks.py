@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ._errors import Problem
-from ._model import Pack, Rule, Section
+from ._model import Pack, Rule, SanctionGroup, Section
 from ._moneyrules import parse_amount
 from ._periods import GRANULARITY_WORDS, finer_or_equal
 from ._templates import problems as template_problems
@@ -252,6 +252,23 @@ def check_sanction_groups(b: _Build) -> None:
                     where,
                 )
             members[(m.rule, m.action)] = g.id
+        _check_fines_apart(b, g, {f.id for f in b.pack.money.fines}, path)
+
+
+def _check_fines_apart(b: _Build, g: SanctionGroup, fines: set[str], path: str) -> None:
+    """A group ranks fines (fine rules named without ``action``) or actions, not both: fines are
+    levied before any threshold is judged (a card's ``fined`` and the thresholds read them)."""
+    whole = [j for j, m in enumerate(g.members) if m.action is None and m.rule in fines]
+    if whole and len(whole) < len(g.members):
+        other = next(j for j in range(len(g.members)) if j not in whole)
+        b.error(
+            "group_mixes_fines",
+            f"sanction group {g.id} ranks the fine {g.members[whole[0]].rule} against "
+            f"{g.members[other].rule}{' ' + str(g.members[other].action) if g.members[other].action else ''}: "
+            "a group ranks either fines (named without action) or actions (name the fine's action to rank it)",
+            _F,
+            f"{path}.members[{other}]",
+        )
 
 
 def _most(r: Rule) -> int | None:
