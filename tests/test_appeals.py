@@ -5,6 +5,7 @@ allotments; the result does not depend on where appeals and corrections sit in t
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 from pathlib import Path
@@ -207,6 +208,12 @@ def test_overturning_the_findings_a_derived_lapse_rests_on_removes_it(cangzhou: 
 def test_appeal_rejections(cangzhou: Any, record: dict[str, Any], code: str) -> None:
     result = run(cangzhou, [*base(), record])
     assert [(r["id"], r["code"]) for r in result["rejected"]] == [("X", code)]
+    # a refused appeal touches the card (or the county) of the record it names, where there is one
+    [r] = result["rejected"]
+    expected = {"HJ-2026Q3-01-1": "HJ-01", "C-2026-033": "BT-01"}.get(record["target"])
+    assert r["outlet"] == expected
+    if record["target"] == "L-2026-RQ-01":
+        assert (r["county"], r["period"]) == ("任丘", "2026Q2")
     assert cards(result)["HJ-01"]["total"] == 82  # nothing else changed
 
 
@@ -526,3 +533,30 @@ def test_every_finding_and_complaint_lies_in_exactly_one_place(
             places[r["id"]] = places.get(r["id"], 0) + 1
     wanted = set(_OBSERVED) | {t + "-fix" for t in fixes}
     assert {k: v for k, v in places.items() if k in wanted} == dict.fromkeys(wanted, 1)
+
+
+def test_the_parallel_reader_keeps_corrections_and_appeals(cangzhou: Any, tmp_path: Path) -> None:
+    """Regression: a worker read a finding carrying ``replaces`` as a plain finding, so the
+    record it replaced stayed judged with workers > 1."""
+    from service_rules import _parallel
+    from service_rules._evaluate import result_of
+
+    if not _parallel.can_fork():
+        pytest.skip("no fork start method")
+    records = [*_with_everything(), finding("F5", 1, replaces="F2"), finding("F6", 2, replaces="HJ-2026Q3-01-2")]
+    path = tmp_path / "all.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    serial = result_of(cangzhou, sr.ingest(cangzhou, [path]), as_of=datetime.date(2026, 11, 27))
+    facts = _parallel.ingest_parallel(cangzhou, [path], workers=2, min_bytes=0, chunk_bytes=300)
+    parallel = result_of(cangzhou, facts, as_of=datetime.date(2026, 11, 27))
+    assert parallel.to_json() == serial.to_json()
+    assert [r.id for r in parallel.replaced] == ["F1", "F2", "HJ-2026Q3-01-2"]
+
+
+def test_a_decision_entered_later_corrects_the_pending_appeal(cangzhou: Any) -> None:
+    pending = appeal("A-3", "BT-2026Q3-01-1")
+    decided = {**appeal("A-3b", "BT-2026Q3-01-1", decided="2026-11-10", decision="overturned"), "replaces": "A-3"}
+    result = run(cangzhou, [*base(), pending, decided])
+    assert result["rejected"] == []
+    assert cards(result)["BT-01"]["total"] == 100
+    assert [(r["id"], r["by"]) for r in result["replaced"]] == [("A-3", "A-3b")]

@@ -53,10 +53,17 @@ class DocumentLabels:
     title: str | None = None
     article_unit: str = "条"
     action_labels: Mapping[str, str] = attrs.field(factory=dict)
+    #: A pack's dated amendments: id → when and by what (``2026-08-16 起施行,沧农信联〔2026〕18号``).
+    amendments: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
-        return cls(pack.meta.title, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
+        return cls(
+            pack.meta.title,
+            pack.meta.article_unit,
+            {**pack.oversight.action_labels, **pack.money.action_labels},
+            {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
+        )
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -821,6 +828,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         )
     )
     cards = list(result.scorecards)
+    known = list(labels.amendments)  # in date order
+    amended = sorted({v for c in cards for v in c.versions}, key=lambda v: (v not in known, known.index(v) if v in known else 0, v))
+    if amended:  # a pack with dated amendments: each finding by the text in force on its day
+        which = "、".join(f"修订 {v}" + (f"({labels.amendments[v]})" if v in known else "") for v in amended)
+        blocks.append(_Para(f"本期评分适用{which};各项问题按其发生之日施行的条文评定,各章分值按期末施行的条文。"))
     scored = [c for c in cards if is_scored(c)]
     counties = {c.county for c in cards}
     deductions = [d for c in cards for d in c.deductions]
@@ -963,6 +975,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
                     for a in result.absorbed
                 )
             )
+        )
+    if result.absorbed_fines:
+        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
+        blocks.append(
+            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
         )
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))

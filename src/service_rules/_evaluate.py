@@ -73,7 +73,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
     all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    all_fines, dropped = group_fines(compiled, all_fines)
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
@@ -126,7 +126,7 @@ def score_to_stream(
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
     all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    all_fines, dropped = group_fines(compiled, all_fines)
     share = compiled.money.share
     named = []
     for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):

@@ -407,6 +407,10 @@ RECORD_TYPES: dict[str, RecordType] = {
     t.name: t if t.key != "id" else _with_replaces(t)
     for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR, APPEAL)
 }
+# the contract of each type is the one with ``replaces``: one object per type, by either name
+INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR, APPEAL = (
+    RECORD_TYPES[n] for n in ("inspection", "finding", "complaint", "lapse", "report", "star", "appeal")
+)
 
 #: Finite domains of fields that rules may read, used to enumerate every shape at compile time.
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {

@@ -154,6 +154,8 @@ class _Reader:
         self.corrections: list[tuple[_corrections.Correction, dict[str, Any]]] = []
         self.appeals: list[tuple[AppealRecord, int, int, dict[str, Any]]] = []
         self.replaced: list[Replacement] = []
+        #: (input, line) of rejected appeal lines → their target (what they touch, decided at the end)
+        self.refused_appeals: dict[tuple[int, int], str] = {}
         #: (record type, projected values) → verdict, when reusing matches
         self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -382,12 +384,7 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index,
-                        row.line,
-                        rid if type(rid) is str else None,
-                        row.error.code,
-                        row.error.message,
-                        row.record,
+                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
                     )
                 else:
                     before = len(self.rejected)
@@ -405,6 +402,8 @@ class _Reader:
         """Reject a line; ``obj``, the record when the line became one, says what it names."""
         outlet, county, when = _named(obj)
         replaces = obj.get("replaces") if type(obj) is dict else None
+        if type(obj) is dict and obj.get("type") == "appeal" and type(obj.get("target")) is str:
+            self.refused_appeals[(index, line)] = obj["target"]  # what it names, known at the end
         self.rejected.append(
             _RejectedLine(
                 input=index,
@@ -788,7 +787,7 @@ class _Reader:
     def decide_appeals(self) -> dict[str, AppealRecord]:
         """Appeals against what the run accepted (:func:`._appeals.decide`): per target the one
         that counts; the others rejected where they sit."""
-        if not self.appeals:
+        if not self.appeals and not self.refused_appeals:
             return {}
         derived: set[str] = set()
         for text in self.c.versions.items if self.c.versions is not None else (self.c,):  # every text's
@@ -816,16 +815,25 @@ class _Reader:
         }
         lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
         lapses = {x.id: x for x in self.lapses}
+
+        def named(target: str) -> dict[str, Any] | None:
+            """A refused appeal touches what it names: the finding's outlet, the lapse's county."""
+            hit = observations.get(target)
+            if hit is not None:
+                return {"outlet": hit[0].outlet, "date": hit[0].date}
+            lapse = lapses.get(target)
+            return {"county": lapse.county, "date": lapse.date} if lapse is not None else None
+
         for f in refused:
             index, line, obj = lines[f.appeal.id]
-            # a refused appeal touches what it names: the finding's outlet, the lapse's county
-            hit = observations.get(f.appeal.target)
-            lapse = lapses.get(f.appeal.target)
-            if hit is not None:
-                obj = {"outlet": hit[0].outlet, "date": hit[0].date}
-            elif lapse is not None:
-                obj = {"county": lapse.county, "date": lapse.date}
-            self.reject(index, line, f.appeal.id, f.code, f.message, obj)
+            self.reject(index, line, f.appeal.id, f.code, f.message, named(f.appeal.target) or obj)
+        if self.refused_appeals:
+            for i, r in enumerate(self.rejected):
+                target = self.refused_appeals.get((r.input, r.line))
+                what = named(target) if target is not None else None
+                if what is not None:
+                    outlet, county, when = _named(what)
+                    self.rejected[i] = attrs.evolve(r, outlet=outlet, county=county, when=when)
         return counting
 
     def _unregistered_in_rejections(

@@ -17,13 +17,13 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._employees import ledger, named_in_cards
-from ._fines import fined_per_card, fines_and_actions
+from ._fines import fine_order, fined_per_card, fines_and_actions
 from ._model import SanctionGroup
 from ._oversight import flag_rejections, oversight_actions
 from ._results import Absorption, Action, Fine, ResultWarning
 from ._scoring import scorecards
 from ._store import Facts
-from ._thresholds import Measure, ThresholdActions, ledger_measures, scorecard_measures, threshold_actions
+from ._thresholds import Measure, ledger_measures, scorecard_measures, threshold_actions
 
 
 @attrs.frozen
@@ -102,7 +102,39 @@ def absorb(
     return kept, absorbed
 
 
-def group_fines(groups: Sequence[SanctionGroup], fines: Sequence[Fine]) -> tuple[list[Fine], list[Fine]]:
+def group_fines(compiled: CompiledPack, fines: Sequence[Fine]) -> tuple[list[Fine], list[Fine]]:
+    """:func:`fines_of_groups` under the groups of the version in force at the end of each fine's
+    period; kept and absorbed fines in the order of ``fines[]``."""
+    kept, absorbed = _per_version(compiled, fines, fines_of_groups)
+    return sorted(kept, key=fine_order), sorted(absorbed, key=fine_order)
+
+
+T = TypeVar("T", Action, Fine)
+
+
+def _per_version(
+    compiled: CompiledPack,
+    items: Sequence[T],
+    run: Callable[[Sequence[SanctionGroup], Sequence[T]], tuple[list[T], list[T]]],
+) -> tuple[list[T], list[T]]:
+    """``run`` with the sanction groups of the pack, or, for an amended pack, of the version in
+    force on the last day of each item's period."""
+    versions = compiled.versions
+    if versions is None:
+        return run(compiled.oversight.sanction_groups, items)
+    parts: defaultdict[int, list[T]] = defaultdict(list)
+    for item in items:
+        parts[versions.index_at_end(item.period)].append(item)
+    kept: list[T] = []
+    absorbed: list[T] = []
+    for i, part in sorted(parts.items()):
+        k, a = run(versions.items[i].oversight.sanction_groups, part)
+        kept += k
+        absorbed += a
+    return kept, absorbed
+
+
+def fines_of_groups(groups: Sequence[SanctionGroup], fines: Sequence[Fine]) -> tuple[list[Fine], list[Fine]]:
     """Kept and absorbed fines: of the fines of one group's members (named without an ``action``)
     for one subject in one period, every occurrence of the highest-ranked fine rule is levied
     (ties: the rule id first in order) and the other rules' fines are absorbed by it. Repeats of
@@ -142,7 +174,7 @@ def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     the scorecards' totals, section scores, points deducted and money (``amount``, ``fined``),
     and, where the pack keeps an employee ledger, each employee's points and money."""
     all_fines, _ = fines_and_actions(compiled, facts)
-    all_fines, _ = group_fines(compiled.oversight.sanction_groups, all_fines)
+    all_fines, _ = group_fines(compiled, all_fines)
     cards = scorecards(compiled, facts, None, fined=fined_per_card(all_fines))
     yield from scorecard_measures(cards)
     share = compiled.money.share
@@ -163,72 +195,57 @@ def sanctions(
     the sanction groups applied."""
     if actions is None:
         actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
-    o = compiled.oversight
-    if compiled.versions is not None:
-        return _amended(compiled, facts, as_of=as_of, period=period, actions=actions)
-    if not o.thresholds and not o.sanction_groups:
+    texts = _texts(compiled)
+    if not any(c.oversight.thresholds or c.oversight.sanction_groups for c, _ in texts):
         return Sanctions(tuple(actions))
-    found = ThresholdActions()
-    if o.thresholds:
-        found = threshold_actions(
-            o.thresholds,
-            measures(compiled, facts),
-            granularity=compiled.pack.meta.period,
-            as_of=as_of,
-            period=period,
-        )
-    judged, provisional = list(found.judged), list(found.provisional)
-    if facts.rejected:
-        judged = flag_rejections(judged, facts.rejected)
-        provisional = flag_rejections(provisional, facts.rejected)
-    kept, absorbed = absorb(o.sanction_groups, [*actions, *judged], _mark_action)
-    return Sanctions(
-        actions=tuple(sorted(kept, key=_order)),
-        absorbed=tuple(sorted(absorbed, key=_order)),
-        provisional=tuple(sorted(provisional, key=_order)),
-        warnings=found.warnings,
-    )
-
-
-# ---- Dated amendments (issue 12) ---------------------------------------------------------
-def _amended(
-    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None, actions: Sequence[Action]
-) -> Sanctions:
-    """An amended pack: a window's thresholds are those of the text in force on its last day (the
-    action's ``date``); a period's sanction groups those of the text in force on its last day."""
-    versions = compiled.versions
-    assert versions is not None
-    texts = [v.oversight for v in versions.items]
-    if not any(o.thresholds or o.sanction_groups for o in texts):
-        return Sanctions(tuple(actions))
-    measured = list(measures(compiled, facts)) if any(o.thresholds for o in texts) else []
     judged: list[Action] = []
     provisional: list[Action] = []
     warnings: list[ResultWarning] = []
-    for i, o in enumerate(texts):
-        if not o.thresholds:
-            continue
-        found = threshold_actions(
-            o.thresholds, measured, granularity=compiled.pack.meta.period, as_of=as_of, period=period
-        )
-        judged.extend(a for a in found.judged if versions.index_at(a.date) == i)
-        provisional.extend(a for a in found.provisional if versions.index_at(a.date) == i)
-        warnings.extend(w for w in found.warnings if w not in warnings)
+    if any(c.oversight.thresholds for c, _ in texts):
+        measured = list(measures(compiled, facts))
+        for text, in_force in texts:  # each window judged by the text in force on its last day
+            found = threshold_actions(
+                text.oversight.thresholds,
+                measured,
+                granularity=compiled.pack.meta.period,
+                as_of=as_of,
+                period=period,
+                in_force=in_force,
+            )
+            judged += found.judged
+            provisional += found.provisional
+            warnings += found.warnings
     if facts.rejected:
         judged = flag_rejections(judged, facts.rejected)
         provisional = flag_rejections(provisional, facts.rejected)
-    kept: list[Action] = []
-    absorbed: list[Action] = []
-    by_text: defaultdict[int, list[Action]] = defaultdict(list)
-    for a in [*actions, *judged]:
-        by_text[versions.index_at_end(a.period)].append(a)
-    for i, items in sorted(by_text.items()):
-        k, x = absorb(texts[i].sanction_groups, items, _mark_action)
-        kept.extend(k)
-        absorbed.extend(x)
+    kept, absorbed = _per_version(
+        compiled, [*actions, *judged], lambda groups, items: absorb(groups, items, _mark_action)
+    )
     return Sanctions(
         actions=tuple(sorted(kept, key=_order)),
         absorbed=tuple(sorted(absorbed, key=_order)),
         provisional=tuple(sorted(provisional, key=_order)),
         warnings=tuple(warnings),
     )
+
+
+def _span(start: str, end: str | None) -> Callable[[_dt.date], bool]:
+    """Whether a day lies in [start, end) (ISO days; end None: open)."""
+
+    def holds(day: _dt.date) -> bool:
+        iso = day.isoformat()
+        return start <= iso and (end is None or iso < end)
+
+    return holds
+
+
+def _texts(compiled: CompiledPack) -> list[tuple[CompiledPack, Callable[[_dt.date], bool] | None]]:
+    """The pack's texts, each with the days it is in force (None: every day)."""
+    versions = compiled.versions
+    if versions is None:
+        return [(compiled, None)]
+    out: list[tuple[CompiledPack, Callable[[_dt.date], bool] | None]] = []
+    for i, text in enumerate(versions.items):
+        start, end = versions.span(i)
+        out.append((text, _span(start, end)))
+    return out
