@@ -41,9 +41,9 @@ from typing import Any
 import pytest
 
 import service_rules as sr
+from service_rules._groups import absorb
 from service_rules._model import GroupMember, SanctionGroup, Threshold, ThresholdValue
 from service_rules._results import Absorption, Action, Scorecard
-from service_rules._sanctions import absorb
 from service_rules._thresholds import Measure, threshold_actions
 
 AS_OF = "2026-08-15"
@@ -745,6 +745,8 @@ def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(
     out = io.BytesIO()
     sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
     assert out.getvalue() == result.to_json() + b"\n"
+    compiled = sr.compile_pack(sr.load_pack(folder))  # the cards alone count the fines levied too
+    assert [c.fined for c in sr.scorecards(compiled, sr.ingest(compiled, [sr.Records(records)]))] == ["80.00"] * 3
 
 
 def test_the_monthly_example_scores_its_pass_mark() -> None:
