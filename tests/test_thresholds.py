@@ -833,3 +833,24 @@ def test_an_amendment_changes_a_threshold_for_the_windows_that_end_after_it(tmp_
         ("B", "2026Q3", "B2026年第三季度总分88分,低于95分,限期整改,取消当季评优资格。"),
         ("A", "2026Q2", "A2026年第二季度总分88分,低于90分,限期整改,取消当季评优资格。"),  # absorbed
     ]
+
+
+def test_the_workbook_has_a_sheet_for_absorbed_and_provisional_actions(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from service_rules._documents import write_workbook
+
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
+    path = tmp_path / "out.xlsx"
+    write_workbook(result, path)
+    sheet = openpyxl.load_workbook(path)["从高处理与预判"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    kinds = [r[0] for r in rows if r[0] in ("被吸收(不再执行)", "预判(期间未结束)")]
+    assert kinds == ["被吸收(不再执行)"] + ["预判(期间未结束)"] * 4
+    absorbed = next(r for r in rows if r[0] == "被吸收(不再执行)")
+    assert absorbed[3] == "A" and absorbed[8] == "outlet:half-deducted dynamic_management"
+    plain = sr.score("cangzhou", [str(Path(__file__).parents[1] / "examples" / "cangzhou-2026q3.jsonl")], as_of=AS_OF)
+    write_workbook(plain, tmp_path / "plain.xlsx")
+    assert "从高处理与预判" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames
