@@ -7,6 +7,7 @@ takes bad_record; rank 1) — the cases a new author's trial found inconsistent.
 
 from __future__ import annotations
 
+import io
 import shutil
 import types
 from pathlib import Path
@@ -16,9 +17,9 @@ import attrs
 import pytest
 
 import service_rules as sr
+from service_rules._groups import absorb, rank_provisional
 from service_rules._model import GroupMember, SanctionGroup
 from service_rules._results import Absorption, Action
-from service_rules._sanctions import _rank_provisional
 
 ROOT = Path(__file__).parents[1]
 QUARREL = (
@@ -94,6 +95,12 @@ def test_two_fine_rules_compete_only_on_the_same_fact(tmp_path: Path) -> None:
     assert [(a.subject, a.action, a.observations, a.absorbed_by) for a in result.absorbed] == [
         ("E2", "bad_record", ("g5",), by)
     ]
+    out = io.BytesIO()  # the streamed result is the same, absorbed fine actions included
+    sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(RECORDS)], out, as_of="2027-04-10")
+    assert out.getvalue() == result.to_json() + b"\n"
+    march = sr.score(folder, [sr.Records(RECORDS)], as_of="2027-04-10", period="2027-03")
+    assert [(a.subject, a.observations) for a in march.absorbed] == [("E2", ("g5",))]
+    assert [f.observations for f in march.absorbed_fines] == [("g4",), ("g5",)]
     fined = {(c.outlet, c.period): c.fined for c in result.scorecards}
     assert fined == {
         ("A", "2027-02"): "650.00",  # 50 + 300 + 300
@@ -154,25 +161,24 @@ def test_provisional_actions_rank_with_the_judged_ones_and_never_absorb_them() -
     warning = _act("lad", "warning", ("o1",))
     rectify = _act("pass", "rectify", ("o1", "o2"))
     dm = _act("quarter", "dynamic_management", ("o1", "o2"))
-    out = _rank_provisional(compiled, [warning], [rectify, dm], set())
+    out = rank_provisional(compiled, [warning], [rectify, dm], set())
     assert [(a.action, a.absorbed_by) for a in out] == [
         ("rectify", Absorption("g", "quarter", "dynamic_management")),
         ("dynamic_management", None),
     ]
     # a provisional action a judged one outranks would be absorbed by it
     low = _act("pass", "rectify", ("o1",))
-    [marked] = _rank_provisional(compiled, [warning], [low], set())
+    [marked] = rank_provisional(compiled, [warning], [low], set())
     assert marked.absorbed_by == Absorption("g", "lad", "warning")
     # another period, or no shared finding: nothing
-    assert _rank_provisional(compiled, [warning], [_act("pass", "rectify", ("o1",), "2027-02")], set())[0].absorbed_by is None
-    assert _rank_provisional(compiled, [warning], [_act("pass", "rectify", ("o9",))], set())[0].absorbed_by is None
+    assert rank_provisional(compiled, [warning], [_act("pass", "rectify", ("o1",), "2027-02")], set())[0].absorbed_by is None
+    assert rank_provisional(compiled, [warning], [_act("pass", "rectify", ("o9",))], set())[0].absorbed_by is None
 
 
 def test_the_trial_outlet_group_keeps_the_quarters_action_over_the_months() -> None:
     """A month's rectify (rank 1) and the quarter's dynamic_management (rank 2) of one outlet in
     March share March's findings: the rectify is absorbed. February's rectify is of another
     period: kept, though the quarter reads February's findings too."""
-    from service_rules._sanctions import absorb
 
     group = SanctionGroup("g", [GroupMember("pass", 1), GroupMember("quarter", 2)])
     feb = _act("pass", "rectify", ("f1",), "2027-02")
