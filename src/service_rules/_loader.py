@@ -767,7 +767,11 @@ def _merge_list(
             changes.append(LayerChange(key, str(ident), "replace", layer.name, shown, base_layer, changed))
             continue
         replaced: list[str] = []
+        # an entry with its own provenance (a rate, a fine): a number it changes needs it anew
+        restated = _check_number_provenance(entries[at], body, path, shown, problems)
         merged = _merge_replacing(entries[at], body, "", replaced, path, shown, problems)
+        if restated and "note" not in body:
+            merged.pop("note", None)  # the inherited note speaks of the old number
         changed = sorted(k for k in {**merged, **entries[at]} if merged.get(k) != entries[at].get(k))
         entries[at] = merged
         where[at] = _Origin(layer.name, shown, i)
@@ -874,8 +878,18 @@ def _restated_companions(
     return drop
 
 
-#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
-_NUMBER_KEYS = frozenset({"value", "points", "min", "max"})
+#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor, a threshold's
+#: value) and the amounts of money.toml's entries (a rate's ``per_point``; a fine's ``first``,
+#: ``factor``, ``steps``, ``cap``).
+_NUMBER_KEYS = frozenset({"value", "points", "min", "max", "per_point", "first", "factor", "steps", "cap"})
+
+
+def _is_number(value: Any) -> bool:
+    """A number or an amount as a pack writes it (``5``, ``"12.50"``), or a list of them (a
+    fine's ``steps``; a ladder's ``steps`` are tables and have their own provenance)."""
+    if isinstance(value, list):
+        return all(_is_number(v) and not isinstance(v, list) for v in value)
+    return isinstance(value, (int, str, float)) and not isinstance(value, bool)
 
 
 def _check_number_provenance(
@@ -890,7 +904,7 @@ def _check_number_provenance(
     changed = [
         k
         for k, v in patch.items()
-        if isinstance(v, int) and not isinstance(v, bool) and k in _NUMBER_KEYS and v != base.get(k)
+        if k in _NUMBER_KEYS and _is_number(v) and v != base.get(k)
     ]
     if not changed:
         return False
