@@ -73,3 +73,75 @@ def test_a_money_entry_changed_without_numbers_keeps_its_provenance(tmp_path: Pa
     pack = sr.compile_pack(sr.load_pack(folder)).pack
     (fine,) = pack.money.fines
     assert fine.note is not None and fine.note.startswith("第九条")
+
+
+# ---- 10: a layer's pack-level settings are layer changes --------------------------------
+
+
+def _generic_layer(tmp_path: Path, pack_extra: str) -> Path:
+    folder = tmp_path / "gl"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        f'[pack]\nname = "gl"\ntitle = "t"\nversion = "1"\nextends = "generic"\n{pack_extra}', encoding="utf-8"
+    )
+    return folder
+
+
+def test_a_layer_changing_the_period_is_a_layer_change(tmp_path: Path) -> None:
+    pack = sr.load_pack(_generic_layer(tmp_path, 'period = "month"\n'))
+    found = [(c.kind, c.key, c.action, c.base_layer, c.changed) for c in pack.changes]
+    assert found == [("pack", "period", "override", "generic", ["period"])]
+    sr.compile_pack(pack)  # no override_noop: compiles without problems
+    assert "覆盖 规则包设置 `period`(层 `gl`" in render_pack_docs(pack)
+
+
+def test_a_layer_restating_the_same_setting_and_its_own_name_changes_nothing(tmp_path: Path) -> None:
+    pack = sr.load_pack(_generic_layer(tmp_path, 'source = "某县"\n'))
+    assert [c for c in pack.changes if c.kind == "pack"] == []
+
+
+def test_a_layer_changing_the_total_lists_the_keys_it_changed(tmp_path: Path) -> None:
+    folder = _layer(tmp_path, {}, 'total = { value = 120, provenance = "assumed", note = "测试" }\n')
+    pack = sr.load_pack(folder)
+    found = [(c.kind, c.key, c.action, c.base_layer, c.changed) for c in pack.changes]
+    assert found == [("pack", "total", "override", "monthly-example", ["note", "provenance", "value"])]
+
+
+# ---- 13: one check run reports every problem: errors do not hide warnings ----------------
+
+BOTH = """
+[[rules]]
+id = "m-3-again"
+section = 2
+article = 3
+when = { type = "finding", article = 3 }
+deduct = { kind = "fixed", points = 1, provenance = "assumed", note = "测试" }
+reason = "第{article}条,扣{points}分。"
+
+[[rules]]
+id = "m-6-light"
+section = 3
+article = 6
+when = { type = "finding", article = 6 }
+supersedes = ["m-6"]
+deduct = { kind = "per_person", points = 1, provenance = "assumed", note = "测试" }
+reason = "第{article}条,扣{points}分。"
+"""
+
+
+def test_a_double_counting_error_does_not_hide_a_warning(tmp_path: Path) -> None:
+    folder = _layer(tmp_path, {"rules.toml": BOTH})
+    with pytest.raises(PackError) as info:
+        sr.compile_pack(sr.load_pack(folder))
+    assert [p.code for p in info.value.problems] == ["double_counting"]
+    assert "supersedes_heavier" in [p.code for p in info.value.warnings]
+
+
+def test_check_prints_the_warning_beside_the_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service_rules.cli import main
+
+    folder = _layer(tmp_path, {"rules.toml": BOTH})
+    assert main(["check", str(folder)]) == 2
+    out = capsys.readouterr().out
+    assert "error: " in out and "double_counting" in out
+    assert "warning: " in out and "supersedes_heavier" in out

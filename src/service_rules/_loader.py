@@ -943,10 +943,48 @@ def _layer_table(
     for path in replaced:
         name = path.removeprefix(f"{key}.") if path != key else key
         changes.append(LayerChange(key, name, "replace", layer.name, shown, table_layers.get(path)))
+    result = merged.get(key, {})
+    if isinstance(before, dict) and isinstance(result, dict):
+        _setting_changes(key, before, result, replaced, layer, shown, table_layers, changes)
     for path in _table_paths(value, key):
         table_layers[path] = layer.name
-    result = merged.get(key, {})
+    for k in value:
+        table_layers[f"{key}.{k}"] = layer.name
     return result if isinstance(result, dict) else {}
+
+
+#: Keys of ``[pack]`` every layer states for itself: not a change of the base's settings.
+_IDENTITY_KEYS = frozenset({"name", "title", "version", "extends", "description", "source", "source_file"})
+
+
+def _setting_changes(
+    key: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    replaced: list[str],
+    layer: _Layer,
+    shown: str,
+    table_layers: dict[str, str],
+    changes: list[LayerChange],
+) -> None:
+    """Each setting of an inherited table (``[pack]``'s ``period``, ``total``, a floor merged
+    key by key, a label) whose value the layer changes: an ``override`` change of kind ``key``
+    (tables replaced whole are already listed as ``replace``)."""
+    if key in replaced:  # the whole table replaced: listed as such
+        return
+    whole = {p.removeprefix(f"{key}.") for p in replaced}
+    for k in sorted(before.keys() | after.keys()):
+        if k in whole or (key == "pack" and k in _IDENTITY_KEYS) or before.get(k) == after.get(k):
+            continue
+        inner = after.get(k), before.get(k)
+        changed = (
+            sorted(x for x in inner[0].keys() | inner[1].keys() if inner[0].get(x) != inner[1].get(x))
+            if isinstance(inner[0], dict) and isinstance(inner[1], dict)
+            else [k]
+        )
+        # a setting the base left at its default (``period``) is overridden all the same
+        base = table_layers.get(f"{key}.{k}", table_layers.get(key))
+        changes.append(LayerChange(key, k, "override", layer.name, shown, base, changed))
 
 
 def _table_paths(value: dict[str, Any], prefix: str) -> Iterator[str]:

@@ -728,8 +728,9 @@ def _check(args: argparse.Namespace) -> int:
     if pack is not None:  # a layer's merge mistakes do not hide the rest: compile what loaded
         try:
             problems.extend(compile_pack(pack).warnings)
-        except PackError as exc:
+        except PackError as exc:  # every problem at once: the warnings found beside the errors too
             problems.extend(exc.problems)
+            problems.extend(exc.warnings)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
