@@ -145,3 +145,32 @@ def test_check_prints_the_warning_beside_the_error(tmp_path: Path, capsys: pytes
     out = capsys.readouterr().out
     assert "error: " in out and "double_counting" in out
     assert "warning: " in out and "supersedes_heavier" in out
+
+
+# ---- 5: a standalone pack without imports.toml says so ----------------------------------
+
+
+def test_a_pack_without_an_import_map_says_so_in_chinese(tmp_path: Path) -> None:
+    from service_rules._sheets import iter_sheets
+
+    folder = tmp_path / "alone"
+    shutil.copytree(EXAMPLES / "monthly", folder)
+    (folder / "imports.toml").unlink()
+    pack = sr.load_pack(folder)
+    assert not pack.imports.imports
+    csv = tmp_path / "findings.csv"
+    csv.write_text("问题编号,网点代码,检查日期,条款\nF1,M-01,2027-03-05,3\n", encoding="utf-8")
+    (sheet,) = list(iter_sheets(csv, pack.imports))
+    assert sheet.record_type is None and sheet.problem is not None
+    assert "规则包没有导入映射(imports.toml)" in sheet.problem
+    assert 'extends = "generic"' in sheet.problem and "复制" in sheet.problem
+    assert ":)" not in sheet.problem and ":" not in sheet.problem.split("(")[-1][:1]
+
+
+def test_the_monthly_example_reads_office_sheets(tmp_path: Path) -> None:
+    from service_rules._sheets import read_records
+
+    csv = tmp_path / "findings.csv"
+    csv.write_text("问题编号,网点代码,检查日期,条款\nF1,M-01,2027-03-05,3\n", encoding="utf-8")
+    records = read_records(csv, sr.load_pack(EXAMPLES / "monthly").imports)
+    assert records == [{"type": "finding", "id": "F1", "outlet": "M-01", "date": "2027-03-05", "article": 3}]
