@@ -174,3 +174,20 @@ def test_the_monthly_example_reads_office_sheets(tmp_path: Path) -> None:
     csv.write_text("问题编号,网点代码,检查日期,条款\nF1,M-01,2027-03-05,3\n", encoding="utf-8")
     records = read_records(csv, sr.load_pack(EXAMPLES / "monthly").imports)
     assert records == [{"type": "finding", "id": "F1", "outlet": "M-01", "date": "2027-03-05", "article": 3}]
+
+
+# ---- 12: what the docs promise ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["12.5", "0", '"0"', "-3"])
+def test_a_float_zero_or_negative_amount_is_invalid_amount(tmp_path: Path, value: str) -> None:
+    folder = _layer(tmp_path, {"money.toml": f'[[rates]]\nid = "wage-pool"\noverride = true\nper_point = {value}\n'
+                               'provenance = "literal"\n'})  # fmt: skip
+    assert ("invalid_amount", "$.rates[0].per_point") in _codes(folder)
+
+
+def test_the_cases_schema_lists_the_money_keys_of_a_scorecard() -> None:
+    from service_rules._packtest import cases_schema
+
+    card = cases_schema()["properties"]["cases"]["items"]["properties"]["expect"]["properties"]["scorecards"]
+    assert {"total", "amount", "fined", "deductions"} <= set(card["items"]["properties"])

@@ -611,7 +611,7 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
 
     for title, group in (
         ("总分有变化的评分卡(变化大的在前)", moved),
-        ("总分不变、仅章节得分、扣分或金额调整的评分卡", rearranged),
+        ("总分不变、仅章节得分或扣分调整的评分卡", rearranged),
     ):
         if not group:
             continue

@@ -84,10 +84,13 @@ converter.register_structure_hook(
     Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
 )
 def _structure_int_or_str(value: Any, _: Any) -> Any:
-    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    # The same type as Amount (Union[str, int]), so this hook serves both: money.toml's amounts
+    # and a threshold's value, points (an integer) or yuan (a string such as "500.00", or an integer).
     if type(value) in (int, str):
         return value
-    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+    raise TypeError(
+        f'expected an integer or a string (yuan: "12.50", never a TOML float), found {type(value).__name__} {_short(value)}'
+    )
 
 
 converter.register_structure_hook(int | str, _structure_int_or_str)
@@ -362,6 +365,8 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
         code = "missing_key" if message.startswith("required key missing") else "invalid_value"
         if message.startswith("unknown key"):
             code = "unknown_key"
+        elif file.endswith("money.toml") and "(yuan: " in message:
+            code = "invalid_amount"  # an amount written as a TOML float (docs/packs.md, money)
         problems.append(Problem(code, message or line, file=file, path=path or None))
     return problems
 
