@@ -191,3 +191,20 @@ def test_the_cases_schema_lists_the_money_keys_of_a_scorecard() -> None:
 
     card = cases_schema()["properties"]["cases"]["items"]["properties"]["expect"]["properties"]["scorecards"]
     assert {"total", "amount", "fined", "deductions"} <= set(card["items"]["properties"])
+
+
+def test_a_fine_action_starting_at_another_occurrence_needs_its_provenance(tmp_path: Path) -> None:
+    entry = (
+        '[[fines]]\nid = "same-error"\noverride = true\n'
+        '[[fines.actions]]\nstart = 2\naction = "bad_record"\nlabel = "记入员工不良记录。"\n'
+    )
+    assert ("provenance_stale", "$.fines[0]") in _codes(_layer(tmp_path, {"money.toml": entry}))
+
+
+def test_a_fine_action_relabelled_keeps_its_provenance(tmp_path: Path) -> None:
+    entry = (
+        '[[fines]]\nid = "same-error"\noverride = true\n'
+        '[[fines.actions]]\nstart = 3\naction = "bad_record"\nlabel = "记入不良记录。"\n'
+    )
+    pack = sr.compile_pack(sr.load_pack(_layer(tmp_path, {"money.toml": entry}))).pack
+    assert pack.money.fines[0].note is not None

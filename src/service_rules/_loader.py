@@ -897,6 +897,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, str, float)) and not isinstance(value, bool)
 
 
+def _starts(value: Any) -> list[Any] | None:
+    """The occurrences a fine's actions start at (第三次起: 3), a number of the text like an
+    amount; None when ``value`` is not such a list."""
+    if not isinstance(value, list) or not all(isinstance(a, dict) and "start" in a for a in value):
+        return None
+    return [a["start"] for a in value]
+
+
 def _check_number_provenance(
     base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
 ) -> bool:
@@ -909,7 +917,8 @@ def _check_number_provenance(
     changed = [
         k
         for k, v in patch.items()
-        if k in _NUMBER_KEYS and _is_number(v) and v != base.get(k)
+        if (k in _NUMBER_KEYS and _is_number(v) and v != base.get(k))
+        or (k == "actions" and _starts(v) is not None and _starts(v) != _starts(base.get(k)))
     ]
     if not changed:
         return False
