@@ -578,7 +578,7 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
     rearranged = [c for c in d.changed if c.rearranged]
     out.append(
         f"- 比较评分卡 {d.outlets_compared} 张(网点×期间),其中 {len(d.changed)} 张有变化"
-        f"(总分变化 {len(moved)} 张,总分不变、仅章节得分或扣分调整 {len(rearranged)} 张);"
+        f"(总分变化 {len(moved)} 张,总分不变、仅章节得分、扣分或金额调整 {len(rearranged)} 张);"
         f"总分变动合计 {d.points_moved} 分(净变化 {_signed(d.net_change)} 分),"
         f"平均每张评分卡总分变化 {_mean(d.net_change, both)} 分(按两边都有的 {both} 张计)"
     )
@@ -611,7 +611,7 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
 
     for title, group in (
         ("总分有变化的评分卡(变化大的在前)", moved),
-        ("总分不变、仅章节得分或扣分调整的评分卡", rearranged),
+        ("总分不变、仅章节得分、扣分或金额调整的评分卡", rearranged),
     ):
         if not group:
             continue
