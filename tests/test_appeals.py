@@ -560,3 +560,10 @@ def test_a_decision_entered_later_corrects_the_pending_appeal(cangzhou: Any) -> 
     assert result["rejected"] == []
     assert cards(result)["BT-01"]["total"] == 100
     assert [(r["id"], r["by"]) for r in result["replaced"]] == [("A-3", "A-3b")]
+
+
+
+def test_only_lapses_can_be_appealed_not_notices(cangzhou: Any) -> None:
+    """Cangzhou's report deadline records no lapse: its late_report notice is no appeal target."""
+    result = run(cangzhou, [*base(), appeal("X", "cz-4-report:任丘:2026Q3")])
+    assert [(r["id"], r["code"], r["county"]) for r in result["rejected"]] == [("X", "unknown_target", None)]

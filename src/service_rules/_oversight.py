@@ -362,9 +362,9 @@ def oversight_actions(
     c = compiled
     found, lapses = derive(compiled, facts, as_of)
     lapses, gone = _overturned_lapses(compiled, facts, as_of, lapses)
-    if gone:  # an overturned derived lapse takes its own notice with it
-        dropped = {(g.lapse.id, g.lapse.county) for g in gone}
-        found = [a for a in found if not any((o, a.subject) in dropped for o in a.observations)]
+    if gone:  # an overturned derived lapse (`<rule>:<county>:<period>`) takes its own notice with it
+        dropped = {g.lapse.id for g in gone if g.ladder is None}
+        found = [a for a in found if f"{a.rule}:{a.subject}:{a.period}" not in dropped]
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
