@@ -592,3 +592,14 @@ def test_an_overturned_complaint_stops_counting_on_an_employee_ladder() -> None:
     assert ladder(result) == [("fine", ["C-02"], ["C-01"])]
     assert [d["observations"] for c in result["scorecards"] for d in c["overturned"]] == [["C-01"]]
     assert result["overturned_lapses"] == []  # a complaint is no lapse: it is listed on its card
+
+
+def test_an_overturned_deduction_reads_as_the_text_in_force_on_its_day() -> None:
+    """Under the amended example pack, CITY-2026Q3-01-2 (2026-09-10, two person-times) cost 16 points
+    at 8 each; overturned, it is listed with the amended text's reason and points."""
+    amended = sr.compile_pack(sr.load_pack(str(ROOT / "examples" / "cangzhou-amended")))
+    records = [*base(), appeal("A-1", "CITY-2026Q3-01-2", decided="2026-10-20", decision="overturned")]
+    counted = deduction(run(amended, base()), "CITY-2026Q3-01-2")
+    [over] = cards(run(amended, records))["RQ-02"]["overturned"]
+    assert over["points"] == counted["points"] == 16
+    assert over["reason"] == counted["reason"] and "扣8分" in over["reason"]
