@@ -574,3 +574,119 @@ def _date(text: str) -> Any:
     import datetime
 
     return datetime.date.fromisoformat(text)
+
+
+_PASS_MARK = """
+[[thresholds]]
+id = "pass-mark"
+title = "季度得分低于85分限期整改"
+quantity = "total"
+compare = "lt"
+value = { value = 85, provenance = "assumed", note = "示例修订:新设及格线。" }
+action = "rectify"
+label = "限期整改"
+reason = "{subject}{window_words}总分{quantity}分,低于{value}分,{label}。"
+"""
+
+
+@pytest.mark.parametrize(("effective", "expected"), [("2026-09-30", ["HJ-01", "RQ-01"]), ("2026-10-01", [])])
+def test_a_threshold_is_the_one_in_force_at_its_windows_end(
+    tmp_path: Path, effective: str, expected: list[str]
+) -> None:
+    # A pass mark of 85 from `effective` (the amendment changes nothing else): in force on
+    # 2026-09-30, Q3's cards under 85 (HJ-01 82, RQ-01 64) are sent to rectify; from 2026-10-01 Q3
+    # is judged by the original text, which has no threshold.
+    pack = _amend(tmp_path, effective, {"oversight.toml": _PASS_MARK})
+    result = sr.score(pack, [QUARTER], as_of=AS_OF, period="2026Q3")
+    assert sorted(a.subject for a in result.actions if a.action == "rectify") == expected
+
+
+def test_an_appeal_amends_a_deduction_judged_by_the_amended_text() -> None:
+    # CITY-2026Q3-01-2 (RQ-02, 2026-09-10) costs 2 × 8 = 16 under the amendment; amended on appeal
+    # to 10 points: RQ-02 100 − 2 − 10 = 88, and the deduction keeps original_points 16.
+    records = [
+        json.loads(line) for line in Path(QUARTER).read_text(encoding="utf-8").splitlines() if line.strip()
+    ] + [
+        {"type": "appeal", "id": "A-1", "target": "CITY-2026Q3-01-2", "filed": "2026-09-20", "by": "任丘",
+         "reason": "按修订前标准", "decided": "2026-10-20", "decision": "amended", "points": 10},
+    ]  # fmt: skip
+    result = sr.score(AMENDED, [sr.Records(records)], as_of=AS_OF, period="2026Q3")
+    rq02 = cards(result)["RQ-02"]
+    chat = next(d for d in rq02.deductions if d.observations == ("CITY-2026Q3-01-2",))
+    assert (chat.points, chat.original_points, rq02.total, rq02.versions) == (10, 16, 88, ("cz-2026-08",))
+
+
+@pytest.mark.parametrize("key", ["fines", "employees"])
+def test_an_amendment_of_fines_or_the_ledger_is_refused(tmp_path: Path, key: str) -> None:
+    pack = _amend(
+        tmp_path, "2026-08-16", {"money.toml": f'[[{key}]]\nid = "x"\n' if key == "fines" else "[employees]\n"}
+    )
+    with pytest.raises(sr.PackError) as caught:
+        sr.load_pack(pack)
+    assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
+        ("unsupported_amendment", "amendments/cz-2026-08/money.toml", f"$.{key}")
+    ]
+
+
+def test_the_examples_own_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["test", AMENDED]) == 0
+    assert "3/3 cases passed" in capsys.readouterr().out
+
+
+def test_the_example_quarter_with_appeals_a_correction_and_an_amendment() -> None:
+    """The bundled quarter, its appeals and correction (examples/cangzhou-2026q3-appeals.jsonl) under
+    the amended pack, by hand. Q3's allotments are the amended ones (三 10, 八 20; still 100):
+    HJ-01 100 − 1 (第12条) − 5 (第26条) − 10 (C-2026-031); 第18条 overturned → 84.
+    HJ-02 100 − 1 (第15条) − 5 (the correction, 2026-07-15: one person-time at the original 5) → 94.
+    RQ-01 五 20 − 3 − 20 = −3, 六 20 − 1 (第28条 amended to 1) = 19, 八 20 − 10 (酒后上岗) = 10,
+    三 10, 四 15, 七 15 → 66.  RQ-02 100 − 2 − 2 × 8 (2026-09-10, the amended text) → 82.
+    BT-01 99 (its appeal pending). L-2026-RQ-01 overturned: 任丘's cross-check lapse of
+    2026-09-10 is the year's first, a rectification notice."""
+    appeals = ROOT / "examples" / "cangzhou-2026q3-appeals.jsonl"
+    result = sr.score(AMENDED, [QUARTER, str(appeals)], as_of=AS_OF, period="2026Q3")
+    assert result.rejected == ()
+    c = cards(result)
+    assert {o: c[o].total for o in ("HJ-01", "HJ-02", "RQ-01", "RQ-02", "BT-01")} == {
+        "HJ-01": 84,
+        "HJ-02": 94,
+        "RQ-01": 66,
+        "RQ-02": 82,
+        "BT-01": 99,
+    }
+    assert all(card.versions == ("cz-2026-08",) for card in result.scorecards)
+    corrected = next(d for d in c["HJ-02"].deductions if d.observations == ("HJ-2026Q3-02-2R",))
+    assert (corrected.points, corrected.layer) == (5, "cangzhou")
+    renqiu = [(a.date, a.action) for a in result.actions if a.subject == "任丘" and a.rule == "cz-3-escalation"]
+    assert renqiu == [("2026-09-10", "rectification_notice")]
+
+
+def test_the_bulletin_names_the_amendment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "--pack", AMENDED, "--as-of", AS_OF, "--format", "markdown", QUARTER]) == 0
+    assert "本期评分适用修订 cz-2026-08(2026-08-16 起施行,关于修订" in capsys.readouterr().out
+    assert main(["score", "--pack", "cangzhou", "--as-of", AS_OF, "--format", "markdown", QUARTER]) == 0
+    assert "适用修订" not in capsys.readouterr().out
+
+
+_noop: dict[str, tuple[sr.CompiledPack, sr.CompiledPack]] = {}
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=st.one_of(scenarios(), scenarios(caps="all")), day=st.sampled_from(("2026-04-01", "2026-08-01")))
+def test_an_amendment_that_changes_nothing_changes_no_result(case: tuple[GenPack, Observations], day: str) -> None:
+    # The same text again from a day inside the records' span: caps, supersession, pending
+    # references and ladders must not notice the seam (only `versions` names it).
+    gp, obs = case
+    key = repr(gp.pack) + day
+    if key not in _noop:
+        amendment = Amendment(id="same", effective=day, document="某文", folder="amendments/same")
+        amended = attrs.evolve(gp.pack, amendments=[AmendedText(amendment, gp.pack)])
+        _noop[key] = (sr.compile_pack(gp.pack), sr.compile_pack(amended))
+    plain, amended_c = _noop[key]
+    a = sr.score(plain, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    b = sr.score(amended_c, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    a.pop("pack"), b.pop("pack")
+    for card in b["scorecards"]:
+        card.pop("versions")
+    for card in a["scorecards"]:
+        card.pop("versions")
+    assert a == b

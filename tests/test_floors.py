@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules._loader import load_pack_partial
@@ -202,3 +204,38 @@ def test_a_section_floor_above_its_allotment(tmp_path: Path) -> None:
         sr.compile_pack(sr.load_pack(folder))
     [problem] = [p for p in err.value.problems if p.code == "floor_above_allotment"]
     assert problem.path is not None and problem.path.endswith("floor.value")
+
+
+@pytest.fixture(scope="module")
+def mixed_floors(tmp_path_factory: pytest.TempPathFactory) -> sr.CompiledPack:
+    """The monthly pack with section 1 below no floor and section 2 at no less than −3 (the pack's 0 for neither)."""
+    root = tmp_path_factory.mktemp("mixed")
+    folder = _layer(
+        root,
+        PACKS / "monthly",
+        {
+            "sections.toml": "[[sections]]\nnumber = 1\noverride = true\n"
+            'floor = { policy = "none", provenance = "assumed", note = "不保底。" }\n'
+            "[[sections]]\nnumber = 2\noverride = true\n"
+            'floor = { policy = "minimum", value = -3, provenance = "assumed", note = "至多负3分。" }\n'
+        },
+    )
+    return sr.compile_pack(sr.load_pack(folder))
+
+
+@settings(max_examples=40, deadline=None)
+@given(found=st.lists(st.tuples(st.sampled_from(["A", "B"]), st.integers(1, 28), st.sampled_from([1, 2])), max_size=12))
+def test_each_section_is_held_at_its_own_floor(mixed_floors: sr.CompiledPack, found: list[Any]) -> None:
+    records = [
+        {"type": "finding", "id": f"F{i}", "outlet": o, "date": f"2027-01-{d:02d}", "article": a}
+        for i, (o, d, a) in enumerate(found)
+    ]
+    result = sr.score(mixed_floors, [sr.Records(records)], as_of="2027-06-30")
+    floors = {1: None, 2: -3}
+    for card in result.scorecards:
+        for s in card.sections:
+            raw = s.allotment - s.deducted
+            assert s.floor == floors[s.number]
+            assert s.score == (raw if s.floor is None else max(s.floor, raw))
+            assert s.beyond_floor == s.score - raw >= 0
+        assert card.total == sum(s.score for s in card.sections if s.score is not None)

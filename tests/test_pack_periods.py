@@ -274,3 +274,23 @@ def test_a_window_placeholder_of_a_ladder_over_the_whole_input_is_warned_about(t
     assert [(w.code, w.path) for w in warnings if w.code == "placeholder_empty"] == [
         ("placeholder_empty", "$.ladders[0].reason")
     ]
+
+
+def test_candidates_judge_the_half_years_of_the_year(halfyear: sr.CompiledPack) -> None:
+    from service_rules._candidates import render_candidates
+
+    clean = [r for r in HALF_RECORDS if r.get("id") != "F9"] + [
+        {"type": "inspection", "id": "I4", "outlet": "B", "date": "2027-04-01", "by": "county"},
+    ]
+    result = sr.candidates(halfyear, [sr.Records(clean)], year=2027, as_of="2028-01-15")
+    assert result.judged_quarters == ("2027H1", "2027H2")
+    # A: −2 and 10, mean 4; B: 10 (inspected, nothing found) and 7, mean 8.5.
+    assert [(c.outlet, c.mean_total) for c in result.candidates] == [("B", 8.5), ("A", 4)]
+    text = render_candidates(result)
+    assert "评定半年:2027H1、2027H2" in text and "半年均总分" in text and "2027H1:-2 2027H2:10" in text
+    # A half-year without a county inspection of the outlet keeps it off the list.
+    result = sr.candidates(halfyear, [sr.Records(HALF_RECORDS)], year=2027, as_of="2028-01-15")
+    assert [(e.outlet, [r.code for r in e.reasons]) for e in result.excluded] == [
+        ("A", ["rejected_lines"]),
+        ("B", ["not_inspected"]),
+    ]

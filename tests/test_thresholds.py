@@ -41,9 +41,9 @@ from typing import Any
 import pytest
 
 import service_rules as sr
+from service_rules._groups import absorb
 from service_rules._model import GroupMember, SanctionGroup, Threshold, ThresholdValue
 from service_rules._results import Absorption, Action, Scorecard
-from service_rules._sanctions import absorb
 from service_rules._thresholds import Measure, threshold_actions
 
 AS_OF = "2026-08-15"
@@ -745,6 +745,8 @@ def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(
     out = io.BytesIO()
     sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
     assert out.getvalue() == result.to_json() + b"\n"
+    compiled = sr.compile_pack(sr.load_pack(folder))  # the cards alone count the fines levied too
+    assert [c.fined for c in sr.scorecards(compiled, sr.ingest(compiled, [sr.Records(records)]))] == ["80.00"] * 3
 
 
 def test_the_monthly_example_scores_its_pass_mark() -> None:
@@ -755,3 +757,100 @@ def test_the_monthly_example_scores_its_pass_mark() -> None:
     report = sr.run_pack_tests(pack, scope="all")
     assert report.passed and report.rules.percent == 100.0
     assert "pass-mark" in report.rules.covered
+
+
+def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
+    import shutil
+
+    from service_rules._documents import render_bulletin
+    from service_rules._report import render_table
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(
+        '[[fines]]\nid = "flat"\nsubject = "employee"\nwithout_employee = "none"\nwindow = "year"\n'
+        'when = { article = 4 }\nfirst = "80"\nprovenance = "assumed"\nnote = "测试用"\n'
+        'reason = "员工{subject}罚款{amount}元。"\n',
+        encoding="utf-8",
+    )
+    (folder / "oversight.toml").write_text(
+        '[[sanction_groups]]\nid = "fines"\nmembers = [ { rule = "same-error", rank = 1 }, { rule = "flat", rank = 2 } ]\n',
+        encoding="utf-8",
+    )
+    records = [{"type": "finding", "id": "f1", "outlet": "A", "date": "2027-01-10", "article": 4, "employees": ["E1"]}]
+    result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
+    table = render_table(result)
+    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元 ← 由罚款 flat 吸收(fines)" in table
+    assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in render_bulletin(result)
+
+
+@pytest.mark.parametrize("bad", ['"12.345"', '"-5"', '"NaN"', '"Infinity"', "1.5", "true"])
+def test_a_money_threshold_value_is_yuan_or_a_located_error(tmp_path: Path, bad: str) -> None:
+    import shutil
+
+    root = Path(__file__).parents[1] / "examples" / "monthly"
+    shutil.copytree(root, tmp_path / "monthly", ignore=shutil.ignore_patterns("tests"))
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(
+        MONEY_LAYER.replace('value = { value = "30.00",', f"value = {{ value = {bad},"), encoding="utf-8"
+    )
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(sr.load_pack(folder))
+    assert [(p.code, p.path) for p in err.value.problems] == [("invalid_value", "$.thresholds[0].value.value")]
+
+
+def test_an_amendment_changes_a_threshold_for_the_windows_that_end_after_it(tmp_path: Path) -> None:
+    """The layer's pass mark is 90; an amendment in force from 2026-07-01 raises it to 95. A's
+    2026Q2 total 88 (< 90: rectify, judged by the original text: Q2 ends 2026-06-30); A's 2026Q3
+    total 79 and B's 88 are judged by the amended text (< 95); B's 2026Q2 85 < 90. The group
+    stays (it is in both texts)."""
+    folder = layer(tmp_path)
+    (folder / "amendments.toml").write_text(
+        '[[amendments]]\nid = "raise"\neffective = "2026-07-01"\ndocument = "测试"\nfolder = "amendments/raise"\n'
+        'provenance = "assumed"\nnote = "测试用"\n',
+        encoding="utf-8",
+    )
+    (folder / "amendments" / "raise").mkdir(parents=True)
+    (folder / "amendments" / "raise" / "oversight.toml").write_text(
+        '[[thresholds]]\nid = "pass-mark"\noverride = true\nvalue = { value = 95, provenance = "assumed", note = "测试用" }\n',
+        encoding="utf-8",
+    )
+    compiled = sr.compile_pack(sr.load_pack(folder))
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of="2026-12-31")
+    rectified = [(a.subject, a.period, a.reason) for a in (*result.actions, *result.absorbed) if a.rule == "pass-mark"]
+    assert rectified == [
+        ("B", "2026Q2", "B2026年第二季度总分85分,低于90分,限期整改,取消当季评优资格。"),
+        ("A", "2026Q3", "A2026年第三季度总分79分,低于95分,限期整改,取消当季评优资格。"),
+        ("B", "2026Q3", "B2026年第三季度总分88分,低于95分,限期整改,取消当季评优资格。"),
+        ("A", "2026Q2", "A2026年第二季度总分88分,低于90分,限期整改,取消当季评优资格。"),  # absorbed
+    ]
+
+
+def test_the_workbook_has_a_sheet_for_absorbed_and_provisional_actions(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from service_rules._documents import write_workbook
+
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
+    path = tmp_path / "out.xlsx"
+    write_workbook(result, path)
+    sheet = openpyxl.load_workbook(path)["从高处理与预判"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    kinds = [r[0] for r in rows if r[0] in ("被吸收(不再执行)", "预判(期间未结束)")]
+    assert kinds == ["被吸收(不再执行)"] + ["预判(期间未结束)"] * 4
+    absorbed = next(r for r in rows if r[0] == "被吸收(不再执行)")
+    assert absorbed[3] == "A" and absorbed[8] == "outlet:half-deducted dynamic_management"
+    plain = sr.score("cangzhou", [str(Path(__file__).parents[1] / "examples" / "cangzhou-2026q3.jsonl")], as_of=AS_OF)
+    write_workbook(plain, tmp_path / "plain.xlsx")
+    assert "从高处理与预判" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames

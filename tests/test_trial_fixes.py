@@ -157,3 +157,23 @@ def test_periods_are_ascii_digits_only() -> None:
     for text in ("\uff12\uff10\uff12\uff17Q1", "2027Q\uff11", "\u0662\u0660\u0662\u0667"):
         with pytest.raises(ValueError):
             parse_period(text)
+
+
+def test_a_ladder_window_changed_by_a_layer_needs_its_provenance(tmp_path: Path) -> None:
+    folder = tmp_path / "layer"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "layer"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', encoding="utf-8"
+    )
+    (folder / "oversight.toml").write_text(
+        '[[ladders]]\nid = "cz-3-escalation"\noverride = true\nwindow = "quarter"\n', encoding="utf-8"
+    )
+    _, problems = load_pack_partial(folder)
+    assert [(p.code, p.path) for p in problems] == [("provenance_stale", "$.ladders[0].window")]
+    (folder / "oversight.toml").write_text(
+        '[[ladders]]\nid = "cz-3-escalation"\noverride = true\nwindow = "quarter"\nwindow_provenance = "literal"\n',
+        encoding="utf-8",
+    )
+    [ladder] = [x for x in sr.load_pack(folder).oversight.ladders if x.id == "cz-3-escalation"]
+    assert (ladder.window, ladder.window_provenance, ladder.window_note) == ("quarter", "literal", None)
+    assert ladder.steps_note  # steps untouched: their note stays

@@ -24,6 +24,7 @@ from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import judged_periods
+from ._periods import GRANULARITY_WORDS, granularity_of
 from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter, unattributed
 from ._scoring import Accountant
 from ._store import Facts
@@ -231,9 +232,13 @@ def render_candidates(result: CandidatesResult) -> str:
     from ._report import _table, escape, rejection_summary, unread_lines, warning_lines
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
-    out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
+    judged = result.judged_quarters
+    found = granularity_of(judged[0]) if judged else None
+    word = GRANULARITY_WORDS[found] if found else "季度"  # 季度, 月, 半年, 年 (none judged: as before)
+    short = {"季度": "季"}.get(word, word)
+    out.append(f"评定{word}:{'、'.join(judged) or f'无(年内没有已结束且有检查记录的{word})'}")
     if result.candidates:
-        rows = [["名次", "网点", "网点名称", "县联社", "季均总分", "扣分项", "各季总分"]]
+        rows = [["名次", "网点", "网点名称", "县联社", f"{short}均总分", "扣分项", f"各{short}总分"]]
         for c in result.candidates:
             rows.append(
                 [

@@ -53,10 +53,17 @@ class DocumentLabels:
     title: str | None = None
     article_unit: str = "条"
     action_labels: Mapping[str, str] = attrs.field(factory=dict)
+    #: A pack's dated amendments: id → when and by what (``2026-08-16 起施行,沧农信联〔2026〕18号``).
+    amendments: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
-        return cls(pack.meta.title, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
+        return cls(
+            pack.meta.title,
+            pack.meta.article_unit,
+            {**pack.oversight.action_labels, **pack.money.action_labels},
+            {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
+        )
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -474,7 +481,52 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             )
         )
     sheets.extend(_money_sheets(result, names))
+    sheets.extend(_sanction_sheets(result, labels))
     return sheets
+
+
+def _sanction_sheets(result: ScoreResult, labels: DocumentLabels) -> list[_Sheet]:
+    """从高处理与预判: the actions and fines a sanction group absorbed, and the provisional
+    threshold actions of windows still open — only when there are any."""
+    kinds = {"county": "县联社", "outlet": "网点", "employee": "员工"}
+    rows: list[list[Any]] = []
+    for what, listed in (("被吸收(不再执行)", result.absorbed), ("预判(期间未结束)", result.provisional)):
+        for a in listed:
+            by = a.absorbed_by
+            rows.append(
+                [
+                    what,
+                    a.period,
+                    a.date,
+                    a.subject,
+                    kinds.get(a.subject_type, a.subject_type),
+                    labels.action(a.action),
+                    a.action,
+                    a.rule,
+                    f"{by.group}:{by.rule} {labels.action(by.action)}" if by is not None else None,
+                    a.reason,
+                ]
+            )
+    for f in result.absorbed_fines:
+        by = f.absorbed_by
+        rows.append(
+            [
+                "被吸收的罚款(不再执行)",
+                f.period,
+                f.date,
+                f.subject,
+                kinds.get(f.subject_type, f.subject_type),
+                f"罚款{f.amount}元",
+                None,
+                f.rule,
+                f"{by.group}:{by.rule}" if by is not None else None,
+                f.reason,
+            ]
+        )
+    if not rows:
+        return []
+    header = ["类别", "期间", "日期", "对象", "对象类型", "处理", "代码", "规则", "由谁吸收", "理由"]
+    return [_Sheet("从高处理与预判", header, rows, wrap=frozenset({9}))]
 
 
 def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
@@ -656,7 +708,8 @@ def write_workbook(
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
     处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
-    fines or a ledger), written atomically to ``path``."""
+    fines or a ledger, 从高处理与预判 when a sanction group absorbed something or a threshold window is
+    still open), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -821,6 +874,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         )
     )
     cards = list(result.scorecards)
+    known = list(labels.amendments)  # in date order
+    amended = sorted({v for c in cards for v in c.versions}, key=lambda v: (v not in known, known.index(v) if v in known else 0, v))
+    if amended:  # a pack with dated amendments: each finding by the text in force on its day
+        which = "、".join(f"修订 {v}" + (f"({labels.amendments[v]})" if v in known else "") for v in amended)
+        blocks.append(_Para(f"本期评分适用{which};各项问题按其发生之日施行的条文评定,各章分值按期末施行的条文。"))
     scored = [c for c in cards if is_scored(c)]
     counties = {c.county for c in cards}
     deductions = [d for c in cards for d in c.deductions]
@@ -963,6 +1021,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
                     for a in result.absorbed
                 )
             )
+        )
+    if result.absorbed_fines:
+        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
+        blocks.append(
+            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
         )
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))

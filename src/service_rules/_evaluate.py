@@ -23,13 +23,14 @@ from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
+from ._groups import group_fines
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
-from ._sanctions import group_fines, sanctions
+from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -73,7 +74,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
     facts = standing(facts, as_of)
     all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    all_fines, dropped = group_fines(compiled, all_fines)
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
@@ -126,7 +127,7 @@ def score_to_stream(
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
     all_fines, taken = fines_and_actions(compiled, facts)
-    all_fines, dropped = group_fines(compiled.oversight.sanction_groups, all_fines)
+    all_fines, dropped = group_fines(compiled, all_fines)
     share = compiled.money.share
     named = []
     for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):

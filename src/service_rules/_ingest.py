@@ -384,12 +384,7 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index,
-                        row.line,
-                        rid if type(rid) is str else None,
-                        row.error.code,
-                        row.error.message,
-                        row.record,
+                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
                     )
                 else:
                     before = len(self.rejected)

@@ -841,7 +841,37 @@ def _merge_replacing(
                 out[key].pop("note", None)  # the inherited note speaks of the old number
         else:
             out[key] = _without_replace(value, where, shown, problems)
+    for key in _restated_companions(base, patch, path, shown, problems):
+        out.pop(f"{key}_note", None)  # the inherited note speaks of the old window or steps
     return out
+
+
+#: Keys whose provenance sits beside them (a ladder's ``window`` and ``steps``).
+_COMPANIONS = ("window", "steps")
+
+
+def _restated_companions(
+    base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
+) -> list[str]:
+    """A ladder's ``window`` or ``steps`` changed by a layer: like a number, it needs its
+    ``…_provenance`` anew (``provenance_stale`` otherwise); the keys whose old note must go."""
+    drop = []
+    for key in _COMPANIONS:
+        if key not in patch or patch[key] == base.get(key) or f"{key}_provenance" not in base:
+            continue
+        if f"{key}_provenance" not in patch:
+            problems.append(
+                Problem(
+                    "provenance_stale",
+                    f"{path.removeprefix('$.')}: the layer changes {key} but would inherit the old {key}_provenance "
+                    f"and {key}_note; give {key}_provenance (and {key}_note: the old one is not kept)",
+                    file=shown,
+                    path=f"{path}.{key}",
+                )
+            )
+        elif f"{key}_note" not in patch:
+            drop.append(key)
+    return drop
 
 
 #: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
@@ -1015,6 +1045,17 @@ def _read_amendment(
             )
         )
         return None
+    money = data.get("money.toml", {})
+    for key in ("fines", "employees"):  # counted over the whole input with one definition
+        if key in money:
+            problems.append(
+                Problem(
+                    "unsupported_amendment",
+                    f"修订尚不能改变 money.toml 的 {key}(罚款与员工台账按原文本计算);点值 rates 可以修订",
+                    file=f"{a.folder.rstrip('/')}/money.toml",
+                    path=f"$.{key}",
+                )
+            )
     meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
     if isinstance(meta, dict):
         for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay

@@ -233,6 +233,12 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
                 absorbed = f"  ← 由 {escape(by.rule)} 的 {escape(by.action)} 吸收({escape(by.group)})" if by else ""
                 out.append(f"  {a.date}  {escape(a.subject)}  {name}  {a.period}{absorbed}")
                 out.append(f"      {escape(a.reason)}")
+    if result.absorbed_fines:
+        out += ["", "从高处理不再执行的罚款(按最高标准执行,不重复处罚):"]
+        for f in result.absorbed_fines:
+            was = f" ← 由罚款 {escape(f.absorbed_by.rule)} 吸收({escape(f.absorbed_by.group)})" if f.absorbed_by else ""
+            out.append(f"  {f.date}  {escape(f.subject)}  {escape(f.rule)} 第{f.occurrence}次  {f.amount}元{was}")
+            out.append(f"      {escape(f.reason)}")
     if result.rejected:
         out.append("")
         out.append(f"被拒绝的输入行({len(result.rejected)}):")

@@ -5,11 +5,11 @@ supersedes (``check_supersede_points``). Every problem is located in the pack's 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Protocol
 
 from ._errors import Problem
 from ._model import Pack, Rule, Section
+from ._moneyrules import parse_amount
 from ._periods import GRANULARITY_WORDS, finer_or_equal
 from ._templates import problems as template_problems
 
@@ -178,16 +178,8 @@ def check_thresholds(b: _Build) -> None:
 
 def _check_value(b: _Build, quantity: str, value: int | str, path: str) -> None:
     if quantity in ("amount", "fined"):
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            amount = None
-        if (
-            amount is None
-            or not amount.is_finite()
-            or amount != amount.quantize(Decimal("0.01"))
-            or not 0 <= amount <= MAX_VALUE
-        ):
+        amount = parse_amount(value)
+        if amount is None or amount > MAX_VALUE:
             b.error(
                 "invalid_value",
                 f'an amount is yuan with at most two decimals ("500.00" or 500), found {value!r}',

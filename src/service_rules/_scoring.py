@@ -18,6 +18,7 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._fines import fined_per_card, fines_and_actions
+from ._groups import group_fines
 from ._model import Floor, floor_of
 from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
@@ -141,7 +142,7 @@ class Accountant:
         self._has_rates = compiled.money.has_rates
         self._has_fines = bool(compiled.money.fines)
         if self._has_fines and fined is None:
-            fined = fined_per_card(fines_and_actions(compiled, facts)[0])
+            fined = fined_per_card(group_fines(compiled, fines_and_actions(compiled, facts)[0])[0])
         self._fined = fined or {}
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -128,7 +128,7 @@ def threshold_value(t: Threshold) -> Number:
     """A threshold's value as a number: points (int) or yuan (Decimal); the compiler has checked it."""
     v = t.value.value
     if t.quantity in MONEY:
-        return Decimal(str(v))
+        return Decimal(str(v).strip())
     return int(v)
 
 
@@ -187,11 +187,13 @@ def threshold_actions(
     granularity: Granularity,
     as_of: _dt.date,
     period: str | None = None,
+    in_force: Callable[[_dt.date], bool] | None = None,
 ) -> ThresholdActions:
     """Every threshold's actions: judged for windows that ended on or before ``as_of``,
     provisional for the others. An action's ``period`` is the scoring period (of
     ``granularity``) in which its window ends, its ``date`` the window's last day. With
-    ``period``, judged actions of that period and provisional ones whose window holds it."""
+    ``period``, judged actions of that period and provisional ones whose window holds it. With
+    ``in_force`` (an amended pack's version), only the windows whose last day it judges."""
     measured = list(measures)
     judged: list[Action] = []
     provisional: list[Action] = []
@@ -204,6 +206,8 @@ def threshold_actions(
         for (subject, win), tally in sorted(
             _windows(t, measured, window).items(), key=lambda kv: (kv[0][1].first, kv[0][0])
         ):
+            if in_force is not None and not in_force(win.last):
+                continue  # another version of the pack judges this window
             if not _holds(t.compare, tally.value, limit):
                 continue
             closed = win.last <= as_of

@@ -392,10 +392,13 @@ def _in_flags(exc: UsageError) -> str:
 
 
 def _workers(args: argparse.Namespace) -> int:
-    """``--workers``, or one per CPU (at most 8): the pool starts only for a file large enough."""
+    """``--workers``, or one per CPU this process may run on (at most 8): the pool starts only
+    for a file large enough."""
     if args.workers is not None:
         return int(args.workers)
-    return max(1, min(os.cpu_count() or 1, 8))
+    affinity = getattr(os, "sched_getaffinity", None)
+    cpus = len(affinity(0)) if affinity is not None else os.cpu_count()
+    return max(1, min(cpus or 1, 8))
 
 
 def _score(args: argparse.Namespace) -> int:
