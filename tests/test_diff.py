@@ -426,7 +426,7 @@ def test_markdown_for_the_four_point_change(cangzhou: sr.CompiledPack, four: sr.
     assert md == render_diff_markdown(diff_packs(cangzhou, four, [EXAMPLE], as_of=AS_OF))  # deterministic
     assert md.startswith("## 规则包评分对比:`cangzhou` 1.0.0 → `cz-new` 2\n")
     assert (
-        "比较评分卡 6 张(网点×期间),其中 1 张有变化(总分变化 1 张,总分不变、仅章节得分、扣分或金额调整 0 张);"
+        "比较评分卡 6 张(网点×期间),其中 1 张有变化(总分变化 1 张,总分不变、仅章节得分或扣分调整 0 张);"
         "总分变动合计 1 分(净变化 -1 分)" in md
     )
     assert "平均每张评分卡总分变化 -0.17 分" in md  # −1 / 6

@@ -69,7 +69,7 @@ def test_a_rate_change_alone_is_a_change(tmp_path: Path) -> None:
     d = diff_packs(EXAMPLES / "monthly", rate15, [_input(tmp_path)], as_of=AS_OF)
     assert not d.empty and d.money_changed
     (card,) = d.changed
-    assert (card.outlet, card.total_old, card.total_new, card.rearranged) == ("M-02", 95, 95, True)
+    assert (card.outlet, card.total_old, card.total_new, card.rearranged, card.money_only) == ("M-02", 95, 95, False, True)
     assert (card.amount_old, card.amount_new) == ("50.00", "75.00")  # 5 × 10, 5 × 15
     assert (card.fined_old, card.fined_new) == ("150.00", "150.00")
     assert card.sections == ()

@@ -134,8 +134,8 @@ def test_diff_separates_changed_totals_from_rearranged_sections(tmp_path: Path) 
     # B: 20 - 6 = 14 before, 20 - 7 = 13 after.
     assert (by_outlet["B"].delta, by_outlet["B"].rearranged) == (-1, False)
     md = render_diff_markdown(d)
-    assert "其中 2 张有变化(总分变化 1 张,总分不变、仅章节得分、扣分或金额调整 1 张)" in md
-    changed, rearranged = md.split("### 总分不变、仅章节得分、扣分或金额调整的评分卡")
+    assert "其中 2 张有变化(总分变化 1 张,总分不变、仅章节得分或扣分调整 1 张)" in md
+    changed, rearranged = md.split("### 总分不变、仅章节得分或扣分调整的评分卡")
     assert "| B | 2027-02 | 14 | 13 | -1 |" in changed and "| A |" not in changed
     assert "| A | 2027-02 | 16 | 16 | 0 |" in rearranged.split("###")[0]
 

@@ -481,7 +481,52 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             )
         )
     sheets.extend(_money_sheets(result, names))
+    sheets.extend(_sanction_sheets(result, labels))
     return sheets
+
+
+def _sanction_sheets(result: ScoreResult, labels: DocumentLabels) -> list[_Sheet]:
+    """从高处理与预判: the actions and fines a sanction group absorbed, and the provisional
+    threshold actions of windows still open — only when there are any."""
+    kinds = {"county": "县联社", "outlet": "网点", "employee": "员工"}
+    rows: list[list[Any]] = []
+    for what, listed in (("被吸收(不再执行)", result.absorbed), ("预判(期间未结束)", result.provisional)):
+        for a in listed:
+            by = a.absorbed_by
+            rows.append(
+                [
+                    what,
+                    a.period,
+                    a.date,
+                    a.subject,
+                    kinds.get(a.subject_type, a.subject_type),
+                    labels.action(a.action),
+                    a.action,
+                    a.rule,
+                    f"{by.group}:{by.rule} {labels.action(by.action)}" if by is not None else None,
+                    a.reason,
+                ]
+            )
+    for f in result.absorbed_fines:
+        by = f.absorbed_by
+        rows.append(
+            [
+                "被吸收的罚款(不再执行)",
+                f.period,
+                f.date,
+                f.subject,
+                kinds.get(f.subject_type, f.subject_type),
+                f"罚款{f.amount}元",
+                None,
+                f.rule,
+                f"{by.group}:{by.rule}" if by is not None else None,
+                f.reason,
+            ]
+        )
+    if not rows:
+        return []
+    header = ["类别", "期间", "日期", "对象", "对象类型", "处理", "代码", "规则", "由谁吸收", "理由"]
+    return [_Sheet("从高处理与预判", header, rows, wrap=frozenset({9}))]
 
 
 def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
@@ -663,7 +708,8 @@ def write_workbook(
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
     处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
-    fines or a ledger), written atomically to ``path``."""
+    fines or a ledger, 从高处理与预判 when a sanction group absorbed something or a threshold window is
+    still open), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
