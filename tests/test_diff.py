@@ -402,6 +402,13 @@ def test_to_dict_is_plain_json(cangzhou: sr.CompiledPack, grade_one: sr.Compiled
         "actions_removed",
         "unattributed_old",
         "unattributed_new",
+        "fines_added",
+        "fines_removed",
+        "absorbed_fines_added",
+        "absorbed_fines_removed",
+        "absorbed_added",
+        "absorbed_removed",
+        "employees_changed",
     ]
     assert data["changed"][0]["sections"][0]["rules"][0] == {
         "rule": "cz-4-item",

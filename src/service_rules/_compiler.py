@@ -967,7 +967,7 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     for _name, stage in STAGES:
         stage(b)
     if b.errors:
-        raise PackError(_locate(pack, b.errors), location=pack.root)
+        raise PackError(_locate(pack, b.errors), location=pack.root, warnings=_locate(pack, b.warnings))
     everything: dict[str, tuple[Condition, ...]] = {rid: r.conditions for rid, r in b.rules.items()}
     everything.update({wid: w.conditions for wid, w in b.watches.items()})
     types = {rid: r.record_type for rid, r in b.rules.items()} | {wid: w.record_type for wid, w in b.watches.items()}
@@ -989,7 +989,7 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
     _check_shapes(b, compiled, reference)
     if b.errors:
-        raise PackError(_locate(pack, b.errors), location=pack.root)
+        raise PackError(_locate(pack, b.errors), location=pack.root, warnings=_locate(pack, b.warnings))
     compiled.warnings = tuple(_locate(pack, b.warnings))
     if pack.amendments:
         _compile_versions(compiled, matcher)
@@ -1109,12 +1109,13 @@ def _compile_versions(compiled: CompiledPack, matcher: str) -> None:
             version = compile_pack(text, matcher=matcher)
         except PackError as exc:
             errors.extend(attrs.evolve(p, message=p.message + suffix) for p in exc.problems)
+            warnings.extend(attrs.evolve(p, message=p.message + suffix) for p in exc.warnings)
             continue
         items.append(version)
         warnings.extend(attrs.evolve(p, message=p.message + suffix) for p in version.warnings if p not in warnings)
     if errors:
         for version in items[1:]:
             version.close()
-        raise PackError(errors, location=pack.root)
+        raise PackError(errors, location=pack.root, warnings=warnings)
     compiled.warnings = tuple(warnings)
     compiled.versions = Versions(texts.starts, texts.ids, tuple(items))

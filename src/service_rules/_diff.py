@@ -17,6 +17,13 @@ What counts as a change:
 Only the rule and the points of each deduction are compared; wording (``reason``, ``note``),
 ``provenance`` and ``layer`` are not.
 
+Money (money.toml) is compared too: a scorecard whose ``amount`` (yuan of its deductions) or
+``fined`` (yuan of the fines for its observations) differs is a changed scorecard even if its
+points did not move; fines (``fines[]``) and absorbed fines (``absorbed_fines[]``) are compared
+whole like actions (one whose amount or reason changed shows as removed and added), and so are
+absorbed actions (``absorbed[]``); the employee ledger (``employees[]``) is compared entry by
+entry (employee and period: points, amount, fined).
+
 The input is read once per pack. Files given by path are read twice and must not change in
 between (their digests are compared); standard input, binary streams and :class:`Records`
 built from a one-shot iterator are held in memory for the second reading.
@@ -43,6 +50,8 @@ from ._report import escape, section_name
 from ._results import (
     Action,
     Deduction,
+    EmployeeAccount,
+    Fine,
     InputSummary,
     PackRef,
     Rejection,
@@ -115,9 +124,31 @@ class OutletChange:
     fined_new: str | None = None
 
     @property
+    def money_changed(self) -> bool:
+        """True when the card's deducted or fined yuan differ between the packs."""
+        return self.amount_old != self.amount_new or self.fined_old != self.fined_new
+
+    @property
     def money_only(self) -> bool:
         """The scores are the same; only the money (rates, fines) changed."""
         return not self.sections and self.total_old == self.total_new
+
+
+@attrs.frozen
+class EmployeeChange:
+    """One employee's period in the ledger (``employees[]``) that differs between the packs:
+    points, yuan of deductions (``amount``) and yuan of fines (``fined``) under each; all three
+    null on the side where the employee has no entry for the period."""
+
+    employee: str
+    period: str
+    points_old: int | str | None
+    points_new: int | str | None
+    amount_old: str | None
+    amount_new: str | None
+    fined_old: str | None
+    fined_new: str | None
+
 
 @attrs.frozen
 class PackDiff:
@@ -148,12 +179,46 @@ class PackDiff:
     #: Rejected lines naming no readable outlet, under each pack.
     unattributed_old: int = 0
     unattributed_new: int = 0
+    #: Fines (``fines[]``) levied under one pack only, compared whole like actions.
+    fines_added: tuple[Fine, ...] = ()
+    fines_removed: tuple[Fine, ...] = ()
+    #: Fines a sanction group absorbed (``absorbed_fines[]``) under one pack only.
+    absorbed_fines_added: tuple[Fine, ...] = ()
+    absorbed_fines_removed: tuple[Fine, ...] = ()
+    #: Actions a sanction group absorbed (``absorbed[]``) under one pack only.
+    absorbed_added: tuple[Action, ...] = ()
+    absorbed_removed: tuple[Action, ...] = ()
+    #: Employee ledger entries (employee and period) whose points or money differ.
+    employees_changed: tuple[EmployeeChange, ...] = ()
+
+    @property
+    def money_changed(self) -> bool:
+        """True when any yuan differs: a scorecard's amount or fined, a fine, an employee's ledger."""
+        return bool(
+            any(c.money_changed for c in self.changed)
+            or self.fines_added
+            or self.fines_removed
+            or self.absorbed_fines_added
+            or self.absorbed_fines_removed
+            or self.employees_changed
+        )
 
     @property
     def empty(self) -> bool:
-        """True when the two packs score this input identically (scores, rejections, actions)."""
+        """True when the two packs score this input identically (scores, money, rejections, actions)."""
         return not (
-            self.changed or self.newly_rejected or self.newly_accepted or self.actions_added or self.actions_removed
+            self.changed
+            or self.newly_rejected
+            or self.newly_accepted
+            or self.actions_added
+            or self.actions_removed
+            or self.absorbed_added
+            or self.absorbed_removed
+            or self.fines_added
+            or self.fines_removed
+            or self.absorbed_fines_added
+            or self.absorbed_fines_removed
+            or self.employees_changed
         )
 
     @property
@@ -270,6 +335,9 @@ def compare_results(old: ScoreResult, new: ScoreResult) -> PackDiff:
             changed.append(change)
     newly_rejected, newly_accepted = _rejection_changes(old.rejected, new.rejected)
     added, removed = _multiset_changes(old.actions, new.actions)
+    absorbed_added, absorbed_removed = _multiset_changes(old.absorbed, new.absorbed)
+    fines_added, fines_removed = _fine_changes(old.fines, new.fines)
+    absorbed_fines_added, absorbed_fines_removed = _fine_changes(old.absorbed_fines, new.absorbed_fines)
     return PackDiff(
         old=old.pack,
         new=new.pack,
@@ -286,6 +354,13 @@ def compare_results(old: ScoreResult, new: ScoreResult) -> PackDiff:
         actions_removed=removed,
         unattributed_old=old.unattributed,
         unattributed_new=new.unattributed,
+        fines_added=fines_added,
+        fines_removed=fines_removed,
+        absorbed_fines_added=absorbed_fines_added,
+        absorbed_fines_removed=absorbed_fines_removed,
+        absorbed_added=absorbed_added,
+        absorbed_removed=absorbed_removed,
+        employees_changed=_employee_changes(old.employees, new.employees),
     )
 
 
@@ -404,6 +479,43 @@ def _multiset_changes(old: Sequence[Action], new: Sequence[Action]) -> tuple[tup
     return only(new, old), only(old, new)
 
 
+def _fine_changes(old: Sequence[Fine], new: Sequence[Fine]) -> tuple[tuple[Fine, ...], tuple[Fine, ...]]:
+    """(added, removed) fines, compared whole, each in its run's order."""
+
+    def only(items: Sequence[Fine], other: Sequence[Fine]) -> tuple[Fine, ...]:
+        left = Counter(other)
+        out = []
+        for item in items:
+            if left[item] > 0:
+                left[item] -= 1
+            else:
+                out.append(item)
+        return tuple(out)
+
+    return only(new, old), only(old, new)
+
+
+def _employee_changes(old: Sequence[EmployeeAccount], new: Sequence[EmployeeAccount]) -> tuple[EmployeeChange, ...]:
+    """Ledger entries (employee, period) whose points, amount or fined differ, by period, employee."""
+    before = {(a.period, a.employee): a for a in old}
+    after = {(a.period, a.employee): a for a in new}
+    out = []
+    for key in sorted(before.keys() | after.keys()):
+        o, n = before.get(key), after.get(key)
+        got = (
+            o.points if o else None,
+            n.points if n else None,
+            o.amount if o else None,
+            n.amount if n else None,
+            o.fined if o else None,
+            n.fined if n else None,
+        )
+        if got[0] == got[1] and got[2] == got[3] and got[4] == got[5]:
+            continue
+        out.append(EmployeeChange(key[1], key[0], *got))
+    return tuple(out)
+
+
 # ---- Markdown -----------------------------------------------------------------------------
 
 
@@ -486,9 +598,18 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
         f"未能归属网点的:旧 {d.unattributed_old},新 {d.unattributed_new})"
     )
     out.append(f"- 处理事项:新增 {len(d.actions_added)} 项,取消 {len(d.actions_removed)} 项")
+    if d.absorbed_added or d.absorbed_removed:
+        out.append(f"- 被吸收的处理事项:新增 {len(d.absorbed_added)} 项,取消 {len(d.absorbed_removed)} 项")
+    if d.money_changed:
+        cards = sum(1 for c in d.changed if c.money_changed)
+        out.append(
+            f"- 金额:扣减金额或罚款有变化的评分卡 {cards} 张;罚款新增 {len(d.fines_added)} 笔、取消 {len(d.fines_removed)} 笔"
+            f"(被吸收的罚款新增 {len(d.absorbed_fines_added)} 笔、取消 {len(d.absorbed_fines_removed)} 笔);"
+            f"员工台账有变化 {len(d.employees_changed)} 条"
+        )
     if d.empty:
         out.append("")
-        out.append("两个规则包对这些观察的评分、拒绝与处理事项完全相同。")
+        out.append("两个规则包对这些观察的评分、金额、拒绝与处理事项完全相同。")
         return "\n".join(out) + "\n"
 
     for title, group in (
@@ -500,8 +621,9 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
         out.append("")
         out.append(f"### {title}")
         out.append("")
-        out.append("| 网点 | 期间 | 旧总分 | 新总分 | 变化 | 变化章节 |")
-        out.append("| --- | --- | ---: | ---: | ---: | --- |")
+        money = any(c.money_changed for c in group)
+        out.append("| 网点 | 期间 | 旧总分 | 新总分 | 变化 | 变化章节 |" + (" 扣减金额(旧→新) | 罚款(旧→新) |" if money else ""))
+        out.append("| --- | --- | ---: | ---: | ---: | --- |" + (" --- | --- |" if money else ""))
         ranked = sorted(
             group,
             key=lambda c: (c.delta is not None, -abs(c.delta or 0), c.period, c.outlet),
@@ -512,9 +634,10 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
                 section_name(s.number, s.title) + (f" {_signed(s.delta)}" if s.delta is not None else "")
                 for s in c.sections
             )
-            out.append(
-                f"| {_cell(c.outlet)} | {c.period} | {_num(c.total_old)} | {_num(c.total_new)} | {delta} | {_cell(where)} |"
-            )
+            row = f"| {_cell(c.outlet)} | {c.period} | {_num(c.total_old)} | {_num(c.total_new)} | {delta} | {_cell(where)} |"
+            if money:
+                row += f" {_yuan(c.amount_old, c.amount_new)} | {_yuan(c.fined_old, c.fined_new)} |"
+            out.append(row)
         _more(min(limit, len(ranked)), len(ranked), out)
 
     if money_only:
@@ -563,7 +686,58 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
             flag = "(通报全市)" if a.circulate else ""
             out.append(f"- {label}:{a.period} {a.date} {_cell(a.subject)} {_code(a.action)}{flag}:{_cell(a.reason)}")
         _more(min(limit, len(actions)), len(actions), out)
+
+    if d.absorbed_added or d.absorbed_removed:
+        out.append("")
+        out.append("### 被吸收的处理事项变化")
+        out.append("")
+        actions = [("新增", a) for a in d.absorbed_added] + [("取消", a) for a in d.absorbed_removed]
+        for label, a in actions[:limit]:
+            by = f"(由 {_code(a.absorbed_by.action)} 吸收)" if a.absorbed_by else ""
+            out.append(f"- {label}:{a.period} {a.date} {_cell(a.subject)} {_code(a.action)}{by}:{_cell(a.reason)}")
+        _more(min(limit, len(actions)), len(actions), out)
+
+    fines = (
+        [("新增", "", f) for f in d.fines_added]
+        + [("取消", "", f) for f in d.fines_removed]
+        + [("新增", "(被吸收)", f) for f in d.absorbed_fines_added]
+        + [("取消", "(被吸收)", f) for f in d.absorbed_fines_removed]
+    )
+    if fines:
+        out.append("")
+        out.append("### 罚款变化")
+        out.append("")
+        for label, absorbed, f in fines[:limit]:
+            out.append(
+                f"- {label}{absorbed}:{f.period} {f.date} {_cell(f.subject)} {_code(f.rule)} 第{f.occurrence}次 "
+                f"{_cell(f.amount)} 元:{_cell(f.reason)}"
+            )
+        _more(min(limit, len(fines)), len(fines), out)
+
+    if d.employees_changed:
+        out.append("")
+        out.append("### 员工台账变化")
+        out.append("")
+        out.append("| 员工 | 期间 | 扣分(旧→新) | 扣减金额(旧→新) | 罚款(旧→新) |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for e in d.employees_changed[:limit]:
+            out.append(
+                f"| {_cell(e.employee)} | {e.period} | {_yuan(_opt(e.points_old), _opt(e.points_new))} | "
+                f"{_yuan(e.amount_old, e.amount_new)} | {_yuan(e.fined_old, e.fined_new)} |"
+            )
+        _more(min(limit, len(d.employees_changed)), len(d.employees_changed), out)
     return "\n".join(out) + "\n"
+
+
+def _opt(value: int | str | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _yuan(old: str | None, new: str | None) -> str:
+    """``old → new`` (``—`` for none); the value alone when both agree."""
+    if old == new:
+        return "—" if old is None else _cell(old)
+    return f"{'—' if old is None else _cell(old)} → {'—' if new is None else _cell(new)}"
 
 
 def _rule_totals(d: PackDiff) -> dict[str, tuple[int, int, int, int]]:

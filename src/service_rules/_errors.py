@@ -54,8 +54,12 @@ class PackError(ServiceRulesError, ValueError):
 
     code = "invalid_pack"
 
-    def __init__(self, problems: Sequence[Problem], *, location: str | None = None) -> None:
+    def __init__(
+        self, problems: Sequence[Problem], *, location: str | None = None, warnings: Sequence[Problem] = ()
+    ) -> None:
         self.problems = tuple(problems)
+        #: The warnings found in the same run (``check`` reports them beside the errors).
+        self.warnings = tuple(warnings)
         lines = [str(p) for p in self.problems]
         head = f"invalid pack ({len(lines)} problem{'s' if len(lines) != 1 else ''})"
         super().__init__(head + ("\n  " + "\n  ".join(lines) if lines else ""), location=location)

@@ -84,10 +84,13 @@ converter.register_structure_hook(
     Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
 )
 def _structure_int_or_str(value: Any, _: Any) -> Any:
-    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    # The same type as Amount (Union[str, int]), so this hook serves both: money.toml's amounts
+    # and a threshold's value, points (an integer) or yuan (a string such as "500.00", or an integer).
     if type(value) in (int, str):
         return value
-    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+    raise TypeError(
+        f'expected an integer or a string (yuan: "12.50", never a TOML float), found {type(value).__name__} {_short(value)}'
+    )
 
 
 converter.register_structure_hook(int | str, _structure_int_or_str)
@@ -362,6 +365,8 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
         code = "missing_key" if message.startswith("required key missing") else "invalid_value"
         if message.startswith("unknown key"):
             code = "unknown_key"
+        elif file.endswith("money.toml") and "(yuan: " in message:
+            code = "invalid_amount"  # an amount written as a TOML float (docs/packs.md, money)
         problems.append(Problem(code, message or line, file=file, path=path or None))
     return problems
 
@@ -767,7 +772,11 @@ def _merge_list(
             changes.append(LayerChange(key, str(ident), "replace", layer.name, shown, base_layer, changed))
             continue
         replaced: list[str] = []
+        # an entry with its own provenance (a rate, a fine): a number it changes needs it anew
+        restated = _check_number_provenance(entries[at], body, path, shown, problems)
         merged = _merge_replacing(entries[at], body, "", replaced, path, shown, problems)
+        if restated and "note" not in body:
+            merged.pop("note", None)  # the inherited note speaks of the old number
         changed = sorted(k for k in {**merged, **entries[at]} if merged.get(k) != entries[at].get(k))
         entries[at] = merged
         where[at] = _Origin(layer.name, shown, i)
@@ -874,8 +883,26 @@ def _restated_companions(
     return drop
 
 
-#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
-_NUMBER_KEYS = frozenset({"value", "points", "min", "max"})
+#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor, a threshold's
+#: value) and the amounts of money.toml's entries (a rate's ``per_point``; a fine's ``first``,
+#: ``factor``, ``steps``, ``cap``).
+_NUMBER_KEYS = frozenset({"value", "points", "min", "max", "per_point", "first", "factor", "steps", "cap"})
+
+
+def _is_number(value: Any) -> bool:
+    """A number or an amount as a pack writes it (``5``, ``"12.50"``), or a list of them (a
+    fine's ``steps``; a ladder's ``steps`` are tables and have their own provenance)."""
+    if isinstance(value, list):
+        return all(_is_number(v) and not isinstance(v, list) for v in value)
+    return isinstance(value, (int, str, float)) and not isinstance(value, bool)
+
+
+def _starts(value: Any) -> list[Any] | None:
+    """The occurrences a fine's actions start at (第三次起: 3), a number of the text like an
+    amount; None when ``value`` is not such a list."""
+    if not isinstance(value, list) or not all(isinstance(a, dict) and "start" in a for a in value):
+        return None
+    return [a["start"] for a in value]
 
 
 def _check_number_provenance(
@@ -890,7 +917,8 @@ def _check_number_provenance(
     changed = [
         k
         for k, v in patch.items()
-        if isinstance(v, int) and not isinstance(v, bool) and k in _NUMBER_KEYS and v != base.get(k)
+        if (k in _NUMBER_KEYS and _is_number(v) and v != base.get(k))
+        or (k == "actions" and _starts(v) is not None and _starts(v) != _starts(base.get(k)))
     ]
     if not changed:
         return False
@@ -929,10 +957,48 @@ def _layer_table(
     for path in replaced:
         name = path.removeprefix(f"{key}.") if path != key else key
         changes.append(LayerChange(key, name, "replace", layer.name, shown, table_layers.get(path)))
+    result = merged.get(key, {})
+    if isinstance(before, dict) and isinstance(result, dict):
+        _setting_changes(key, before, result, replaced, layer, shown, table_layers, changes)
     for path in _table_paths(value, key):
         table_layers[path] = layer.name
-    result = merged.get(key, {})
+    for k in value:
+        table_layers[f"{key}.{k}"] = layer.name
     return result if isinstance(result, dict) else {}
+
+
+#: Keys of ``[pack]`` every layer states for itself: not a change of the base's settings.
+_IDENTITY_KEYS = frozenset({"name", "title", "version", "extends", "description", "source", "source_file"})
+
+
+def _setting_changes(
+    key: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    replaced: list[str],
+    layer: _Layer,
+    shown: str,
+    table_layers: dict[str, str],
+    changes: list[LayerChange],
+) -> None:
+    """Each setting of an inherited table (``[pack]``'s ``period``, ``total``, a floor merged
+    key by key, a label) whose value the layer changes: an ``override`` change of kind ``key``
+    (tables replaced whole are already listed as ``replace``)."""
+    if key in replaced:  # the whole table replaced: listed as such
+        return
+    whole = {p.removeprefix(f"{key}.") for p in replaced}
+    for k in sorted(before.keys() | after.keys()):
+        if k in whole or (key == "pack" and k in _IDENTITY_KEYS) or before.get(k) == after.get(k):
+            continue
+        inner = after.get(k), before.get(k)
+        changed = (
+            sorted(x for x in inner[0].keys() | inner[1].keys() if inner[0].get(x) != inner[1].get(x))
+            if isinstance(inner[0], dict) and isinstance(inner[1], dict)
+            else [k]
+        )
+        # a setting the base left at its default (``period``) is overridden all the same
+        base = table_layers.get(f"{key}.{k}", table_layers.get(key))
+        changes.append(LayerChange(key, k, "override", layer.name, shown, base, changed))
 
 
 def _table_paths(value: dict[str, Any], prefix: str) -> Iterator[str]:

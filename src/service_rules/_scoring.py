@@ -306,7 +306,10 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             return ()
         rows = []
         for obs in view.overturned.get((outlet, period), ()):
-            facts = self._rules[obs.rule]
+            judge = self  # judged, like a counted deduction, by the version in force on its date
+            if self._by_version is not None:
+                judge = self._by_version[self.c.versions.index_at(obs.date)]  # type: ignore[union-attr]
+            facts = judge._rules[obs.rule]
             if facts.outcome != "deduct":
                 continue
             row = deduction_fields(
@@ -315,7 +318,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
                 section=facts.section,
                 points=obs.points,
                 observations=(obs.id,),
-                reason=self._reason(obs, obs.points),
+                reason=judge._reason(obs, obs.points),
                 note=obs.note,
                 raw_points=obs.points,
                 provenance=facts.provenance,

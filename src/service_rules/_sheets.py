@@ -217,6 +217,8 @@ def _read_header(rows: list[tuple[int, list[Any]]], import_map: ImportMap) -> tu
     if first is None:
         return None, _Header(None, None, {}, [], frozenset())
     line, cells = first
+    if not import_map.imports:
+        return line, _Header(None, no_import_map(), {}, [], frozenset())
     scored = sorted(_match(cells, import_map).items(), key=lambda kv: (len(kv[1][1]), list(RECORD_FIELDS).index(kv[0])))
     closest = [
         f"{_type_label(t)}缺少“{'”“'.join(_headers_of(import_map, t, f) for f in missing)}”"
@@ -228,6 +230,16 @@ def _read_header(rows: list[tuple[int, list[Any]]], import_map: ImportMap) -> tu
         {},
         [],
         frozenset(),
+    )
+
+
+def no_import_map() -> str:
+    """Why a pack without an import map reads no sheet, and how to give it one (Chinese)."""
+    generic = Path(__file__).resolve().parent / "policies" / "generic" / "imports.toml"
+    return (
+        "规则包没有导入映射(imports.toml),无法识别任何表头:独立的规则包(不扩展其他包)须自带 imports.toml。"
+        '可在 pack.toml 的 [pack] 中写 extends = "generic" 继承通用导入映射,'
+        f"或把通用规则包的 imports.toml({generic})复制到本规则包文件夹,再按本单位表格的列名增删(见 docs/office.md)"
     )
 
 

@@ -673,6 +673,11 @@ def _gate_reason(d: PackDiff, tripped: list[str]) -> str:
         parts.append(
             f"评分卡变化 {len(d.changed)} 张,处理事项新增 {len(d.actions_added)}、撤销 {len(d.actions_removed)},"
             f"新拒绝 {len(d.newly_rejected)} 行、新接受 {len(d.newly_accepted)} 行"
+            + (
+                f",罚款新增 {len(d.fines_added)}、撤销 {len(d.fines_removed)},员工台账变化 {len(d.employees_changed)} 条"
+                if d.money_changed
+                else ""
+            )
         )
     if "rejected" in tripped:
         parts.append(f"新规则包拒绝了旧规则包接受的 {len(d.newly_rejected)} 行")
@@ -723,8 +728,9 @@ def _check(args: argparse.Namespace) -> int:
     if pack is not None:  # a layer's merge mistakes do not hide the rest: compile what loaded
         try:
             problems.extend(compile_pack(pack).warnings)
-        except PackError as exc:
+        except PackError as exc:  # every problem at once: the warnings found beside the errors too
             problems.extend(exc.problems)
+            problems.extend(exc.warnings)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
