@@ -178,3 +178,62 @@ def test_office_md_does_not_suggest_a_comma_for_a_csv() -> None:
     text = (ROOT / "docs" / "office.md").read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `employees`"))
     assert "`张三、李四`" in row and "in a workbook" in row
+
+
+def test_pack_test_failures_read_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial finding 11: "expected '451.00', got '450.00'", "no such scorecard", "no cases found" and
+    dumps of internals (``'circulate': False, … None``) met a Chinese author."""
+    from service_rules.cli import main
+
+    (tmp_path / "wrong.toml").write_text(
+        '[[cases]]\nname = "错误的期望"\nrecords = [ { type = "finding", id = "f1", outlet = "A", '
+        'date = "2026-07-01", article = 25 } ]\n'
+        '[[cases.expect.scorecards]]\noutlet = "A"\nperiod = "2026Q3"\ntotal = 99\n'
+        '[[cases.expect.scorecards]]\noutlet = "B"\nperiod = "2026Q3"\ntotal = 100\n'
+        '[[cases.expect.actions]]\naction = "notice"\n',
+        encoding="utf-8",
+    )
+    assert main(["test", "cangzhou", "--cases", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "评分卡 A 2026Q3.total:期望 99,实际 97" in out
+    assert "结果中没有网点 B 在期间 2026Q3 的评分卡(结果中有:A 2026Q3)" in out
+    assert "expected" not in out and "got" not in out and "None" not in out and "False" not in out
+    assert "1 个用例通过" in out and "规则覆盖率" in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["test", "cangzhou", "--cases", str(empty)]) == 1
+    assert "没有找到用例" in capsys.readouterr().err
+
+
+def test_a_whole_table_replaced_by_a_layer_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial finding 11: "replaces employees employees"; docs: "整体替换 employees `employees`"."""
+    from service_rules._packdocs import render_pack_docs
+    from service_rules.cli import main
+
+    shutil.copytree(MONTHLY, tmp_path / "monthly")
+    layer = tmp_path / "town"
+    layer.mkdir()
+    (layer / "pack.toml").write_text(
+        '[pack]\nname = "town"\ntitle = "t"\nversion = "1"\nextends = "../monthly"\n', encoding="utf-8"
+    )
+    (layer / "money.toml").write_text(
+        '[employees]\nreplace = true\nshare = "full"\nprovenance = "assumed"\nnote = "各人全额承担。"\n',
+        encoding="utf-8",
+    )
+    main(["check", str(layer)])
+    out = capsys.readouterr().out
+    assert "layer: town replaces employees (from monthly-example) at" in out
+    assert "employees employees" not in out
+    text = render_pack_docs(sr.load_pack(layer))
+    assert "整体替换 员工台账(层 `town`" in text and "`employees`(层" not in text
+
+
+def test_the_table_names_absorbed_actions_in_the_pack_s_words(grouped: sr.Pack) -> None:
+    """Trial finding 11: "← 由 quarter-deducted 的 dynamic_management 吸收(outlet)"."""
+    from service_rules._report import render_table
+
+    labels = DocumentLabels.from_pack(grouped)
+    text = render_table(_absorbing(grouped), "条", labels.action_labels, labels.rule_titles)
+    line = next(line for line in text.splitlines() if "←" in line)
+    assert "员工E1" in line
+    assert "← 已由「员工季度累计分摊扣分超过10分纳入动态管理」的“纳入动态管理”吸收(从高处理组employee)" in line

@@ -430,7 +430,7 @@ def test_pack_cases_expect_absorbed_sanctions_and_coverage_counts_thresholds_and
     wrong = CASE.replace('group = "outlet"', 'group = "outlets"')
     (folder / "tests" / "cases.toml").write_text(wrong, encoding="utf-8")
     [case] = sr.run_pack_tests(sr.compile_pack(sr.load_pack(folder))).cases
-    assert any("no sanction group 'outlets'" in f for f in case.failures)
+    assert any('没有从高处理组 "outlets"' in f for f in case.failures)
 
 
 def test_the_tutorial_layer_gives_what_the_tutorial_shows(tmp_path: Path) -> None:
@@ -522,7 +522,7 @@ def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compil
     assert "A:rectify(由dynamic_management吸收)。A2026年第二季度总分88分" in text
     assert "下列事项所属期间尚未结束" in text
     table = render_table(result)
-    assert "从高处理被吸收的事项" in table and "← 由 half-deducted 的 dynamic_management 吸收(outlet)" in table
+    assert "从高处理被吸收的事项" in table and "← 已由half-deducted的“dynamic_management”吸收(从高处理组outlet)" in table
     assert "预判事项(期间尚未结束,仅供参考):" in table
 
 
@@ -783,7 +783,7 @@ def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
     records = [{"type": "finding", "id": "f1", "outlet": "A", "date": "2027-01-10", "article": 4, "employees": ["E1"]}]
     result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
     table = render_table(result)
-    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元 ← 由罚款 flat 吸收(fines)" in table
+    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元  ← 已由罚款flat吸收(从高处理组fines)" in table
     assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in render_bulletin(result)
 
 

@@ -55,6 +55,8 @@ class DocumentLabels:
     action_labels: Mapping[str, str] = attrs.field(factory=dict)
     #: A pack's dated amendments: id → when and by what (``2026-08-16 起施行,沧农信联〔2026〕18号``).
     amendments: Mapping[str, str] = attrs.field(factory=dict)
+    #: Titles of the pack's rules (oversight rules, fines, deduction rules) and sanction groups, by id.
+    rule_titles: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -63,6 +65,7 @@ class DocumentLabels:
             pack.meta.article_unit,
             {**pack.oversight.action_labels, **pack.money.action_labels},
             {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
+            rule_titles(pack),
         )
 
     def article(self, number: int | None, section: int | None = None) -> str:
@@ -72,6 +75,24 @@ class DocumentLabels:
 
     def action(self, code: str) -> str:
         return self.action_labels.get(code, code)
+
+
+def rule_titles(pack: Pack) -> dict[str, str]:
+    """Rule id → its ``title``, for every kind of rule that may take or absorb an action (and the
+    sanction groups), so that a clerk reads 「员工季度累计分摊扣分超过10分纳入动态管理」, not an id."""
+    o = pack.oversight
+    kinds: list[Sequence[Any]] = [
+        pack.rules,
+        o.ladders,
+        o.streaks,
+        o.cadences,
+        o.deadlines,
+        o.crosschecks,
+        o.thresholds,
+        o.sanction_groups,
+        pack.money.fines,
+    ]
+    return {r.id: r.title for rules in kinds for r in rules if getattr(r, "title", None)}
 
 
 # ---- what the documents hold ----------------------------------------------------------------
