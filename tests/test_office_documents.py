@@ -237,3 +237,85 @@ def test_the_table_names_absorbed_actions_in_the_pack_s_words(grouped: sr.Pack) 
     line = next(line for line in text.splitlines() if "←" in line)
     assert "员工E1" in line
     assert "← 已由「员工季度累计分摊扣分超过10分纳入动态管理」的“纳入动态管理”吸收(从高处理组employee)" in line
+
+
+# ---- a regulation without a complaint clause (trial finding 4) -------------------------------
+
+
+def _without_complaints(tmp_path: Path, declare: bool, keep_rules: bool = False) -> Path:
+    pack = tmp_path / "nocomplaint"
+    shutil.copytree(MONTHLY, pack, ignore=shutil.ignore_patterns("tests"))
+    rules = (pack / "rules.toml").read_text(encoding="utf-8")
+    head, *blocks = rules.split("[[rules]]")
+    if not keep_rules:
+        blocks = [b for b in blocks if 'type = "complaint"' not in b]
+    (pack / "rules.toml").write_text("[[rules]]".join([head, *blocks]), encoding="utf-8")
+    if declare:
+        text = (pack / "pack.toml").read_text(encoding="utf-8")
+        (pack / "pack.toml").write_text(
+            text.replace("[pack]\n", '[pack]\nnot_scored = ["complaint"]\n', 1), encoding="utf-8"
+        )
+    return pack
+
+
+def test_a_regulation_without_a_complaint_clause_passes_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service_rules.cli import main
+
+    undeclared = _without_complaints(tmp_path / "a", declare=False)
+    assert main(["check", "--strict", str(undeclared)]) != 0
+    assert "type_not_scored" in capsys.readouterr().out
+    pack = _without_complaints(tmp_path / "b", declare=True)
+    assert main(["check", "--strict", str(pack)]) == 0
+    out = capsys.readouterr().out
+    assert "warning:" not in out and "0 warning(s)" in out
+    complaint = {
+        "type": "complaint",
+        "id": "C1",
+        "outlet": "M-01",
+        "date": "2027-03-20",
+        "channel": "phone",
+        "verified": True,
+    }
+    result = sr.score(sr.compile_pack(sr.load_pack(pack)), [sr.Records([complaint])], as_of="2027-04-10")
+    [rejected] = result.rejected
+    assert rejected.code == "no_rule" and rejected.id == "C1"
+    assert "未将客户投诉列入考核" in rejected.error and "not_scored" in rejected.error
+
+
+def test_a_declared_type_no_rule_may_read(tmp_path: Path) -> None:
+    pack = _without_complaints(tmp_path, declare=True, keep_rules=True)
+    with pytest.raises(sr.PackError) as err:
+        sr.compile_pack(sr.load_pack(pack))
+    assert "not_scored_read" in {p.code for p in err.value.problems}
+
+
+def test_the_bulletin_never_calls_a_verified_complaint_untrue(tmp_path: Path) -> None:
+    """Trial finding 4: a rule dismissing every complaint (``when = { type = "complaint" }``) made
+    the 通报 say "经核实不属实的投诉1件(C01),不扣分" of C01, verified: true."""
+    pack_dir = _without_complaints(tmp_path, declare=False)
+    with (pack_dir / "rules.toml").open("a", encoding="utf-8") as f:
+        f.write(
+            '\n[[rules]]\nid = "x-complaint"\nsection = 3\noutcome = "dismissed"\ntitle = "客户投诉不列入考核"\n'
+            'when = { type = "complaint" }\nreason = "本办法未将客户投诉列入考核,不扣分。"\n'
+        )
+    pack = sr.load_pack(pack_dir)
+    complaint = {
+        "type": "complaint",
+        "id": "C01",
+        "outlet": "M-01",
+        "date": "2027-03-20",
+        "channel": "phone",
+        "verified": True,
+    }
+    result = sr.score(sr.compile_pack(pack), [sr.Records([complaint])], as_of="2027-04-10")
+    assert [i for c in result.scorecards for i in c.dismissed] == ["C01"]
+    text = render_bulletin(result, labels=DocumentLabels.from_pack(pack))
+    assert "不属实" not in text and "按规则不扣分的投诉1件(C01)。" in text
+    # a pack dismissing findings too (generic: 第106项 not required) says records, not complaints
+    generic = DocumentLabels.from_pack(sr.load_pack("generic"))
+    assert generic.dismissed == "record"
+    # Cangzhou dismisses only complaints verified untrue: its golden 通报 keeps its words
+    assert DocumentLabels.from_pack(sr.load_pack("cangzhou")).dismissed == "untrue"
+    assert "经核实不属实的投诉1件(C-2026-034),不扣分。" in GOLDEN.read_text(encoding="utf-8")

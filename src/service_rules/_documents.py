@@ -57,6 +57,9 @@ class DocumentLabels:
     amendments: Mapping[str, str] = attrs.field(factory=dict)
     #: Titles of the pack's rules (oversight rules, fines, deduction rules) and sanction groups, by id.
     rule_titles: Mapping[str, str] = attrs.field(factory=dict)
+    #: What the pack's dismissing rules (``outcome = "dismissed"``) all mean: ``untrue`` (every one a
+    #: complaint verified untrue), ``complaint`` (every one a complaint), ``record`` (anything else).
+    dismissed: str = "record"
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -66,6 +69,7 @@ class DocumentLabels:
             {**pack.oversight.action_labels, **pack.money.action_labels},
             {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
             rule_titles(pack),
+            dismissed_kind(pack),
         )
 
     def article(self, number: int | None, section: int | None = None) -> str:
@@ -75,6 +79,26 @@ class DocumentLabels:
 
     def action(self, code: str) -> str:
         return self.action_labels.get(code, code)
+
+
+def dismissed_kind(pack: Pack) -> str:
+    """What a dismissed record of this pack is, truthfully, for the 通报: a complaint verified
+    untrue only when every dismissing rule says so (``verified = false``), never otherwise."""
+    rules = [r for r in pack.rules if r.outcome == "dismissed"]
+    if rules and all(r.when.get("type") == "complaint" for r in rules):
+        untrue = all(r.when.get("verified") is False for r in rules)
+        return "untrue" if untrue else "complaint"
+    return "record"
+
+
+def dismissed_words(kind: str, ids: Sequence[str]) -> str:
+    """The 通报's line on dismissed records, as the pack's dismissing rules read."""
+    shown = "、".join(ids)
+    if kind == "untrue":
+        return f"经核实不属实的投诉{len(ids)}件({shown}),不扣分。"
+    if kind == "complaint":
+        return f"按规则不扣分的投诉{len(ids)}件({shown})。"
+    return f"按规则不扣分的记录{len(ids)}条({shown})。"
 
 
 def rule_titles(pack: Pack) -> dict[str, str]:
@@ -1178,7 +1202,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if pending:
         notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
     if dismissed:
-        notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
+        notes.append(dismissed_words(labels.dismissed, dismissed))
     waiting = sorted(
         (d.appeal.id, "、".join(d.observations))
         for c in cards
