@@ -319,3 +319,23 @@ def test_the_bulletin_never_calls_a_verified_complaint_untrue(tmp_path: Path) ->
     # Cangzhou dismisses only complaints verified untrue: its golden 通报 keeps its words
     assert DocumentLabels.from_pack(sr.load_pack("cangzhou")).dismissed == "untrue"
     assert "经核实不属实的投诉1件(C-2026-034),不扣分。" in GOLDEN.read_text(encoding="utf-8")
+
+
+def test_every_check_code_is_documented() -> None:
+    """Trial finding 4/11: `type_not_scored` met an author and was in no document."""
+    import re
+
+    documented = set()
+    text = (ROOT / "docs" / "packs.md").read_text(encoding="utf-8")
+    table = text[text.index("## What `check` reports: the codes") :]
+    table = table[: table.index("\n## ")]
+    for line in table.splitlines():
+        if line.startswith("| `"):
+            documented |= set(re.findall(r"`([a-z_]+)`", line.split(" | ")[0]))
+    found = set()
+    for path in (ROOT / "src" / "service_rules").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        pattern = r'(?:\bProblem|\.warn|\.error|\bwarn|\berror|_problem)\(\s*"([a-z][a-z_]+)"'
+        found |= set(re.findall(pattern, source))
+    assert "type_not_scored" in found
+    assert found - documented == set()
