@@ -339,3 +339,9 @@ def test_every_check_code_is_documented() -> None:
         found |= set(re.findall(pattern, source))
     assert "type_not_scored" in found
     assert found - documented == set()
+
+
+def test_the_bulletin_names_absorbed_actions_in_the_pack_s_words(grouped: sr.Pack) -> None:
+    text = render_bulletin(_absorbing(grouped), labels=DocumentLabels.from_pack(grouped))
+    line = next(line for line in text.splitlines() if line.startswith("1. 员工E1:记入员工不良记录"))
+    assert "已由「员工季度累计分摊扣分超过10分纳入动态管理」的“纳入动态管理”吸收" in line

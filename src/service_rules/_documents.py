@@ -22,7 +22,7 @@ from ._employees import ledger, named_in_cards
 from ._files import atomic_path, write_atomic
 from ._money import CENT
 from ._periods import parse_period
-from ._report import appeal_text, section_name, width
+from ._report import absorbed_words, appeal_text, section_name, width
 from ._results import Action, Deduction, Scorecard, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1153,9 +1153,14 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         blocks.append(
             _List(
                 tuple(
-                    f"{a.subject}:{labels.action(a.action)}(由{labels.action(a.absorbed_by.action)}吸收)。{a.reason}"
-                    if a.absorbed_by is not None
-                    else f"{a.subject}:{labels.action(a.action)}。{a.reason}"
+                    f"{SUBJECT_WORDS.get(a.subject_type, '') if a.subject_type != 'county' else ''}{a.subject}:"
+                    f"{labels.action(a.action)}"
+                    + (
+                        f"({absorbed_words(a.absorbed_by, labels.action_labels, labels.rule_titles)})"
+                        if a.absorbed_by is not None
+                        else ""
+                    )
+                    + f"。{a.reason}"
                     for a in result.absorbed
                 )
             )
@@ -1163,7 +1168,18 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if result.absorbed_fines:
         blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
         blocks.append(
-            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
+            _List(
+                tuple(
+                    f"{SUBJECT_WORDS.get(f.subject_type, '')}{f.subject}:罚款{f.amount}元({date_words(f.date)}"
+                    + (
+                        f",{absorbed_words(f.absorbed_by, labels.action_labels, labels.rule_titles, fine=True)}"
+                        if f.absorbed_by is not None
+                        else ""
+                    )
+                    + f")。{f.reason}"
+                    for f in result.absorbed_fines
+                )
+            )
         )
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
