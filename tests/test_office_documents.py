@@ -345,3 +345,17 @@ def test_the_bulletin_names_absorbed_actions_in_the_pack_s_words(grouped: sr.Pac
     text = render_bulletin(_absorbing(grouped), labels=DocumentLabels.from_pack(grouped))
     line = next(line for line in text.splitlines() if line.startswith("1. 员工E1:记入员工不良记录"))
     assert "已由「员工季度累计分摊扣分超过10分纳入动态管理」的“纳入动态管理”吸收" in line
+
+
+def test_a_bad_case_file_is_said_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial finding 11: "invalid_toml: Cannot declare ('cases', 'expect') twice"."""
+    from service_rules.cli import main
+
+    (tmp_path / "twice.toml").write_text(
+        '[[cases]]\nname = "一"\n[cases.expect]\naccepted = 0\n[cases.expect]\naccepted = 1\n', encoding="utf-8"
+    )
+    (tmp_path / "keys.toml").write_text('[[cases]]\nname = "二"\nexpect = { totals = 1 }\n', encoding="utf-8")
+    assert main(["test", "cangzhou", "--cases", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "用例文件不是有效的TOML;同一个表在一个用例中只能写一次" in out
+    assert "未知的期望 totals(可用:" in out

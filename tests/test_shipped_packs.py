@@ -45,7 +45,7 @@ def test_coverage_below_the_minimum_fails(tmp_path: Path, capsys: pytest.Capture
         encoding="utf-8",
     )
     assert main(["test", "cangzhou", "--cases", str(tmp_path), "--min-coverage", "50"]) == 1
-    assert "below --min-coverage" in capsys.readouterr().err
+    assert "低于 --min-coverage" in capsys.readouterr().err
 
 
 def test_docs_renders_every_shipped_pack(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1184,7 +1184,13 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
         blocks.append(
-            _List(tuple(f"{a.subject}:{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}" for a in result.provisional))
+            _List(
+                tuple(
+                    f"{SUBJECT_WORDS.get(a.subject_type, '') if a.subject_type != 'county' else ''}{a.subject}:"
+                    f"{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}"
+                    for a in result.provisional
+                )
+            )
         )
 
     blocks.append(_Heading(2, "五、数据说明"))

@@ -165,36 +165,57 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
         shown = f"{folder.name}/{path.name}"
+        before = len(problems)
         parsed = parse_toml(path.read_bytes(), shown, problems)
+        problems[before:] = [_case_file_words(p) for p in problems[before:]]
         if parsed is None:
             continue
         data = parsed
         unknown = set(data) - {"cases"}
         if unknown:
             problems.append(
-                Problem("unknown_key", f"unknown top-level keys {sorted(unknown)} (expected [[cases]])", file=shown)
+                Problem("unknown_key", f"用例文件中有未知的顶层键 {'、'.join(sorted(unknown))}(应为 [[cases]])", file=shown)
             )
         for i, case in enumerate(data.get("cases", [])):
             where = f"$.cases[{i}]"
             if not isinstance(case, dict) or not isinstance(case.get("name"), str):
-                problems.append(Problem("missing_key", "every case needs a name", file=shown, path=where))
+                problems.append(Problem("missing_key", "每个用例都要有 name(用例名称)", file=shown, path=where))
                 continue
             extra = set(case) - set(CASE_KEYS)
             if extra:
-                problems.append(Problem("unknown_key", f"unknown keys {sorted(extra)}", file=shown, path=where))
+                known = "、".join(CASE_KEYS)
+                problems.append(
+                    Problem("unknown_key", f"未知的键 {'、'.join(sorted(extra))}(可用:{known})", file=shown, path=where)
+                )
             if not isinstance(case.get("records", []), list):
                 problems.append(
-                    Problem("invalid_value", "records: expected a list of tables", file=shown, path=f"{where}.records")
+                    Problem("invalid_value", "records 应为记录表的列表", file=shown, path=f"{where}.records")
                 )
                 continue
             expect = case.get("expect", {})
             bad = set(expect) - set(EXPECTATIONS)
             if bad:
+                known = "、".join(EXPECTATIONS)
                 problems.append(
-                    Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
+                    Problem(
+                        "unknown_key",
+                        f"未知的期望 {'、'.join(sorted(bad))}(可用:{known})",
+                        file=shown,
+                        path=f"{where}.expect",
+                    )
                 )
             cases.append((shown, case))
     return cases
+
+
+def _case_file_words(p: Problem) -> Problem:
+    """A case file that is not TOML, said in Chinese (the parser's own words kept after it)."""
+    if p.code != "invalid_toml":
+        return p
+    hint = ""
+    if "Cannot declare" in p.message:
+        hint = ";同一个表在一个用例中只能写一次:[cases.expect] 属于它上面最近的 [[cases]],多项期望写在同一个表中"
+    return attrs.evolve(p, message=f"用例文件不是有效的TOML{hint}(解析器:{p.message})")
 
 
 def shown(value: Any) -> str:

@@ -585,7 +585,8 @@ def _test(args: argparse.Namespace) -> int:
         coverage = (("rule", report.rules), ("article", report.articles))
         low = [(what, c.percent) for what, c in coverage if c.percent < args.min_coverage]
         for what, percent in low:
-            print(f"{what} coverage {percent:.1f}% is below --min-coverage {args.min_coverage:g}", file=sys.stderr)
+            words = {"rule": "规则", "article": "条款"}[what]
+            print(f"{words}覆盖率 {percent:.1f}% 低于 --min-coverage {args.min_coverage:g}", file=sys.stderr)
         if low:
             return ExitCode.REJECTED
     return ExitCode.OK if report.passed else ExitCode.REJECTED
