@@ -359,3 +359,19 @@ def test_a_bad_case_file_is_said_in_chinese(tmp_path: Path, capsys: pytest.Captu
     out = capsys.readouterr().out
     assert "用例文件不是有效的TOML;同一个表在一个用例中只能写一次" in out
     assert "未知的期望 totals(可用:" in out
+
+
+def test_the_bulletin_calls_a_pending_finding_no_complaint() -> None:
+    """The same untruth as a verified complaint called untrue: generic keeps findings pending (第106项
+    without `applicable`), which the 通报 called 待核实的投诉."""
+    pack = sr.load_pack("generic")
+    records = [
+        {"type": "inspection", "id": "i1", "outlet": "A", "date": "2027-02-01", "by": "county"},
+        {"type": "finding", "id": "F106", "outlet": "A", "date": "2027-02-01", "article": 106},
+    ]
+    result = sr.score(sr.compile_pack(pack), [sr.Records(records)], as_of="2027-04-10")
+    assert [i for c in result.scorecards for i in c.pending] == ["F106"]
+    text = render_bulletin(result, labels=DocumentLabels.from_pack(pack))
+    assert "投诉" not in text.split("## 五、数据说明")[1]
+    assert "待定的记录1条(F106),情况明确前暂不扣分。" in text
+    assert DocumentLabels.from_pack(sr.load_pack("cangzhou")).pending == "complaint"

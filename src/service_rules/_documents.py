@@ -60,6 +60,8 @@ class DocumentLabels:
     #: What the pack's dismissing rules (``outcome = "dismissed"``) all mean: ``untrue`` (every one a
     #: complaint verified untrue), ``complaint`` (every one a complaint), ``record`` (anything else).
     dismissed: str = "record"
+    #: Whether every pending rule (``outcome = "pending"``) is a complaint's (``complaint``) or not (``record``).
+    pending: str = "record"
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -70,6 +72,7 @@ class DocumentLabels:
             {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
             rule_titles(pack),
             dismissed_kind(pack),
+            "complaint" if all(r.when.get("type") == "complaint" for r in pack.rules if r.outcome == "pending") else "record",
         )
 
     def article(self, number: int | None, section: int | None = None) -> str:
@@ -1222,7 +1225,10 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     pending = sorted(i for c in cards for i in c.pending)
     dismissed = sorted(i for c in cards for i in c.dismissed)
     if pending:
-        notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
+        if labels.pending == "complaint":
+            notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
+        else:
+            notes.append(f"待定的记录{len(pending)}条({'、'.join(pending)}),情况明确前暂不扣分。")
     if dismissed:
         notes.append(dismissed_words(labels.dismissed, dismissed))
     waiting = sorted(
