@@ -59,7 +59,8 @@ def test_the_workbook_lists_absorbed_and_provisional_actions(tmp_path: Path, gro
     assert rows[0][:5] == ("期间", "日期", "对象", "对象类型", "处理")
     [row] = rows[1:]
     assert row[2] == "E1" and row[3] == "员工" and row[4] == "记入员工不良记录" and row[5] == "bad_record"
-    assert "纳入动态管理" in row and "employee-quarter" in row and "employee" in row
+    assert "纳入动态管理" in row and "员工季度累计分摊扣分超过10分纳入动态管理(employee-quarter)" in row
+    assert "employee" in row
     # a March still open on 2027-03-15: the pass mark is only foreseen
     records = [finding(f"P{i}", "2027-03-05", 4) for i in range(12)]
     early = sr.score(sr.compile_pack(grouped), [sr.Records(records)], as_of="2027-03-15")

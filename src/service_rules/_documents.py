@@ -83,6 +83,12 @@ class DocumentLabels:
     def action(self, code: str) -> str:
         return self.action_labels.get(code, code)
 
+    def rule_title(self, rule: str | None) -> str | None:
+        """A rule or sanction group as a clerk reads it: its title, with its id (``标题(id)``)."""
+        if rule is None or rule not in self.rule_titles:
+            return rule
+        return f"{self.rule_titles[rule]}({rule})"
+
 
 def dismissed_kind(pack: Pack) -> str:
     """What a dismissed record of this pack is, truthfully, for the 通报: a complaint verified
@@ -598,8 +604,8 @@ def _sanction_sheets(result: ScoreResult, labels: DocumentLabels) -> list[_Sheet
                 [
                     *_action_cells(a, labels),
                     labels.action(by.action) if by is not None else None,
-                    by.rule if by is not None else None,
-                    by.group if by is not None else None,
+                    labels.rule_title(by.rule) if by is not None else None,
+                    labels.rule_title(by.group) if by is not None else None,
                     a.reason,
                 ]
             )
@@ -617,8 +623,8 @@ def _sanction_sheets(result: ScoreResult, labels: DocumentLabels) -> list[_Sheet
                 f.occurrence,
                 Decimal(f.amount),
                 "、".join(f.observations),
-                f.absorbed_by.rule if f.absorbed_by is not None else None,
-                f.absorbed_by.group if f.absorbed_by is not None else None,
+                labels.rule_title(f.absorbed_by.rule) if f.absorbed_by is not None else None,
+                labels.rule_title(f.absorbed_by.group) if f.absorbed_by is not None else None,
                 f.reason,
             ]
             for f in result.absorbed_fines
