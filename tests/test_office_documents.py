@@ -283,6 +283,9 @@ def test_a_regulation_without_a_complaint_clause_passes_strict(
     [rejected] = result.rejected
     assert rejected.code == "no_rule" and rejected.id == "C1"
     assert "未将客户投诉列入考核" in rejected.error and "not_scored" in rejected.error
+    from service_rules._packdocs import render_pack_docs
+
+    assert "- 不列入考核:客户投诉(pack.toml 的 not_scored" in render_pack_docs(sr.load_pack(pack))
 
 
 def test_a_declared_type_no_rule_may_read(tmp_path: Path) -> None:

@@ -424,6 +424,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
     per, example = GRANULARITY_WORDS[m.period], GRANULARITY_EXAMPLES[m.period]
     out.append(f"- 计分期间:按{per}计分,每个网点每{per}一张评分卡(期间写作 {example})")
     out.append(f"- 总分:{_qty(m.total, '分') if m.total else '(未规定)'}")
+    if m.not_scored:  # [pack] not_scored: record types outside the regulation
+        kinds = "、".join({"complaint": "客户投诉", "finding": "检查发现的问题"}.get(t, t) for t in m.not_scored)
+        out.append(f"- 不列入考核:{kinds}(pack.toml 的 not_scored;此类记录一律拒收,原因为未列入考核)")
     fl = m.floor
     if fl.policy == "none":
         floor = f"下不保底,各章得分可扣至负数{_prov(fl.provenance)}"
