@@ -665,3 +665,28 @@ def test_the_bulletin_names_the_amendment(capsys: pytest.CaptureFixture[str]) ->
     assert "本期评分适用修订 cz-2026-08(2026-08-16 起施行,关于修订" in capsys.readouterr().out
     assert main(["score", "--pack", "cangzhou", "--as-of", AS_OF, "--format", "markdown", QUARTER]) == 0
     assert "适用修订" not in capsys.readouterr().out
+
+
+_noop: dict[str, tuple[sr.CompiledPack, sr.CompiledPack]] = {}
+
+
+@settings(max_examples=30, deadline=None)
+@given(case=st.one_of(scenarios(), scenarios(caps="all")), day=st.sampled_from(("2026-04-01", "2026-08-01")))
+def test_an_amendment_that_changes_nothing_changes_no_result(case: tuple[GenPack, Observations], day: str) -> None:
+    # The same text again from a day inside the records' span: caps, supersession, pending
+    # references and ladders must not notice the seam (only `versions` names it).
+    gp, obs = case
+    key = repr(gp.pack) + day
+    if key not in _noop:
+        amendment = Amendment(id="same", effective=day, document="某文", folder="amendments/same")
+        amended = attrs.evolve(gp.pack, amendments=[AmendedText(amendment, gp.pack)])
+        _noop[key] = (sr.compile_pack(gp.pack), sr.compile_pack(amended))
+    plain, amended_c = _noop[key]
+    a = sr.score(plain, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    b = sr.score(amended_c, [sr.Records(list(obs.records))], as_of="2026-11-27").to_dict()
+    a.pop("pack"), b.pop("pack")
+    for card in b["scorecards"]:
+        card.pop("versions")
+    for card in a["scorecards"]:
+        card.pop("versions")
+    assert a == b

@@ -560,3 +560,46 @@ def test_a_decision_entered_later_corrects_the_pending_appeal(cangzhou: Any) -> 
     assert result["rejected"] == []
     assert cards(result)["BT-01"]["total"] == 100
     assert [(r["id"], r["by"]) for r in result["replaced"]] == [("A-3", "A-3b")]
+
+
+def test_only_lapses_can_be_appealed_not_notices(cangzhou: Any) -> None:
+    """Cangzhou's report deadline records no lapse: its late_report notice is no appeal target."""
+    result = run(cangzhou, [*base(), appeal("X", "cz-4-report:任丘:2026Q3")])
+    assert [(r["id"], r["code"], r["county"]) for r in result["rejected"]] == [("X", "unknown_target", None)]
+
+
+def test_an_overturned_complaint_stops_counting_on_an_employee_ladder() -> None:
+    """Generic: E-21's second verified complaint is a suspension; with the first overturned it is
+    the first of the year (a fine), and says which one no longer counts."""
+    generic = sr.compile_pack(sr.load_pack("generic"))
+    records = [
+        json.loads(x)
+        for x in (ROOT / "examples" / "generic-2027q1.jsonl").read_text(encoding="utf-8").splitlines()
+        if x.strip()
+    ]
+
+    def ladder(result: dict[str, Any]) -> list[tuple[str, list[str], list[str]]]:
+        return [
+            (a["action"], a["observations"], a["overturned"])
+            for a in result["actions"]
+            if a["rule"] == "g-complaint-ladder" and a["subject"] == "E-21"
+        ]
+
+    plain = run(generic, records, as_of="2027-05-01")
+    assert ladder(plain) == [("fine", ["C-01"], []), ("suspension_or_transfer", ["C-02"], [])]
+    extra = appeal("A-1", "C-01", filed="2027-02-01", decided="2027-02-10", decision="overturned")
+    result = run(generic, [*records, extra], as_of="2027-05-01")
+    assert ladder(result) == [("fine", ["C-02"], ["C-01"])]
+    assert [d["observations"] for c in result["scorecards"] for d in c["overturned"]] == [["C-01"]]
+    assert result["overturned_lapses"] == []  # a complaint is no lapse: it is listed on its card
+
+
+def test_an_overturned_deduction_reads_as_the_text_in_force_on_its_day() -> None:
+    """Under the amended example pack, CITY-2026Q3-01-2 (2026-09-10, two person-times) cost 16 points
+    at 8 each; overturned, it is listed with the amended text's reason and points."""
+    amended = sr.compile_pack(sr.load_pack(str(ROOT / "examples" / "cangzhou-amended")))
+    records = [*base(), appeal("A-1", "CITY-2026Q3-01-2", decided="2026-10-20", decision="overturned")]
+    counted = deduction(run(amended, base()), "CITY-2026Q3-01-2")
+    [over] = cards(run(amended, records))["RQ-02"]["overturned"]
+    assert over["points"] == counted["points"] == 16
+    assert over["reason"] == counted["reason"] and "扣8分" in over["reason"]

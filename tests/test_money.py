@@ -7,6 +7,7 @@ with a money.toml) and examples/cangzhou-2026q3.jsonl or records written out in 
 from __future__ import annotations
 
 import io
+import itertools
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -777,3 +778,47 @@ def test_a_sanction_group_may_hold_a_fines_action(tmp_path: Path) -> None:
         ("bad_record", "employee-quarter")
     ]
     assert [f.amount for f in result.fines] == ["50.00", "100.00", "200.00"]  # the money stays
+
+
+@given(
+    st.integers(min_value=1, max_value=100_000).map(lambda c: Decimal(c) / 100),
+    st.sampled_from(["1", "1.01", "1.5", "2", "3", "10"]),
+    st.integers(min_value=1, max_value=10**7).map(lambda c: Decimal(c) / 100),
+    st.integers(min_value=1, max_value=60),
+)
+def test_escalating_amounts_never_fall_and_never_pass_the_cap(first: Decimal, factor: str, cap: Decimal, n: int) -> None:
+    from service_rules._model import FineRule
+    from service_rules._moneyrules import CompiledFine
+
+    cap = max(cap, first)
+    rule = FineRule(id="f", subject="employee", window="year", provenance="literal", reason="r")
+    fine = CompiledFine(rule=rule, conditions=(), first=first, factor=Decimal(factor), steps=(), cap=cap)
+    amounts = [fine.amount(i) for i in range(1, n + 1)]
+    assert amounts[0] == first
+    assert all(a <= b for a, b in itertools.pairwise(amounts))  # repeats never cost less
+    assert all(a <= cap and a == a.quantize(Decimal("0.01")) for a in amounts)  # to the cent, at most the cap
+    if factor == "2":  # doubling, exactly, until the cap: "每重复一次加倍,单次最高…"
+        assert amounts == [min(cap, first * 2 ** (i - 1)) for i in range(1, n + 1)]
+
+
+# ---- diff -------------------------------------------------------------------------------------
+
+
+def test_diff_shows_a_change_of_rate_though_no_score_moves(tmp_path: Path) -> None:
+    old = make_pack(tmp_path, RATE_10, name="ten")
+    new = make_pack(tmp_path, RATE_10.replace('per_point = "10"', 'per_point = "20"'), name="twenty")
+    d = sr.diff_packs(old, new, [str(EXAMPLE)], as_of=AS_OF, period="2026Q3")
+    # every scored card keeps its total; its money doubles (points lost × 20 instead of × 10)
+    assert [(c.outlet, c.money_only, c.rearranged, c.amount_old, c.amount_new) for c in d.changed] == [
+        ("BT-01", True, False, "10.00", "20.00"),
+        ("HJ-01", True, False, "180.00", "360.00"),
+        ("HJ-02", True, False, "110.00", "220.00"),
+        ("RQ-01", True, False, "360.00", "720.00"),
+        ("RQ-02", True, False, "120.00", "240.00"),
+    ]
+    assert not d.empty
+    md = sr.render_diff_markdown(d)
+    assert "评分不变、仅金额变化 5 张" in md
+    assert "| HJ-01 | 2026Q3 | 180.00 → 360.00 | — → — |" in md
+    same = sr.diff_packs(old, old, [str(EXAMPLE)], as_of=AS_OF, period="2026Q3")
+    assert same.empty and "仅金额变化" not in sr.render_diff_markdown(same)

@@ -41,9 +41,9 @@ from typing import Any
 import pytest
 
 import service_rules as sr
+from service_rules._groups import absorb
 from service_rules._model import GroupMember, SanctionGroup, Threshold, ThresholdValue
 from service_rules._results import Absorption, Action, Scorecard
-from service_rules._sanctions import absorb
 from service_rules._thresholds import Measure, threshold_actions
 
 AS_OF = "2026-08-15"
@@ -745,6 +745,8 @@ def test_a_group_of_fines_levies_the_highest_fine_rule_and_keeps_its_escalation(
     out = io.BytesIO()
     sr.score_to_stream(sr.compile_pack(sr.load_pack(folder)), [sr.Records(records)], out, as_of="2027-04-05")
     assert out.getvalue() == result.to_json() + b"\n"
+    compiled = sr.compile_pack(sr.load_pack(folder))  # the cards alone count the fines levied too
+    assert [c.fined for c in sr.scorecards(compiled, sr.ingest(compiled, [sr.Records(records)]))] == ["80.00"] * 3
 
 
 def test_the_monthly_example_scores_its_pass_mark() -> None:
@@ -833,3 +835,25 @@ def test_an_amendment_changes_a_threshold_for_the_windows_that_end_after_it(tmp_
         ("B", "2026Q3", "B2026年第三季度总分88分,低于95分,限期整改,取消当季评优资格。"),
         ("A", "2026Q2", "A2026年第二季度总分88分,低于90分,限期整改,取消当季评优资格。"),  # absorbed
     ]
+
+
+def test_the_workbook_has_a_sheet_for_absorbed_and_provisional_actions(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from service_rules._documents import write_workbook
+
+    result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
+    path = tmp_path / "out.xlsx"
+    write_workbook(result, path)
+    book = openpyxl.load_workbook(path)
+    absorbed = [[c.value for c in row] for row in book["已吸收处理事项"].iter_rows()][1:]
+    provisional = [[c.value for c in row] for row in book["预判处理事项"].iter_rows()][2:]  # a note, the header
+    assert len(absorbed) == 1 and len(provisional) == 4
+    [row] = absorbed
+    assert row[2] == "A" and row[3] == "网点" and row[-4:-1] == ["dynamic_management", "half-deducted", "outlet"]
+    plain = sr.score("cangzhou", [str(Path(__file__).parents[1] / "examples" / "cangzhou-2026q3.jsonl")], as_of=AS_OF)
+    write_workbook(plain, tmp_path / "plain.xlsx")
+    names = set(openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames)
+    assert not {"已吸收处理事项", "已吸收罚款", "预判处理事项"} & names

@@ -11,6 +11,7 @@ Everything public is re-exported here; the modules behind it are private.
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
+from ._appeals import standing
 from ._candidates import (
     Candidate,
     CandidatesResult,
@@ -41,21 +42,24 @@ from ._packdocs import render_pack_docs
 from ._packtest import CaseResult, Coverage, PackTestReport, junit_xml, run_pack_tests
 from ._results import (
     Action,
+    AppealRef,
     Deduction,
     EmployeeAccount,
     EmployeeFine,
     EmployeeShare,
     Fine,
     InputSummary,
+    OverturnedLapse,
     PackRef,
     Rejection,
+    Replacement,
     ResultWarning,
     Scorecard,
     ScoreResult,
     SectionScore,
 )
 from ._scoring import scorecards
-from ._store import Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
+from ._store import AppealRecord, Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
 
 try:
     __version__ = _version("service-rules")
@@ -64,6 +68,8 @@ except _PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Action",
+    "AppealRecord",
+    "AppealRef",
     "Article",
     "Candidate",
     "CandidatesResult",
@@ -89,6 +95,7 @@ __all__ = [
     "LayerChange",
     "Observation",
     "OutletChange",
+    "OverturnedLapse",
     "Pack",
     "PackDiff",
     "PackError",
@@ -104,6 +111,7 @@ __all__ = [
     "Registration",
     "Rejection",
     "RejectionCode",
+    "Replacement",
     "ReportRecord",
     "ResultWarning",
     "Rule",
@@ -133,4 +141,5 @@ __all__ = [
     "score",
     "score_to_stream",
     "scorecards",
+    "standing",
 ]

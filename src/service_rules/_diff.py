@@ -107,7 +107,17 @@ class OutletChange:
     #: The total is the same under both packs; only section scores or deductions moved
     #: (points from one section to another, an observation deducted under another rule).
     rearranged: bool = False
+    #: The card's yuan (``amount``) and fines (``fined``) under each pack (money.toml; null
+    #: without money). A card whose scores are the same but whose money differs is listed too.
+    amount_old: str | None = None
+    amount_new: str | None = None
+    fined_old: str | None = None
+    fined_new: str | None = None
 
+    @property
+    def money_only(self) -> bool:
+        """The scores are the same; only the money (rates, fines) changed."""
+        return not self.sections and self.total_old == self.total_new
 
 @attrs.frozen
 class PackDiff:
@@ -334,7 +344,9 @@ def _card_change(old: Scorecard | None, new: Scorecard | None) -> OutletChange |
         sections.append(SectionChange(number, title, score_old, score_new, delta, rules))
     total_old = old.total if old else None
     total_new = new.total if new else None
-    if not sections and total_old == total_new:
+    money_old = (old.amount, old.fined) if old else (None, None)
+    money_new = (new.amount, new.fined) if new else (None, None)
+    if not sections and total_old == total_new and money_old == money_new:
         return None
     county = new.county if new is not None and new.county is not None else old.county if old else None
     return OutletChange(
@@ -345,7 +357,11 @@ def _card_change(old: Scorecard | None, new: Scorecard | None) -> OutletChange |
         total_new=total_new,
         delta=total_new - total_old if total_old is not None and total_new is not None else None,
         sections=tuple(sections),
-        rearranged=total_old is not None and total_old == total_new,
+        rearranged=total_old is not None and total_old == total_new and bool(sections),
+        amount_old=money_old[0],
+        amount_new=money_new[0],
+        fined_old=money_old[1],
+        fined_new=money_new[1],
     )
 
 
@@ -447,11 +463,13 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
     for i in d.inputs:
         out.append(f"- 输入 {_code(i.file)}:{i.lines} 行(新规则包下接受 {i.accepted},拒绝 {i.rejected},空行 {i.blank})")
     both = d.compared_both
-    moved = [c for c in d.changed if not c.rearranged]
+    moved = [c for c in d.changed if not c.rearranged and not c.money_only]
     rearranged = [c for c in d.changed if c.rearranged]
+    money_only = [c for c in d.changed if c.money_only]
+    only_money = f",评分不变、仅金额变化 {len(money_only)} 张" if money_only else ""
     out.append(
         f"- 比较评分卡 {d.outlets_compared} 张(网点×期间),其中 {len(d.changed)} 张有变化"
-        f"(总分变化 {len(moved)} 张,总分不变、仅章节得分或扣分调整 {len(rearranged)} 张);"
+        f"(总分变化 {len(moved)} 张,总分不变、仅章节得分或扣分调整 {len(rearranged)} 张{only_money});"
         f"总分变动合计 {d.points_moved} 分(净变化 {_signed(d.net_change)} 分),"
         f"平均每张评分卡总分变化 {_mean(d.net_change, both)} 分(按两边都有的 {both} 张计)"
     )
@@ -498,6 +516,18 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
                 f"| {_cell(c.outlet)} | {c.period} | {_num(c.total_old)} | {_num(c.total_new)} | {delta} | {_cell(where)} |"
             )
         _more(min(limit, len(ranked)), len(ranked), out)
+
+    if money_only:
+        out.append("")
+        out.append("### 评分不变、仅金额变化的评分卡")
+        out.append("")
+        out.append("| 网点 | 期间 | 扣减金额(旧→新) | 罚款(旧→新) |")
+        out.append("| --- | --- | ---: | ---: |")
+        for c in sorted(money_only, key=lambda c: (c.period, c.outlet))[:limit]:
+            amount = f"{c.amount_old or '—'} → {c.amount_new or '—'}"
+            fined = f"{c.fined_old or '—'} → {c.fined_new or '—'}"
+            out.append(f"| {_cell(c.outlet)} | {c.period} | {amount} | {fined} |")
+        _more(min(limit, len(money_only)), len(money_only), out)
 
     rules = _rule_totals(d)
     if rules:

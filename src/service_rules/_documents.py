@@ -832,7 +832,8 @@ def write_workbook(
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
     处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
-    fines or a ledger), written atomically to ``path``."""
+    fines or a ledger; 已吸收处理事项, 已吸收罚款 and 预判处理事项 when a sanction group absorbed
+    something or a threshold window is still open), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font

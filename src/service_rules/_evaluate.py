@@ -23,13 +23,14 @@ from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
 from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
+from ._groups import group_fines
 from ._ingest import Records, Source, ingest
 from ._model import Pack
 from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
-from ._sanctions import group_fines, sanctions
+from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 

@@ -271,6 +271,8 @@ class _Overturned:
     appeals: tuple[AppealRef, ...]
     #: for a finding or complaint a ladder counted: that ladder (a lapse's ladders follow its kind)
     ladder: str | None = None
+    #: for such a finding or complaint: the values of the ladder's ``same`` fields
+    key: tuple[object, ...] = ()
 
 
 def _overturned_lapses(
@@ -298,7 +300,7 @@ def _overturned_lapses(
                 refs = tuple(view.refs[o] for o in lapse.observations if o in gone and o in view.refs)
                 out.append(_Overturned(lapse, refs))
     for w in view.ladder_facts:
-        out.append(_Overturned(Lapse(w.id, w.subject, w.when, "", (w.id,), w.id), (view.refs[w.id],), ladder=w.rule))
+        out.append(_Overturned(Lapse(w.id, w.subject, w.when, "", (w.id,), w.id), (view.refs[w.id],), ladder=w.rule, key=w.key))
     return standing, out
 
 
@@ -362,9 +364,9 @@ def oversight_actions(
     c = compiled
     found, lapses = derive(compiled, facts, as_of)
     lapses, gone = _overturned_lapses(compiled, facts, as_of, lapses)
-    if gone:  # an overturned derived lapse takes its own notice with it
-        dropped = {(g.lapse.id, g.lapse.county) for g in gone}
-        found = [a for a in found if not any((o, a.subject) in dropped for o in a.observations)]
+    if gone:  # an overturned derived lapse (`<rule>:<county>:<period>`) takes its own notice with it
+        dropped = {g.lapse.id for g in gone if g.ladder is None}
+        found = [a for a in found if f"{a.rule}:{a.subject}:{a.period}" not in dropped]
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
@@ -381,12 +383,18 @@ def oversight_actions(
                     key=tuple(lapse.kind if f == "kind" else None for f in same),
                 )
             )
-    for g in gone:
-        shape = {"type": "lapse", "kind": g.lapse.kind}
-        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
-        for ladder_id in ladder_ids:
+    for g in gone:  # what would have counted, keyed as counted above
+        if g.ladder is not None:
+            keyed = [(g.ladder, g.key)]
+        else:
+            judge = c.in_force(g.lapse.date)
+            keyed = [
+                (ladder_id, tuple(g.lapse.kind if f == "kind" else None for f in judge.oversight_ladder(ladder_id).same))
+                for ladder_id in judge.watching({"type": "lapse", "kind": g.lapse.kind}, "ladder:")
+            ]
+        for ladder_id, key in keyed:
             not_counted[ladder_id].append(
-                _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
+                _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="", key=key)
             )
     for w in facts.ladder_facts:
         counted[w.rule].append(
@@ -397,13 +405,13 @@ def oversight_actions(
         groups: defaultdict[tuple[str, tuple[object, ...], str | None], list[_Counted]] = defaultdict(list)
         for item in counted.get(ladder.id, ()):
             groups[(item.subject, item.key, window_key(item.date, ladder.window))].append(item)
-        for (subject, _key, window), items in groups.items():
+        for (subject, key, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
             lost = sorted(
                 (i.date, i.id)
                 for i in not_counted.get(ladder.id, ())
-                if i.subject == subject and window_key(i.date, ladder.window) == window
+                if i.subject == subject and i.key == key and window_key(i.date, ladder.window) == window
             )
             for n, item in enumerate(items, start=1):
                 ids.append(item.id)

@@ -18,6 +18,7 @@ import attrs
 
 from ._compiler import CompiledPack
 from ._fines import fined_per_card, fines_and_actions
+from ._groups import group_fines
 from ._model import Floor, floor_of
 from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
@@ -141,7 +142,7 @@ class Accountant:
         self._has_rates = compiled.money.has_rates
         self._has_fines = bool(compiled.money.fines)
         if self._has_fines and fined is None:
-            fined = fined_per_card(fines_and_actions(compiled, facts)[0])
+            fined = fined_per_card(group_fines(compiled, fines_and_actions(compiled, facts)[0])[0])
         self._fined = fined or {}
         self._has_caps = any(f.cap is not None for f in self._rules.values())
         self._rejections = rejection_counts(facts)
@@ -305,7 +306,10 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             return ()
         rows = []
         for obs in view.overturned.get((outlet, period), ()):
-            facts = self._rules[obs.rule]
+            judge = self  # judged, like a counted deduction, by the version in force on its date
+            if self._by_version is not None:
+                judge = self._by_version[self.c.versions.index_at(obs.date)]  # type: ignore[union-attr]
+            facts = judge._rules[obs.rule]
             if facts.outcome != "deduct":
                 continue
             row = deduction_fields(
@@ -314,7 +318,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
                 section=facts.section,
                 points=obs.points,
                 observations=(obs.id,),
-                reason=self._reason(obs, obs.points),
+                reason=judge._reason(obs, obs.points),
                 note=obs.note,
                 raw_points=obs.points,
                 provenance=facts.provenance,
