@@ -630,7 +630,7 @@ def test_an_amendment_of_fines_or_the_ledger_is_refused(tmp_path: Path, key: str
 
 def test_the_examples_own_cases_pass(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["test", AMENDED]) == 0
-    assert "3/3 cases passed" in capsys.readouterr().out
+    assert "3/3 个用例通过" in capsys.readouterr().out
 
 
 def test_the_example_quarter_with_appeals_a_correction_and_an_amendment() -> None:

@@ -464,7 +464,7 @@ def test_documents_flag_an_outlet_whose_lines_were_rejected(tmp_path: Path) -> N
     ]
     result = sr.score(COMPILED, [sr.Records(records)], as_of="2026-11-27")
     text = render_bulletin(result)
-    assert "有1个网点涉及未采纳的记录(A1条)" in text
+    assert "有1个网点涉及未采纳的记录(A:1条)" in text
     assert "另有1条涉及本网点的记录未采纳,得分待核" in text
     write_workbook(result, tmp_path / "w.xlsx")
     rows = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx")).get_sheet_by_name("排名").to_python()

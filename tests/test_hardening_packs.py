@@ -294,7 +294,7 @@ def test_a_failing_pack_test_still_reports_the_coverage_of_what_ran(
     assert "cz-4-item" in report.rules.uncovered  # the failing case's rule is not counted
     code, out, err = run(capsys, "test", "cangzhou", "--cases", str(cases))
     assert code == 1 and "Traceback" not in err
-    assert "2/6 cases passed" in out and "rule coverage" in out and "用例无法运行" in out
+    assert "2/6 个用例通过" in out and "规则覆盖率" in out and "用例无法运行" in out
 
 
 # ---- every number in a pack has a documented range, checked ----------------------------------

@@ -21,7 +21,7 @@ def test_own_cases_pass_with_full_coverage(pack: str, tmp_path: Path, capsys: py
     junit = tmp_path / "junit.xml"
     assert main(["test", pack, "--min-coverage", "100", "--junit", str(junit)]) == 0
     out = capsys.readouterr().out
-    assert "rule coverage" in out and "(100.0%)" in out
+    assert "规则覆盖率" in out and "(100.0%)" in out
     assert b'failures="0"' in junit.read_bytes()
 
 
@@ -34,7 +34,7 @@ def test_a_failing_case_fails_the_run(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     junit = tmp_path / "j.xml"
     assert main(["test", "cangzhou", "--cases", str(tmp_path), "--junit", str(junit)]) == 1
-    assert "expected 99, got 97" in capsys.readouterr().out
+    assert "total:期望 99,实际 97" in capsys.readouterr().out
     assert b'failures="1"' in junit.read_bytes()
 
 
@@ -45,7 +45,7 @@ def test_coverage_below_the_minimum_fails(tmp_path: Path, capsys: pytest.Capture
         encoding="utf-8",
     )
     assert main(["test", "cangzhou", "--cases", str(tmp_path), "--min-coverage", "50"]) == 1
-    assert "below --min-coverage" in capsys.readouterr().err
+    assert "低于 --min-coverage" in capsys.readouterr().err
 
 
 def test_docs_renders_every_shipped_pack(capsys: pytest.CaptureFixture[str]) -> None:

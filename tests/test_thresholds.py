@@ -430,7 +430,7 @@ def test_pack_cases_expect_absorbed_sanctions_and_coverage_counts_thresholds_and
     wrong = CASE.replace('group = "outlet"', 'group = "outlets"')
     (folder / "tests" / "cases.toml").write_text(wrong, encoding="utf-8")
     [case] = sr.run_pack_tests(sr.compile_pack(sr.load_pack(folder))).cases
-    assert any("no sanction group 'outlets'" in f for f in case.failures)
+    assert any('没有从高处理组 "outlets"' in f for f in case.failures)
 
 
 def test_the_tutorial_layer_gives_what_the_tutorial_shows(tmp_path: Path) -> None:
@@ -545,10 +545,10 @@ def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compil
     result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
     text = render_bulletin(result)
     assert "下列事项已由同一对象同期更重的处理吸收,不再执行" in text
-    assert "A:rectify(由dynamic_management吸收)。A2026年第二季度总分88分" in text
+    assert "网点A:rectify(已由half-deducted的“dynamic_management”吸收(从高处理组outlet))。" in text
     assert "下列事项所属期间尚未结束" in text
     table = render_table(result)
-    assert "从高处理被吸收的事项" in table and "← 由 half-deducted 的 dynamic_management 吸收(outlet)" in table
+    assert "从高处理被吸收的事项" in table and "← 已由half-deducted的“dynamic_management”吸收(从高处理组outlet)" in table
     assert "预判事项(期间尚未结束,仅供参考):" in table
 
 
@@ -811,8 +811,10 @@ def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
     records = [{"type": "finding", "id": "f1", "outlet": "A", "date": "2027-01-10", "article": 4, "employees": ["E1"]}]
     result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
     table = render_table(result)
-    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元 ← 由罚款 flat 吸收(fines)" in table
-    assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in render_bulletin(result)
+    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元  ← 已由罚款flat吸收(从高处理组fines)" in table
+    bulletin = render_bulletin(result)
+    assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in bulletin
+    assert "员工E1:罚款50.00元(2027年1月10日,已由罚款flat吸收(从高处理组fines))。" in bulletin
 
 
 @pytest.mark.parametrize("bad", ['"12.345"', '"-5"', '"NaN"', '"Infinity"', "1.5", "true"])
@@ -871,12 +873,13 @@ def test_the_workbook_has_a_sheet_for_absorbed_and_provisional_actions(
     result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
     path = tmp_path / "out.xlsx"
     write_workbook(result, path)
-    sheet = openpyxl.load_workbook(path)["从高处理与预判"]
-    rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    kinds = [r[0] for r in rows if r[0] in ("被吸收(不再执行)", "预判(期间未结束)")]
-    assert kinds == ["被吸收(不再执行)"] + ["预判(期间未结束)"] * 4
-    absorbed = next(r for r in rows if r[0] == "被吸收(不再执行)")
-    assert absorbed[3] == "A" and absorbed[8] == "outlet:half-deducted dynamic_management"
+    book = openpyxl.load_workbook(path)
+    absorbed = [[c.value for c in row] for row in book["已吸收处理事项"].iter_rows()][1:]
+    provisional = [[c.value for c in row] for row in book["预判处理事项"].iter_rows()][2:]  # a note, the header
+    assert len(absorbed) == 1 and len(provisional) == 4
+    [row] = absorbed
+    assert row[2] == "A" and row[3] == "网点" and row[-4:-1] == ["dynamic_management", "half-deducted", "outlet"]
     plain = sr.score("cangzhou", [str(Path(__file__).parents[1] / "examples" / "cangzhou-2026q3.jsonl")], as_of=AS_OF)
     write_workbook(plain, tmp_path / "plain.xlsx")
-    assert "从高处理与预判" not in openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames
+    names = set(openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames)
+    assert not {"已吸收处理事项", "已吸收罚款", "预判处理事项"} & names

@@ -1017,11 +1017,29 @@ def _locate(pack: Pack, problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def _not_scored(b: _Build, compiled: CompiledPack, record_type: str, read: bool) -> bool:
+    """A record type the pack declares outside its regulation (``[pack] not_scored``): no rule may
+    read it (``not_scored_read``); then there is nothing to check and nothing to warn about."""
+    if record_type not in compiled.pack.meta.not_scored:
+        return False
+    if read:
+        b.error(
+            "not_scored_read",
+            f"[pack] not_scored says the regulation does not score {record_type} records, "
+            f"yet a rule reads them; remove the rule or the declaration",
+            "pack.toml",
+            "pack.not_scored",
+        )
+    return True
+
+
 def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -> None:
     """Decide every enumerable shape: engine vs reference, double counting, gaps, dead rules."""
     decided: set[str] = set()
     for record_type in ("finding", "complaint"):
         fields = compiled.shape_fields.get(record_type)
+        if _not_scored(b, compiled, record_type, fields is not None):
+            continue
         if fields is None:
             b.warn(
                 "type_not_scored",

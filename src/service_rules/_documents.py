@@ -22,8 +22,8 @@ from ._employees import ledger, named_in_cards
 from ._files import atomic_path, write_atomic
 from ._money import CENT
 from ._periods import parse_period
-from ._report import appeal_text, section_name, width
-from ._results import Deduction, Scorecard, ScoreResult
+from ._report import absorbed_words, appeal_text, section_name, width
+from ._results import Action, Deduction, Scorecard, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Pack
@@ -55,6 +55,13 @@ class DocumentLabels:
     action_labels: Mapping[str, str] = attrs.field(factory=dict)
     #: A pack's dated amendments: id → when and by what (``2026-08-16 起施行,沧农信联〔2026〕18号``).
     amendments: Mapping[str, str] = attrs.field(factory=dict)
+    #: Titles of the pack's rules (oversight rules, fines, deduction rules) and sanction groups, by id.
+    rule_titles: Mapping[str, str] = attrs.field(factory=dict)
+    #: What the pack's dismissing rules (``outcome = "dismissed"``) all mean: ``untrue`` (every one a
+    #: complaint verified untrue), ``complaint`` (every one a complaint), ``record`` (anything else).
+    dismissed: str = "record"
+    #: Whether every pending rule (``outcome = "pending"``) is a complaint's (``complaint``) or not (``record``).
+    pending: str = "record"
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -63,6 +70,9 @@ class DocumentLabels:
             pack.meta.article_unit,
             {**pack.oversight.action_labels, **pack.money.action_labels},
             {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
+            rule_titles(pack),
+            dismissed_kind(pack),
+            "complaint" if all(r.when.get("type") == "complaint" for r in pack.rules if r.outcome == "pending") else "record",
         )
 
     def article(self, number: int | None, section: int | None = None) -> str:
@@ -72,6 +82,50 @@ class DocumentLabels:
 
     def action(self, code: str) -> str:
         return self.action_labels.get(code, code)
+
+    def rule_title(self, rule: str | None) -> str | None:
+        """A rule or sanction group as a clerk reads it: its title, with its id (``标题(id)``)."""
+        if rule is None or rule not in self.rule_titles:
+            return rule
+        return f"{self.rule_titles[rule]}({rule})"
+
+
+def dismissed_kind(pack: Pack) -> str:
+    """What a dismissed record of this pack is, truthfully, for the 通报: a complaint verified
+    untrue only when every dismissing rule says so (``verified = false``), never otherwise."""
+    rules = [r for r in pack.rules if r.outcome == "dismissed"]
+    if rules and all(r.when.get("type") == "complaint" for r in rules):
+        untrue = all(r.when.get("verified") is False for r in rules)
+        return "untrue" if untrue else "complaint"
+    return "record"
+
+
+def dismissed_words(kind: str, ids: Sequence[str]) -> str:
+    """The 通报's line on dismissed records, as the pack's dismissing rules read."""
+    shown = "、".join(ids)
+    if kind == "untrue":
+        return f"经核实不属实的投诉{len(ids)}件({shown}),不扣分。"
+    if kind == "complaint":
+        return f"按规则不扣分的投诉{len(ids)}件({shown})。"
+    return f"按规则不扣分的记录{len(ids)}条({shown})。"
+
+
+def rule_titles(pack: Pack) -> dict[str, str]:
+    """Rule id → its ``title``, for every kind of rule that may take or absorb an action (and the
+    sanction groups), so that a clerk reads 「员工季度累计分摊扣分超过10分纳入动态管理」, not an id."""
+    o = pack.oversight
+    kinds: list[Sequence[Any]] = [
+        pack.rules,
+        o.ladders,
+        o.streaks,
+        o.cadences,
+        o.deadlines,
+        o.crosschecks,
+        o.thresholds,
+        o.sanction_groups,
+        pack.money.fines,
+    ]
+    return {r.id: r.title for rules in kinds for r in rules if getattr(r, "title", None)}
 
 
 # ---- what the documents hold ----------------------------------------------------------------
@@ -256,6 +310,7 @@ def outlet_names(result: ScoreResult, names: Mapping[str, str] | None = None) ->
 def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
     sections = _section_headers(result)
     ranked = ranking(result)
+    money = MoneyColumns.of(result)
     rank_rows = []
     for r in ranked:
         c = r.card
@@ -274,6 +329,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 *[by_number.get(n) if r.rank is not None else None for n, _ in sections],
                 c.total if r.rank is not None else None,
                 len(c.deductions),
+                *money.cells(c),
                 remark,
             ]
         )
@@ -375,8 +431,9 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
     sheets = [
         _Sheet(
             "排名",
-            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", "说明"],
+            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", *money.header, "说明"],
             rank_rows,
+            formats={5 + len(sections) + 2 + i: "0.00" for i in range(len(money.header))},
         ),
         _Sheet(
             "县联社汇总",
@@ -459,6 +516,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             "未采纳行", ["文件", "工作表", "行号", "编号", "代码", "原因", "说明"], rejected_rows, wrap=frozenset({6})
         ),
     ]
+    sheets.extend(_sanction_sheets(result, labels))
     sheets.extend(_appeal_sheets(result, names, labels))
     warnings = list(getattr(result, "warnings", ()) or ())
     if warnings:
@@ -481,52 +539,118 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             )
         )
     sheets.extend(_money_sheets(result, names))
-    sheets.extend(_sanction_sheets(result, labels))
     return sheets
 
 
+@attrs.frozen
+class MoneyColumns:
+    """The money of a ranking row, where the pack has money: 扣减金额 (the card's ``amount``) when
+    a rate applies, 罚款 (its ``fined``) when the pack fines; no column at all for a pack without."""
+
+    amount: bool
+    fined: bool
+
+    @classmethod
+    def of(cls, result: ScoreResult) -> MoneyColumns:
+        cards = result.scorecards
+        return cls(any(c.amount is not None for c in cards), any(c.fined is not None for c in cards))
+
+    @property
+    def header(self) -> list[str]:
+        return [h for h, on in (("扣减金额(元)", self.amount), ("罚款(元)", self.fined)) if on]
+
+    def cells(self, card: Scorecard) -> list[Decimal | None]:
+        out = []
+        for on, value in ((self.amount, card.amount), (self.fined, card.fined)):
+            if on:
+                out.append(Decimal(value) if value is not None else None)
+        return out
+
+    def words(self, card: Scorecard) -> list[str]:
+        """The same as text for the 通报 (``—`` where the card has none)."""
+        return ["—" if v is None else f"{v}" for v in self.cells(card)]
+
+
+SUBJECT_WORDS = {"county": "县联社", "outlet": "网点", "employee": "员工"}
+
+
+def _action_cells(a: Action, labels: DocumentLabels) -> list[Any]:
+    return [
+        a.period,
+        a.date,
+        a.subject,
+        SUBJECT_WORDS.get(a.subject_type, a.subject_type),
+        labels.action(a.action),
+        a.action,
+        labels.article(a.article) if a.article is not None else None,
+        "、".join(a.outlets) if a.outlets else None,
+        "、".join(a.observations),
+        a.rule,
+    ]
+
+
+_ACTION_HEADER = ["期间", "日期", "对象", "对象类型", "处理", "代码", "条款", "涉及网点", "依据记录", "规则"]
+
+
 def _sanction_sheets(result: ScoreResult, labels: DocumentLabels) -> list[_Sheet]:
-    """从高处理与预判: the actions and fines a sanction group absorbed, and the provisional
-    threshold actions of windows still open — only when there are any."""
-    kinds = {"county": "县联社", "outlet": "网点", "employee": "员工"}
-    rows: list[list[Any]] = []
-    for what, listed in (("被吸收(不再执行)", result.absorbed), ("预判(期间未结束)", result.provisional)):
-        for a in listed:
+    """已吸收处理事项, 已吸收罚款 and 预判处理事项 (sanction groups, open threshold windows), each only
+    when the result has any: what will not be carried out, and why, beside what will."""
+    sheets = []
+    if result.absorbed:
+        rows = []
+        for a in result.absorbed:
             by = a.absorbed_by
             rows.append(
                 [
-                    what,
-                    a.period,
-                    a.date,
-                    a.subject,
-                    kinds.get(a.subject_type, a.subject_type),
-                    labels.action(a.action),
-                    a.action,
-                    a.rule,
-                    f"{by.group}:{by.rule} {labels.action(by.action)}" if by is not None else None,
+                    *_action_cells(a, labels),
+                    labels.action(by.action) if by is not None else None,
+                    labels.rule_title(by.rule) if by is not None else None,
+                    labels.rule_title(by.group) if by is not None else None,
                     a.reason,
                 ]
             )
-    for f in result.absorbed_fines:
-        by = f.absorbed_by
-        rows.append(
+        header = [*_ACTION_HEADER, "由何处理吸收", "吸收它的规则", "从高处理组", "理由"]
+        sheets.append(_Sheet("已吸收处理事项", header, rows, wrap=frozenset({len(header) - 1})))
+    if result.absorbed_fines:
+        rows = [
             [
-                "被吸收的罚款(不再执行)",
                 f.period,
                 f.date,
                 f.subject,
-                kinds.get(f.subject_type, f.subject_type),
-                f"罚款{f.amount}元",
-                None,
+                SUBJECT_WORDS.get(f.subject_type, f.subject_type),
+                f.outlet,
                 f.rule,
-                f"{by.group}:{by.rule}" if by is not None else None,
+                f.occurrence,
+                Decimal(f.amount),
+                "、".join(f.observations),
+                labels.rule_title(f.absorbed_by.rule) if f.absorbed_by is not None else None,
+                labels.rule_title(f.absorbed_by.group) if f.absorbed_by is not None else None,
                 f.reason,
             ]
+            for f in result.absorbed_fines
+        ]
+        header = ["期间", "日期", "对象", "对象类型", "网点代码", "罚款规则", "第几次", "金额(元)", "依据记录"]
+        sheets.append(
+            _Sheet(
+                "已吸收罚款",
+                [*header, "吸收它的罚款规则", "从高处理组", "理由"],
+                rows,
+                wrap=frozenset({11}),
+                formats={7: "0.00"},
+            )
         )
-    if not rows:
-        return []
-    header = ["类别", "期间", "日期", "对象", "对象类型", "处理", "代码", "规则", "由谁吸收", "理由"]
-    return [_Sheet("从高处理与预判", header, rows, wrap=frozenset({9}))]
+    if result.provisional:
+        rows = [[*_action_cells(a, labels), a.reason] for a in result.provisional]
+        sheets.append(
+            _Sheet(
+                "预判处理事项",
+                [*_ACTION_HEADER, "理由"],
+                rows,
+                note="说明:下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理。",
+                wrap=frozenset({len(_ACTION_HEADER)}),
+            )
+        )
+    return sheets
 
 
 def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
@@ -708,8 +832,8 @@ def write_workbook(
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
     处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
-    fines or a ledger, 从高处理与预判 when a sanction group absorbed something or a threshold window is
-    still open), written atomically to ``path``."""
+    fines or a ledger; 已吸收处理事项, 已吸收罚款 and 预判处理事项 when a sanction group absorbed
+    something or a threshold window is still open), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -813,8 +937,12 @@ def _num(value: int | Decimal | None) -> str:
 
 
 def _outlet_words(card: Scorecard, names: Mapping[str, str]) -> str:
-    name = names.get(card.outlet)
-    return f"{name}({card.outlet})" if name else card.outlet
+    return _outlet_words_of(card.outlet, names)
+
+
+def _outlet_words_of(outlet: str, names: Mapping[str, str]) -> str:
+    name = names.get(outlet)
+    return f"{name}({outlet})" if name else outlet
 
 
 def _deduction_words(card: Scorecard, labels: DocumentLabels) -> str:
@@ -850,11 +978,11 @@ def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: Do
             when = f",{date_words(a.decided)}撤销" if a is not None and a.decided else ""
             appeal = f"(申诉{a.id}{when})" if a is not None else ""
             items.append(
-                f"{_outlet_words(c, names)}{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
+                f"{_outlet_words(c, names)},{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
             )
     for x in result.overturned_lapses:
         ids = "、".join(a.id for a in x.appeals)
-        items.append(f"{x.county}{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
+        items.append(f"{x.county},{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
     if not items:
         return []
     return [_Para("经申诉撤销、不计入得分和计次的扣分与失职:"), _List(tuple(items), ordered=False)]
@@ -898,6 +1026,12 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if unscored:
         text += f"(另有{unscored}个网点本期未评分,不参加排名)"
     text += f";共扣分{len(deductions)}项,合计扣{sum(d.points for d in deductions)}分"
+    money = MoneyColumns.of(result)
+    if money.amount:
+        text += f",扣减金额合计{sum((Decimal(c.amount) for c in cards if c.amount is not None), Decimal('0.00'))}元"
+    if money.fined or result.fines:
+        fined = sum((Decimal(f.amount) for f in result.fines), Decimal("0.00"))
+        text += f",罚款{len(result.fines)}笔合计{fined}元"
     if scored:
         average = (Decimal(sum(c.total or 0 for c in scored)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         text += f",平均得分{average}分"
@@ -915,7 +1049,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if touched:
         text += (
             f"有{len(touched)}个网点涉及未采纳的记录("
-            + "、".join(f"{c.outlet}{c.rejections}条" for c in touched)
+            + "、".join(f"{_outlet_words(c, names)}:{c.rejections}条" for c in touched)
             + "),其得分可能因此偏高,请核对后更正。"
         )
     blocks.append(_Para(text))
@@ -952,7 +1086,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             blocks.append(_Para("本期无已评分网点。"))
             continue
         best, worst = mine[:k], (mine[-k:][::-1] if len(mine) > 1 else [])
-        head = ("名次", "网点", "县联社", "总分", "扣分情况")
+        head = ("名次", "网点", "县联社", "总分", *money.header, "扣分情况")
 
         def row(r: Ranked) -> tuple[str, ...]:
             c = r.card
@@ -961,14 +1095,16 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
                 _outlet_words(c, names),
                 c.county or UNREGISTERED,
                 _num(c.total),
+                *money.words(c),
                 _deduction_words(c, labels),
             )
 
         blocks.append(_Para(f"得分较高的网点({len(best)}个):"))
-        blocks.append(_Table(head, tuple(row(r) for r in best), frozenset({0, 3})))
+        right = frozenset({0, 3, *range(4, 4 + len(money.header))})
+        blocks.append(_Table(head, tuple(row(r) for r in best), right))
         if worst:
             blocks.append(_Para(f"得分较低的网点({len(worst)}个):"))
-            blocks.append(_Table(head, tuple(row(r) for r in worst), frozenset({0, 3})))
+            blocks.append(_Table(head, tuple(row(r) for r in worst), right))
         missing = [r.card for r in ranked if r.card.period == period and r.rank is None]
         if missing:
             blocks.append(
@@ -1010,14 +1146,31 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
+    if result.fines:
+        total = sum((Decimal(f.amount) for f in result.fines), Decimal("0.00"))
+        blocks.append(_Para(f"罚款{len(result.fines)}笔,合计{total}元:"))
+        blocks.append(
+            _List(
+                tuple(
+                    f"{SUBJECT_WORDS.get(f.subject_type, '')}{f.subject}:第{f.occurrence}次,罚款{f.amount}元"
+                    f"({_outlet_words_of(f.outlet, names)},{date_words(f.date)})。{f.reason}"
+                    for f in sorted(result.fines, key=lambda f: (f.date, f.subject, f.rule, f.occurrence))
+                )
+            )
+        )
     if result.absorbed:
         blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期更重的处理吸收,不再执行:"))
         blocks.append(
             _List(
                 tuple(
-                    f"{a.subject}:{labels.action(a.action)}(由{labels.action(a.absorbed_by.action)}吸收)。{a.reason}"
-                    if a.absorbed_by is not None
-                    else f"{a.subject}:{labels.action(a.action)}。{a.reason}"
+                    f"{SUBJECT_WORDS.get(a.subject_type, '') if a.subject_type != 'county' else ''}{a.subject}:"
+                    f"{labels.action(a.action)}"
+                    + (
+                        f"({absorbed_words(a.absorbed_by, labels.action_labels, labels.rule_titles)})"
+                        if a.absorbed_by is not None
+                        else ""
+                    )
+                    + f"。{a.reason}"
                     for a in result.absorbed
                 )
             )
@@ -1025,12 +1178,29 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     if result.absorbed_fines:
         blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
         blocks.append(
-            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
+            _List(
+                tuple(
+                    f"{SUBJECT_WORDS.get(f.subject_type, '')}{f.subject}:罚款{f.amount}元({date_words(f.date)}"
+                    + (
+                        f",{absorbed_words(f.absorbed_by, labels.action_labels, labels.rule_titles, fine=True)}"
+                        if f.absorbed_by is not None
+                        else ""
+                    )
+                    + f")。{f.reason}"
+                    for f in result.absorbed_fines
+                )
+            )
         )
     if result.provisional:
         blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
         blocks.append(
-            _List(tuple(f"{a.subject}:{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}" for a in result.provisional))
+            _List(
+                tuple(
+                    f"{SUBJECT_WORDS.get(a.subject_type, '') if a.subject_type != 'county' else ''}{a.subject}:"
+                    f"{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}"
+                    for a in result.provisional
+                )
+            )
         )
 
     blocks.append(_Heading(2, "五、数据说明"))
@@ -1062,9 +1232,12 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     pending = sorted(i for c in cards for i in c.pending)
     dismissed = sorted(i for c in cards for i in c.dismissed)
     if pending:
-        notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
+        if labels.pending == "complaint":
+            notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
+        else:
+            notes.append(f"待定的记录{len(pending)}条({'、'.join(pending)}),情况明确前暂不扣分。")
     if dismissed:
-        notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
+        notes.append(dismissed_words(labels.dismissed, dismissed))
     waiting = sorted(
         (d.appeal.id, "、".join(d.observations))
         for c in cards

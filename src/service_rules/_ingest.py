@@ -240,6 +240,8 @@ class _Reader:
             matched = self.c.match(shape, reuse=self.reuse)
             decision = self.c.decision(matched)
             if not decision:
+                if record_type in self.c.pack.meta.not_scored:
+                    raise Reject(C.NO_RULE, _not_scored_words(self.c.pack.meta.title, record_type, what))
                 raise Reject(C.NO_RULE, f"规则包中没有适用于{what}的规则")
             if len(decision) > 1:
                 raise Reject(
@@ -1144,3 +1146,12 @@ def ingest(
                 handle.close()
     reader.resolve_references()
     return reader.facts()
+
+
+_KIND_WORDS = {"complaint": "客户投诉", "finding": "检查发现的问题"}
+
+
+def _not_scored_words(title: str, record_type: str, what: str) -> str:
+    """Why a record of a type the pack declares outside its regulation is not scored."""
+    kind = _KIND_WORDS.get(record_type, record_type)
+    return f"《{title}》未将{kind}列入考核(规则包 pack.toml 的 not_scored),{what}不计分"

@@ -66,6 +66,10 @@ class PackMeta:
     #: The scoring period: one scorecard per outlet and ``month`` (``2027-03``), ``quarter``
     #: (``2027Q1``), ``half_year`` (``2027H1``) or ``year`` (``2027``).
     period: Granularity = "quarter"
+    #: Record types the regulation does not score (``["complaint"]`` for a regulation without a
+    #: complaint clause): no rule may read them, ``check`` does not warn ``type_not_scored``, and
+    #: each such record is rejected (``no_rule``) with a reason saying so.
+    not_scored: list[Literal["finding", "complaint"]] = attrs.field(factory=list)
 
 
 @attrs.frozen

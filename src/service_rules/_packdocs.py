@@ -81,6 +81,9 @@ _CHANGE_KINDS: dict[str, str] = {
     "crosschecks": "交叉检查",
     "thresholds": "阈值处理",
     "sanction_groups": "从高处理组",
+    "employees": "员工台账",
+    "rates": "扣分金额",
+    "fines": "罚款",
 }
 _ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
@@ -400,11 +403,13 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
                 key = f"第{cn_number(int(key))}章"
             elif ch.kind == "articles" and key.isdigit():
                 key = ctx.article(int(key))
+            elif key == ch.kind:  # a whole table (``[employees]``): its name is the kind's
+                key = ""
             else:
                 key = _code(key)
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
-                f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {key}"
+                f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind}{' ' + key if key else ''}"
                 f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})" + _replaced_words(ch)
             )
     else:
@@ -419,6 +424,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
     per, example = GRANULARITY_WORDS[m.period], GRANULARITY_EXAMPLES[m.period]
     out.append(f"- 计分期间:按{per}计分,每个网点每{per}一张评分卡(期间写作 {example})")
     out.append(f"- 总分:{_qty(m.total, '分') if m.total else '(未规定)'}")
+    if m.not_scored:  # [pack] not_scored: record types outside the regulation
+        kinds = "、".join({"complaint": "客户投诉", "finding": "检查发现的问题"}.get(t, t) for t in m.not_scored)
+        out.append(f"- 不列入考核:{kinds}(pack.toml 的 not_scored;此类记录一律拒收,原因为未列入考核)")
     fl = m.floor
     if fl.policy == "none":
         floor = f"下不保底,各章得分可扣至负数{_prov(fl.provenance)}"
@@ -712,7 +720,8 @@ def _amendment_lines(pack: Pack) -> list[str]:
         for ch in text.pack.changes:
             if ch.layer == a.id:
                 kind = _CHANGE_KINDS.get(ch.kind, ch.kind)
-                out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {_code(ch.key)}(文件 {_code(ch.file)})")
+                key = "" if ch.key == ch.kind else f" {_code(ch.key)}"
+                out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind}{key}(文件 {_code(ch.file)})")
     out += ["", "某日施行的文本:`service-rules docs <规则包>@YYYY-MM-DD`。", ""]
     return out
 

@@ -171,52 +171,88 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
     cases: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(folder.glob("*.toml")):
         shown = f"{folder.name}/{path.name}"
+        before = len(problems)
         parsed = parse_toml(path.read_bytes(), shown, problems)
+        problems[before:] = [_case_file_words(p) for p in problems[before:]]
         if parsed is None:
             continue
         data = parsed
         unknown = set(data) - {"cases"}
         if unknown:
             problems.append(
-                Problem("unknown_key", f"unknown top-level keys {sorted(unknown)} (expected [[cases]])", file=shown)
+                Problem("unknown_key", f"用例文件中有未知的顶层键 {'、'.join(sorted(unknown))}(应为 [[cases]])", file=shown)
             )
         for i, case in enumerate(data.get("cases", [])):
             where = f"$.cases[{i}]"
             if not isinstance(case, dict) or not isinstance(case.get("name"), str):
-                problems.append(Problem("missing_key", "every case needs a name", file=shown, path=where))
+                problems.append(Problem("missing_key", "每个用例都要有 name(用例名称)", file=shown, path=where))
                 continue
             extra = set(case) - set(CASE_KEYS)
             if extra:
-                problems.append(Problem("unknown_key", f"unknown keys {sorted(extra)}", file=shown, path=where))
+                known = "、".join(CASE_KEYS)
+                problems.append(
+                    Problem("unknown_key", f"未知的键 {'、'.join(sorted(extra))}(可用:{known})", file=shown, path=where)
+                )
             if not isinstance(case.get("records", []), list):
                 problems.append(
-                    Problem("invalid_value", "records: expected a list of tables", file=shown, path=f"{where}.records")
+                    Problem("invalid_value", "records 应为记录表的列表", file=shown, path=f"{where}.records")
                 )
                 continue
             expect = case.get("expect", {})
             bad = set(expect) - set(EXPECTATIONS)
             if bad:
+                known = "、".join(EXPECTATIONS)
                 problems.append(
-                    Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
+                    Problem(
+                        "unknown_key",
+                        f"未知的期望 {'、'.join(sorted(bad))}(可用:{known})",
+                        file=shown,
+                        path=f"{where}.expect",
+                    )
                 )
             cases.append((shown, case))
     return cases
 
 
+def _case_file_words(p: Problem) -> Problem:
+    """A case file that is not TOML, said in Chinese (the parser's own words kept after it)."""
+    if p.code != "invalid_toml":
+        return p
+    hint = ""
+    if "Cannot declare" in p.message:
+        hint = ";同一个表在一个用例中只能写一次:[cases.expect] 属于它上面最近的 [[cases]],多项期望写在同一个表中"
+    return attrs.evolve(p, message=f"用例文件不是有效的TOML{hint}(解析器:{p.message})")
+
+
+def shown(value: Any) -> str:
+    """A value of a case or of the result as an author reads it: JSON with Chinese as it is, and
+    of a table only the fields that hold something (no ``None``/``False`` dumps of internals)."""
+    import json
+
+    def brief(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: brief(x) for k, x in v.items() if x not in (None, [], {}, (), 0, False) or k in ("total", "points")}
+        if isinstance(v, list):
+            return [brief(x) for x in v]
+        return v
+
+    return json.dumps(brief(value), ensure_ascii=False, separators=(", ", ": "))
+
+
 def _match(expected: Mapping[str, Any], actual: Mapping[str, Any], what: str, failures: list[str]) -> None:
     for key, want in expected.items():
         if key not in actual:
-            failures.append(f"{what}: no field {key!r} in the result")
+            failures.append(f"{what}:结果中没有字段 {key}(字段名见 docs/contract.md)")
             continue
         got = actual[key]
         if isinstance(want, list) and isinstance(got, list) and want and all(isinstance(w, dict) for w in want):
             if len(want) != len(got):
-                failures.append(f"{what}.{key}: expected {len(want)} entries, got {len(got)}: {got}")
+                failures.append(f"{what}.{key}:期望{len(want)}项,实际{len(got)}项:{shown(got)}")
                 continue
             for i, (w, g) in enumerate(zip(want, got, strict=True)):
                 _match(w, g, f"{what}.{key}[{i}]", failures)
         elif want != got:
-            failures.append(f"{what}.{key}: expected {want!r}, got {got!r}")
+            failures.append(f"{what}.{key}:期望 {shown(want)},实际 {shown(got)}")
 
 
 def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str] = frozenset()) -> list[str]:
@@ -228,9 +264,13 @@ def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str
             (c for c in data["scorecards"] if c["outlet"] == want.get("outlet") and c["period"] == want.get("period")),
             None,
         )
-        label = f"scorecard {want.get('outlet')} {want.get('period')}"
+        label = f"评分卡 {want.get('outlet')} {want.get('period')}"
         if card is None:
-            failures.append(f"{label}: no such scorecard")
+            have = sorted({f"{c['outlet']} {c['period']}" for c in data["scorecards"]})
+            failures.append(
+                f"{label}:结果中没有网点 {want.get('outlet')} 在期间 {want.get('period')} 的评分卡"
+                f"(结果中有:{'、'.join(have) or '无'})"
+            )
             continue
         want = dict(want)
         for key, field in (
@@ -245,24 +285,24 @@ def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str
                 for number, value in table.items():
                     s = by_number.get(str(number))
                     if s is None:
-                        failures.append(f"{label}: no section {number}")
+                        failures.append(f"{label}:没有第{number}章")
                     elif s[field] != value:
-                        failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
+                        failures.append(f"{label}:第{number}章 {field} 期望 {shown(value)},实际 {shown(s[field])}")
         _match(want, card, label, failures)
     for key in ("actions", "rejected", "fines", "employees", "absorbed", "provisional", "absorbed_fines"):
         if key in expect:
-            _match({key: expect[key]}, data, "result", failures)
+            _match({key: expect[key]}, data, "结果", failures)
             if not expect[key] and data[key]:
-                failures.append(f"{key}: expected none, got {data[key]}")
+                failures.append(f"{key}:期望没有,实际{len(data[key])}项:{shown(data[key])}")
     for key in ("absorbed", "absorbed_fines"):
         for i, want in enumerate(expect.get(key, [])):
             by = want.get("absorbed_by") if isinstance(want, dict) else None
             if isinstance(by, dict) and "group" in by and by["group"] not in groups:
-                failures.append(f"{key}[{i}].absorbed_by.group: the pack declares no sanction group {by['group']!r}")
+                failures.append(f"{key}[{i}].absorbed_by.group:规则包中没有从高处理组 {shown(by['group'])}")
     if "accepted" in expect:
         accepted = sum(i["accepted"] for i in data["inputs"])
         if accepted != expect["accepted"]:
-            failures.append(f"accepted: expected {expect['accepted']}, got {accepted}")
+            failures.append(f"accepted(采纳记录数):期望 {expect['accepted']},实际 {accepted}")
     return failures
 
 
@@ -414,18 +454,16 @@ def render_report(report: PackTestReport) -> str:
         out.append(f"{'PASS' if c.passed else 'FAIL'}  {escape(c.file)}::{escape(c.name)}")
         out.extend(f"      {escape(f)}" for f in c.failures)
     passed = sum(1 for c in report.cases if c.passed)
-    out.append(f"{report.pack}: {passed}/{len(report.cases)} cases passed")
+    out.append(f"{report.pack}:{passed}/{len(report.cases)} 个用例通过")
     if passed < len(report.cases):
-        out.append(
-            f"coverage counts the {passed} passing case(s) (a failing case proves nothing about what it reaches)"
-        )
+        out.append(f"覆盖率只计通过的{passed}个用例(未通过的用例不能证明它所涉及的规则)")
     r, a = report.rules, report.articles
     if report.scope == "layer":
-        out.append("coverage counts what this layer adds or overrides (--coverage all: the whole pack)")
-    out.append(f"rule coverage {len(r.covered)}/{len(r.covered) + len(r.uncovered)} ({r.percent:.1f}%)")
+        out.append("覆盖率只计本层新增或覆盖的内容(--coverage all:整个规则包)")
+    out.append(f"规则覆盖率 {len(r.covered)}/{len(r.covered) + len(r.uncovered)}({r.percent:.1f}%)")
     if r.uncovered:
-        out.append(f"  rules no case exercises: {', '.join(r.uncovered)}")
-    out.append(f"article coverage {len(a.covered)}/{len(a.covered) + len(a.uncovered)} ({a.percent:.1f}%)")
+        out.append(f"  没有用例涉及的规则:{'、'.join(r.uncovered)}")
+    out.append(f"条款覆盖率 {len(a.covered)}/{len(a.covered) + len(a.uncovered)}({a.percent:.1f}%)")
     if a.uncovered:
-        out.append(f"  articles no case exercises: {', '.join(a.uncovered)}")
+        out.append(f"  没有用例涉及的条款:{'、'.join(a.uncovered)}")
     return "\n".join(out) + "\n"

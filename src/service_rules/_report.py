@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 
 from ._codes import APPEAL_DECISION_LABELS, cn_number, rejection_label
-from ._results import AppealRef, Deduction, InputSummary, Replacement, ResultWarning, ScoreResult
+from ._results import Absorption, AppealRef, Deduction, InputSummary, Replacement, ResultWarning, ScoreResult
 
 
 def _escape_char(ch: str) -> str:
@@ -133,9 +133,36 @@ def replaced_lines(replaced: Iterable[Replacement]) -> list[str]:
     return out
 
 
-def render_table(result: ScoreResult, article_unit: str = "条", action_labels: Mapping[str, str] | None = None) -> str:
+SUBJECT_WORDS = {"county": "县联社", "outlet": "网点", "employee": "员工"}
+
+
+def _titled(rule: str | None, titles: Mapping[str, str]) -> str:
+    """A rule as a clerk reads it: 「its title」, or its id where it has none."""
+    if rule is None:
+        return "规则"
+    return f"「{titles[rule]}」" if rule in titles else rule
+
+
+def absorbed_words(
+    by: Absorption, action_labels: Mapping[str, str], titles: Mapping[str, str], fine: bool = False
+) -> str:
+    """``已由「员工季度…」的纳入动态管理吸收(从高处理组「…」)``: the pack's Chinese labels and titles."""
+    group = f"从高处理组{_titled(by.group, titles)}"
+    if fine:
+        return f"已由罚款{_titled(by.rule, titles)}吸收({group})"
+    action = action_labels.get(by.action, by.action)
+    return f"已由{_titled(by.rule, titles)}的“{action}”吸收({group})"
+
+
+def render_table(
+    result: ScoreResult,
+    article_unit: str = "条",
+    action_labels: Mapping[str, str] | None = None,
+    rule_titles: Mapping[str, str] | None = None,
+) -> str:
     unit = article_unit
     labels = action_labels or {}
+    titles = rule_titles or {}
     out: list[str] = []
     p = result.pack
     out.append(
@@ -230,14 +257,17 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             for a in listed:
                 name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
                 by = a.absorbed_by
-                absorbed = f"  ← 由 {escape(by.rule)} 的 {escape(by.action)} 吸收({escape(by.group)})" if by else ""
-                out.append(f"  {a.date}  {escape(a.subject)}  {name}  {a.period}{absorbed}")
+                absorbed = f"  ← {escape(absorbed_words(by, labels, titles))}" if by else ""
+                who = SUBJECT_WORDS.get(a.subject_type, "")
+                out.append(f"  {a.date}  {who}{escape(a.subject)}  {name}  {a.period}{absorbed}")
                 out.append(f"      {escape(a.reason)}")
     if result.absorbed_fines:
         out += ["", "从高处理不再执行的罚款(按最高标准执行,不重复处罚):"]
         for f in result.absorbed_fines:
-            was = f" ← 由罚款 {escape(f.absorbed_by.rule)} 吸收({escape(f.absorbed_by.group)})" if f.absorbed_by else ""
-            out.append(f"  {f.date}  {escape(f.subject)}  {escape(f.rule)} 第{f.occurrence}次  {f.amount}元{was}")
+            was = f"  ← {escape(absorbed_words(f.absorbed_by, labels, titles, fine=True))}" if f.absorbed_by else ""
+            who = SUBJECT_WORDS.get(f.subject_type, "")
+            rule = escape(_titled(f.rule, titles))
+            out.append(f"  {f.date}  {who}{escape(f.subject)}  {rule} 第{f.occurrence}次  {f.amount}元{was}")
             out.append(f"      {escape(f.reason)}")
     if result.rejected:
         out.append("")

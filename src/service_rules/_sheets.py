@@ -540,7 +540,11 @@ def _rows(
     body: Iterator[tuple[int, list[Any]]],
     warnings: list[SheetWarning],
     formulas: Iterator[list[Any]] | None,
+    csv_width: bool = False,
 ) -> Iterator[SheetRow]:
+    """The rows below the header. In a CSV (``csv_width``) a row with more cells than the header
+    row is refused: an unquoted ASCII comma split a cell (``张三,李四``) and every cell after it
+    moved one column on — never read shifted."""
     rtype = header.record_type
     assert rtype is not None
     columns = header.columns
@@ -550,6 +554,12 @@ def _rows(
         fcells = next(formulas, None) if formulas is not None else None
         record = reader.record(rtype, columns, cells)
         error = _unreadable(cells, columns, line, fcells)
+        if csv_width and error is None and len(cells) > header.width and any(plain_cell(c) is not None for c in cells):
+            error = RowError(
+                UNREADABLE_CELL,
+                f"第{line}行有{len(cells)}格,多于表头的{header.width}列:可能是某格中未加引号的英文逗号"
+                "(如“张三,李四”)把一格拆成了两格,其后各格都错了一列;多人请用顿号“、”分隔,或给该格加引号",
+            )
         if record is None and error is None:
             pending_blank.append(line)
             continue
@@ -585,6 +595,7 @@ def _sheet_input(
     encoding: str | None = None,
     formulas: Iterator[list[Any]] | None = None,
     merged: list[tuple[bytes, bytes, bytes, bytes]] | None = None,
+    csv_width: bool = False,
 ) -> SheetInput:
     head: list[tuple[int, list[Any]]] = []
     for item in rows:
@@ -636,7 +647,7 @@ def _sheet_input(
         None,
         warnings,
         header_line,
-        _rows(reader, header, body(), warnings, formulas),
+        _rows(reader, header, body(), warnings, formulas, csv_width),
         digest,
         encoding,
         headers=headers,
@@ -747,7 +758,7 @@ def _csv_input(name: str, data: bytes, digest: str, reader: _RowReader) -> Sheet
         except csv.Error as exc:
             raise InputFileError(f"{name}: 第{start}行起CSV格式错误({exc})") from None
 
-    sheet = _sheet_input(name, None, digest, reader, rows(), encoding)
+    sheet = _sheet_input(name, None, digest, reader, rows(), encoding, csv_width=True)
     if encoding == "gb18030" and sheet.record_type is None:
         raise InputFileError(
             f"{name}: 文件不是UTF-8编码;按GB18030(中文版Excel保存CSV所用的编码)读出的表头也无法识别"

@@ -479,7 +479,7 @@ def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None)
         write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
         return
     if fmt == "table":
-        text = render_table(result, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
+        text = render_table(result, pack.meta.article_unit, labels.action_labels, labels.rule_titles)
     elif fmt == "markdown":
         text = render_bulletin(result, labels=labels)
     else:
@@ -579,13 +579,14 @@ def _test(args: argparse.Namespace) -> int:
     if args.junit:
         Path(args.junit).write_bytes(junit_xml(report))
     if not report.cases:
-        _say(f"{args.pack}: no cases found")
+        _say(f"{args.pack}:没有找到用例(tests/ 下的 *.toml 中没有 [[cases]];或用 --cases 指定文件夹)")
         return ExitCode.REJECTED
     if args.min_coverage is not None:
         coverage = (("rule", report.rules), ("article", report.articles))
         low = [(what, c.percent) for what, c in coverage if c.percent < args.min_coverage]
         for what, percent in low:
-            print(f"{what} coverage {percent:.1f}% is below --min-coverage {args.min_coverage:g}", file=sys.stderr)
+            words = {"rule": "规则", "article": "条款"}[what]
+            print(f"{words}覆盖率 {percent:.1f}% 低于 --min-coverage {args.min_coverage:g}", file=sys.stderr)
         if low:
             return ExitCode.REJECTED
     return ExitCode.OK if report.passed else ExitCode.REJECTED
@@ -758,7 +759,8 @@ def _check(args: argparse.Namespace) -> int:
         for c in changes:
             base = f" (from {c.base_layer})" if c.base_layer else ""
             whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
-            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
+            key = "" if c.key == c.kind else f" {c.key}"  # a whole table ([employees]) is named once
+            print(escape(f"layer: {c.layer} {c.action}s {c.kind}{key}{base}{whole} at {c.file}"))
         for t in pack.amendments if pack is not None else ():
             a = t.amendment
             print(escape(f"amendment: {a.id} in force from {a.effective} ({a.document}) at {a.folder}"))
