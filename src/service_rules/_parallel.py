@@ -32,7 +32,7 @@ import orjson
 
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
-from ._facts import FINDING, Reject
+from ._facts import Reject
 from ._ingest import Records, Source, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
@@ -87,9 +87,9 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     reader.out = out
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    fast_ok = FINDING.fast_ok
-    check = FINDING.check
-    finding = reader._finding
+    spec, finding = reader.dispatch["finding"]  # exactly what accept() uses (an amended pack's too)
+    fast_ok = spec.fast_ok
+    check = spec.check
     n = 0
     for piece in pieces:
         n += 1
@@ -104,6 +104,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             or type(obj.get("id")) is not str
             or piece.count(b":") > len(obj)
             or (first and n == 1)
+            or obj.get("replaces") is not None  # a correction: accept() notes it, in line order
         ):
             out.append((n, piece + b"\n"))
             continue
