@@ -369,7 +369,7 @@ def test_golden_totals_match_the_hand_arithmetic(example_output: dict[str, Any],
     assert by_obs["RQ-2026Q3-01-3"] == ("cz-8-drunk", 10)
     assert by_obs["C-2026-031"] == ("cz-5-complaint", 10)
     assert data["inputs"] == [
-        {"file": EXAMPLE, "sha256": data["inputs"][0]["sha256"], "lines": 30, "accepted": 30, "rejected": 0, "blank": 0, "sheet": None, "problem": None}
+        {"file": EXAMPLE, "sha256": data["inputs"][0]["sha256"], "lines": 30, "accepted": 30, "rejected": 0, "blank": 0, "sheet": None, "problem": None, "replaced": 0}
     ]
 
 

@@ -263,7 +263,7 @@ def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     result = score(path)
     assert result["rejected"] == []
     assert result["inputs"][0] | {"sha256": None} == {
-        "file": str(path), "sha256": None, "lines": 3, "accepted": 3, "rejected": 0, "blank": 0, "sheet": None, "problem": None,
+        "file": str(path), "sha256": None, "lines": 3, "accepted": 3, "rejected": 0, "blank": 0, "sheet": None, "problem": None, "replaced": 0,
     }  # fmt: skip
     assert card(result, "O1")["county"] == "甲县"  # the BOM did not stick to line 1
     assert card(result, "O1")["total"] == FULL - 3  # article 25: 3 points
@@ -634,15 +634,21 @@ def test_output_fields(tmp_path: Path) -> None:
     )
     assert list(result) == [
         "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
+        "replaced", "overturned_lapses",
+        "fines", "employees",
+        "absorbed", "provisional", "absorbed_fines",
     ]  # fmt: skip
+    assert (result["absorbed"], result["provisional"]) == ([], [])
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}
     assert (result["pack"]["name"], result["as_of"]) == ("cangzhou", AS_OF)
     assert result["pack"]["digest"].startswith("sha256:")
-    assert set(result["inputs"][0]) == {"file", "sha256", "lines", "accepted", "rejected", "blank", "sheet", "problem"}
+    assert set(result["inputs"][0]) == {
+        "file", "sha256", "lines", "accepted", "rejected", "blank", "sheet", "problem", "replaced",
+    }  # fmt: skip
     c = result["scorecards"][0]
     assert list(c) == [
         "outlet", "county", "period", "total", "sections", "deductions", "pending", "dismissed", "name",
-        "scored", "reason", "rejections",
+        "scored", "reason", "rejections", "overturned", "versions", "amount", "fined",
     ]  # fmt: skip
     assert set(c["sections"][0]) == {
         "number",
@@ -659,7 +665,8 @@ def test_output_fields(tmp_path: Path) -> None:
     assert d == {
         "rule": "cz-8-person", "article": 40, "section": 8, "points": 5, "observations": ["F1"],
         "reason": d["reason"], "note": "迟到", "raw_points": 5, "provenance": "literal", "date": "2026-07-01",
-        "tag": None, "persons": 1, "employees": ["E1"], "layer": "cangzhou",
+        "tag": None, "persons": 1, "employees": ["E1"], "layer": "cangzhou", "appeal": None,
+        "original_points": None, "amount": None,
     }  # fmt: skip
     assert "40" in d["reason"]
     assert result["rejected"][0] == {

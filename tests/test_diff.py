@@ -418,9 +418,13 @@ def test_markdown_for_the_four_point_change(cangzhou: sr.CompiledPack, four: sr.
     md = render_diff_markdown(d)
     assert md == render_diff_markdown(diff_packs(cangzhou, four, [EXAMPLE], as_of=AS_OF))  # deterministic
     assert md.startswith("## 规则包评分对比:`cangzhou` 1.0.0 → `cz-new` 2\n")
-    assert "比较评分卡 6 张(网点×季度),其中 1 张有变化;总分变动合计 1 分(净变化 -1 分)" in md
+    assert (
+        "比较评分卡 6 张(网点×期间),其中 1 张有变化(总分变化 1 张,总分不变、仅章节得分或扣分调整 0 张);"
+        "总分变动合计 1 分(净变化 -1 分)" in md
+    )
     assert "平均每张评分卡总分变化 -0.17 分" in md  # −1 / 6
-    assert "| 网点 | 季度 | 旧总分 | 新总分 | 变化 |" in md
+    assert "| 网点 | 期间 | 旧总分 | 新总分 | 变化 |" in md
+    assert "### 总分有变化的评分卡" in md and "### 总分不变" not in md
     assert "| RQ-01 | 2026Q3 | 64 | 63 | -1 | 五、(标题缺失) -1 |" in md
     assert "| `cz-5-item` | 1 | 1 | 3 → 4 | +1 |" in md
     assert "新拒绝" not in md.split("- 拒绝行数")[1].split("\n", 1)[1]  # no section of newly rejected lines

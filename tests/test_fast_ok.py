@@ -48,7 +48,9 @@ def _valid(name: str, field: str) -> list[Any]:
     if field in RECORD_TYPES[name].dates:
         return [DATES[0]]
     check = RECORD_TYPES[name].fields[field]
-    return [v for v in CANDIDATES if v is not None and check(v) is None]
+    kind = _facts._KIND.get(check)
+    allowed = sorted(kind[1]) if kind is not None and isinstance(kind[1], frozenset) else []  # an enum's values
+    return [v for v in [*CANDIDATES, *allowed] if v is not None and check(v) is None]
 
 
 @st.composite

@@ -71,7 +71,7 @@ def broken_ledger(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def fail(*_: Any, **__: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(_evaluate, "oversight_actions", fail)
+    monkeypatch.setattr(_evaluate, "sanctions", fail)
     yield
 
 

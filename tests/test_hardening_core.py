@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules._codes import RejectionCode
-from service_rules._facts import parse_quarter, quarter_of
+from service_rules._periods import parse_period, period_of
 
 
 @pytest.fixture(scope="module")
@@ -74,11 +74,12 @@ def test_the_first_and_last_day_of_the_contract_are_accepted(cangzhou: sr.Compil
 
 
 def test_every_period_string_is_zero_padded() -> None:
-    assert quarter_of(_dt.date(1900, 1, 1)) == "1900Q1"
-    assert quarter_of(_dt.date(226, 7, 5)) == "0226Q3"  # never reached by the contract, padded anyway
-    assert parse_quarter("2026Q3") == (2026, 3)
+    assert str(period_of(_dt.date(1900, 1, 1), "quarter")) == "1900Q1"
+    assert str(period_of(_dt.date(226, 7, 5), "quarter")) == "0226Q3"  # never reached by the contract
+    assert str(period_of(_dt.date(226, 7, 5), "month")) == "0226-07"
+    assert str(parse_period("2026Q3")) == "2026Q3"
     with pytest.raises(ValueError):
-        parse_quarter("0226Q3")
+        parse_period("0226Q3")
 
 
 @pytest.mark.parametrize(

@@ -190,6 +190,7 @@ def test_csv_in_gb18030_scores(capsys: pytest.CaptureFixture[str], tmp_path: Pat
             "blank": 1,
             "sheet": None,
             "problem": None,
+            "replaced": 0,
         }
     ]
     assert [(r["line"], r["code"], r["sheet"]) for r in result["rejected"]] == [(4, "unknown_article", None)]

@@ -152,7 +152,7 @@ def test_an_override_that_changes_nothing_is_warned_about(tmp_path: Path) -> Non
         {
             "pack.toml": '[pack]\nname = "noop"\ntitle = "t"\nversion = "1"\nextends = "generic"\n',
             "rules.toml": '[[rules]]\nid = "g-104"\noverride = true\ncap = {}\n'
-            '[[rules]]\nid = "g-105"\noverride = true\ndeduct = { points = 2 }\n',
+            '[[rules]]\nid = "g-105"\noverride = true\ndeduct = { points = 2, provenance = "assumed", note = "本层假定2分。" }\n',
         },
     )
     pack = sr.load_pack(layer)

@@ -55,3 +55,20 @@ def test_a_layer_entry_needs_only_its_key() -> None:
 def test_schemas_are_json() -> None:
     for path in SHIPPED.glob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["$schema"].startswith("https://json-schema.org/")
+
+
+def test_shipped_cases_schema_is_generated() -> None:
+    from service_rules._packtest import cases_schema
+
+    shipped = json.loads((SHIPPED / "cases.schema.json").read_text(encoding="utf-8"))
+    assert shipped == cases_schema(), "run: service-rules schema --out src/service_rules/schema"
+def test_money_toml_validates_and_refuses_a_float_amount() -> None:
+    schema = pack_schemas()["money.toml"]
+    rate = {"id": "pool", "per_point": "10", "provenance": "literal"}
+    fine = {"id": "f", "subject": "employee", "window": "year", "first": 50, "factor": 2, "cap": "1000",
+            "provenance": "literal", "reason": "r", "actions": [{"start": 3, "action": "bad_record", "label": "l"}]}  # fmt: skip
+    jsonschema.validate({"rates": [rate], "fines": [fine], "employees": {"share": "split", "provenance": "literal"}}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"rates": [{**rate, "per_point": 10.5}]}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"employees": {"share": "halves", "provenance": "literal"}}, schema)

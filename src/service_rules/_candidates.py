@@ -17,12 +17,14 @@ from typing import Any
 import attrs
 import orjson
 
+from ._appeals import standing
 from ._compiler import CompiledPack
 from ._errors import UsageError
 from ._evaluate import as_compiled, as_date, check_year
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import judged_quarters
+from ._oversight import judged_periods
+from ._periods import GRANULARITY_WORDS, granularity_of
 from ._results import InputSummary, PackRef, Rejection, ResultWarning, results_converter, unattributed
 from ._scoring import Accountant
 from ._store import Facts
@@ -99,23 +101,27 @@ def candidates(
     An outlet that a rejected line of the year names (or an undated one) is withheld, listed as
     excluded with code ``rejected_lines``: its ranking could be wrong until the line is fixed."""
     compiled = as_compiled(pack)
-    rec = compiled.oversight.recommendation
+    check_year(year)
+    # an amended pack: the recommendation rules in force at the year's end
+    rec = compiled.in_force(f"{year:04d}-12-31").oversight.recommendation
     if rec is None:
         raise UsageError(f"pack {compiled.name} has no [recommendation] rules")
-    check_year(year)
     if top is not None and (type(top) is not int or top < 1):
         raise UsageError(f"top={top}: must be at least 1", param="top")
     day = as_date(as_of)
-    facts = ingest(compiled, inputs, strict_registry=strict_registry)
+    facts = standing(ingest(compiled, inputs, strict_registry=strict_registry), day)
     accountant = Accountant(compiled, facts)
-    judged = [q for q in judged_quarters(facts, day) if q.startswith(f"{year}Q")]
+    judged = [q for q in judged_periods(facts, day) if q[:4] == f"{year:04d}"]
     touched: defaultdict[str, list[Rejection]] = defaultdict(list)
     for r in facts.rejected:
-        if r.outlet is not None and (r.period is None or r.period.startswith(f"{year}Q")):
+        if r.outlet is not None and (r.period is None or r.period[:4] == f"{year:04d}"):
             touched[r.outlet].append(r)
-    outlets = set(facts.registry) | {o for o, q in facts.present if q.startswith(f"{year}Q")} | set(touched)
+    outlets = set(facts.registry) | {o for o, q in facts.present if q[:4] == f"{year:04d}"} | set(touched)
     reasons: defaultdict[str, list[ExclusionReason]] = defaultdict(list)
     by_code = {e.code: e for e in rec.exclude}
+    for version in compiled.versions.items if compiled.versions is not None else ():
+        for e in version.oversight.recommendation.exclude if version.oversight.recommendation else ():
+            by_code.setdefault(e.code, e)  # an exclusion watched under another version
     hits: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
     for w in facts.exclusions:
         if w.when.startswith(f"{year}-"):
@@ -226,9 +232,13 @@ def render_candidates(result: CandidatesResult) -> str:
     from ._report import _table, escape, rejection_summary, unread_lines, warning_lines
 
     out = [f"{result.title}({result.year}年,规则包 {result.pack.name} {result.pack.version},截至 {result.as_of})"]
-    out.append(f"评定季度:{'、'.join(result.judged_quarters) or '无(年内没有已结束且有检查记录的季度)'}")
+    judged = result.judged_quarters
+    found = granularity_of(judged[0]) if judged else None
+    word = GRANULARITY_WORDS[found] if found else "季度"  # 季度, 月, 半年, 年 (none judged: as before)
+    short = {"季度": "季"}.get(word, word)
+    out.append(f"评定{word}:{'、'.join(judged) or f'无(年内没有已结束且有检查记录的{word})'}")
     if result.candidates:
-        rows = [["名次", "网点", "网点名称", "县联社", "季均总分", "扣分项", "各季总分"]]
+        rows = [["名次", "网点", "网点名称", "县联社", f"{short}均总分", "扣分项", f"各{short}总分"]]
         for c in result.candidates:
             rows.append(
                 [

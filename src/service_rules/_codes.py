@@ -42,6 +42,18 @@ class RejectionCode(StrEnum):
     UNREADABLE_CELL = "unreadable_cell"
     UNREGISTERED_OUTLET = "unregistered_outlet"
     UNKNOWN_COUNTY = "unknown_county"
+    # appeals (申诉) and corrections (更正)
+    UNKNOWN_TARGET = "unknown_target"
+    DUPLICATE_APPEAL = "duplicate_appeal"
+    POINTS_WITHOUT_AMENDED = "points_without_amended"
+    AMENDED_WITHOUT_POINTS = "amended_without_points"
+    DECISION_WITHOUT_DECIDED = "decision_without_decided"
+    DECIDED_WITHOUT_DECISION = "decided_without_decision"
+    DECIDED_BEFORE_FILED = "decided_before_filed"
+    NOT_AMENDABLE = "not_amendable"
+    UNKNOWN_REPLACED = "unknown_replaced"
+    REPLACEMENT_CYCLE = "replacement_cycle"
+    DUPLICATE_REPLACEMENT = "duplicate_replacement"
 
     @property
     def label(self) -> str:
@@ -79,6 +91,17 @@ REJECTION_LABELS: dict[RejectionCode, str] = {
     RejectionCode.UNREADABLE_CELL: "单元格无法读取(公式无保存结果或Excel错误值)",
     RejectionCode.UNREGISTERED_OUTLET: "网点未在网点名录中登记",
     RejectionCode.UNKNOWN_COUNTY: "县联社不在网点名录之中",
+    RejectionCode.UNKNOWN_TARGET: "申诉对象不是已采纳的问题、投诉或失职记录",
+    RejectionCode.DUPLICATE_APPEAL: "同一记录已有另一申诉",
+    RejectionCode.POINTS_WITHOUT_AMENDED: "只有“变更分值”的决定才可填写分值",
+    RejectionCode.AMENDED_WITHOUT_POINTS: "“变更分值”的决定须填写变更后的分值",
+    RejectionCode.DECISION_WITHOUT_DECIDED: "有处理决定而无决定日期",
+    RejectionCode.DECIDED_WITHOUT_DECISION: "有决定日期而无处理决定",
+    RejectionCode.DECIDED_BEFORE_FILED: "决定日期早于申诉日期",
+    RejectionCode.NOT_AMENDABLE: "该记录不扣分,不能撤销或变更分值",
+    RejectionCode.UNKNOWN_REPLACED: "所更正的记录编号不存在",
+    RejectionCode.REPLACEMENT_CYCLE: "更正关系构成循环",
+    RejectionCode.DUPLICATE_REPLACEMENT: "同一记录已被另一记录更正",
 }
 
 
@@ -97,6 +120,9 @@ INSPECTORS: dict[str, str] = {"county": "县级联社", "city": "市联社", "my
 CHANNELS: dict[str, str] = {"phone": "电话", "written": "书面"}
 #: Kinds of a county union's lapse given in the input (``lapse.kind``).
 LAPSE_KINDS: dict[str, str] = {"unfound": "应查未查", "unrectified": "应纠未纠"}
+#: An appeal's decision (``appeal.decision``) and its state (``deductions[].appeal.state``).
+APPEAL_DECISION_LABELS: dict[str, str] = {"upheld": "维持", "overturned": "撤销", "amended": "变更分值"}
+APPEAL_STATE_LABELS: dict[str, str] = {"pending": "申诉待决", "decided": "申诉已决"}
 #: Who an action is against (``action.subject_type``).
 SUBJECT_TYPES: dict[str, str] = {"county": "县级联社", "outlet": "网点", "employee": "员工"}
 

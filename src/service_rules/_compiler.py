@@ -18,11 +18,12 @@ from typing import Any, Protocol
 
 import attrs
 
-from . import _condition_numbers, _facts, _templates, _verbatim
+from . import _condition_numbers, _facts, _moneyrules, _sanction_checks, _templates, _verbatim
+from ._amendments import Versions, versions_of
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_numbers
-from ._model import Article, Pack, Rule, Section
+from ._model import Article, Floor, Ladder, Pack, Rule, Section, floor_of
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
 #: what the engine receives, every alternative of an ``in`` list included, and the one rule the
@@ -158,6 +159,8 @@ def _check_provenance(b: _Build) -> None:
     for i, s in enumerate(b.pack.sections):
         if s.allotment:
             need_note(s.allotment.provenance, s.allotment.note, "sections.toml", f"sections[{i}].allotment")
+        if s.floor:
+            need_note(s.floor.provenance, s.floor.note, "sections.toml", f"sections[{i}].floor")
     for i, r in enumerate(b.pack.rules):
         if r.deduct:
             need_note(r.deduct.provenance, r.deduct.note, "rules.toml", f"rules[{i}].deduct")
@@ -165,12 +168,25 @@ def _check_provenance(b: _Build) -> None:
             need_note(r.cap.provenance, r.cap.note, "rules.toml", f"rules[{i}].cap")
 
 
-def _check_sections(b: _Build) -> None:
-    floor = b.pack.meta.floor
+def _check_floor(b: _Build, floor: Floor, file: str, path: str) -> None:
+    """A floor's policy and value agree (a layer that changes the policy replaces the table)."""
     if floor.policy == "minimum" and floor.value is None:
-        b.error("floor_value_missing", "policy 'minimum' needs a value", "pack.toml", "pack.floor.value")
+        b.error("floor_value_missing", "policy 'minimum' needs a value", file, f"{path}.value")
     if floor.policy == "none" and floor.value is not None:
-        b.error("floor_value_unexpected", "policy 'none' takes no value", "pack.toml", "pack.floor.value")
+        hint = (
+            "; a layer that changes an inherited floor's policy replaces the table whole: "
+            'floor = { replace = true, policy = "none", … }'
+            if len(b.pack.layers) > 1
+            else ""
+        )
+        b.error("floor_value_unexpected", f"policy 'none' takes no value{hint}", file, f"{path}.value")
+
+
+def _check_sections(b: _Build) -> None:
+    _check_floor(b, b.pack.meta.floor, "pack.toml", "pack.floor")
+    for i, s in enumerate(b.pack.sections):
+        if s.floor is not None:
+            _check_floor(b, s.floor, "sections.toml", f"sections[{i}].floor")
     for i, s in enumerate(b.pack.sections):
         path = f"sections[{i}]"
         if s.number in b.sections:
@@ -193,15 +209,20 @@ def _check_sections(b: _Build) -> None:
             )
         if s.allotment is not None and s.allotment.value < 0:
             b.error("negative_allotment", "an allotment cannot be negative", "sections.toml", f"{path}.allotment.value")
-    if floor.policy == "minimum" and floor.value is not None:
-        for s in b.pack.sections:
-            if s.scored and s.allotment is not None and floor.value > s.allotment.value:
-                b.error(
-                    "floor_above_allotment",
-                    f"the floor {floor.value} is above section {s.number}'s allotment of {s.allotment.value}",
-                    "pack.toml",
-                    "pack.floor.value",
-                )
+    for i, s in enumerate(b.pack.sections):
+        floor = floor_of(b.pack.meta, s)
+        if floor.policy != "minimum" or floor.value is None:
+            continue
+        if s.scored and s.allotment is not None and floor.value > s.allotment.value:
+            b.error(
+                "floor_above_allotment",
+                f"the floor {floor.value} is above section {s.number}'s allotment of {s.allotment.value}",
+                *(
+                    ("pack.toml", "pack.floor.value")
+                    if s.floor is None
+                    else ("sections.toml", f"sections[{i}].floor.value")
+                ),
+            )
     total = b.pack.meta.total
     if total is not None:
         stated = sum(s.allotment.value for s in b.sections.values() if s.scored and s.allotment)
@@ -474,6 +495,7 @@ def _check_watch(
     ident: str,
     when: dict[str, Any],
     subject: str,
+    subject_type: str,
     reason: str,
     path: str,
     allowed: tuple[str, ...],
@@ -485,12 +507,66 @@ def _check_watch(
         b.error("invalid_condition", message, f, f"{path}.when.{key}")
     rtype = _check_conditions(b, conditions, path, {t for a in b.pack.articles for t in a.tags}, f, allowed)
     if rtype is not None:
-        if subject not in _facts.RECORD_TYPES[rtype].fields:
-            b.error(
-                "unknown_field", f"{rtype} facts have no field {subject!r} to name the subject", f, f"{path}.subject"
-            )
+        _check_subject(b, rtype, subject, subject_type, f, path)
         b.watches[f"{kind}:{ident}"] = Watch(ident, tuple(conditions), rtype)
     _check_template(b, reason, kind, f, f"{path}.reason")
+
+
+#: The field that names a subject of each type, per record type (a finding's ``employees`` is a
+#: list: each named employee is counted).
+_SUBJECT_FIELDS: dict[str, frozenset[str]] = {
+    "employee": frozenset({"employee", "employees"}),
+    "outlet": frozenset({"outlet"}),
+    "county": frozenset({"county"}),
+}
+
+
+def _check_subject(b: _Build, rtype: str, subject: str, subject_type: str, f: str, path: str) -> None:
+    """A ladder's or streak's subject is a field its facts carry, of text (or a finding's list of
+    employees), and names what ``subject_type`` says: otherwise the rule would never count."""
+    spec = _facts.RECORD_TYPES[rtype]
+    texts = {name for name, t in spec.value_types.items() if t is str} | ({"employees"} & set(spec.fields))
+    texts.discard("type")
+    if subject not in spec.fields:
+        hint = " (a finding names its employees in 'employees')" if subject == "employee" and rtype == "finding" else ""
+        b.error("unknown_field", f"{rtype} facts have no field {subject!r} to name the subject{hint}", f, f"{path}.subject")
+    elif subject not in texts:
+        b.error(
+            "subject_field_type",
+            f"{rtype}.{subject} is not text and cannot name a subject (text fields: {', '.join(sorted(texts))})",
+            f,
+            f"{path}.subject",
+        )
+    else:
+        for kind, names in _SUBJECT_FIELDS.items():
+            if (subject in names) != (subject_type == kind) and (subject in names or subject_type == kind):
+                b.error(
+                    "subject_mismatch",
+                    f"subject_type {subject_type!r} but the subject is {rtype}.{subject}",
+                    f,
+                    f"{path}.subject_type",
+                )
+                break
+
+
+def _check_ladder_same(b: _Build, lad: Ladder, path: str) -> None:
+    """A ladder's ``same``: fields its facts carry (a lapse: ``kind``), each once, never the subject."""
+    f = "oversight.toml"
+    watch = b.watches.get(f"ladder:{lad.id}")
+    if watch is None or not lad.same:
+        return
+    fields = {"kind"} if watch.record_type == "lapse" else set(_facts.RECORD_TYPES[watch.record_type].value_types)
+    fields -= {"id", lad.subject}
+    for i, name in enumerate(lad.same):
+        if name not in fields:
+            b.error(
+                "unknown_field",
+                f"'same' counts apart per fields of the {watch.record_type} facts ({', '.join(sorted(fields))}), not {name!r}",
+                f,
+                f"{path}.same[{i}]",
+            )
+    if len(set(lad.same)) != len(lad.same):
+        b.error("invalid_value", "'same' names a field twice", f, f"{path}.same")
 
 
 def _check_oversight(b: _Build) -> None:
@@ -518,7 +594,10 @@ def _check_oversight(b: _Build) -> None:
         note(lad.steps_provenance, lad.steps_note, f"{path}.steps_note")
         if not lad.steps:
             b.error("steps_missing", "a ladder needs at least one step", f, f"{path}.steps")
-        _check_watch(b, "ladder", lad.id, lad.when, lad.subject, lad.reason, path, ("lapse", "complaint", "finding"))
+        _check_watch(
+            b, "ladder", lad.id, lad.when, lad.subject, lad.subject_type, lad.reason, path, ("lapse", "complaint", "finding")
+        )
+        _check_ladder_same(b, lad, path)
     for i, st in enumerate(o.streaks):
         path = f"streaks[{i}]"
         if st.id in seen:
@@ -527,7 +606,7 @@ def _check_oversight(b: _Build) -> None:
         note(st.length.provenance, st.length.note, f"{path}.length")
         if st.length.value < 1:
             b.error("invalid_value", "a streak is at least 1 month long", f, f"{path}.length.value")
-        _check_watch(b, "streak", st.id, st.when, st.subject, st.reason, path, ("star",))
+        _check_watch(b, "streak", st.id, st.when, st.subject, st.subject_type, st.reason, path, ("star",))
     by_domain = tuple(str(v) for v in _facts.FINITE_DOMAINS[("inspection", "by")])
     for i, cad in enumerate(o.cadences):
         path = f"cadences[{i}]"
@@ -623,6 +702,37 @@ def _check_engine_limits(b: _Build) -> None:
         )
 
 
+def _check_period_parts(b: _Build) -> None:
+    """Oversight parts bound to periods. Cadences, cross-checks and recommendations are judged per
+    the pack's period; a report deadline is not: a report record names its quarter, so deadlines
+    need a quarterly pack. A ladder over the whole input has no year or window to name."""
+    for i, lad in enumerate(b.pack.oversight.ladders):
+        if lad.window != "none":
+            continue
+        try:
+            names = set(_templates.parse(lad.reason).names)
+        except _templates.TemplateError:
+            continue  # reported by check_oversight
+        for name in sorted(names & {"year", "window"}):
+            b.warn(
+                "placeholder_empty",
+                f'ladder {lad.id} counts over the whole input (window = "none"): {{{name}}} always reads as nothing',
+                "oversight.toml",
+                f"ladders[{i}].reason",
+            )
+    granularity = b.pack.meta.period
+    if granularity == "quarter":
+        return
+    for i, _dl in enumerate(b.pack.oversight.deadlines):
+        b.error(
+            "period_unsupported",
+            f"report deadlines are judged per quarter (a report names its quarter); this pack scores per "
+            f"{granularity}: score per quarter, or leave the deadlines out",
+            "oversight.toml",
+            f"deadlines[{i}]",
+        )
+
+
 #: Stages in order; each reads what earlier ones built and adds problems.
 STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_provenance", _check_provenance),
@@ -630,12 +740,17 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_articles", _check_articles),
     ("check_rules", _check_rules),
     ("check_oversight", _check_oversight),
+    ("check_period_parts", _check_period_parts),
+    ("check_thresholds", _sanction_checks.check_thresholds),
+    ("check_sanction_groups", _sanction_checks.check_sanction_groups),
+    ("check_supersede_points", _sanction_checks.check_supersede_points),
     ("check_item_caps", _check_item_caps),
     ("check_layers", _check_layers),
     ("check_engine_limits", _check_engine_limits),
     ("check_verbatim", _verbatim.stage),
     ("check_condition_numbers", _condition_numbers.stage),
     ("check_numbers", check_numbers),
+    ("check_money", _moneyrules.stage),
 ]
 
 
@@ -646,6 +761,9 @@ class CompiledPack:
     pool receives it and lowers it again) and frees its engine ruleset when closed, at the end of
     a ``with`` block, or when collected.
     """
+
+    #: An amended pack's versions (the original text, this one, first), each compiled; None without amendments.
+    versions: Versions[CompiledPack] | None = None
 
     def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
         self.pack = pack
@@ -666,6 +784,9 @@ class CompiledPack:
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
+        self._ladders = {lad.id: lad for lad in pack.oversight.ladders}
+        #: Point rates, fines and the employee ledger (money.toml), as Decimals.
+        self.money = _moneyrules.compile_money(pack)
         self._closer = weakref.finalize(self, matcher.close)
 
     @property
@@ -679,6 +800,8 @@ class CompiledPack:
     def close(self) -> None:
         """Free the engine's ruleset now; scoring with a closed pack raises :class:`EngineError`."""
         self._closer()
+        for version in self.versions.items[1:] if self.versions is not None else ():
+            version.close()
 
     def __enter__(self) -> CompiledPack:
         return self
@@ -690,6 +813,16 @@ class CompiledPack:
         # Locks and engine handles do not travel: the receiving process lowers the pack again
         # (a few milliseconds), with the same matcher, and decides exactly alike.
         return (_recompile, (self.pack, self.matcher.name))
+
+    def in_force(self, day: str) -> CompiledPack:
+        """The version in force on ``day`` (``YYYY-MM-DD``): itself for a pack without amendments.
+        What judges an observation of that day."""
+        return self if self.versions is None else self.versions.at(day)
+
+    def in_force_at_end(self, period: str) -> CompiledPack:
+        """The version in force on the last day of ``period``: what gives a period's allotments,
+        floors, cadences and other period-level quantities."""
+        return self if self.versions is None else self.versions.at_end(period)
 
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
@@ -712,6 +845,10 @@ class CompiledPack:
         for rid in rules:
             replaced |= self.rules[rid].replaces
         return tuple(sorted((r for r in rules if r not in replaced), key=self.rule_order.__getitem__))
+
+    def oversight_ladder(self, ladder_id: str) -> Ladder:
+        """The ladder of an id the matcher returned (``ladder:<id>``)."""
+        return self._ladders[ladder_id]
 
     @staticmethod
     def watchers(matched: frozenset[str], prefix: str) -> tuple[str, ...]:
@@ -791,6 +928,15 @@ def _enumerate_shapes(b: _Build, record_type: str, fields: tuple[str, ...]) -> I
     return shapes()
 
 
+def _fields_read(b: _Build, rule_ids: tuple[str, ...]) -> set[str]:
+    """The fields the given rules' conditions read (``type`` always)."""
+    return {"type"} | {c.field for rid in rule_ids for c in b.rules[rid].conditions}
+
+
+def _only(shape: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in shape.items() if k in fields}
+
+
 def _describe(shape: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in shape.items())
 
@@ -845,6 +991,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
     if b.errors:
         raise PackError(_locate(pack, b.errors), location=pack.root)
     compiled.warnings = tuple(_locate(pack, b.warnings))
+    if pack.amendments:
+        _compile_versions(compiled, matcher)
     return compiled
 
 
@@ -911,11 +1059,14 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
             decided.update(decision)
         for group, found in doubles.items():
             shape, decision = found[0]
+            read = _fields_read(b, decision)
+            distinct = {tuple((k, v) for k, v in s.items() if k in read) for s, _ in found}
             what = f"a finding on article {group}" if record_type == "finding" else f"a {record_type} with {group}"
-            more = f" (and {len(found) - 1} more variants)" if len(found) > 1 else ""
+            more = f" (and {len(distinct) - 1} more variants)" if len(distinct) > 1 else ""
             b.error(
                 "double_counting",
-                f"{what} would be deducted by {', '.join(decision)} ({_describe(shape)}){more}; let one supersede the others",
+                f"{what} would be deducted by {', '.join(decision)} ({_describe(_only(shape, read))}){more}; "
+                "let one supersede the others",
                 "rules.toml",
                 "rules",
             )
@@ -940,3 +1091,30 @@ def _check_shapes(b: _Build, compiled: CompiledPack, reference: PythonMatcher) -
                 "rules.toml",
                 f"rules[{i}]",
             )
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _compile_versions(compiled: CompiledPack, matcher: str) -> None:
+    """Compile each amended text once (its own ruleset: the engine's limits hold per version),
+    and give the original its :class:`Versions`. Every version's errors are reported together,
+    each saying which amendment's text it is in."""
+    pack = compiled.pack
+    texts = versions_of(pack)
+    items: list[CompiledPack] = [compiled]
+    errors: list[Problem] = []
+    warnings = list(compiled.warnings)
+    for i, text in enumerate(texts.items[1:], start=1):
+        suffix = f"(修订 {texts.ids[i]} 起施行的文本)"
+        try:
+            version = compile_pack(text, matcher=matcher)
+        except PackError as exc:
+            errors.extend(attrs.evolve(p, message=p.message + suffix) for p in exc.problems)
+            continue
+        items.append(version)
+        warnings.extend(attrs.evolve(p, message=p.message + suffix) for p in version.warnings if p not in warnings)
+    if errors:
+        for version in items[1:]:
+            version.close()
+        raise PackError(errors, location=pack.root)
+    compiled.warnings = tuple(warnings)
+    compiled.versions = Versions(texts.starts, texts.ids, tuple(items))

@@ -2,7 +2,7 @@
 
 :func:`diff_packs` scores the same input under an old and a new pack (the ``service-rules
 diff OLD NEW --observations FILE...`` command) and compares the two results scorecard by
-scorecard (outlet and quarter), section by section and, inside a section, rule by rule.
+scorecard (outlet and period), section by section and, inside a section, rule by rule.
 :func:`render_diff_markdown` turns the comparison into a Chinese summary a reviewer can paste
 into a pull request.
 
@@ -90,7 +90,7 @@ class SectionChange:
 
 @attrs.frozen
 class OutletChange:
-    """One scorecard (outlet and quarter) that changed.
+    """One scorecard (outlet and period) that changed.
 
     ``total_old``/``total_new`` are ``None`` where the scorecard exists under one pack only
     (for instance when the other pack rejects the outlet's only finding); ``delta`` is then
@@ -104,6 +104,9 @@ class OutletChange:
     total_new: int | None
     delta: int | None
     sections: tuple[SectionChange, ...]
+    #: The total is the same under both packs; only section scores or deductions moved
+    #: (points from one section to another, an observation deducted under another rule).
+    rearranged: bool = False
 
 
 @attrs.frozen
@@ -111,7 +114,8 @@ class PackDiff:
     """The comparison of two scoring runs of the same input.
 
     ``inputs`` are the new run's summaries; ``outlets_compared`` counts the scorecards (outlet
-    and quarter) of either run; ``changed`` lists only the changed ones, by period, outlet.
+    and period) of either run; ``changed`` lists only the changed ones, by period, outlet (those
+    whose total stayed the same say ``rearranged``).
     ``newly_rejected`` are lines the new pack rejects that the old one accepted (as the new run
     reports them); ``newly_accepted`` lines the old pack rejected that the new one accepts (as
     the old run reported them). Actions are compared whole: one whose reason changed shows as
@@ -228,6 +232,12 @@ def diff_packs(
     changed between the two readings.
     """
     old_pack, new_pack = as_compiled(old), as_compiled(new)
+    periods = (old_pack.pack.meta.period, new_pack.pack.meta.period)
+    if periods[0] != periods[1]:
+        raise UsageError(
+            f"the two packs score per different periods ({periods[0]}, {periods[1]}): their scorecards cannot be "
+            "compared one by one"
+        )
     day = as_date(as_of)
     if isinstance(day, _dt.datetime):  # a date subclass score() would accept, then fail to compare
         day = day.date()
@@ -335,6 +345,7 @@ def _card_change(old: Scorecard | None, new: Scorecard | None) -> OutletChange |
         total_new=total_new,
         delta=total_new - total_old if total_old is not None and total_new is not None else None,
         sections=tuple(sections),
+        rearranged=total_old is not None and total_old == total_new,
     )
 
 
@@ -432,12 +443,15 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
     out.append(f"- 新规则包:{_pack(d.new)}")
     if d.old.digest and d.old.digest == d.new.digest:
         out.append("- 两个规则包内容相同(摘要一致)。")
-    out.append(f"- 截至 {d.as_of};期间:{d.period or '全部季度'}")
+    out.append(f"- 截至 {d.as_of};期间:{d.period or '全部期间'}")
     for i in d.inputs:
         out.append(f"- 输入 {_code(i.file)}:{i.lines} 行(新规则包下接受 {i.accepted},拒绝 {i.rejected},空行 {i.blank})")
     both = d.compared_both
+    moved = [c for c in d.changed if not c.rearranged]
+    rearranged = [c for c in d.changed if c.rearranged]
     out.append(
-        f"- 比较评分卡 {d.outlets_compared} 张(网点×季度),其中 {len(d.changed)} 张有变化;"
+        f"- 比较评分卡 {d.outlets_compared} 张(网点×期间),其中 {len(d.changed)} 张有变化"
+        f"(总分变化 {len(moved)} 张,总分不变、仅章节得分或扣分调整 {len(rearranged)} 张);"
         f"总分变动合计 {d.points_moved} 分(净变化 {_signed(d.net_change)} 分),"
         f"平均每张评分卡总分变化 {_mean(d.net_change, both)} 分(按两边都有的 {both} 张计)"
     )
@@ -459,14 +473,19 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
         out.append("两个规则包对这些观察的评分、拒绝与处理事项完全相同。")
         return "\n".join(out) + "\n"
 
-    if d.changed:
+    for title, group in (
+        ("总分有变化的评分卡(变化大的在前)", moved),
+        ("总分不变、仅章节得分或扣分调整的评分卡", rearranged),
+    ):
+        if not group:
+            continue
         out.append("")
-        out.append("### 变化最大的评分卡")
+        out.append(f"### {title}")
         out.append("")
-        out.append("| 网点 | 季度 | 旧总分 | 新总分 | 变化 | 变化章节 |")
+        out.append("| 网点 | 期间 | 旧总分 | 新总分 | 变化 | 变化章节 |")
         out.append("| --- | --- | ---: | ---: | ---: | --- |")
         ranked = sorted(
-            d.changed,
+            group,
             key=lambda c: (c.delta is not None, -abs(c.delta or 0), c.period, c.outlet),
         )
         for c in ranked[:limit]:

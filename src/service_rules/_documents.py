@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._codes import cn_number, rejection_label
+from ._codes import APPEAL_DECISION_LABELS, cn_number, rejection_label
+from ._employees import ledger, named_in_cards
 from ._files import atomic_path, write_atomic
-from ._money import split_equally
-from ._report import section_name, width
+from ._money import CENT
+from ._periods import parse_period
+from ._report import appeal_text, section_name, width
 from ._results import Deduction, Scorecard, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +34,16 @@ SPLIT_NOTE = (
     "说明:一项扣分由多名责任人共同承担时,按人数平均分摊,精确到0.01分,"
     "以最大余数法处理尾差(各人分摊之和等于该项扣分);未列明责任人的扣分由网点承担,不在本表。"
 )
+FULL_NOTE = (
+    "说明:一项扣分由多名责任人共同承担时,按规则包的规定每人全额承担该项扣分;"
+    "未列明责任人的扣分由网点承担,不在本表。"
+)
+
+
+def person_note(result: ScoreResult) -> str:
+    """The note of the per-person sheets: how the pack's ledger shares a deduction."""
+    full = any(type(e.points) is int for e in result.employees)
+    return FULL_NOTE if full else SPLIT_NOTE
 
 
 @attrs.frozen
@@ -41,10 +53,17 @@ class DocumentLabels:
     title: str | None = None
     article_unit: str = "条"
     action_labels: Mapping[str, str] = attrs.field(factory=dict)
+    #: A pack's dated amendments: id → when and by what (``2026-08-16 起施行,沧农信联〔2026〕18号``).
+    amendments: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
-        return cls(pack.meta.title, pack.meta.article_unit, dict(pack.oversight.action_labels))
+        return cls(
+            pack.meta.title,
+            pack.meta.article_unit,
+            {**pack.oversight.action_labels, **pack.money.action_labels},
+            {t.amendment.id: f"{t.amendment.effective} 起施行,{t.amendment.document}" for t in pack.amendments},
+        )
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -157,15 +176,16 @@ class PersonDeduction:
 
 
 def person_deductions(result: ScoreResult) -> list[PersonDeduction]:
-    """Every deduction that names employees, one row per employee, by employee, period, date, id."""
+    """Every deduction that names employees, one row per employee, by employee, period, date, id:
+    the shares of the result's employee ledger (``employees[]``: as the pack shares them), or,
+    when the pack keeps no ledger, the same ledger computed with equal parts (split)."""
+    accounts = result.employees or ledger(named_in_cards(result.scorecards), (), "split")
+    where = {(c.outlet, c.period, d.observations): (c, d) for c in result.scorecards for d in c.deductions if d.employees}
     rows: list[PersonDeduction] = []
-    for card in result.scorecards:
-        for d in card.deductions:
-            if not d.employees:
-                continue
-            names = list(dict.fromkeys(d.employees))
-            shares = split_equally(d.points, names)
-            rows.extend(PersonDeduction(e, card, d, len(names), shares[e]) for e in names)
+    for account in accounts:
+        for part in account.deductions:
+            card, d = where[(part.outlet, account.period, part.observations)]
+            rows.append(PersonDeduction(account.employee, card, d, part.among, Decimal(part.points).quantize(CENT)))
     rows.sort(key=lambda r: (r.employee, r.card.period, r.deduction.date, r.deduction.observations, r.card.outlet))
     return rows
 
@@ -185,15 +205,10 @@ def period_words(period: str | None) -> str:
     """``2026Q3`` → 2026年第三季度, ``2026-07`` → 2026年7月, ``2026H2`` → 2026年下半年, ``2026`` → 2026年."""
     if not period:
         return ""
-    if len(period) == 6 and period[4] == "Q":
-        return f"{period[:4]}年第{cn_number(int(period[5]))}季度"
-    if len(period) == 6 and period[4] == "H":
-        return f"{period[:4]}年{'上' if period[5] == '1' else '下'}半年"
-    if len(period) == 7 and period[4] == "-":
-        return f"{period[:4]}年{int(period[5:])}月"
-    if len(period) == 4:
-        return f"{period}年"
-    return period
+    try:
+        return parse_period(period).words()
+    except ValueError:
+        return period
 
 
 def date_words(date: str) -> str:
@@ -298,6 +313,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     d.reason,
                     d.note,
                     PROVENANCE_LABELS.get(d.provenance, d.provenance),
+                    appeal_text(d.appeal, d.original_points) if d.appeal is not None else None,
                 ]
             )
     persons = person_deductions(result)
@@ -388,9 +404,10 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "扣分原因",
                 "备注",
                 "分值依据",
+                "申诉",
             ],
             deduction_rows,
-            wrap=frozenset({14, 15}),
+            wrap=frozenset({14, 15, 17}),
         ),
         _Sheet(
             "个人扣分",
@@ -409,14 +426,14 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "个人分摊扣分",
             ],
             person_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={11: "0.00"},
         ),
         _Sheet(
             "个人合计",
             ["员工", "期间", "网点代码", "网点名称", "扣分项数", "分摊扣分合计"],
             total_rows,
-            note=SPLIT_NOTE,
+            note=person_note(result),
             formats={5: "0.00"},
         ),
         _Sheet(
@@ -442,6 +459,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
             "未采纳行", ["文件", "工作表", "行号", "编号", "代码", "原因", "说明"], rejected_rows, wrap=frozenset({6})
         ),
     ]
+    sheets.extend(_appeal_sheets(result, names, labels))
     warnings = list(getattr(result, "warnings", ()) or ())
     if warnings:
         sheets.append(
@@ -460,6 +478,133 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     for w in warnings
                 ],
                 wrap=frozenset({1}),
+            )
+        )
+    sheets.extend(_money_sheets(result, names))
+    return sheets
+
+
+def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]:
+    """罚款 and 个人台账 (money.toml), when the result has fines or an employee ledger."""
+    sheets = []
+    if result.fines:
+        rows = [
+            [
+                f.period,
+                f.date,
+                f.subject,
+                "员工" if f.subject_type == "employee" else "网点",
+                f.outlet,
+                _name(names, f.outlet),
+                f.rule,
+                f.key,
+                f.occurrence,
+                Decimal(f.amount),
+                "、".join(f.observations),
+                "、".join(f.actions) or None,
+                f.reason,
+            ]
+            for f in result.fines
+        ]
+        header = ["期间", "日期", "对象", "对象类型", "网点代码", "网点名称", "罚款规则", "同一事项", "第几次", "金额(元)"]
+        sheets.append(
+            _Sheet("罚款", [*header, "依据记录", "处理", "理由"], rows, wrap=frozenset({12}), formats={9: "0.00"})
+        )
+    if result.employees:
+        rows = [
+            [
+                e.employee,
+                e.period,
+                "、".join(e.outlets),
+                len(e.deductions),
+                Decimal(str(e.points)),
+                Decimal(e.amount) if e.amount is not None else None,
+                len(e.fines),
+                Decimal(e.fined) if e.fined is not None else None,
+            ]
+            for e in result.employees
+        ]
+        header = ["员工", "期间", "网点代码", "扣分项数", "扣分", "扣减金额(元)", "罚款次数", "罚款(元)"]
+        sheets.append(
+            _Sheet("个人台账", header, rows, note=person_note(result), formats={4: "0.00", 5: "0.00", 7: "0.00"})
+        )
+    return sheets
+
+
+def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
+    """The 申诉 sheet (every appealed deduction, counted or overturned, and overturned lapses)
+    and the 更正 sheet (records a correction replaced), each only when there is something to list."""
+    rows: list[list[Any]] = []
+    for c in result.scorecards:
+        for d, counted in [(d, True) for d in c.deductions] + [(d, False) for d in c.overturned]:
+            a = d.appeal
+            if a is None:
+                continue
+            rows.append(
+                [
+                    c.period,
+                    c.outlet,
+                    _name(names, c.outlet),
+                    c.county or UNREGISTERED,
+                    "、".join(d.observations),
+                    labels.article(d.article, d.section) if d.article is not None else "投诉",
+                    d.original_points if d.original_points is not None else d.raw_points,
+                    d.points if counted else 0,
+                    a.id,
+                    "已决" if a.state == "decided" else "待决",
+                    APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
+                    a.decided,
+                ]
+            )
+    for x in result.overturned_lapses:
+        for a in x.appeals:
+            rows.append(
+                [
+                    x.period,
+                    None,
+                    None,
+                    x.county,
+                    x.id,
+                    "失职记录",
+                    None,
+                    None,
+                    a.id,
+                    "已决" if a.state == "decided" else "待决",
+                    APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
+                    a.decided,
+                ]
+            )
+    sheets = []
+    if rows:
+        sheets.append(
+            _Sheet(
+                "申诉",
+                [
+                    "期间",
+                    "网点代码",
+                    "网点名称",
+                    "县联社",
+                    "记录编号",
+                    "条款",
+                    "原扣分",
+                    "现扣分",
+                    "申诉编号",
+                    "状态",
+                    "处理决定",
+                    "决定日期",
+                ],
+                rows,
+            )
+        )
+    if result.replaced:
+        sheets.append(
+            _Sheet(
+                "更正",
+                ["原记录编号", "更正记录编号", "现行记录编号", "文件", "工作表", "行号", "原行未采纳原因"],
+                [
+                    [r.id, r.by, r.current, r.file, r.sheet, r.line, rejection_label(r.rejected) if r.rejected else None]
+                    for r in result.replaced
+                ],
             )
         )
     return sheets
@@ -517,7 +662,8 @@ def write_workbook(
     labels: DocumentLabels | None = None,
 ) -> None:
     """The workbook an office circulates (sheets 排名, 县联社汇总, 扣分明细, 个人扣分, 个人合计,
-    处理事项, 未采纳行, and 提示 when there are warnings), written atomically to ``path``."""
+    处理事项, 未采纳行, 提示 when there are warnings, 罚款 and 个人台账 when the pack's money.toml has
+    fines or a ledger), written atomically to ``path``."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -629,11 +775,43 @@ def _deduction_words(card: Scorecard, labels: DocumentLabels) -> str:
     parts = []
     for d in card.deductions:
         where = labels.article(d.article) if d.article is not None else "客户投诉"
-        parts.append(f"{where}扣{d.points}分")
+        parts.append(f"{where}扣{d.points}分{_appeal_words(d)}")
     words = "、".join(parts) if parts else "无扣分"
     if getattr(card, "rejections", 0):
         words += f"(另有{card.rejections}条涉及本网点的记录未采纳,得分待核)"
     return words
+
+
+def _appeal_words(d: Deduction) -> str:
+    """What a reader of the 通报 needs beside a deduction: a pending appeal, or an amendment."""
+    a = d.appeal
+    if a is None:
+        return ""
+    if a.state != "decided":
+        return "(申诉待决)"
+    if a.decision == "amended":
+        return f"(经申诉由{d.original_points}分改为{d.points}分)"
+    return ""
+
+
+def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
+    """The period's deductions and lapses overturned on appeal: not counted, and said so."""
+    items = []
+    for c in result.scorecards:
+        for d in c.overturned:
+            where = labels.article(d.article) if d.article is not None else "客户投诉"
+            a = d.appeal
+            when = f",{date_words(a.decided)}撤销" if a is not None and a.decided else ""
+            appeal = f"(申诉{a.id}{when})" if a is not None else ""
+            items.append(
+                f"{_outlet_words(c, names)}{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
+            )
+    for x in result.overturned_lapses:
+        ids = "、".join(a.id for a in x.appeals)
+        items.append(f"{x.county}{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
+    if not items:
+        return []
+    return [_Para("经申诉撤销、不计入得分和计次的扣分与失职:"), _List(tuple(items), ordered=False)]
 
 
 def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
@@ -650,6 +828,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         )
     )
     cards = list(result.scorecards)
+    known = list(labels.amendments)  # in date order
+    amended = sorted({v for c in cards for v in c.versions}, key=lambda v: (v not in known, known.index(v) if v in known else 0, v))
+    if amended:  # a pack with dated amendments: each finding by the text in force on its day
+        which = "、".join(f"修订 {v}" + (f"({labels.amendments[v]})" if v in known else "") for v in amended)
+        blocks.append(_Para(f"本期评分适用{which};各项问题按其发生之日施行的条文评定,各章分值按期末施行的条文。"))
     scored = [c for c in cards if is_scored(c)]
     counties = {c.county for c in cards}
     deductions = [d for c in cards for d in c.deductions]
@@ -673,7 +856,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         average = (Decimal(sum(c.total or 0 for c in scored)) / len(scored)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         text += f",平均得分{average}分"
     text += "。"
-    read = result.accepted + len(result.rejected)
+    read = result.accepted + len(result.rejected) + sum(i.replaced for i in result.inputs)
     if result.rejected:
         text += f"共读入记录{read}条,采纳{result.accepted}条,未采纳{len(result.rejected)}条(见第五部分)。"
     else:
@@ -766,6 +949,8 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             )
         )
 
+    blocks.extend(_overturned_blocks(result, names, labels))
+
     blocks.append(_Heading(2, "四、处理事项"))
     if result.actions:
         items = []
@@ -779,6 +964,28 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
+    if result.absorbed:
+        blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期更重的处理吸收,不再执行:"))
+        blocks.append(
+            _List(
+                tuple(
+                    f"{a.subject}:{labels.action(a.action)}(由{labels.action(a.absorbed_by.action)}吸收)。{a.reason}"
+                    if a.absorbed_by is not None
+                    else f"{a.subject}:{labels.action(a.action)}。{a.reason}"
+                    for a in result.absorbed
+                )
+            )
+        )
+    if result.absorbed_fines:
+        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
+        blocks.append(
+            _List(tuple(f"{f.subject}:{f.amount}元({date_words(f.date)})。{f.reason}" for f in result.absorbed_fines))
+        )
+    if result.provisional:
+        blocks.append(_Para("下列事项所属期间尚未结束,仅为按现有记录的预判,不作为本期处理:"))
+        blocks.append(
+            _List(tuple(f"{a.subject}:{labels.action(a.action)}({date_words(a.date)}期满)。{a.reason}" for a in result.provisional))
+        )
 
     blocks.append(_Heading(2, "五、数据说明"))
     notes = []
@@ -787,8 +994,10 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         if i.problem:
             notes.append(f"{where}:未读取({i.problem})。")
             continue
+        fixed = f",被更正{i.replaced}条" if i.replaced else ""
         notes.append(
-            f"{where}:读入{i.accepted + i.rejected}条,采纳{i.accepted}条,未采纳{i.rejected}条,空行{i.blank}行。"
+            f"{where}:读入{i.accepted + i.rejected + i.replaced}条,采纳{i.accepted}条,未采纳{i.rejected}条{fixed},"
+            f"空行{i.blank}行。"
         )
     if result.rejected:
         by_code: dict[str, list[str]] = {}
@@ -810,6 +1019,18 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"待核实的投诉{len(pending)}件({'、'.join(pending)}),核实前暂不扣分。")
     if dismissed:
         notes.append(f"经核实不属实的投诉{len(dismissed)}件({'、'.join(dismissed)}),不扣分。")
+    waiting = sorted(
+        (d.appeal.id, "、".join(d.observations))
+        for c in cards
+        for d in c.deductions
+        if d.appeal is not None and d.appeal.state != "decided"
+    )
+    if waiting:
+        shown = "、".join(f"{aid}(针对{obs})" for aid, obs in waiting)
+        notes.append(f"尚未决定的申诉{len(waiting)}件({shown}),决定前暂按原扣分计。")
+    if result.replaced:
+        shown = "、".join(f"{r.id}由{r.by}更正" for r in result.replaced)
+        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再计分。")
     for w in result.warnings:
         where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
         notes.append(f"提示:{where + ':' if where else ''}{w.message}")

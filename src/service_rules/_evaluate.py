@@ -17,14 +17,19 @@ from typing import IO
 import orjson
 
 from . import _facts
+from ._appeals import standing
 from ._compiler import CompiledPack, compile_pack
+from ._employees import ledger, named_in_cards, named_in_json
 from ._errors import UsageError
 from ._facts import Reject, parse_date, show
+from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_actions
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import oversight_actions
+from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
+from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import ScoreResult, dump, unattributed
+from ._sanctions import group_fines, sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
 
@@ -46,8 +51,9 @@ def score(
     ``pack`` is a compiled pack, a loaded one, or a built-in name or folder path.
     ``inputs`` are JSON Lines files (paths, ``"-"`` for standard input, binary streams),
     spreadsheets (paths ending ``.xlsx``, ``.xlsm`` or ``.csv``, read through the pack's import
-    map: docs/office.md) or :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``) limits the
-    scorecards to one quarter; other quarters' facts are still checked. ``as_of`` (default:
+    map: docs/office.md) or :class:`Records` of dicts already in memory. ``period`` (``"2026Q3"``,
+    in the pack's period: ``"2026-07"`` for a monthly pack) limits the scorecards to one period;
+    other periods' facts are still checked. ``as_of`` (default:
     today) decides deadlines. ``reuse_matches=False`` asks the matcher about every
     observation instead of once per distinct shape (same result, slower).
     ``strict_registry=True`` rejects, where outlet records are given, the facts on outlets they
@@ -56,24 +62,41 @@ def score(
     the platform can fork): the same result, byte for byte; by default one process.
     """
     compiled = as_compiled(pack)
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = _ingest_with(compiled, inputs, reuse_matches, None, strict_registry, check_workers(workers))
     return result_of(compiled, facts, as_of=day, period=period)
 
 
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
-    """The result of one run's facts: what :func:`score` returns, and what pack tests check."""
+    """The result of one run's facts: what :func:`score` returns, and what pack tests check.
+    Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
+    facts = standing(facts, as_of)
+    all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled, all_fines)
+    cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
+    fines = of_period(all_fines, period)
+    share = compiled.money.share
+    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    actions = with_fine_actions(actions, taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions)
     return ScoreResult(
         pack=facts.pack,
         as_of=as_of.isoformat(),
         period=period,
         inputs=facts.inputs,
-        scorecards=scorecards(compiled, facts, period),
-        actions=oversight_actions(compiled, facts, as_of=as_of, period=period),
+        scorecards=cards,
+        actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings,
+        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
+        replaced=facts.replaced,
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
+        fines=fines,
+        employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
+        absorbed=found.absorbed,
+        provisional=found.provisional,
+        absorbed_fines=of_period(dropped, period),
     )
 
 
@@ -93,21 +116,40 @@ def score_to_stream(
     rejected lines plus the number of sheets not read (``inputs[].problem``): 0 when all was read.
     The bytes are those of ``score(...).to_json()`` followed by a newline, but no
     scorecard is held longer than it takes to write it. ``workers`` as for :func:`score`."""
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = _ingest_with(compiled, inputs, reuse_matches, progress, strict_registry, check_workers(workers))
+    facts = standing(facts, day)
     dumps = orjson.dumps
     write = out.write
     write(b'{"pack":' + dumps(dump(facts.pack)) + b',"as_of":' + dumps(day.isoformat()))
     write(b',"period":' + dumps(period) + b',"inputs":' + dumps(dump(facts.inputs)) + b',"scorecards":[')
     first = True
-    for card in iter_scorecard_json(compiled, facts, period):
+    all_fines, taken = fines_and_actions(compiled, facts)
+    all_fines, dropped = group_fines(compiled, all_fines)
+    share = compiled.money.share
+    named = []
+    for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
         write((b"" if first else b",") + dumps(card))
         first = False
-    write(b'],"actions":' + dumps(dump(oversight_actions(compiled, facts, as_of=day, period=period))))
+        if share is not None:
+            named.extend(named_in_json(card))
+    actions = with_fine_actions(oversight_actions(compiled, facts, as_of=day, period=period), taken, period, facts.rejected)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions)
+    fines = of_period(all_fines, period)
+    write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    write(b',"warnings":' + dumps(dump(facts.warnings)))
-    write(b',"unattributed":' + dumps(unattributed(facts.rejected)) + b"}\n")
+    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day)
+    write(b',"warnings":' + dumps(dump(warned)))
+    write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
+    write(b',"replaced":' + dumps(dump(facts.replaced)))
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
+    write(b',"overturned_lapses":' + dumps(dump(lapses)))
+    write(b',"fines":' + dumps(dump(fines)))
+    employees = ledger(named, fines, share) if share is not None else ()
+    write(b',"employees":' + dumps(dump(employees)))
+    write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
+    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 
@@ -131,13 +173,15 @@ def _ingest_with(
     return ingest(compiled, inputs, reuse_matches=reuse_matches, progress=progress, strict_registry=strict_registry)
 
 
-def check_period(period: str | None) -> None:
-    """A ``period=`` argument: a quarter such as ``2026Q3``, or None for every period."""
+def check_period(period: str | None, granularity: Granularity = "quarter") -> None:
+    """A ``period=`` argument: a period of the pack's granularity (``2026Q3`` for a quarterly
+    pack, ``2026-07`` for a monthly one, ``2026H2``, ``2026``), or None for every period."""
     if period is not None:
+        example = GRANULARITY_EXAMPLES[granularity]
         if not isinstance(period, str):
-            raise UsageError(f"period={period!r}: expected a quarter such as '2026Q3'", param="period")
+            raise UsageError(f"period={period!r}: expected a period such as {example!r}", param="period")
         try:
-            _facts.parse_quarter(period)
+            parse_period_of(period, granularity)
         except ValueError as exc:
             raise UsageError(f"period={period!r}: {exc}", param="period") from None
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from ._codes import CHANNELS, INSPECTORS, LAPSE_KINDS
+from ._codes import APPEAL_DECISION_LABELS, CHANNELS, INSPECTORS, LAPSE_KINDS
 from ._codes import RejectionCode as C
 
 # ASCII digits only, matched whole (``$`` would let a trailing newline through).
@@ -90,22 +90,6 @@ def parse_date(value: str, field: str) -> _dt.date:
     if len(_date_cache) < 100_000:
         _date_cache[value] = parsed
     return parsed
-
-
-def quarter_of(day: _dt.date) -> str:
-    """The quarter of a day, zero-padded (``2026Q3``)."""
-    return f"{day.year:04d}Q{(day.month - 1) // 3 + 1}"
-
-
-def parse_quarter(value: str) -> tuple[int, int]:
-    """(year, quarter) of a quarter of the contract's years; ValueError otherwise."""
-    m = _QUARTER.fullmatch(value)
-    if not m:
-        raise ValueError(f"应为季度(如 2026Q3),实为 {show(value)}")
-    year = int(m.group(1))
-    if not year_in_range(year):
-        raise ValueError(f"季度 {show(value)} 不在 {_years()}之间")
-    return year, int(m.group(2))
 
 
 # Field checkers: each returns None when the value is acceptable, else (code, expectation).
@@ -397,7 +381,36 @@ STAR = RecordType(
     value_types={"id": str, "outlet": str, "employee": str, "month": str},
 )
 
-RECORD_TYPES: dict[str, RecordType] = {t.name: t for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR)}
+#: What an appeal's decision may be (``appeal.decision``): 维持, 撤销, 变更分值.
+APPEAL_DECISIONS = tuple(APPEAL_DECISION_LABELS)
+_check_decision = _enum(*APPEAL_DECISIONS)
+_KIND[_check_decision] = (_K_ENUM, frozenset(APPEAL_DECISIONS))
+
+APPEAL = RecordType(
+    "appeal",
+    "id",
+    {"id": _str, "target": _str, "filed": _date, "by": _str, "reason": _str},
+    {"decided": _date, "decision": _check_decision, "points": _nonneg_int, "note": _str},
+    dates=("filed", "decided"),
+    value_types={"id": str, "target": str, "by": str, "decision": str, "points": int},
+)
+
+
+def _with_replaces(t: RecordType) -> RecordType:
+    """Any record with an id may correct an earlier one: ``replaces`` names the id it replaces."""
+    return RecordType(
+        t.name, t.key, t.required, {**t.optional, "replaces": _str}, dates=t.dates, value_types=t.value_types
+    )
+
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.name: t if t.key != "id" else _with_replaces(t)
+    for t in (OUTLET, INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR, APPEAL)
+}
+# the contract of each type is the one with ``replaces``: one object per type, by either name
+INSPECTION, FINDING, COMPLAINT, LAPSE, REPORT, STAR, APPEAL = (
+    RECORD_TYPES[n] for n in ("inspection", "finding", "complaint", "lapse", "report", "star", "appeal")
+)
 
 #: Finite domains of fields that rules may read, used to enumerate every shape at compile time.
 FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
@@ -407,6 +420,7 @@ FINITE_DOMAINS: dict[tuple[str, str], tuple[object, ...]] = {
     ("complaint", "channel"): _CHANNELS,
     ("inspection", "by"): _BY,
     ("lapse", "kind"): _LAPSE_KINDS,
+    ("appeal", "decision"): APPEAL_DECISIONS,
 }
 #: Fields that take a default when absent (so a rule sees the default, never a gap).
 DEFAULTS: dict[tuple[str, str], object] = {("complaint", "account_transferred"): False}

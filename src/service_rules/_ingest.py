@@ -24,15 +24,18 @@ from typing import IO, Any, NamedTuple, Union
 import attrs
 import orjson
 
-from . import _facts
+from . import _appeals, _corrections, _facts
+from ._amendments import Versions
 from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
-from ._facts import JSON_TYPES, Reject, parse_date, quarter_of, show
+from ._facts import JSON_TYPES, Reject, parse_date, show
+from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
-from ._results import InputSummary, PackRef, Rejection, ResultWarning
+from ._results import InputSummary, PackRef, Rejection, Replacement, ResultWarning
 from ._sheets import is_sheet_file
 from ._store import (
+    AppealRecord,
     Facts,
     Inspection,
     LapseRecord,
@@ -65,17 +68,20 @@ class _InputCount:
     sheet: str | None = None
     digest: str | None = None
     problem: str | None = None
+    #: rejected lines whose id a correction replaced (moved from rejected to replaced)
+    replaced: int = 0
 
     def summary(self) -> InputSummary:
         return InputSummary(
             file=self.file,
             sha256=self.digest if self.digest is not None else self.sha256.hexdigest(),
             lines=self.lines,
-            accepted=self.lines - self.blank - self.rejected,
+            accepted=self.lines - self.blank - self.rejected - self.replaced,
             rejected=self.rejected,
             blank=self.blank,
             sheet=self.sheet,
             problem=self.problem,
+            replaced=self.replaced,
         )
 
 
@@ -91,6 +97,8 @@ class _RejectedLine:
     outlet: str | None = None
     county: str | None = None
     when: str | None = None
+    #: the id the line's ``replaces`` names, where it is a string (a chain may pass through it)
+    replaces: str | None = None
 
 
 @attrs.frozen
@@ -142,6 +150,12 @@ class _Reader:
         self.exclusions: list[Watched] = []
         self.pending: list[_PendingReference] = []
         self.warnings: list[ResultWarning] = []
+        #: accepted records carrying ``replaces``, and accepted appeals (decided after all input)
+        self.corrections: list[tuple[_corrections.Correction, dict[str, Any]]] = []
+        self.appeals: list[tuple[AppealRecord, int, int, dict[str, Any]]] = []
+        self.replaced: list[Replacement] = []
+        #: (input, line) of rejected appeal lines → their target (what they touch, decided at the end)
+        self.refused_appeals: dict[tuple[int, int], str] = {}
         #: (record type, projected values) → verdict, when reusing matches
         self.verdicts: dict[tuple[Any, ...], _Verdict] = {}
         self.finding_fields = compiled.shape_fields.get("finding", ())
@@ -149,7 +163,8 @@ class _Reader:
         # A finding's verdict depends on its article, its tag and the other fields rules read.
         self.finding_extra = tuple(f for f in self.finding_fields if f not in ("article", "section", "tag"))
         self.finding_verdicts: dict[tuple[Any, ...], tuple[_Verdict, Any]] = {}
-        self.periods: dict[str, str] = {}  # date string -> quarter
+        self.periods: dict[str, str] = {}  # date string -> its period of the pack's granularity
+        self.granularity: Granularity = compiled.pack.meta.period
         self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
         self.lines_before = 0
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
@@ -162,6 +177,7 @@ class _Reader:
             "star": self._star,
             "lapse": self._lapse,
             "report": self._report,
+            "appeal": self._appeal,
         }
         #: record type → (its contract, its handler): one lookup per line
         # The registry check notes the lines it may report: every line of the rare record types,
@@ -169,7 +185,45 @@ class _Reader:
         # first line, at no cost on the hot path).
         for name in self.registry_check.watched_types():
             handlers[name] = self.registry_check.watch(name, handlers[name])
+        if compiled.versions is not None:  # an amended pack: each record judged by the text of its day
+            handlers = self._versioned(compiled.versions, handlers)
         self.dispatch = {name: (spec, handlers[name]) for name, spec in _facts.RECORD_TYPES.items()}
+
+    # ---- amended packs ---------------------------------------------------------------------
+    def _versioned(
+        self, versions: Versions[CompiledPack], handlers: dict[str, Callable[[dict[str, Any], int, int], None]]
+    ) -> dict[str, Callable[[dict[str, Any], int, int], None]]:
+        """Handlers of the matched record types that first switch to the version in force on the
+        record's day (a star's month: its last day), each version keeping its own memos; the
+        ladders and streaks watched are those of every version (ladders count across versions)."""
+        memos: list[tuple[Any, ...]] = []
+        for c in versions.items:
+            finding_fields = c.shape_fields.get("finding", ())
+            extra = tuple(f for f in finding_fields if f not in ("article", "section", "tag"))
+            memos.append((c, {}, {}, finding_fields, c.shape_fields.get("complaint", ()), extra))
+            self.ladders.update({lad.id: lad for lad in c.oversight.ladders if lad.id not in self.ladders})
+            self.streaks.update({st.id: st for st in c.oversight.streaks if st.id not in self.streaks})
+        base = memos[0]
+
+        def switch(state: tuple[Any, ...]) -> None:
+            (self.c, self.verdicts, self.finding_verdicts, self.finding_fields) = state[:4]
+            (self.complaint_fields, self.finding_extra) = state[4:]
+
+        def wrap(handle: Callable[[dict[str, Any], int, int], None], field: str, end: str) -> Any:
+            def run(obj: dict[str, Any], index: int, line: int) -> None:
+                switch(memos[versions.index_at(obj[field] + end)])
+                try:
+                    handle(obj, index, line)
+                finally:
+                    switch(base)
+
+            return run
+
+        out = dict(handlers)
+        out["finding"] = wrap(handlers["finding"], "date", "")
+        out["complaint"] = wrap(handlers["complaint"], "date", "")
+        out["star"] = wrap(handlers["star"], "month", "-31")  # sorts after every day of the month
+        return out
 
     # ---- matching ------------------------------------------------------------------------
     def _verdict(self, record_type: str, values: dict[str, Any], what: str) -> _Verdict:
@@ -202,17 +256,26 @@ class _Reader:
         return hit
 
     def _period_of(self, date: str) -> str:
-        """The quarter of a date already checked by the schema (one parse per distinct date)."""
+        """The period (of the pack's granularity) of a date already checked by the schema."""
         period = self.periods.get(date)
         if period is None:
-            period = self.periods[date] = quarter_of(parse_date(date, "date"))
+            period = self.periods[date] = period_key(date, self.granularity)
         return period
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
         for ladder_id in verdict.ladders:
-            subject = obj.get(self.ladders[ladder_id].subject)
+            ladder = self.ladders[ladder_id]
+            subject = obj.get(ladder.subject)
+            key = tuple(obj.get(f) for f in ladder.same) if ladder.same else ()
             if type(subject) is str:
-                self.ladder_facts.append(Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"]))
+                self.ladder_facts.append(
+                    Watched(rule=ladder_id, subject=subject, when=obj["date"], id=obj["id"], key=key)
+                )
+            elif type(subject) is list:  # a finding's employees: each named employee counts once
+                for name in dict.fromkeys(subject):
+                    self.ladder_facts.append(
+                        Watched(rule=ladder_id, subject=name, when=obj["date"], id=obj["id"], key=key)
+                    )
         for code in verdict.exclusions:
             self.exclusions.append(Watched(rule=code, subject=obj["outlet"], when=obj["date"], id=obj["id"]))
 
@@ -338,9 +401,20 @@ class _Reader:
     def reject(self, index: int, line: int, rid: str | None, code: str, message: str, obj: Any = None) -> None:
         """Reject a line; ``obj``, the record when the line became one, says what it names."""
         outlet, county, when = _named(obj)
+        replaces = obj.get("replaces") if type(obj) is dict else None
+        if type(obj) is dict and obj.get("type") == "appeal" and type(obj.get("target")) is str:
+            self.refused_appeals[(index, line)] = obj["target"]  # what it names, known at the end
         self.rejected.append(
             _RejectedLine(
-                input=index, line=line, id=rid, code=code, message=message, outlet=outlet, county=county, when=when
+                input=index,
+                line=line,
+                id=rid,
+                code=code,
+                message=message,
+                outlet=outlet,
+                county=county,
+                when=when,
+                replaces=replaces if type(replaces) is str else None,
             )
         )
         self.inputs[index].rejected += 1
@@ -373,6 +447,8 @@ class _Reader:
             if not spec.fast_ok(obj):
                 spec.check(obj)
             handle(obj, index, line)
+            if "replaces" in obj and obj["replaces"] is not None:
+                self.corrections.append((_corrections.Correction(obj["id"], obj["replaces"], index, line), obj))
         except Reject as exc:
             if rid is None and rtype == "outlet" and type(obj.get("outlet")) is str:
                 rid = obj["outlet"]  # an outlet record is known by its code
@@ -572,6 +648,10 @@ class _Reader:
             ReportRecord(id=obj["id"], county=obj["county"], quarter=obj["quarter"], submitted=obj["submitted"])
         )
 
+    def _appeal(self, obj: dict[str, Any], index: int, line: int) -> None:
+        _appeals.check_record(obj)
+        self.appeals.append((_appeals.record_of(obj), index, line, obj))
+
     def _outlet(self, obj: dict[str, Any], index: int, line: int) -> None:
         outlet, county, name = obj["outlet"], obj["county"], obj.get("name")
         known = self.registry.get(outlet)
@@ -658,6 +738,103 @@ class _Reader:
         self.exclusions = [w for w in self.exclusions if w.id not in ids]
         self.lapses = [x for x in self.lapses if x.id not in ids]
         self.reports = [x for x in self.reports if x.id not in ids]
+        self.streak_facts = [w for w in self.streak_facts if w.id not in ids]
+        self.appeals = [a for a in self.appeals if a[0].id not in ids]
+        for inspection_id in ids & self.inspection_index.keys():
+            del self.inspection_index[inspection_id]
+
+    def apply_corrections(self) -> None:
+        """Corrections (``replaces``) once all input is read: the replaced records leave every
+        index, a rejected line whose id is replaced moves to ``replaced``, and corrections of a
+        missing id, in a cycle or replacing an id twice are rejected (:mod:`._corrections`)."""
+        if not self.corrections:
+            return
+        where = {(r.input, r.line) for r in self.rejected}
+        accepted = [c for c, _ in self.corrections if (c.input, c.line) not in where]
+        records = {(c.input, c.line): obj for c, obj in self.corrections}
+        chained = {r.id: r.replaces for r in self.rejected if r.id is not None and r.replaces is not None}
+        decision = _corrections.resolve(accepted, self.seen_ids, chained)
+        refused_ids = set()
+        for f in decision.refused:
+            c = f.correction
+            self.reject(c.input, c.line, c.id, f.code, f.message, records[(c.input, c.line)])
+            refused_ids.add(c.id)
+        replaced = {r.id: r for r in decision.replaced}
+        rejected_codes: dict[str, str] = {}
+        kept: list[_RejectedLine] = []
+        for r in sorted(self.rejected, key=lambda r: (r.input, r.line)):
+            if r.id is not None and r.id in replaced and r.id not in refused_ids:
+                rejected_codes.setdefault(r.id, r.code)
+                self.inputs[r.input].rejected -= 1
+                self.inputs[r.input].replaced += 1
+            else:
+                kept.append(r)
+        self.rejected = kept
+        self.replaced = [
+            Replacement(
+                id=r.id,
+                by=r.by.id,
+                current=r.current,
+                file=self.inputs[r.by.input].file,
+                line=r.by.line,
+                sheet=self.inputs[r.by.input].sheet,
+                rejected=rejected_codes.get(r.id),
+            )
+            for r in decision.replaced
+        ]
+        self._forget(set(replaced) | refused_ids)
+
+    def decide_appeals(self) -> dict[str, AppealRecord]:
+        """Appeals against what the run accepted (:func:`._appeals.decide`): per target the one
+        that counts; the others rejected where they sit."""
+        if not self.appeals and not self.refused_appeals:
+            return {}
+        derived: set[str] = set()
+        for text in self.c.versions.items if self.c.versions is not None else (self.c,):  # every text's
+            o = text.oversight
+            derived |= {x.id for x in o.crosschecks} | {x.id for x in o.cadences if x.lapse}
+            derived |= {x.id for x in o.deadlines if x.lapse}
+        observations = {
+            obs.id: (obs, self.c.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct")
+            for items in self.observations.values()
+            for obs in items
+        }
+        targets = _appeals.Targets(
+            observations=observations,
+            lapses={x.id for x in self.lapses},
+            derived_rules=derived,
+            replaced={r.id: r.current for r in self.replaced},
+        )
+        refused, counting = _appeals.decide([a for a, *_ in self.appeals], targets)
+        at = {a.id: (index, line) for a, index, line, _ in self.appeals}
+        counting = {
+            t: attrs.evolve(
+                a, file=self.inputs[at[a.id][0]].file, sheet=self.inputs[at[a.id][0]].sheet, line=at[a.id][1]
+            )
+            for t, a in counting.items()
+        }
+        lines = {a.id: (index, line, obj) for a, index, line, obj in self.appeals}
+        lapses = {x.id: x for x in self.lapses}
+
+        def named(target: str) -> dict[str, Any] | None:
+            """A refused appeal touches what it names: the finding's outlet, the lapse's county."""
+            hit = observations.get(target)
+            if hit is not None:
+                return {"outlet": hit[0].outlet, "date": hit[0].date}
+            lapse = lapses.get(target)
+            return {"county": lapse.county, "date": lapse.date} if lapse is not None else None
+
+        for f in refused:
+            index, line, obj = lines[f.appeal.id]
+            self.reject(index, line, f.appeal.id, f.code, f.message, named(f.appeal.target) or obj)
+        if self.refused_appeals:
+            for i, r in enumerate(self.rejected):
+                target = self.refused_appeals.get((r.input, r.line))
+                what = named(target) if target is not None else None
+                if what is not None:
+                    outlet, county, when = _named(what)
+                    self.rejected[i] = attrs.evolve(r, outlet=outlet, county=county, when=when)
+        return counting
 
     def _unregistered_in_rejections(
         self, warnings: list[ResultWarning], files: list[str], sheets: list[str | None]
@@ -701,12 +878,14 @@ class _Reader:
             sheet=sheets[r.input],
             outlet=r.outlet,
             county=county,
-            period=_period_of_text(r.when) if r.when is not None else None,
+            period=_period_of_text(r.when, self.granularity) if r.when is not None else None,
         )
 
     def facts(self) -> Facts:
         p = self.c.pack
         warnings = self.check_registry()
+        self.apply_corrections()
+        appeals = self.decide_appeals()
         files = [count.file for count in self.inputs]
         sheets = [count.sheet for count in self.inputs]
         self.warnings.extend(warnings)
@@ -727,6 +906,8 @@ class _Reader:
             streak_facts=tuple(self.streak_facts),
             exclusions=tuple(self.exclusions),
             warnings=tuple(self.warnings),
+            appeals=types.MappingProxyType(appeals),
+            replaced=tuple(self.replaced),
         )
 
 
@@ -747,24 +928,23 @@ def _named(obj: Any) -> tuple[str | None, str | None, str | None]:
     return _text(obj.get("outlet")), _text(obj.get("county")), when
 
 
-def _period_of_text(text: str) -> str | None:
-    """The quarter of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or month (``YYYY-MM``) as
-    written on a rejected line, when it is one of the contract's (years 1900–2099); else None."""
+def _period_of_text(text: str, granularity: Granularity) -> str | None:
+    """The period (of the pack's granularity) of a date (``YYYY-MM-DD``), quarter (``YYYYQn``) or
+    month (``YYYY-MM``) as written on a rejected line, when it is one of the contract's (years
+    1900–2099) and falls inside one period of that granularity; else None."""
     try:
         if len(text) == 10:
             day = parse_date(text, "date")
-            year, period = day.year, quarter_of(day)
-        elif len(text) == 7 and text[4] == "-":
-            year, month = int(text[:4]), int(text[5:])
-            if not (text[:4].isdigit() and text[5:].isdigit() and 1 <= month <= 12):
-                return None
-            period = f"{year:04d}Q{(month - 1) // 3 + 1}"
         else:
-            year, q = _facts.parse_quarter(text)
-            period = f"{year:04d}Q{q}"
+            first = parse_period(text)
+            if not finer_or_equal(first.granularity, granularity):
+                return None  # a quarter's report in a monthly pack: no one month
+            day = first.first
     except (Reject, ValueError):
         return None
-    return period if 1900 <= year <= 2099 else None
+    if not 1900 <= day.year <= 2099:
+        return None
+    return str(period_of(day, granularity))
 
 
 def _value_labels(imports: Any) -> dict[str, str]:

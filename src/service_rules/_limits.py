@@ -70,6 +70,8 @@ def pack_numbers(pack: Pack) -> Iterator[tuple[str, str, object, Range]]:
         yield "sections.toml", f"sections[{i}].number", s.number, NUMBER
         if s.allotment is not None:
             yield "sections.toml", f"sections[{i}].allotment.value", s.allotment.value, POINTS
+        if s.floor is not None and s.floor.value is not None:
+            yield "sections.toml", f"sections[{i}].floor.value", s.floor.value, FLOOR
     for i, a in enumerate(pack.articles):
         yield "articles.toml", f"articles[{i}].number", a.number, NUMBER
         if a.section is not None:

@@ -19,6 +19,7 @@ import sys
 import tomllib
 import types
 import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,21 @@ import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
+from ._amendments import check_amendments, split_reference, text_in_force, version_digest
 from ._errors import PackError, PackNotFoundError, Problem, UsageError
 from ._importmap import ImportMap, LabelValue, check_import_map, merge_union
 from ._model import (
+    AMENDMENTS_FILE,
     PACK_FILES,
     SIDE_FILES,
+    AmendedText,
+    Amendment,
+    AmendmentsFile,
+    Amount,
     ArticlesFile,
     ConditionValue,
     LayerChange,
+    Money,
     Oversight,
     Pack,
     PackFile,
@@ -62,6 +70,27 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 
 
 converter.register_structure_hook(LabelValue, _structure_label_value)
+
+
+def _structure_amount(value: Any, _: Any) -> Any:
+    # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an amount of yuan as a string (\"12.50\") or an integer, found {_short(value)}")
+
+
+converter.register_structure_hook(Amount, _structure_amount)
+converter.register_structure_hook(
+    Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
+)
+def _structure_int_or_str(value: Any, _: Any) -> Any:
+    # A threshold's value: points (an integer) or yuan (a string such as "500.00", or an integer).
+    if type(value) in (int, str):
+        return value
+    raise TypeError(f"expected an integer or a string, found {type(value).__name__} {_short(value)}")
+
+
+converter.register_structure_hook(int | str, _structure_int_or_str)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -347,6 +376,10 @@ MERGED_LISTS: dict[tuple[str, str], str] = {
     ("oversight.toml", "cadences"): "id",
     ("oversight.toml", "deadlines"): "id",
     ("oversight.toml", "crosschecks"): "id",
+    ("money.toml", "rates"): "id",
+    ("money.toml", "fines"): "id",
+    ("oversight.toml", "thresholds"): "id",
+    ("oversight.toml", "sanction_groups"): "id",
 }
 #: Tables that layers merge key by key.
 MERGED_TABLES = {
@@ -354,6 +387,8 @@ MERGED_TABLES = {
     ("oversight.toml", "recommendation"),
     ("oversight.toml", "lapse_labels"),
     ("oversight.toml", "action_labels"),
+    ("money.toml", "employees"),
+    ("money.toml", "action_labels"),
 }
 #: Tables that layers extend: tables merge key by key, lists gain the entries they lack.
 UNION_TABLES = {("imports.toml", "imports")}
@@ -495,6 +530,17 @@ def load_pack_partial(ref: str | os.PathLike[str]) -> tuple[Pack | None, list[Pr
 
 
 def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
+    day = None
+    if isinstance(ref, str):
+        _check_reference(ref, "规则包引用")
+        ref, day = split_reference(ref)  # cangzhou@2026-12-31: the text in force that day
+    folder, pack, problems = _load_folder(ref)
+    if day is not None and pack is not None and not problems:
+        pack = text_in_force(pack, day)
+    return folder, pack, problems
+
+
+def _load_folder(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]]:
     folder = resolve_pack(ref)
     problems: list[Problem] = []
     digest = hashlib.sha256()
@@ -541,11 +587,23 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
             break
     if problems:
         return folder, None, problems
+    folder, pack, problems = _build(folder, chain, digest, problems)
+    if pack is not None and not problems:
+        pack = _amended(folder, chain, pack, digest, problems)
+    return folder, pack, problems
+
+
+def _build(
+    folder: Path, chain: list[_Layer], digest: Any, problems: list[Problem]
+) -> tuple[Path, Pack | None, list[Problem]]:
+    """Merge the layers (``chain``: top first) into one pack; problems are added to ``problems``."""
+    chain = list(chain)
     chain.reverse()  # base first
     layered = len(chain) > 1
     merged_files: dict[str, dict[str, Any]] = {}
     origins: dict[tuple[str, str], list[_Origin]] = {}
     changes: list[LayerChange] = []
+    table_layers: dict[str, str] = {}  # "pack.floor" -> the layer that last set it
     for depth, layer in enumerate(chain):
         for file_name, data in layer.data.items():
             shown = layer.label(file_name, layered)
@@ -558,10 +616,8 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
                     _merge_list(entries, where, value, list_key, layer, shown, key, depth, problems, changes)
                 elif (file_name, key) in UNION_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict):
                     target[key] = merge_union(target[key], value)
-                elif (
-                    (file_name, key) in MERGED_TABLES and isinstance(value, dict) and isinstance(target.get(key), dict)
-                ):
-                    target[key] = _merge_table(target[key], value)
+                elif (file_name, key) in MERGED_TABLES and isinstance(value, dict):
+                    target[key] = _layer_table(target, key, value, layer, shown, table_layers, problems, changes)
                 else:
                     target[key] = value
     merge_problems = len(problems)  # reported, but the rest is still structured and returned
@@ -606,6 +662,7 @@ def _load(ref: str | os.PathLike[str]) -> tuple[Path, Pack | None, list[Problem]
         changes=changes,
         sources=_layer_sources(chain),
         imports=imports,
+        money=parts.get("money.toml", Money()),
     )
     return folder, pack, problems
 
@@ -651,13 +708,20 @@ def _merge_list(
             continue
         override = entry.get("override", False)
         disable = entry.get("disable", False)
-        body = {k: v for k, v in entry.items() if k not in ("override", "disable")}
-        if not isinstance(override, bool) or not isinstance(disable, bool):
-            problems.append(Problem("invalid_value", "override and disable take true or false", file=shown, path=path))
+        replace = entry.get("replace", False)
+        body = {k: v for k, v in entry.items() if k not in ("override", "disable", "replace")}
+        if not isinstance(override, bool) or not isinstance(disable, bool) or not isinstance(replace, bool):
+            problems.append(
+                Problem("invalid_value", "override, disable and replace take true or false", file=shown, path=path)
+            )
+            continue
+        if override + disable + replace > 1:
+            problems.append(Problem("invalid_value", "say one of override, disable and replace", file=shown, path=path))
             continue
         at = index_of.get(ident)
         if at is None:
-            if override or disable:
+            body = _without_replace(body, path, shown, problems)
+            if override or disable or replace:
                 problems.append(
                     Problem(
                         "override_missing",
@@ -679,11 +743,12 @@ def _merge_list(
                 Problem("duplicate_key", f"{key} entry {ident!r} is defined twice in this layer", file=shown, path=path)
             )
             continue
-        if not (override or disable):
+        if not (override or disable or replace):
             problems.append(
                 Problem(
                     "override_required",
-                    f"{key} entry {ident!r} is already defined by {base_layer}; say override = true to change it or disable = true to remove it",
+                    f"{key} entry {ident!r} is already defined by {base_layer}; say override = true to change it, "
+                    "replace = true to write it anew or disable = true to remove it",
                     file=shown,
                     path=path,
                 )
@@ -694,15 +759,188 @@ def _merge_list(
             where[at] = _Origin(layer.name, shown, i)
             changes.append(LayerChange(key, str(ident), "disable", layer.name, shown, base_layer))
             continue
-        merged = _merge_table(entries[at], body)
-        changed = sorted(k for k in merged if merged.get(k) != entries[at].get(k))
+        if replace:
+            fresh = _without_replace(body, path, shown, problems)
+            changed = sorted(k for k in {**fresh, **entries[at]} if fresh.get(k) != entries[at].get(k))
+            entries[at] = fresh
+            where[at] = _Origin(layer.name, shown, i)
+            changes.append(LayerChange(key, str(ident), "replace", layer.name, shown, base_layer, changed))
+            continue
+        replaced: list[str] = []
+        merged = _merge_replacing(entries[at], body, "", replaced, path, shown, problems)
+        changed = sorted(k for k in {**merged, **entries[at]} if merged.get(k) != entries[at].get(k))
         entries[at] = merged
         where[at] = _Origin(layer.name, shown, i)
-        changes.append(LayerChange(key, str(ident), "override", layer.name, shown, base_layer, changed))
+        changes.append(LayerChange(key, str(ident), "override", layer.name, shown, base_layer, changed, replaced))
     # drop disabled entries (and their origins) in place
     keep = [j for j, e in enumerate(entries) if not (isinstance(e, dict) and e.get("__disabled__"))]
     entries[:] = [entries[j] for j in keep]
     where[:] = [where[j] for j in keep]
+
+
+# ---- replacing inherited tables whole (issue 9) -------------------------------------------
+def _replace_flag(value: Any, path: str, shown: str, problems: list[Problem]) -> bool | None:
+    """Whether a table says ``replace = true``; None (and a problem) when it says something else."""
+    flag = value.get("replace", False) if isinstance(value, dict) else False
+    if not isinstance(flag, bool):
+        problems.append(Problem("invalid_value", "replace takes true or false", file=shown, path=f"{path}.replace"))
+        return None
+    return flag
+
+
+def _without_replace(value: Any, path: str, shown: str, problems: list[Problem]) -> Any:
+    """A value with nothing below it to replace: every ``replace = true`` in it is a mistake
+    (``replace_missing``); ``replace`` keys are dropped."""
+    if isinstance(value, list):
+        return [_without_replace(v, f"{path}[{i}]", shown, problems) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    if "replace" in value and _replace_flag(value, path, shown, problems):
+        problems.append(
+            Problem(
+                "replace_missing",
+                f"{path.removeprefix('$.')} says replace = true, but no lower layer defines it",
+                file=shown,
+                path=f"{path}.replace",
+            )
+        )
+    return {k: _without_replace(v, f"{path}.{k}", shown, problems) for k, v in value.items() if k != "replace"}
+
+
+def _merge_replacing(
+    base: dict[str, Any],
+    patch: dict[str, Any],
+    prefix: str,
+    replaced: list[str],
+    path: str,
+    shown: str,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """:func:`_merge_table`, except that a table saying ``replace = true`` takes the place of the
+    base's table whole (its keys not inherited); each such table's dotted path goes to ``replaced``."""
+    out = dict(base)
+    for key, value in patch.items():
+        here, where = f"{prefix}{key}", f"{path}.{key}"
+        if isinstance(value, dict) and "replace" in value:
+            flag = _replace_flag(value, where, shown, problems)
+            if flag is None:
+                continue
+            body = {k: v for k, v in value.items() if k != "replace"}
+            if flag:
+                if not isinstance(out.get(key), dict):
+                    _without_replace(value, where, shown, problems)  # reports replace_missing
+                    continue
+                out[key] = _without_replace(body, where, shown, problems)
+                replaced.append(here)
+                continue
+            value = body
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            restated = _check_number_provenance(out[key], value, where, shown, problems)
+            out[key] = _merge_replacing(out[key], value, f"{here}.", replaced, where, shown, problems)
+            if restated and "note" not in value:
+                out[key].pop("note", None)  # the inherited note speaks of the old number
+        else:
+            out[key] = _without_replace(value, where, shown, problems)
+    for key in _restated_companions(base, patch, path, shown, problems):
+        out.pop(f"{key}_note", None)  # the inherited note speaks of the old window or steps
+    return out
+
+
+#: Keys whose provenance sits beside them (a ladder's ``window`` and ``steps``).
+_COMPANIONS = ("window", "steps")
+
+
+def _restated_companions(
+    base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
+) -> list[str]:
+    """A ladder's ``window`` or ``steps`` changed by a layer: like a number, it needs its
+    ``…_provenance`` anew (``provenance_stale`` otherwise); the keys whose old note must go."""
+    drop = []
+    for key in _COMPANIONS:
+        if key not in patch or patch[key] == base.get(key) or f"{key}_provenance" not in base:
+            continue
+        if f"{key}_provenance" not in patch:
+            problems.append(
+                Problem(
+                    "provenance_stale",
+                    f"{path.removeprefix('$.')}: the layer changes {key} but would inherit the old {key}_provenance "
+                    f"and {key}_note; give {key}_provenance (and {key}_note: the old one is not kept)",
+                    file=shown,
+                    path=f"{path}.{key}",
+                )
+            )
+        elif f"{key}_note" not in patch:
+            drop.append(key)
+    return drop
+
+
+#: The numbers of the tables that carry a provenance (Quantity, Deduct, Floor).
+_NUMBER_KEYS = frozenset({"value", "points", "min", "max"})
+
+
+def _check_number_provenance(
+    base: dict[str, Any], patch: dict[str, Any], path: str, shown: str, problems: list[Problem]
+) -> bool:
+    """A layer that changes a number of a table with a provenance (a deduction, a cap, an
+    allotment, a floor) states that number's provenance anew: the inherited provenance and note
+    speak of the old number (a note quoting 〔原文〕 “扣3分” beside 5 points is false). True when
+    the patch changes a number and gives its provenance (its note, if not given, is not inherited)."""
+    if "provenance" not in base:
+        return False
+    changed = [
+        k
+        for k, v in patch.items()
+        if isinstance(v, int) and not isinstance(v, bool) and k in _NUMBER_KEYS and v != base.get(k)
+    ]
+    if not changed:
+        return False
+    if "provenance" not in patch:
+        numbers = ", ".join(f"{k} {base.get(k)!r} → {patch[k]!r}" for k in changed)
+        problems.append(
+            Problem(
+                "provenance_stale",
+                f"{path.removeprefix('$.')}: the layer changes {numbers} but would inherit the old number's "
+                "provenance and note; give the new number's provenance (and its note: the old one is not kept)",
+                file=shown,
+                path=path,
+            )
+        )
+        return False
+    return True
+
+
+def _layer_table(
+    target: dict[str, Any],
+    key: str,
+    value: dict[str, Any],
+    layer: _Layer,
+    shown: str,
+    table_layers: dict[str, str],
+    problems: list[Problem],
+    changes: list[LayerChange],
+) -> dict[str, Any]:
+    """A merged table (``[pack]``, ``[recommendation]``, …) as a layer leaves it; every table the
+    layer replaces whole (``replace = true``) is listed as a ``replace`` change of kind ``key``."""
+    replaced: list[str] = []
+    before = target.get(key)
+    merged = _merge_replacing(
+        {key: before} if isinstance(before, dict) else {}, {key: value}, "", replaced, "$", shown, problems
+    )
+    for path in replaced:
+        name = path.removeprefix(f"{key}.") if path != key else key
+        changes.append(LayerChange(key, name, "replace", layer.name, shown, table_layers.get(path)))
+    for path in _table_paths(value, key):
+        table_layers[path] = layer.name
+    result = merged.get(key, {})
+    return result if isinstance(result, dict) else {}
+
+
+def _table_paths(value: dict[str, Any], prefix: str) -> Iterator[str]:
+    """The dotted path of a table and of every table inside it."""
+    yield prefix
+    for k, v in value.items():
+        if isinstance(v, dict):
+            yield from _table_paths(v, f"{prefix}.{k}")
 
 
 _LIST_PATH = re.compile(r"^\$\.(\w+)\[(\d+)\](.*)$")
@@ -719,3 +957,125 @@ def _relocate(
             o = found[int(m.group(2))]
             return attrs.evolve(problem, file=o.file, path=f"$.{m.group(1)}[{o.index}]{m.group(3)}")
     return attrs.evolve(problem, file=default_file)
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problems: list[Problem]) -> Pack:
+    """The pack with its amendments (``amendments.toml`` in its own folder, ``chain[0]``): each
+    amended text is the pack's layers with every amendment layer up to it merged on top."""
+    layered = len(chain) > 1
+    for layer in chain[1:]:
+        if (layer.folder / AMENDMENTS_FILE).is_file():
+            problems.append(
+                Problem(
+                    "amended_base",
+                    f"{layer.name} 带有修订({AMENDMENTS_FILE});继承(extends)带修订的规则包尚不支持:"
+                    "请把修订写在本规则包中",
+                    file=chain[0].label("pack.toml", layered),
+                    path="$.pack.extends",
+                )
+            )
+    path = chain[0].folder / AMENDMENTS_FILE
+    if problems or not path.is_file():
+        return pack
+    shown = chain[0].label(AMENDMENTS_FILE, layered)
+    raw = path.read_bytes()
+    full = digest.copy()
+    full.update(AMENDMENTS_FILE.encode() + b"\0" + raw + b"\0")
+    data = parse_toml(raw, shown, problems)
+    if data is None:
+        return pack
+    try:
+        found = converter.structure(data, AmendmentsFile)
+    except (ClassValidationError, ValueError, TypeError) as exc:
+        problems.extend(attrs.evolve(p, file=shown) for p in _located(exc, AMENDMENTS_FILE))
+        return pack
+    problems.extend(check_amendments(found, shown))
+    if problems:
+        return pack
+    layers: list[_Layer] = []
+    for i, a in enumerate(found.amendments):
+        read = _read_amendment(chain[0].folder, a, i, shown, full, problems)
+        if read is not None:
+            layers.append(read)
+    if problems:
+        return pack
+    digest_text = "sha256:" + full.hexdigest()
+    texts = []
+    for k, a in enumerate(found.amendments, start=1):
+        found_problems: list[Problem] = []
+        _, text, found_problems = _build(folder, [*reversed(layers[:k]), *chain], full, found_problems)
+        problems.extend(attrs.evolve(p, message=f"{p.message}(修订 {a.id} 起施行的文本)") for p in found_problems)
+        if text is not None:
+            texts.append(AmendedText(a, attrs.evolve(text, digest=version_digest(digest_text, a.id))))
+    if problems:
+        return pack
+    return attrs.evolve(pack, digest=digest_text, amendments=texts)
+
+
+def _read_amendment(
+    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem]
+) -> _Layer | None:
+    """One amendment's layer: the pack files its folder holds (pack.toml optional; it may not
+    rename the pack or change what it extends)."""
+    folder = root / a.folder
+    if not folder.is_dir():
+        problems.append(
+            Problem("missing_folder", f"修订 {a.id} 的文件夹 {a.folder} 不存在", file=shown, path=f"$.amendments[{i}].folder")
+        )
+        return None
+    data: dict[str, dict[str, Any]] = {}
+    for file_name in (*PACK_FILES, *SIDE_FILES):
+        path = folder / file_name
+        if not path.is_file():
+            continue
+        raw = path.read_bytes()
+        digest.update(f"{a.id}/{file_name}".encode() + b"\0" + raw + b"\0")
+        where = f"{a.folder.rstrip('/')}/{file_name}"
+        parsed = parse_toml(raw, where, problems)
+        if parsed is not None:
+            data[file_name] = parsed
+    if not data:
+        problems.append(
+            Problem(
+                "empty_amendment",
+                f"修订 {a.id} 的文件夹 {a.folder} 中没有规则包文件(sections.toml、rules.toml 等)",
+                file=shown,
+                path=f"$.amendments[{i}].folder",
+            )
+        )
+        return None
+    money = data.get("money.toml", {})
+    for key in ("fines", "employees"):  # counted over the whole input with one definition
+        if key in money:
+            problems.append(
+                Problem(
+                    "unsupported_amendment",
+                    f"修订尚不能改变 money.toml 的 {key}(罚款与员工台账按原文本计算);点值 rates 可以修订",
+                    file=f"{a.folder.rstrip('/')}/money.toml",
+                    path=f"$.{key}",
+                )
+            )
+    meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
+    if isinstance(meta, dict):
+        for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
+            if key in meta:
+                problems.append(
+                    Problem(
+                        "invalid_value",
+                        f"修订不能改变规则包的 {key}",
+                        file=f"{a.folder.rstrip('/')}/pack.toml",
+                        path=f"$.pack.{key}",
+                    )
+                )
+    return _AmendmentLayer(a.id, folder, data, a.folder.rstrip("/"))
+
+
+@attrs.frozen
+class _AmendmentLayer(_Layer):
+    """An amendment's layer: named by the amendment's id, its files shown under its folder."""
+
+    shown: str = ""
+
+    def label(self, file: str, layered: bool) -> str:
+        return f"{self.shown}/{file}"

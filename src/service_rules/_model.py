@@ -13,6 +13,7 @@ from typing import Literal, Union
 import attrs
 
 from ._importmap import ImportMap
+from ._periods import Granularity, Window
 
 Provenance = Literal["literal", "interpreted", "assumed"]
 #: complete / partial: the source's own words (partial: the source is cut inside it; … marks a
@@ -62,6 +63,9 @@ class PackMeta:
     description: str | None = None
     #: The source text as a file beside pack.toml (UTF-8): verbatim texts and quotations are checked against it.
     source_file: str | None = None
+    #: The scoring period: one scorecard per outlet and ``month`` (``2027-03``), ``quarter``
+    #: (``2027Q1``), ``half_year`` (``2027H1``) or ``year`` (``2027``).
+    period: Granularity = "quarter"
 
 
 @attrs.frozen
@@ -73,6 +77,8 @@ class Section:
     title: str | None = None
     allotment: Quantity | None = None
     note: str | None = None
+    #: This section's own floor; None: the pack's (``[pack.floor]``).
+    floor: Floor | None = None
 
 
 @attrs.frozen
@@ -147,7 +153,7 @@ class Ladder:
     when: dict[str, ConditionValue]
     subject: str
     subject_type: Literal["county", "outlet", "employee"]
-    window: Literal["calendar_year", "none"]
+    window: Window
     window_provenance: Provenance
     steps: list[Step]
     steps_provenance: Provenance
@@ -158,6 +164,9 @@ class Ladder:
     steps_note: str | None = None
     #: The provenance of the numbers ``when`` compares with (see :attr:`Rule.limits`).
     limits: dict[str, Quantity] = attrs.field(factory=dict)
+    #: Count apart per these fields of the facts as well as per subject ("the same error by the
+    #: same employee": ``same = ["article"]``); a lapse ladder may name ``kind``.
+    same: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -265,6 +274,10 @@ class Oversight:
     lapse_labels: dict[str, str] = attrs.field(factory=dict)
     #: Chinese names of action codes, for reports (``written_review = "书面检查"``)
     action_labels: dict[str, str] = attrs.field(factory=dict)
+    #: Conditions on a window's results that produce actions (see :class:`Threshold`).
+    thresholds: list[Threshold] = attrs.field(factory=list)
+    #: Sanctions of which only the highest applies (see :class:`SanctionGroup`).
+    sanction_groups: list[SanctionGroup] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -273,12 +286,15 @@ class LayerChange:
 
     kind: str  # sections, articles, rules, ladders, …
     key: str
-    action: Literal["add", "override", "disable"]
+    action: Literal["add", "override", "disable", "replace"]
     layer: str
     file: str
     base_layer: str | None
     #: For an override: the keys whose value it changed (none: the override changes nothing).
     changed: list[str] = attrs.field(factory=list)
+    #: The tables the layer replaced whole (``replace = true``), as paths inside the entry
+    #: (``floor``); a ``replace`` change is one whole entry or table replaced.
+    replaced: list[str] = attrs.field(factory=list)
 
 
 @attrs.frozen
@@ -304,6 +320,10 @@ class Pack:
     sources: dict[str, str] = attrs.field(factory=dict)
     #: The import map (``imports.toml``): Chinese headers and labels of office sheets.
     imports: ImportMap = attrs.field(factory=ImportMap)
+    #: The amended texts, in date order (``amendments.toml``); the pack itself is the text before the first.
+    amendments: list[AmendedText] = attrs.field(factory=list)
+    #: Money and employees (``money.toml``): point rates, fines, the employee ledger.
+    money: Money = attrs.field(factory=lambda: Money())
 
     @property
     def name(self) -> str:
@@ -345,3 +365,211 @@ PACK_FILES: dict[str, type] = {
 #: Pack files read and layered like the others but outside ``digest`` (which identifies what
 #: scores a record); the import map only decides how sheets become records.
 SIDE_FILES: dict[str, type] = {"imports.toml": ImportMap}
+
+
+# ---- issue 9, periods and floors ---------------------------------------------------------------
+def floor_of(meta: PackMeta, section: Section) -> Floor:
+    """The floor of a section: its own, or else the pack's."""
+    return section.floor if section.floor is not None else meta.floor
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+@attrs.frozen
+class Amendment:
+    """A dated change to a pack: a layer (``folder``, relative to the pack, holding the same
+    files as a layer over ``extends``; every file optional) in force from ``effective``
+    (``YYYY-MM-DD``), made by ``document`` (the amending document: its title and number).
+    ``provenance`` says whether that document and date are the source's (``literal``) or
+    ``assumed`` (the note says why)."""
+
+    id: str
+    effective: str
+    document: str
+    folder: str
+    provenance: Provenance = "literal"
+    note: str | None = None
+
+
+@attrs.frozen
+class AmendmentsFile:
+    """``amendments.toml``: the pack's amendments, strictly increasing in date."""
+
+    amendments: list[Amendment] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class AmendedText:
+    """The whole text in force from ``amendment.effective`` until the next amendment's date:
+    a pack with every amendment up to this one applied (and no amendments of its own)."""
+
+    amendment: Amendment
+    pack: Pack
+
+
+#: The pack file that lists amendments (beside pack.toml; read from the pack's own folder only).
+AMENDMENTS_FILE = "amendments.toml"
+
+
+# ---- money and employees (money.toml) ------------------------------------------------------------
+
+#: An amount of yuan as a pack writes it: a string (``"12.50"``, at most two decimals) or an
+#: integer (``10``); never a TOML float. The compiler reads it as a Decimal.
+Amount = Union[str, int]
+
+
+@attrs.frozen
+class Rate:
+    """Yuan per deducted point: for the whole pack (neither ``section`` nor ``rule``), a section,
+    or a rule; the most specific applies. It applies to the points a deduction takes after caps
+    and before any floor (``points``, not ``raw_points``; what a floor absorbs still costs)."""
+
+    id: str
+    per_point: Amount
+    provenance: Provenance
+    section: int | None = None
+    rule: str | None = None
+    note: str | None = None
+    article: int | None = None
+
+
+@attrs.frozen
+class FineAction:
+    """An action taken from the ``start``-th occurrence on (第三次起记入不良记录: start = 3)."""
+
+    start: int
+    action: str
+    label: str
+    circulate: bool = False
+
+
+@attrs.frozen
+class FineRule:
+    """A fine per occurrence: each deduction matching ``when`` is one occurrence for its subject
+    (``subject`` = each employee it names, or the outlet); occurrences of "the same thing" (``same``: rule,
+    article, section, tag, or a combination) by one subject within one ``window`` are counted,
+    and the nth costs ``first`` × ``factor``^(n−1) (``first`` alone: every time), or
+    ``steps[n−1]`` (the last step repeats), at most ``cap``. ``actions`` start at their n-th occurrence."""
+
+    id: str
+    subject: Literal["employee", "outlet"]
+    window: Literal["month", "quarter", "half_year", "year", "none"]
+    provenance: Provenance
+    reason: str
+    #: The first occurrence's amount (with ``factor``: each repeat multiplies it); or ``steps``.
+    first: Amount | None = None
+    #: Which deductions count (fields: type, rule, article, section, tag); empty: every deduction.
+    when: dict[str, ConditionValue] = attrs.field(factory=dict)
+    same: list[str] = attrs.field(factory=lambda: ["rule"])
+    factor: Amount | None = None
+    steps: list[Amount] = attrs.field(factory=list)
+    cap: Amount | None = None
+    #: A deduction naming no employee when ``subject = "employee"``: the outlet is fined
+    #: (``"outlet"``, the default) or nobody (``"none"``).
+    without_employee: Literal["outlet", "none"] = "outlet"
+    actions: list[FineAction] = attrs.field(factory=list)
+    article: int | None = None
+    title: str | None = None
+    note: str | None = None
+    window_provenance: Provenance = "literal"
+    window_note: str | None = None
+
+
+@attrs.frozen
+class EmployeeLedger:
+    """The per-employee ledger: how a deduction naming several employees is shared — ``full``
+    (each bears all its points and money) or ``split`` (equal parts to 0.01, largest remainder)."""
+
+    share: Literal["full", "split"]
+    provenance: Provenance
+    note: str | None = None
+
+
+@attrs.frozen
+class Money:
+    """``money.toml``: point rates, fines, and the employee ledger (absent: no ledger)."""
+
+    rates: list[Rate] = attrs.field(factory=list)
+    fines: list[FineRule] = attrs.field(factory=list)
+    employees: EmployeeLedger | None = None
+    #: Chinese names of the fines' action codes, for reports (``bad_record = "记入不良记录"``)
+    action_labels: dict[str, str] = attrs.field(factory=dict)
+
+
+PACK_FILES["money.toml"] = Money
+
+
+# --- Thresholds and sanction groups (issue 9: "月度得分低于80分的网点限期整改", "按最高标准执行") ---
+
+#: What a threshold measures: the total, a section's score, the points deducted (of a section or
+#: all), or money (yuan): the amounts charged for points (of a section or all), or the fines.
+ThresholdQuantity = Literal["total", "score", "deducted", "amount", "fined"]
+#: How the quantity compares with the threshold's value: 低于 lt, 不高于 lte, 超过 gt, 达到 gte.
+ThresholdCompare = Literal["lt", "lte", "gt", "gte"]
+ThresholdSubject = Literal["outlet", "county", "employee"]
+#: Chinese words of the quantities and comparisons (reasons, the pack's document).
+QUANTITY_WORDS: dict[str, str] = {
+    "total": "总分",
+    "score": "得分",
+    "deducted": "扣分",
+    "amount": "扣款金额",
+    "fined": "罚款金额",
+}
+COMPARE_WORDS: dict[str, str] = {"lt": "低于", "lte": "不高于", "gt": "超过", "gte": "达到"}
+ThresholdWindow = Literal["month", "quarter", "half_year", "year"]
+
+
+@attrs.frozen
+class ThresholdValue:
+    """The number a threshold compares with: points (an integer) or yuan (``"500.00"`` or 500)."""
+
+    value: int | str
+    provenance: Provenance
+    note: str | None = None
+
+
+@attrs.frozen
+class Threshold:
+    """A condition on a window's results: the ``quantity`` of each ``subject_type`` in each
+    ``window`` (the pack's scoring period unless set), compared (``compare``) with ``value``,
+    yields ``action`` against the subject (or, ``against = "county"``, its county union).
+    Judged for windows that ended by the as-of day; open windows are provisional."""
+
+    id: str
+    quantity: ThresholdQuantity
+    compare: ThresholdCompare
+    value: ThresholdValue
+    action: str
+    label: str
+    reason: str
+    subject_type: ThresholdSubject = "outlet"
+    against: ThresholdSubject | None = None
+    section: int | None = None
+    window: ThresholdWindow | None = None
+    circulate: bool = False
+    article: int | None = None
+    title: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class GroupMember:
+    """A sanction of a group: the actions of rule ``rule`` (a ladder, streak, cadence, deadline,
+    threshold, or fine rule), or only its ``action``, ranked ``rank`` (higher is heavier)."""
+
+    rule: str
+    rank: int
+    action: str | None = None
+
+
+@attrs.frozen
+class SanctionGroup:
+    """Sanctions of which only the highest applies ("按最高标准执行,不重复奖罚"): of the
+    members' actions for one subject in one period, the highest rank is kept (ties: the rule id
+    first in order), the others are absorbed by it and listed as such."""
+
+    id: str
+    members: list[GroupMember]
+    title: str | None = None
+    article: int | None = None
+    provenance: Provenance = "literal"
+    note: str | None = None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from collections.abc import Callable
 
 import attrs
 
 from ._compiler import CompiledPack
-from ._facts import parse_quarter, quarter_of
-from ._results import Action, Rejection
+from ._model import Ladder
+from ._periods import Granularity, parse_period, period_key, period_of, window_key
+from ._results import Action, AppealRef, OverturnedLapse, Rejection, ResultWarning
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -41,29 +43,22 @@ class _Counted:
     id: str
     behind: tuple[str, ...]
     cause: str
-
-
-def quarter_bounds(quarter: str) -> tuple[_dt.date, _dt.date]:
-    year, q = parse_quarter(quarter)
-    first = _dt.date(year, 3 * q - 2, 1)
-    last = (_dt.date(year + 1, 1, 1) if q == 4 else _dt.date(year, 3 * q + 1, 1)) - _dt.timedelta(days=1)
-    return first, last
+    #: The values of the ladder's ``same`` fields: counted apart per key.
+    key: tuple[object, ...] = ()
 
 
 def report_deadline(quarter: str, month: int, day: int) -> _dt.date:
     """Day ``day`` of month ``month`` of the quarter after ``quarter`` (Q4 → the next January)."""
-    _, last = quarter_bounds(quarter)
-    start = last + _dt.timedelta(days=1)
-    m = start.month + month - 1
-    return _dt.date(start.year, m, day)
+    start = parse_period(quarter).next().first
+    return _dt.date(start.year, start.month + month - 1, day)
 
 
-def judged_quarters(facts: Facts, as_of: _dt.date) -> list[str]:
-    """Quarters that ended before ``as_of`` and in which the input holds at least one county
-    inspection (of any county): a file that covers Q3 only does not condemn Q1 and Q2, and a
-    city check alone does not make a quarter's county data complete."""
-    quarters = {q for (_, q), items in facts.inspections.items() if any(i.by == "county" for i in items)}
-    return sorted(q for q in quarters if quarter_bounds(q)[1] < as_of)
+def judged_periods(facts: Facts, as_of: _dt.date) -> list[str]:
+    """Periods (of the pack's granularity) that ended before ``as_of`` and in which the input
+    holds at least one county inspection (of any county): a file that covers Q3 only does not
+    condemn Q1 and Q2, and a city check alone does not make a period's county data complete."""
+    periods = {p for (_, p), items in facts.inspections.items() if any(i.by == "county" for i in items)}
+    return sorted(p for p in periods if parse_period(p).last < as_of)
 
 
 def _county_outlets(facts: Facts) -> dict[str, list[str]]:
@@ -73,8 +68,13 @@ def _county_outlets(facts: Facts) -> dict[str, list[str]]:
     return {c: sorted(o) for c, o in counties.items()}
 
 
-def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
-    """The actions of cadences and deadlines, and every lapse (input and derived)."""
+def derive(
+    compiled: CompiledPack, facts: Facts, as_of: _dt.date, only: Callable[[str], bool] | None = None
+) -> tuple[list[Action], list[Lapse]]:
+    """The actions of cadences and deadlines, and every lapse (input and derived); with ``only``,
+    those of the periods it accepts (an amended pack: the periods a version judges)."""
+    if only is None and compiled.versions is not None:
+        return _derive_amended(compiled, facts, as_of)
     o = compiled.oversight
     actions: list[Action] = []
     labels = o.lapse_labels
@@ -88,8 +88,9 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
             cause=labels.get(lapse.kind, lapse.kind) + (f"({lapse.note})" if lapse.note else ""),
         )
         for lapse in facts.lapses
+        if only is None or only(period_key(lapse.date, compiled.pack.meta.period))
     ]
-    judged = judged_quarters(facts, as_of)
+    judged = [q for q in judged_periods(facts, as_of) if only is None or only(q)]
     counties = _county_outlets(facts)
     for cad in o.cadences:
         for q in judged:
@@ -101,7 +102,7 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                 ]
                 if not short:
                     continue
-                date = quarter_bounds(q)[1].isoformat()
+                date = parse_period(q).last.isoformat()
                 lapse_id = f"{cad.id}:{county}:{q}"
                 reason = render(cad.reason, {"subject": county, "period": q, "outlets": "、".join(short)})
                 actions.append(
@@ -132,6 +133,8 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                     )
     reports: dict[tuple[str, str], tuple[str, str]] = {}
     for report in facts.reports:
+        if only is not None and not only(report.quarter):
+            continue
         key = (report.county, report.quarter)
         if key not in reports or (report.submitted, report.id) < reports[key]:
             reports[key] = (report.submitted, report.id)
@@ -207,7 +210,7 @@ def derive(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[
                         )
                     )
     for x in o.crosschecks:
-        lapses.extend(_crosscheck(facts, x.id, x.by, x.against, x.lapse, x.reason))
+        lapses.extend(_crosscheck(facts, x.id, x.by, x.against, x.lapse, x.reason, only))
     return actions, lapses
 
 
@@ -216,9 +219,13 @@ def _belongs(obs: Observation, inspection_id: str, date: str) -> bool:
     return obs.inspection == inspection_id or (obs.inspection is None and obs.date == date)
 
 
-def _crosscheck(facts: Facts, check_id: str, by: str, against: str, kind: str, template: str) -> list[Lapse]:
+def _crosscheck(
+    facts: Facts, check_id: str, by: str, against: str, kind: str, template: str, only: Callable[[str], bool] | None
+) -> list[Lapse]:
     found: list[Lapse] = []
     for (outlet, q), inspections in sorted(facts.inspections.items()):
+        if only is not None and not only(q):
+            continue
         county = facts.county_of(outlet)
         own = [i for i in inspections if i.by == against]
         if county is None or not own:
@@ -256,73 +263,202 @@ def _crosscheck(facts: Facts, check_id: str, by: str, against: str, kind: str, t
     return found
 
 
+@attrs.frozen
+class _Overturned:
+    """A lapse (or a counted finding) that no longer counts, with the appeals that took it out."""
+
+    lapse: Lapse
+    appeals: tuple[AppealRef, ...]
+    #: for a finding or complaint a ladder counted: that ladder (a lapse's ladders follow its kind)
+    ladder: str | None = None
+
+
+def _overturned_lapses(
+    compiled: CompiledPack, facts: Facts, as_of: _dt.date, lapses: list[Lapse]
+) -> tuple[list[Lapse], list[_Overturned]]:
+    """The lapses that stand, and those an appeal overturned: named by an overturned appeal (given
+    or derived), or derived from findings an appeal overturned and supported by nothing else."""
+    view = facts.appeal_view
+    if view is None:
+        return lapses, []
+    gone = {t for t, d in view.decisions.items() if d == "overturned"}
+    out = [_Overturned(lapse, (view.refs[lapse.id],)) for lapse in lapses if lapse.id in gone]
+    standing = [lapse for lapse in lapses if lapse.id not in gone]
+    for x in view.lapses:
+        cause = compiled.oversight.lapse_labels.get(x.kind, x.kind) + (f"({x.note})" if x.note else "")
+        out.append(_Overturned(Lapse(x.id, x.county, x.date, x.kind, (x.id,), cause), (view.refs[x.id],)))
+    if view.overturned:
+        merged = dict(facts.observations)
+        for key, items in view.overturned.items():
+            merged[key] = (*merged.get(key, ()), *items)
+        _, before = derive(compiled, attrs.evolve(facts, observations=merged), as_of)
+        ids = {lapse.id for lapse in lapses}
+        for lapse in before:
+            if lapse.id not in ids and lapse.id not in gone:
+                refs = tuple(view.refs[o] for o in lapse.observations if o in gone and o in view.refs)
+                out.append(_Overturned(lapse, refs))
+    for w in view.ladder_facts:
+        out.append(_Overturned(Lapse(w.id, w.subject, w.when, "", (w.id,), w.id), (view.refs[w.id],), ladder=w.rule))
+    return standing, out
+
+
+def overturned_lapses(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+) -> tuple[OverturnedLapse, ...]:
+    """The lapses an appeal overturned by ``as_of`` (those of ``period`` when given), by date and id."""
+    if facts.appeal_view is None:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    rows = [
+        OverturnedLapse(
+            id=g.lapse.id,
+            county=g.lapse.county,
+            date=g.lapse.date,
+            period=period_key(g.lapse.date, compiled.pack.meta.period),
+            kind=g.lapse.kind,
+            appeals=g.appeals,
+        )
+        for g in gone
+        if g.ladder is None
+    ]
+    if period is not None:
+        rows = [r for r in rows if r.period == period]
+    return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
+
+
+def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) -> tuple[ResultWarning, ...]:
+    """Appeals on a derived lapse that has not arisen by ``as_of`` (a cadence of a quarter not yet
+    judged, say): they change nothing yet, and the result says so rather than keep silent."""
+    view = facts.appeal_view
+    if not facts.appeals or view is None:
+        return ()
+    known = {o.id for items in facts.observations.values() for o in items}
+    known |= {o.id for items in view.overturned.values() for o in items}
+    known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
+    derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
+    if not derived:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    return tuple(
+        ResultWarning(
+            code="appeal_target_not_arisen",
+            message=f"申诉 {a.id} 针对的失职 {a.target} 截至 {as_of.isoformat()} 未产生,申诉暂不起作用",
+            file=a.file,
+            sheet=a.sheet,
+            line=a.line,
+        )
+        for a in derived
+        if a.target not in arisen
+    )
+
+
 def oversight_actions(
     compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
 ) -> tuple[Action, ...]:
     """Every oversight action the facts lead to by ``as_of`` (those of ``period`` when given)."""
     c = compiled
     found, lapses = derive(compiled, facts, as_of)
+    lapses, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    if gone:  # an overturned derived lapse takes its own notice with it
+        dropped = {(g.lapse.id, g.lapse.county) for g in gone}
+        found = [a for a in found if not any((o, a.subject) in dropped for o in a.observations)]
     counted: defaultdict[str, list[_Counted]] = defaultdict(list)
+    not_counted: defaultdict[str, list[_Counted]] = defaultdict(list)
     for lapse in lapses:
-        for ladder_id in c.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+        judge = c.in_force(lapse.date)  # the text in force that day
+        for ladder_id in judge.watching({"type": "lapse", "kind": lapse.kind}, "ladder:"):
+            same = judge.oversight_ladder(ladder_id).same
             counted[ladder_id].append(
                 _Counted(
-                    subject=lapse.county, date=lapse.date, id=lapse.id, behind=lapse.observations, cause=lapse.cause
+                    subject=lapse.county,
+                    date=lapse.date,
+                    id=lapse.id,
+                    behind=lapse.observations,
+                    cause=lapse.cause,
+                    key=tuple(lapse.kind if f == "kind" else None for f in same),
                 )
             )
+    for g in gone:
+        shape = {"type": "lapse", "kind": g.lapse.kind}
+        ladder_ids = (g.ladder,) if g.ladder is not None else c.in_force(g.lapse.date).watching(shape, "ladder:")
+        for ladder_id in ladder_ids:
+            not_counted[ladder_id].append(
+                _Counted(subject=g.lapse.county, date=g.lapse.date, id=g.lapse.id, behind=(), cause="")
+            )
     for w in facts.ladder_facts:
-        counted[w.rule].append(_Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id))
-    for ladder in c.oversight.ladders:
-        groups: defaultdict[tuple[str, int | None], list[_Counted]] = defaultdict(list)
+        counted[w.rule].append(
+            _Counted(subject=w.subject, date=w.when, id=w.id, behind=(w.id,), cause=w.id, key=w.key)
+        )
+    granularity = c.pack.meta.period
+    for ladder in _ladders(c):
+        groups: defaultdict[tuple[str, tuple[object, ...], str | None], list[_Counted]] = defaultdict(list)
         for item in counted.get(ladder.id, ()):
-            window = int(item.date[:4]) if ladder.window == "calendar_year" else None
-            groups[(item.subject, window)].append(item)
-        for (subject, window), items in groups.items():
+            groups[(item.subject, item.key, window_key(item.date, ladder.window))].append(item)
+        for (subject, _key, window), items in groups.items():
             items.sort(key=lambda i: (i.date, i.id, i.behind, i.cause))  # by date, then id: the order lapses count in
             ids: list[str] = []
+            lost = sorted(
+                (i.date, i.id)
+                for i in not_counted.get(ladder.id, ())
+                if i.subject == subject and window_key(i.date, ladder.window) == window
+            )
             for n, item in enumerate(items, start=1):
                 ids.append(item.id)
-                step = ladder.steps[min(n, len(ladder.steps)) - 1]
+                defined = _ladder_at(c, ladder, item.date)  # as the text of its day defines it
+                step = defined.steps[min(n, len(defined.steps)) - 1]
                 reason = render(
-                    ladder.reason,
+                    defined.reason,
                     {
                         "subject": subject,
                         "n": n,
                         "lapses": "、".join(ids),
                         "label": step.label,
                         "action": step.action,
-                        "year": window,
+                        "year": int(window[:4]) if window is not None else None,
+                        "window": window,
                         "cause": item.cause.rstrip("。"),
                     },
                 )
+                before = tuple(i for d, i in lost if (d, i) <= (item.date, item.id))
+                if before:
+                    reason += f"(经申诉撤销的 {'、'.join(before)} 不再计入)"
                 found.append(
                     Action(
                         subject=subject,
-                        subject_type=ladder.subject_type,
+                        subject_type=defined.subject_type,
                         action=step.action,
-                        article=ladder.article,
-                        period=quarter_of(_dt.date.fromisoformat(item.date)),
+                        article=defined.article,
+                        period=period_key(item.date, granularity),
                         date=item.date,
                         observations=item.behind,
                         circulate=step.circulate,
                         reason=reason,
                         rule=ladder.id,
+                        overturned=before,
                     )
                 )
-    found.extend(_streak_actions(compiled, facts))
+    found.extend(_streak_actions(compiled, facts) if c.versions is None else _streaks_amended(c, facts))
     if period is not None:
         found = [a for a in found if a.period == period]
     found.sort(key=lambda a: (a.period, a.date, a.subject, a.action, a.observations))
     if facts.rejected:
-        found = flag_rejections(found, facts.rejected)
+        whole = frozenset(lad.id for lad in c.oversight.ladders if lad.window == "none")
+        found = flag_rejections(found, facts.rejected, whole)
     return tuple(found)
 
 
-def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> list[Action]:
+def flag_rejections(
+    actions: list[Action], rejected: tuple[Rejection, ...], whole_input: frozenset[str] = frozenset()
+) -> list[Action]:
     """Each action with the number of rejected lines that could have changed it: lines naming
     its subject (a county: the line's county or its outlet's registered one; an outlet: the
     line's outlet) that are undated or dated in the action's year up to its period — a ladder
-    counts the whole year, so an earlier rejected lapse may have changed a later step."""
+    counts the whole year, so an earlier rejected lapse may have changed a later step. For the
+    ladders in ``whole_input`` (window ``none``: they count across years) every earlier period
+    counts."""
     by_subject: defaultdict[tuple[str, str], list[str | None]] = defaultdict(list)
     for r in rejected:
         if r.county is not None:
@@ -333,8 +469,8 @@ def flag_rejections(actions: list[Action], rejected: tuple[Rejection, ...]) -> l
     for a in actions:
         periods = by_subject.get((a.subject_type, a.subject))
         if periods:
-            year = a.period[:4]
-            n = sum(1 for p in periods if p is None or (p[:4] == year and p <= a.period))
+            year = None if a.rule in whole_input else a.period[:4]
+            n = sum(1 for p in periods if p is None or ((year is None or p[:4] == year) and p <= a.period))
             if n:
                 a = attrs.evolve(a, rejections=n)
         out.append(a)
@@ -352,14 +488,18 @@ def _month_end(month: str) -> _dt.date:
 
 
 def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
-    """Every full run of ``length`` consecutive months of one subject yields one action."""
+    """Every full run of ``length`` consecutive months of one subject yields one action, in the
+    period (of the pack's granularity) of the run's last day."""
+    granularity: Granularity = compiled.pack.meta.period
     actions: list[Action] = []
     streaks = {s.id: s for s in compiled.oversight.streaks}
     months: defaultdict[tuple[str, str], dict[str, str]] = defaultdict(dict)
     for w in sorted(facts.streak_facts, key=lambda w: (w.rule, w.subject, w.when, w.id)):
         months[(w.rule, w.subject)].setdefault(w.when, w.id)  # one award a month counts once
     for (streak_id, subject), by_month in sorted(months.items()):
-        st = streaks[streak_id]
+        st = streaks.get(streak_id)
+        if st is None:  # a streak of another version of an amended pack
+            continue
         length = st.length.value
         run: list[str] = []
         n = 0
@@ -381,7 +521,7 @@ def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
                         subject_type=st.subject_type,
                         action=st.action,
                         article=st.article,
-                        period=quarter_of(end),
+                        period=str(period_of(end, granularity)),
                         date=end.isoformat(),
                         observations=behind,
                         circulate=st.circulate,
@@ -391,3 +531,53 @@ def _streak_actions(compiled: CompiledPack, facts: Facts) -> list[Action]:
                 )
                 run = []
     return actions
+
+
+# ---- Dated amendments (issue 12) ---------------------------------------------------------
+# A quarter's cadences, deadlines and cross-checks are those of the version in force on its last
+# day; a lapse counts on the ladders of the version in force on its date, and each step is the
+# one that version's ladder names; a streak's length is the version's in force when the run ends.
+def _derive_amended(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[list[Action], list[Lapse]]:
+    versions = compiled.versions
+    assert versions is not None
+    actions: list[Action] = []
+    lapses: list[Lapse] = []
+    for i, version in enumerate(versions.items):
+
+        def judges(period: str, i: int = i) -> bool:
+            return versions.index_at_end(period) == i
+
+        found, derived = derive(version, facts, as_of, judges)
+        actions.extend(found)
+        lapses.extend(derived)
+    return actions, lapses
+
+
+def _ladders(compiled: CompiledPack) -> list[Ladder]:
+    """The ladders of every version (the first definition of each id): ladders count across versions."""
+    if compiled.versions is None:
+        return list(compiled.oversight.ladders)
+    seen: dict[str, Ladder] = {}
+    for version in compiled.versions.items:
+        for ladder in version.oversight.ladders:
+            seen.setdefault(ladder.id, ladder)
+    return list(seen.values())
+
+
+def _ladder_at(compiled: CompiledPack, ladder: Ladder, day: str) -> Ladder:
+    """The ladder ``ladder.id`` as the version in force on ``day`` defines it (else as given)."""
+    if compiled.versions is None:
+        return ladder
+    found = [x for x in compiled.versions.at(day).oversight.ladders if x.id == ladder.id]
+    return found[0] if found else ladder
+
+
+def _streaks_amended(compiled: CompiledPack, facts: Facts) -> list[Action]:
+    versions = compiled.versions
+    assert versions is not None
+    return [
+        a
+        for i, version in enumerate(versions.items)
+        for a in _streak_actions(version, facts)
+        if versions.index_at(a.date) == i
+    ]

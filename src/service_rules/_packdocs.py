@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from ._codes import CHANNELS, INSPECTORS, SUBJECT_TYPES, cn_number
 from ._conditions import OPERATORS, Condition, parse_when
 from ._model import (
+    COMPARE_WORDS,
+    QUANTITY_WORDS,
     Article,
     ConditionValue,
     Deduct,
+    Floor,
     LayerChange,
     Pack,
     Provenance,
@@ -26,6 +29,7 @@ from ._model import (
     Rule,
     Section,
 )
+from ._periods import GRANULARITY_EXAMPLES, GRANULARITY_WORDS
 
 __all__ = ["render_pack_docs"]
 
@@ -61,8 +65,12 @@ _FIELDS: dict[str, str] = {
 _BY = INSPECTORS
 _CHANNELS = CHANNELS
 _SUBJECTS = SUBJECT_TYPES
-_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用"}
+_CHANGE_ACTIONS: dict[str, str] = {"add": "新增", "override": "覆盖", "disable": "停用", "replace": "整体替换"}
 _CHANGE_KINDS: dict[str, str] = {
+    "pack": "规则包设置",
+    "recommendation": "示范单位推荐",
+    "lapse_labels": "失职类型名称",
+    "action_labels": "处理措施名称",
     "sections": "章节",
     "articles": "条文",
     "rules": "扣分规则",
@@ -71,9 +79,32 @@ _CHANGE_KINDS: dict[str, str] = {
     "cadences": "检查频次",
     "deadlines": "上报期限",
     "crosschecks": "交叉检查",
+    "thresholds": "阈值处理",
+    "sanction_groups": "从高处理组",
 }
 _ORDERED_OPS: dict[str, str] = {name: op.sign for name, op in OPERATORS.items() if op.ordered}
 _MONTHS_OF_QUARTER: dict[int, str] = {1: "首月", 2: "第二个月", 3: "末月"}
+#: A ladder's counting window in words.
+_WINDOW_WORDS: dict[str, str] = {
+    "month": "按月计次,每月重新起算",
+    "quarter": "按季度计次,每季度重新起算",
+    "half_year": "按半年计次,每半年重新起算",
+    "year": "按自然年度计次,每年重新起算",
+    "calendar_year": "按自然年度计次,每年重新起算",
+    "none": "不分期间,累计计次",
+}
+
+
+def _replaced_words(ch: LayerChange) -> str:
+    """``;整体替换 floor``: the tables an override replaced whole (``replace = true``)."""
+    return f";整体替换 {'、'.join(_code(p) for p in ch.replaced)}" if ch.replaced else ""
+
+
+def _floor_words(fl: Floor) -> str:
+    if fl.policy == "none":
+        return f"下不保底,得分可扣至负数{_prov(fl.provenance)}"
+    value = "(未填)" if fl.value is None else str(fl.value)
+    return f"得分最低为{value}分{_prov(fl.provenance)}"
 
 
 def _prov(provenance: Provenance | str) -> str:
@@ -132,6 +163,7 @@ class _Ctx:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"{indent}- 层变更:{_CHANGE_ACTIONS.get(ch.action, ch.action)}(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                + _replaced_words(ch)
             )
         return out
 
@@ -373,7 +405,7 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
             base = f",原定义于 {_code(ch.base_layer)}" if ch.base_layer else ""
             out.append(
                 f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {key}"
-                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})"
+                f"(层 {_code(ch.layer)},文件 {_code(ch.file)}{base})" + _replaced_words(ch)
             )
     else:
         out.append("- 层变更:无")
@@ -384,6 +416,8 @@ def _head(pack: Pack, ctx: _Ctx) -> list[str]:
 def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
     m = pack.meta
     out = ["## 计分总则", ""]
+    per, example = GRANULARITY_WORDS[m.period], GRANULARITY_EXAMPLES[m.period]
+    out.append(f"- 计分期间:按{per}计分,每个网点每{per}一张评分卡(期间写作 {example})")
     out.append(f"- 总分:{_qty(m.total, '分') if m.total else '(未规定)'}")
     fl = m.floor
     if fl.policy == "none":
@@ -392,6 +426,9 @@ def _scoring(pack: Pack, sections: list[Section]) -> list[str]:
         value = "(未填)" if fl.value is None else str(fl.value)
         floor = f"各章得分最低为{value}分{_prov(fl.provenance)}"
     out.append(f"- 保底:{_noted(floor, fl.note)}")
+    own = [s for s in sections if s.floor is not None]
+    if own:
+        out.append(f"- 另定保底的章:{'、'.join(f'第{cn_number(s.number)}章' for s in own)}(见各章)")
     out += ["", "| 章 | 标题 | 计分 | 分值 |", "| --- | --- | --- | --- |"]
     for s in sections:
         allot = f"{s.allotment.value}分{_prov(s.allotment.provenance)}" if s.allotment else "—"
@@ -419,6 +456,8 @@ def _section_block(
         out.append("- 不计分:本章条文不计入网点评分。")
         if s.allotment is not None:
             out.append(f"- 分值(不计分,未使用):{_qty(s.allotment, '分')}")
+    if s.floor is not None:
+        out.append(f"- 本章保底(不用全包的保底):{_noted(_floor_words(s.floor), s.floor.note)}")
     if s.note:
         out.append(f"- 章节说明:{s.note}")
     out += ctx.change_lines("sections", str(s.number), "")
@@ -439,8 +478,11 @@ def _section_block(
 
 def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     o = pack.oversight
+    per = GRANULARITY_WORDS[pack.meta.period]
     out = ["## 督查与问责", ""]
-    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation):
+    if not (o.ladders or o.streaks or o.cadences or o.deadlines or o.crosschecks or o.recommendation) and not (
+        o.thresholds or o.sanction_groups
+    ):
         return [*out, "(本包没有督查与问责规则。)", ""]
 
     def basis(article: int | None) -> str:
@@ -457,8 +499,10 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(lad.id)} {lad.title or '(无标题)'}{basis(lad.article)}", ""]
             subject = _SUBJECTS.get(lad.subject_type, lad.subject_type)
             out.append(f"- 计次对象:{subject}(字段 {_code(lad.subject)})")
+            if lad.same:
+                out.append(f"- 分别计次:{'、'.join(_code(x) for x in lad.same)}相同者为同一事项,分别计次")
             out.append(f"- 计次事实:{_describe_when(lad.when, ctx, None, True)}")
-            window = "按自然年度计次,每年重新起算" if lad.window == "calendar_year" else "不分期间,累计计次"
+            window = _WINDOW_WORDS[lad.window]
             out.append(f"- 计次期间:{_noted(window + _prov(lad.window_provenance), lad.window_note)}")
             out.append(f"- 处理步骤{_prov(lad.steps_provenance)}:")
             last = len(lad.steps)
@@ -486,7 +530,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
         for cad in o.cadences:
             out += [f"#### {_code(cad.id)} {cad.title or '(无标题)'}{basis(cad.article)}", ""]
             by = _BY.get(cad.by, cad.by)
-            out.append(f"- 要求:每个登记网点每季度至少接受{by}检查{_qty(cad.min_inspections, '次')}")
+            out.append(f"- 要求:每个登记网点每{per}至少接受{by}检查{_qty(cad.min_inspections, '次')}")
             out.append(f"- 未达要求:{_code(cad.action)}")
             if cad.lapse:
                 label = o.lapse_labels.get(cad.lapse, cad.lapse)
@@ -514,7 +558,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
             out += [f"#### {_code(x.id)} {x.title or '(无标题)'}{basis(x.article)}", ""]
             by, against = _BY.get(x.by, x.by), _BY.get(x.against, x.against)
             label = o.lapse_labels.get(x.lapse, x.lapse)
-            text = f"{by}检查发现、{against}本季度对同一网点的检查未记录的问题,记失职:{label}({_code(x.lapse)})"
+            text = f"{by}检查发现、{against}本{per}对同一网点的检查未记录的问题,记失职:{label}({_code(x.lapse)})"
             out.append(f"- 规则:{_noted(text + _prov(x.provenance), x.note)}")
             out += ctx.change_lines("crosschecks", x.id, "")
             out.append("")
@@ -522,7 +566,7 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
     if rec is not None:
         out += [f"### 示范单位推荐:{rec.title}{basis(rec.article)}", ""]
         if rec.every_quarter_inspected:
-            out.append("- 条件:年度内每个评定季度均接受县级联社检查")
+            out.append(f"- 条件:年度内每个评定{per}均接受县级联社检查")
         if rec.note:
             out.append(f"- 说明:{rec.note}")
         out.append(f"- 名单附注:{rec.notice}")
@@ -536,6 +580,54 @@ def _oversight(pack: Pack, ctx: _Ctx) -> list[str]:
         else:
             out.append("- 不列入推荐的情形:无")
         out.append("")
+    return out + _sanction_docs(pack, ctx)
+
+
+_THRESHOLD_WINDOWS: dict[str, str] = {"month": "每月", "quarter": "每季度", "half_year": "每半年", "year": "每年"}
+
+
+def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
+    """Thresholds and sanction groups, in words."""
+    o = pack.oversight
+    out: list[str] = []
+
+    def basis(article: int | None) -> str:
+        return f"(依据{ctx.article(article)})" if article is not None else ""
+
+    if o.thresholds:
+        out += ["### 阈值处理", ""]
+        for t in o.thresholds:
+            out += [f"#### {_code(t.id)} {t.title or '(无标题)'}{basis(t.article)}", ""]
+            subject = _SUBJECTS.get(t.subject_type, t.subject_type)
+            what = QUANTITY_WORDS.get(t.quantity, t.quantity)
+            if t.section is not None:
+                what = f"第{cn_number(t.section)}章{what}"
+            if t.subject_type == "county":
+                what = f"所辖网点{what}合计"
+            unit = "元" if t.quantity in ("amount", "fined") else "分"
+            window = _THRESHOLD_WINDOWS[t.window or pack.meta.period]
+            value = _noted(f"{t.value.value}{unit}{_prov(t.value.provenance)}", t.value.note)
+            out.append(f"- 条件:{window}{subject}{what}{COMPARE_WORDS.get(t.compare, t.compare)}{value}")
+            against = _SUBJECTS.get(t.against or t.subject_type, t.against or t.subject_type)
+            circulate = "通报" if t.circulate else "不通报"
+            out.append(f"- 处理:对{against}{t.label}({_code(t.action)};{circulate})")
+            out.append("- 期间结束(不晚于评分基准日)后判定;尚未结束的期间列为预判(provisional)")
+            if t.note:
+                out.append(f"- 说明:{t.note}")
+            out += ctx.change_lines("thresholds", t.id, "")
+            out.append("")
+    if o.sanction_groups:
+        out += ["### 从高处理(按最高标准执行,不重复奖罚)", ""]
+        for g in o.sanction_groups:
+            out += [f"#### {_code(g.id)} {g.title or '(无标题)'}{basis(g.article)}{_prov(g.provenance)}", ""]
+            out.append("- 同一对象同一期间内,下列处理只执行等级最高者,其余列为被吸收(absorbed):")
+            for m in sorted(g.members, key=lambda m: (-m.rank, m.rule, m.action or "")):
+                which = f"{_code(m.rule)}的{_code(m.action)}" if m.action else f"{_code(m.rule)}的各项处理"
+                out.append(f"  - 等级{m.rank}:{which}")
+            if g.note:
+                out.append(f"- 说明:{g.note}")
+            out += ctx.change_lines("sanction_groups", g.id, "")
+            out.append("")
     return out
 
 
@@ -583,7 +675,7 @@ def render_pack_docs(pack: Pack) -> str:
             block += _article_lines(a, ctx, article_rules.get(a.number, []), refs.get(a.number, []))
         return block
 
-    out = _head(pack, ctx)
+    out = _head(pack, ctx) + _amendment_lines(pack)
     out += _scoring(pack, sections)
     out += ["## 分章条文与扣分规则", ""]
     if None in loose:
@@ -600,6 +692,112 @@ def render_pack_docs(pack: Pack) -> str:
             out += _rule_lines(r, ctx)
         out.append("")
     out += _oversight(pack, ctx)
+    out += _money(pack, ctx)
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def _amendment_lines(pack: Pack) -> list[str]:
+    """The dated amendments of a pack (this document renders the original text)."""
+    if not pack.amendments:
+        return []
+    out = ["## 修订", "", "本文为修订前的原文本。各次修订自施行日起适用(按发现日期评判;季度分值等按季度末日施行的文本):", ""]
+    for text in pack.amendments:
+        a = text.amendment
+        out.append(_noted(f"- {a.effective} 起施行:修订 {_code(a.id)},{a.document}{_prov(a.provenance)}", a.note))
+        for ch in text.pack.changes:
+            if ch.layer == a.id:
+                kind = _CHANGE_KINDS.get(ch.kind, ch.kind)
+                out.append(f"  - {_CHANGE_ACTIONS.get(ch.action, ch.action)} {kind} {_code(ch.key)}(文件 {_code(ch.file)})")
+    out += ["", "某日施行的文本:`service-rules docs <规则包>@YYYY-MM-DD`。", ""]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# money.toml: rates, fines, the employee ledger
+
+_SAME_WORDS: dict[str, str] = {"rule": "规则", "article": "条款", "section": "章", "tag": "情形"}
+_FIELD_WORDS: dict[str, str] = {"type": "记录类型", "rule": "规则", "article": "条款", "section": "章", "tag": "情形"}
+
+
+def _fine_when(when: Mapping[str, ConditionValue]) -> str:
+    conditions, _ = parse_when(when)
+    if not conditions:
+        return "所有扣分项"
+    parts = []
+    for c in conditions:
+        sign = OPERATORS[c.op].sign if c.op in OPERATORS else c.op
+        values = "、".join(_value(v) for v in _values(c))
+        parts.append(f"{_FIELD_WORDS.get(c.field, c.field)} {sign} {values}")
+    return "扣分项中" + ",且".join(parts) + "者"
+
+
+def _money(pack: Pack, ctx: _Ctx) -> list[str]:
+    """``money.toml`` in words; nothing when the pack has none of it."""
+    m = pack.money
+    if not (m.rates or m.fines or m.employees):
+        return []
+    out = ["## 金额与个人台账", ""]
+    if m.rates:
+        out += ["### 扣分折算金额", ""]
+        out.append("金额按各项实扣分计算(单项封顶之后、保底之前):保底吸收的分数照样折算金额。")
+        out.append("同一扣分项适用最具体的标准:规则的,其次所在章的,再次全包的。")
+        out.append("")
+        for r in m.rates:
+            if r.rule is not None:
+                scope = f"规则 {_code(r.rule)}"
+            elif r.section is not None:
+                scope = f"第{cn_number(r.section)}章"
+            else:
+                scope = "全包"
+            basis = f"(依据{ctx.article(r.article)})" if r.article is not None else ""
+            out.append(f"- {_code(r.id)} {scope}:每扣1分 {r.per_point} 元{_prov(r.provenance)}{basis}")
+            if r.note:
+                out.append(f"  - 说明:{r.note}")
+            out += ctx.change_lines("rates", r.id, "  ")
+        out.append("")
+    if m.fines:
+        out += ["### 罚款", ""]
+        for f in m.fines:
+            basis = f"(依据{ctx.article(f.article)})" if f.article is not None else ""
+            out += [f"#### {_code(f.id)} {f.title or '(无标题)'}{basis}", ""]
+            if f.subject == "employee":
+                who = "扣分项所列每名员工" + (
+                    ";未列员工的,以网点为对象" if f.without_employee == "outlet" else ";未列员工的,不罚款"
+                )
+            else:
+                who = "网点"
+            out.append(f"- 计次对象:{who}")
+            out.append(f"- 计入事实:{_fine_when(f.when)}(待核实、不成立的不计)")
+            out.append(f"- 同一事项:{'、'.join(_SAME_WORDS.get(k, k) for k in f.same)}相同")
+            window = _WINDOW_WORDS.get(f.window, f.window)
+            out.append(f"- 计次期间:{_noted(window + _prov(f.window_provenance), f.window_note)}")
+            if f.steps:
+                steps = "、".join(f"{s}元" for s in f.steps)
+                amounts = f"依次为 {steps}(以后各次按最后一档)"
+            elif f.factor is not None:
+                amounts = f"第1次 {f.first} 元,此后每次为上次的 {f.factor} 倍"
+            else:
+                amounts = f"每次 {f.first} 元"
+            if f.cap is not None:
+                amounts += f",单次最高 {f.cap} 元"
+            out.append(f"- 金额{_prov(f.provenance)}:{amounts}")
+            for a in f.actions:
+                circulate = "通报" if a.circulate else "不通报"
+                out.append(f"- 第{a.start}次起:{a.label}({_code(a.action)};{circulate})")
+            if f.note:
+                out.append(f"- 说明:{f.note}")
+            out += ctx.change_lines("fines", f.id, "")
+            out.append("")
+    if m.employees is not None:
+        e = m.employees
+        out += ["### 个人台账", ""]
+        how = (
+            "每名员工各自全额承担"
+            if e.share == "full"
+            else "在所列员工间平均分摊,精确到0.01(分、元),余数按最大余数法分配,各份之和等于原数"
+        )
+        out.append(f"- 多人共同扣分:{_noted(how + _prov(e.provenance), e.note)}")
+        out.append("")
+    return out

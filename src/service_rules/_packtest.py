@@ -18,6 +18,10 @@ states is compared, except lists given whole (``actions``, ``rejected``, a score
     sections = { 5 = 10 }                                # section number = score
     # likewise deducted = {…}, beyond_floor = {…}, assessable = {…}
     deductions = [ { rule = "cz-5-tone", points = 10 } ]
+
+``actions``, ``absorbed`` (with ``absorbed_by``) and ``provisional`` are compared alike; a
+threshold counts as covered when a passing case yields one of its actions (judged, absorbed or
+provisional), a sanction group (``group:<id>``) when a passing case shows it absorbing one.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ from ._loader import parse_toml
 from ._report import escape
 from ._results import ScoreResult, dump
 from ._store import Facts
+
+#: The coverage item of the employee ledger (money.toml ``[employees]``): covered by a passing
+#: case whose result has a ledger entry.
+LEDGER = "ledger:employees"
 
 
 @attrs.frozen
@@ -77,6 +85,81 @@ class PackTestReport:
         return all(c.passed for c in self.cases)
 
 
+#: The keys of a case, and what a case may expect (the JSON Schema of case files is built from them).
+CASE_KEYS: tuple[str, ...] = ("name", "as_of", "period", "records", "expect", "note")
+EXPECTATIONS: tuple[str, ...] = (
+    "scorecards",
+    "actions",
+    "rejected",
+    "accepted",
+    "fines",
+    "employees",
+    "absorbed",
+    "provisional",
+    "absorbed_fines",
+)
+
+
+def cases_schema() -> dict[str, Any]:
+    """The JSON Schema of a pack's test-case files (``tests/*.toml``), for editors."""
+    table = {"type": "object"}
+    section_numbers = {"type": "object", "propertyNames": {"pattern": "^[0-9]+$"}}
+    descriptions = {
+        "name": {"type": "string", "description": "what the case shows (Chinese)"},
+        "as_of": {"type": "string", "description": "the date deadlines are judged at (YYYY-MM-DD)"},
+        "period": {
+            "type": "string",
+            "description": "one period only, in the pack's period (2027-03, 2027Q1, 2027H1, 2027)",
+        },
+        "records": {
+            "type": "array",
+            "items": {**table, "required": ["type"]},
+            "description": "input records, as on input lines",
+        },
+        "note": {"type": "string"},
+    }
+    expect_props: dict[str, Any] = {
+        "scorecards": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["outlet", "period"],
+                "properties": {
+                    "outlet": {"type": "string"},
+                    "period": {"type": "string"},
+                    "sections": section_numbers,
+                    "deducted": section_numbers,
+                    "beyond_floor": section_numbers,
+                    "assessable": section_numbers,
+                },
+                "description": "only the fields given are compared; a list given whole must match in length and order",
+            },
+        },
+        "actions": {"type": "array", "items": table},
+        "rejected": {"type": "array", "items": table},
+        "accepted": {"type": "integer", "minimum": 0},
+    }
+    for key in EXPECTATIONS:  # expectations added later without a schema of their own: any list of tables
+        expect_props.setdefault(key, {"type": "array", "items": table})
+    case = {
+        "type": "object",
+        "required": ["name"],
+        "additionalProperties": False,
+        "properties": {
+            **{k: descriptions.get(k, {}) for k in CASE_KEYS if k != "expect"},
+            "expect": {"type": "object", "additionalProperties": False, "properties": expect_props},
+        },
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "service_rules/cases.schema.json",
+        "title": "service_rules pack test cases (tests/*.toml)",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"cases": {"type": "array", "items": case}},
+    }
+
+
 def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[str, Any]]]:
     """The well-formed cases of every file; each problem found is added to ``problems``."""
     cases: list[tuple[str, dict[str, Any]]] = []
@@ -96,7 +179,7 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
             if not isinstance(case, dict) or not isinstance(case.get("name"), str):
                 problems.append(Problem("missing_key", "every case needs a name", file=shown, path=where))
                 continue
-            extra = set(case) - {"name", "as_of", "period", "records", "expect", "note"}
+            extra = set(case) - set(CASE_KEYS)
             if extra:
                 problems.append(Problem("unknown_key", f"unknown keys {sorted(extra)}", file=shown, path=where))
             if not isinstance(case.get("records", []), list):
@@ -105,7 +188,7 @@ def _load_cases(folder: Path, problems: list[Problem]) -> list[tuple[str, dict[s
                 )
                 continue
             expect = case.get("expect", {})
-            bad = set(expect) - {"scorecards", "actions", "rejected", "accepted"}
+            bad = set(expect) - set(EXPECTATIONS)
             if bad:
                 problems.append(
                     Problem("unknown_key", f"unknown expectations {sorted(bad)}", file=shown, path=f"{where}.expect")
@@ -130,7 +213,7 @@ def _match(expected: Mapping[str, Any], actual: Mapping[str, Any], what: str, fa
             failures.append(f"{what}.{key}: expected {want!r}, got {got!r}")
 
 
-def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
+def _check_case(case: dict[str, Any], result: ScoreResult, groups: frozenset[str] = frozenset()) -> list[str]:
     failures: list[str] = []
     data = dump(result)
     expect = case.get("expect", {})
@@ -160,11 +243,16 @@ def _check_case(case: dict[str, Any], result: ScoreResult) -> list[str]:
                     elif s[field] != value:
                         failures.append(f"{label}: section {number} {field} expected {value}, got {s[field]}")
         _match(want, card, label, failures)
-    for key in ("actions", "rejected"):
+    for key in ("actions", "rejected", "fines", "employees", "absorbed", "provisional", "absorbed_fines"):
         if key in expect:
             _match({key: expect[key]}, data, "result", failures)
             if not expect[key] and data[key]:
                 failures.append(f"{key}: expected none, got {data[key]}")
+    for key in ("absorbed", "absorbed_fines"):
+        for i, want in enumerate(expect.get(key, [])):
+            by = want.get("absorbed_by") if isinstance(want, dict) else None
+            if isinstance(by, dict) and "group" in by and by["group"] not in groups:
+                failures.append(f"{key}[{i}].absorbed_by.group: the pack declares no sanction group {by['group']!r}")
     if "accepted" in expect:
         accepted = sum(i["accepted"] for i in data["inputs"])
         if accepted != expect["accepted"]:
@@ -197,7 +285,8 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
             failure = f"用例无法运行:{type(exc).__name__}: {exc}"
             results.append(CaseResult(file, case["name"], (failure,), time.perf_counter() - start))
             continue
-        failures = tuple(_check_case(case, result))
+        groups = frozenset(g.id for g in compiled.oversight.sanction_groups)
+        failures = tuple(_check_case(case, result, groups))
         results.append(CaseResult(file, case["name"], failures, time.perf_counter() - start))
         if failures:
             continue  # a failing case proves nothing about the rules it reaches
@@ -206,12 +295,23 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
                 used_rules.add(obs.rule)
                 if obs.article is not None:
                     used_articles.add(obs.article)
-        for action in result.actions:
+        for action in (*result.actions, *result.absorbed, *result.provisional):
             if action.rule:
                 used_rules.add(action.rule)
+            if action.absorbed_by is not None:
+                used_rules.add(f"group:{action.absorbed_by.group}")
             for ob in action.observations:
                 used_rules.add(ob.split(":", 1)[0])  # derived lapses are named after their rule
+        used_rules.update(f"group:{f.absorbed_by.group}" for f in result.absorbed_fines if f.absorbed_by)
+        used_rules.update(f"fine:{f.rule}" for f in result.absorbed_fines)
         used_rules.update(f"exclude:{w.rule}" for w in facts.exclusions)
+        used_rules.update(f"fine:{f.rule}" for f in result.fines)
+        rate_of = compiled.money.rate_of
+        used_rules.update(
+            f"rate:{rate_of[d.rule]}" for c in result.scorecards for d in c.deductions if d.rule in rate_of
+        )
+        if result.employees:
+            used_rules.add(LEDGER)
     rules = _rule_coverage(compiled, used_rules)
     articles = _article_coverage(compiled, used_articles)
     pack = compiled.pack
@@ -219,7 +319,13 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     if layered:
         own = {(c.kind, c.key) for c in pack.changes if c.layer == pack.layers[-1] and c.action != "disable"}
         owned = {key for kind, key in own if kind != "articles"}
-        rules = _restrict(rules, lambda r: r in owned or r.removeprefix("exclude:") in owned)
+        # (a ledger, being one table and not a list of entries, is counted in every layer)
+        rules = _restrict(
+            rules,
+            lambda r: r in owned
+            or r == LEDGER
+            or (r.split(":", 1)[0] in ("exclude", "fine", "rate", "group") and r.split(":", 1)[-1] in owned),
+        )
         articles = _restrict(articles, lambda a: ("articles", a) in own)
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
 
@@ -234,7 +340,7 @@ def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[
     period = case.get("period")
     if period is not None and not isinstance(period, str):
         raise TypeError(f"period: expected a string, found {type(period).__name__}")
-    check_period(period)
+    check_period(period, compiled.pack.meta.period)
     facts = ingest(compiled, [Records(case.get("records", []), name=file)])
     return facts, result_of(compiled, facts, as_of=as_of, period=period)
 
@@ -252,7 +358,12 @@ def _rule_coverage(compiled: CompiledPack, used: set[str]) -> Coverage:
         *(x.id for x in o.cadences),
         *(x.id for x in o.deadlines),
         *(x.id for x in o.crosschecks),
+        *(x.id for x in o.thresholds),
+        *(f"group:{g.id}" for g in o.sanction_groups),
         *(f"exclude:{x.code}" for x in (o.recommendation.exclude if o.recommendation else [])),
+        *(f"rate:{r.id}" for r in compiled.pack.money.rates),
+        *(f"fine:{f.id}" for f in compiled.pack.money.fines),
+        *([LEDGER] if compiled.money.share is not None else []),
     ]
     return Coverage(tuple(r for r in every if r in used), tuple(r for r in every if r not in used))
 

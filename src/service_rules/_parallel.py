@@ -104,7 +104,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             or type(obj.get("id")) is not str
             or piece.count(b":") > len(obj)
             or (first and n == 1)
-            or obj.get("replaces") is not None  # a correction: accept() notes it, in line order
+            or "replaces" in obj  # a correction: the parent notes what it replaces (accept())
         ):
             out.append((n, piece + b"\n"))
             continue

@@ -38,10 +38,10 @@ _MONTHS: Final[dict[str, int]] = {"month": 1, "quarter": 3, "half_year": 6, "yea
 YEARS: Final[tuple[int, int]] = (1900, 2099)
 
 _FORMS: Final[list[tuple[re.Pattern[str], Granularity]]] = [
-    (re.compile(r"(\d{4})-(\d{2})"), "month"),
-    (re.compile(r"(\d{4})Q(\d)"), "quarter"),
-    (re.compile(r"(\d{4})H(\d)"), "half_year"),
-    (re.compile(r"(\d{4})()"), "year"),
+    (re.compile(r"([0-9]{4})-([0-9]{2})"), "month"),
+    (re.compile(r"([0-9]{4})Q([0-9])"), "quarter"),
+    (re.compile(r"([0-9]{4})H([0-9])"), "half_year"),
+    (re.compile(r"([0-9]{4})()"), "year"),
 ]
 
 

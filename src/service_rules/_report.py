@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from ._codes import cn_number, rejection_label
-from ._results import InputSummary, ResultWarning, ScoreResult
+from ._codes import APPEAL_DECISION_LABELS, cn_number, rejection_label
+from ._results import AppealRef, Deduction, InputSummary, Replacement, ResultWarning, ScoreResult
 
 
 def _escape_char(ch: str) -> str:
@@ -97,6 +97,42 @@ def warning_lines(warnings: Iterable[ResultWarning]) -> list[str]:
     return out
 
 
+def appeal_text(a: AppealRef, original_points: int | None = None) -> str:
+    """An appeal as people read it: 申诉 A-1 待决, or 申诉 A-2 2026-10-20 决定:变更分值(原扣3分)."""
+    if a.state != "decided" or a.decision is None:
+        return f"申诉 {escape(a.id)} 待决(暂按原扣分计)"
+    label = APPEAL_DECISION_LABELS.get(a.decision, a.decision)
+    was = f"(原扣{original_points}分)" if original_points is not None else ""
+    return f"申诉 {escape(a.id)} {a.decided} 决定:{label}{was}"
+
+
+def overturned_lines(overturned: Iterable[Deduction], unit: str) -> list[str]:
+    """A card's deductions overturned on appeal (not counted), one line each."""
+    items = list(overturned)
+    if not items:
+        return []
+    out = ["  经申诉撤销(不计分):"]
+    for d in items:
+        where = f"第{d.article}{unit}" if d.article is not None else f"第{cn_number(d.section)}章"
+        appeal = appeal_text(d.appeal) if d.appeal is not None else ""
+        out.append(f"    ({d.points}分)  {where}  {escape(','.join(d.observations))}  {d.date}  {appeal}")
+    return out
+
+
+def replaced_lines(replaced: Iterable[Replacement]) -> list[str]:
+    """Records a correction replaced: which record took each one's place, and where."""
+    items = list(replaced)
+    if not items:
+        return []
+    out = ["", f"已被更正的记录({len(items)},不再计分):"]
+    for r in items:
+        now = f",现行 {escape(r.current)}" if r.current != r.by else ""
+        was = f"(原行被拒绝:{rejection_label(r.rejected)})" if r.rejected else ""
+        sheet = f"“{escape(r.sheet)}”" if r.sheet is not None else ""
+        out.append(f"  {escape(r.id)} → {escape(r.by)}{now}  {escape(r.file)}{sheet}:{r.line}{was}")
+    return out
+
+
 def render_table(result: ScoreResult, article_unit: str = "条", action_labels: Mapping[str, str] | None = None) -> str:
     unit = article_unit
     labels = action_labels or {}
@@ -110,6 +146,7 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         sheet = f"“{escape(i.sheet)}”" if i.sheet is not None else ""
         out.append(
             f"输入 {escape(i.file)}{sheet}: {i.lines} 行, 接受 {i.accepted}, 拒绝 {i.rejected}, 空行 {i.blank}"
+            + (f", 被更正 {i.replaced}" if i.replaced else "")
             + (f"  未读取:{escape(i.problem)}" if i.problem else "")
         )
     out.append(rejection_summary(len(result.rejected), result.unattributed))
@@ -121,7 +158,11 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
         named = f" {escape(card.name)}" if card.name else ""
         total = f"总分 {card.total}" if card.scored else f"未评分({escape(card.reason or '')})"
         touched = f"  [涉及本网点的被拒绝输入 {card.rejections} 行]" if card.rejections else ""
-        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{touched}")
+        versions = f"  [适用修订 {escape('、'.join(card.versions))}]" if card.versions else ""
+        money = "".join(
+            f"  {label} {value} 元" for label, value in (("扣减金额", card.amount), ("罚款", card.fined)) if value is not None
+        )
+        out.append(f"■ 网点 {escape(card.outlet)}{named}({escape(county)})  {card.period}  {total}{money}{touched}{versions}")
         if not card.scored:
             continue
         rows = [["章节", "分值", "扣分", "得分", "说明"]]
@@ -148,12 +189,16 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             for d in card.deductions:
                 where = f"第{d.article}{unit}" if d.article is not None else f"第{cn_number(d.section)}章"
                 capped = f"(规则上限,原应扣{d.raw_points}分)" if d.raw_points != d.points else ""
+                amount = f"  {d.amount} 元" if d.amount is not None else ""
                 out.append(
-                    f"    -{d.points}{capped}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
+                    f"    -{d.points}{capped}{amount}  {where}  [{escape(d.rule)}]  {escape(','.join(d.observations))}  {d.date}"
                 )
                 out.append(f"        {escape(d.reason)}")
                 if d.note:
                     out.append(f"        备注:{escape(d.note)}")
+                if d.appeal is not None:
+                    out.append(f"        {appeal_text(d.appeal, d.original_points)}")
+        out.extend(overturned_lines(card.overturned, unit))
         if card.pending:
             out.append(f"  待核实(暂不扣分):{escape(','.join(card.pending))}")
         if card.dismissed:
@@ -168,6 +213,32 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
             out.append(f"  {a.date}  {escape(a.subject)}  {name}{flag}  {a.period}")
             out.append(f"      {escape(a.reason)}")
+    if result.overturned_lapses:
+        out.append("")
+        out.append("经申诉撤销的失职(不再计次):")
+        for x in result.overturned_lapses:
+            appeals = ",".join(appeal_text(a) for a in x.appeals)
+            out.append(f"  {x.date}  {escape(x.county)}  {escape(x.id)}  {appeals}")
+    out.extend(replaced_lines(result.replaced))
+    out.extend(_money_lines(result))
+    for title, listed in (
+        ("从高处理被吸收的事项(按最高标准执行,不重复处理):", result.absorbed),
+        ("预判事项(期间尚未结束,仅供参考):", result.provisional),
+    ):
+        if listed:
+            out += ["", title]
+            for a in listed:
+                name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+                by = a.absorbed_by
+                absorbed = f"  ← 由 {escape(by.rule)} 的 {escape(by.action)} 吸收({escape(by.group)})" if by else ""
+                out.append(f"  {a.date}  {escape(a.subject)}  {name}  {a.period}{absorbed}")
+                out.append(f"      {escape(a.reason)}")
+    if result.absorbed_fines:
+        out += ["", "从高处理不再执行的罚款(按最高标准执行,不重复处罚):"]
+        for f in result.absorbed_fines:
+            was = f" ← 由罚款 {escape(f.absorbed_by.rule)} 吸收({escape(f.absorbed_by.group)})" if f.absorbed_by else ""
+            out.append(f"  {f.date}  {escape(f.subject)}  {escape(f.rule)} 第{f.occurrence}次  {f.amount}元{was}")
+            out.append(f"      {escape(f.reason)}")
     if result.rejected:
         out.append("")
         out.append(f"被拒绝的输入行({len(result.rejected)}):")
@@ -177,3 +248,30 @@ def render_table(result: ScoreResult, article_unit: str = "条", action_labels: 
             sheet = f"“{escape(r.sheet)}”" if r.sheet is not None else ""
             out.append(f"  {escape(r.file)}{sheet}:{r.line}{ident}  {label}({escape(r.code)}):{escape(r.error)}")
     return "\n".join(out) + "\n"
+
+
+def _money_lines(result: ScoreResult) -> list[str]:
+    """Fines and the employee ledger (money.toml), when the result has them."""
+    out: list[str] = []
+    if result.fines:
+        out += ["", "罚款:"]
+        for f in result.fines:
+            who = "员工" if f.subject_type == "employee" else "网点"
+            out.append(f"  {f.date}  {who}{escape(f.subject)}  第{f.occurrence}次  {f.amount} 元  [{escape(f.rule)}]")
+            out.append(f"      {escape(f.reason)}")
+    if result.employees:
+        out += ["", "个人台账:"]
+        rows = [["员工", "期间", "网点", "扣分", "扣减金额", "罚款"]]
+        for e in result.employees:
+            rows.append(
+                [
+                    escape(e.employee),
+                    e.period,
+                    escape("、".join(e.outlets)),
+                    str(e.points),
+                    e.amount or "",
+                    e.fined or "",
+                ]
+            )
+        out.extend("  " + line for line in _table(rows, right=(3, 4, 5)))
+    return out

@@ -34,6 +34,27 @@ class InputSummary:
     sheet: str | None = None
     #: Why nothing of this input was scored (a sheet whose headers match no record type, say).
     problem: str | None = None
+    #: Rejected lines whose id a correction replaced: neither accepted nor rejected any more.
+    replaced: int = 0
+
+
+@attrs.frozen
+class AppealRef:
+    """An appeal (申诉) as a deduction shows it: ``state`` is ``pending`` or ``decided`` as of the
+    run's day; ``decision`` (``upheld``, ``overturned``, ``amended``) and ``decided`` are null while
+    it is pending."""
+
+    id: str
+    state: str
+    decision: str | None = None
+    decided: str | None = None
+
+
+def _appeal_ref(value: Any) -> AppealRef | None:
+    """A deduction's appeal from its JSON fields (the scoring rows hold plain dicts)."""
+    if value is None or isinstance(value, AppealRef):
+        return value
+    return AppealRef(**value)
 
 
 @attrs.frozen
@@ -59,6 +80,13 @@ class Deduction:
     employees: tuple[str, ...] | None = None
     #: The pack layer that (last) defined the rule.
     layer: str | None = None
+    #: The appeal against it, if any (pending or decided as of the run's day).
+    appeal: AppealRef | None = attrs.field(default=None, converter=_appeal_ref)
+    #: An amended deduction's raw points before the appeal decision (null unless amended).
+    original_points: int | None = None
+    #: Yuan this deduction costs (its ``points`` × the rate that reaches its rule, two decimals),
+    #: null where no rate applies (money.toml).
+    amount: str | None = None
 
 
 @attrs.frozen
@@ -103,6 +131,25 @@ class Scorecard:
     scored: bool = True
     reason: str | None = None
     rejections: int = 0
+    #: Deductions an appeal overturned as of the run's day: not counted, kept with their appeal.
+    overturned: tuple[Deduction, ...] = ()
+    #: An amended pack's amendments that judged this card (its observations', and the one in
+    #: force on the period's last day, which gives the allotments), in date order; empty when none did.
+    versions: tuple[str, ...] = ()
+    #: Yuan of the card's deductions (the sum of their ``amount``), null when the pack has no rate.
+    amount: str | None = None
+    #: Yuan of the fines for the card's observations (whoever bears them), null when the pack has no fine.
+    fined: str | None = None
+
+
+@attrs.frozen
+class Absorption:
+    """Which kept action absorbed another of its sanction group (same subject and period): the
+    group, and the kept action's rule and action code."""
+
+    group: str
+    rule: str | None
+    action: str
 
 
 @attrs.frozen
@@ -124,6 +171,11 @@ class Action:
     #: Rejected input lines naming the subject (a county, or an outlet), undated or dated in the
     #: action's year up to its period: lines that could have changed the action.
     rejections: int = 0
+    #: Lapses an appeal overturned that would have counted before this step (ladders only).
+    overturned: tuple[str, ...] = ()
+    #: For an action a sanction group absorbed (``absorbed[]``): the group and the kept action
+    #: that absorbed it (null for every action in ``actions[]``).
+    absorbed_by: Absorption | None = None
 
 
 @attrs.frozen
@@ -159,6 +211,103 @@ class ResultWarning:
 
 
 @attrs.frozen
+class Replacement:
+    """A record a correction replaced (``replaces``): not judged. ``by`` replaced it, ``current``
+    is the record that stands at the end of the chain; ``file``/``sheet``/``line`` locate ``by``;
+    ``rejected`` is the code the replaced line had been rejected with (null: it was accepted)."""
+
+    id: str
+    by: str
+    current: str
+    file: str
+    line: int
+    sheet: str | None = None
+    rejected: str | None = None
+
+
+@attrs.frozen
+class OverturnedLapse:
+    """A county's lapse that no longer counts: an appeal overturned it, or overturned the findings
+    a derived lapse rested on (``appeals``)."""
+
+    id: str
+    county: str
+    date: str
+    period: str
+    kind: str
+    appeals: tuple[AppealRef, ...]
+@attrs.frozen
+class Fine:
+    """One occurrence fined (money.toml): the ``occurrence``-th time ``subject`` did "the same
+    thing" (``key``) within ``window``, the ``amount`` it costs, and the actions it starts."""
+
+    subject: str
+    subject_type: str
+    #: The id of the fine in the pack.
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    reason: str
+    period: str
+    date: str
+    outlet: str
+    article: int | None
+    #: The deduction's rule (the fine's ``rule`` is the fine's own id).
+    deduction_rule: str
+    #: What counts as the same thing, as the pack's ``same`` reads it (``article=12``).
+    key: str
+    #: The window the occurrences are counted in (a period string), null for the whole input.
+    window: str | None
+    #: Codes of the actions this occurrence takes (``bad_record`` from the 3rd on, say).
+    actions: tuple[str, ...] = ()
+    #: For a fine a sanction group absorbed (``absorbed_fines[]``): the group and the fine rule that
+    #: absorbed it (``action`` is ``"fine"``); null for every fine in ``fines[]``.
+    absorbed_by: Absorption | None = None
+
+
+@attrs.frozen
+class EmployeeShare:
+    """An employee's part of one deduction: ``points`` and ``amount`` of it, borne with ``among``
+    employees in all (split points are decimal strings; borne in full, integers)."""
+
+    outlet: str
+    rule: str
+    article: int | None
+    observations: tuple[str, ...]
+    date: str
+    points: int | str
+    amount: str | None
+    among: int
+
+
+@attrs.frozen
+class EmployeeFine:
+    """A fine an employee bears (see ``fines[]``): which, the how-manyth, how much, for what."""
+
+    rule: str
+    occurrence: int
+    amount: str
+    observations: tuple[str, ...]
+    date: str
+
+
+@attrs.frozen
+class EmployeeAccount:
+    """One employee's period in the ledger: the points and money of the deductions naming them
+    (shared as the pack says) and the fines they bear."""
+
+    employee: str
+    period: str
+    outlets: tuple[str, ...]
+    points: int | str
+    amount: str | None
+    fined: str | None
+    deductions: tuple[EmployeeShare, ...]
+    fines: tuple[EmployeeFine, ...]
+
+
+@attrs.frozen
 class ScoreResult:
     pack: PackRef
     as_of: str
@@ -170,6 +319,23 @@ class ScoreResult:
     warnings: tuple[ResultWarning, ...] = ()
     #: Rejected lines that name no readable outlet (flagged on no scorecard).
     unattributed: int = 0
+    #: Records a correction replaced (not judged).
+    replaced: tuple[Replacement, ...] = ()
+    #: Lapses an appeal overturned (filtered by ``period`` like ``actions``).
+    overturned_lapses: tuple[OverturnedLapse, ...] = ()
+    #: Fines per occurrence (money.toml), of ``period`` when given.
+    fines: tuple[Fine, ...] = ()
+    #: The per-employee ledger (money.toml ``[employees]``), one entry per employee and period.
+    employees: tuple[EmployeeAccount, ...] = ()
+    #: Actions a sanction group absorbed: only the highest of a group applies to one subject in
+    #: one period (``absorbed_by`` names it).
+    absorbed: tuple[Action, ...] = ()
+    #: Threshold actions of windows still open on the as-of day: what would follow if the window
+    #: closed as it stands (not in ``actions[]``).
+    provisional: tuple[Action, ...] = ()
+    #: Fines a sanction group absorbed: of one group's fines for one subject in one period only the
+    #: highest-ranked fine rule is levied (each of its occurrences); the others' are listed here.
+    absorbed_fines: tuple[Fine, ...] = ()
 
     @property
     def accepted(self) -> int:
@@ -205,6 +371,9 @@ def deduction_fields(
     persons: int | None,
     employees: tuple[str, ...] | None,
     layer: str | None,
+    appeal: dict[str, Any] | None = None,
+    original_points: int | None = None,
+    amount: str | None,
 ) -> dict[str, Any]:
     """The one definition of a deduction's fields, by keyword, in contract order.
 
@@ -227,7 +396,19 @@ def deduction_fields(
         "persons": persons,
         "employees": employees,
         "layer": layer,
+        "appeal": appeal,
+        "original_points": original_points,
+        "amount": amount,
     }
+
+
+def appeal_fields(*, id: str, state: str, decision: str | None, decided: str | None) -> dict[str, Any]:
+    """The one definition of a deduction's ``appeal`` object (the fields of :class:`AppealRef`)."""
+    return {"id": id, "state": state, "decision": decision, "decided": decided}
+
+
+def _dump_appeal(a: AppealRef) -> dict[str, Any]:
+    return appeal_fields(id=a.id, state=a.state, decision=a.decision, decided=a.decided)
 
 
 def _dump_deduction(d: Deduction) -> dict[str, Any]:
@@ -247,6 +428,9 @@ def _dump_deduction(d: Deduction) -> dict[str, Any]:
         persons=d.persons,
         employees=list(d.employees) if d.employees is not None else None,  # type: ignore[arg-type]
         layer=d.layer,
+        appeal=_dump_appeal(d.appeal) if d.appeal is not None else None,
+        original_points=d.original_points,
+        amount=d.amount,
     )
 
 
@@ -279,6 +463,10 @@ def scorecard_json(
     scored: bool,
     reason: str | None,
     rejections: int,
+    overturned: list[dict[str, Any]] | tuple[Any, ...] = (),
+    versions: tuple[str, ...] = (),
+    amount: str | None,
+    fined: str | None,
 ) -> dict[str, Any]:
     """The one definition of a scorecard's JSON, used by the converter and the streamed output."""
     return {
@@ -294,13 +482,23 @@ def scorecard_json(
         "scored": scored,
         "reason": reason,
         "rejections": rejections,
+        "overturned": list(overturned),
+        "versions": list(versions),
+        "amount": amount,
+        "fined": fined,
     }
 
 
 def _dump_scorecard(c: Scorecard) -> dict[str, Any]:
     # Field for field (scorecard_json's parameters are Scorecard's fields; a test holds them equal).
     fields = {f.name: getattr(c, f.name) for f in attrs.fields(Scorecard)}
-    return scorecard_json(**{**fields, "deductions": [_dump_deduction(d) for d in c.deductions]})
+    return scorecard_json(
+        **{
+            **fields,
+            "deductions": [_dump_deduction(d) for d in c.deductions],
+            "overturned": [_dump_deduction(d) for d in c.overturned],
+        }
+    )
 
 
 def unattributed(rejected: tuple[Rejection, ...]) -> int:
@@ -310,6 +508,7 @@ def unattributed(rejected: tuple[Rejection, ...]) -> int:
 
 results_converter.register_unstructure_hook(SectionScore, _dump_section)
 results_converter.register_unstructure_hook(Deduction, _dump_deduction)
+results_converter.register_unstructure_hook(AppealRef, _dump_appeal)
 results_converter.register_unstructure_hook(Scorecard, _dump_scorecard)
 
 

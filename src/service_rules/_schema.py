@@ -11,7 +11,7 @@ import attrs
 
 from ._conditions import OPERATORS
 from ._loader import MERGED_LISTS
-from ._model import PACK_FILES, SIDE_FILES, ConditionValue
+from ._model import AMENDMENTS_FILE, PACK_FILES, SIDE_FILES, AmendmentsFile, ConditionValue
 
 _SCALARS: dict[type, dict[str, Any]] = {str: {"type": "string"}, int: {"type": "integer"}, bool: {"type": "boolean"}}
 _CONDITION: dict[str, Any] = {
@@ -21,6 +21,12 @@ _CONDITION: dict[str, Any] = {
         {"type": "array", "items": {"type": ["string", "integer", "boolean"]}, "minItems": 1},
         {"type": "object", "propertyNames": {"enum": list(OPERATORS)}},
     ],
+}
+
+
+_REPLACE: dict[str, Any] = {
+    "type": "boolean",
+    "description": "in a layer: replace the inherited table (or entry) whole instead of merging key by key",
 }
 
 
@@ -67,9 +73,13 @@ def _class_schema(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
 def pack_schemas() -> dict[str, dict[str, Any]]:
     """One JSON Schema per pack file (``pack.toml`` → its schema), from the attrs model."""
     out = {}
-    for file_name, cls in {**PACK_FILES, **SIDE_FILES}.items():
+    for file_name, cls in {**PACK_FILES, **SIDE_FILES, AMENDMENTS_FILE: AmendmentsFile}.items():
         defs: dict[str, Any] = {}
         root = _class_schema(cls, defs)
+        # A layer may replace any inherited table whole: replace = true on it.
+        for schema in defs.values() if file_name in PACK_FILES else ():
+            if schema.get("type") == "object" and "properties" in schema:
+                schema["properties"]["replace"] = _REPLACE
         # Entries a layer merges may say override = true or disable = true (and then need only their key).
         for (f, key), ident in MERGED_LISTS.items():
             if f != file_name:

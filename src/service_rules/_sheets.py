@@ -40,6 +40,7 @@ TYPE_LABELS = {
     "lapse": "县联社失职",
     "report": "检查情况上报",
     "star": "服务明星",
+    "appeal": "申诉",
 }
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import attrs
 
-from ._results import InputSummary, PackRef, Rejection, ResultWarning
+from ._results import AppealRef, InputSummary, PackRef, Rejection, Replacement, ResultWarning
 
 
 class Observation(NamedTuple):
@@ -85,6 +85,47 @@ class Watched:
     subject: str
     when: str
     id: str
+    #: The values of the ladder's ``same`` fields (empty when it has none).
+    key: tuple[object, ...] = ()
+
+
+@attrs.frozen
+class AppealRecord:
+    """An accepted appeal (申诉) against a finding, complaint or lapse (a derived one too)."""
+
+    id: str
+    target: str
+    filed: str
+    by: str
+    reason: str
+    decided: str | None = None
+    decision: str | None = None
+    points: int | None = None
+    note: str | None = None
+    #: where the appeal's line is (file, sheet, line), for what is said about it later
+    file: str | None = None
+    sheet: str | None = None
+    line: int | None = None
+
+
+@attrs.frozen
+class AppealView:
+    """The appeals as of one day (:func:`service_rules._appeals.standing`): what each deduction
+    shows, and what the day's decisions took out of the facts."""
+
+    as_of: str
+    #: target id → its appeal as the output shows it (appeals filed by the day)
+    refs: Mapping[str, AppealRef]
+    #: target id → the decision that counts by the day (decided on or before it)
+    decisions: Mapping[str, str]
+    #: (outlet, period) → the findings and complaints an appeal overturned, in input order
+    overturned: Mapping[tuple[str, str], tuple[Observation, ...]]
+    #: observation id → its raw points before an amending decision
+    original_points: Mapping[str, int]
+    #: lapses given in the input that an appeal overturned
+    lapses: tuple[LapseRecord, ...] = ()
+    #: ladder facts (findings and complaints a ladder counts) an appeal overturned
+    ladder_facts: tuple[Watched, ...] = ()
 
 
 @attrs.frozen
@@ -107,6 +148,12 @@ class Facts:
     streak_facts: tuple[Watched, ...]
     exclusions: tuple[Watched, ...]
     warnings: tuple[ResultWarning, ...] = ()
+    #: target id → the one appeal that counts for it (duplicates are rejected at ingest)
+    appeals: Mapping[str, AppealRecord] = attrs.field(factory=dict)
+    #: records a correction replaced (not judged)
+    replaced: tuple[Replacement, ...] = ()
+    #: the appeals as of the run's day, once :func:`service_rules._appeals.standing` applied them
+    appeal_view: AppealView | None = None
 
     def county_of(self, outlet: str) -> str | None:
         """The registered county union of an outlet (None when it is not registered)."""

@@ -20,14 +20,31 @@ import attrs
 #: The placeholders each kind of rule provides to its reason templates.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "deduction": ("article", "points", "persons", "tag", "raw_points"),
-    "ladder": ("subject", "n", "lapses", "label", "action", "year", "cause"),
+    "ladder": ("subject", "n", "lapses", "label", "action", "year", "window", "cause"),
     "streak": ("subject", "months", "label", "action", "n"),
     "cadence": ("subject", "period", "outlets"),
     "deadline_late": ("subject", "period", "deadline", "submitted"),
     "deadline_missing": ("subject", "period", "deadline", "as_of"),
     "crosscheck": ("subject", "date", "outlet", "articles"),
     "exclusion": (),
+    "fine": ("subject", "n", "amount", "cause", "article", "window", "actions"),
+    "threshold": (
+        "subject",
+        "outlet",
+        "county",
+        "window",
+        "window_words",
+        "quantity",
+        "value",
+        "section",
+        "label",
+        "action",
+    ),
 }
+
+
+#: Brackets dropped around a placeholder that renders as nothing: opening → closing.
+_BRACKETS: dict[str, str] = {"[": "]", "(": ")", "（": "）", "【": "】", "〔": "〕", "「": "」", "“": "”"}
 
 
 @attrs.frozen
@@ -41,15 +58,21 @@ class Template:
         return self.pieces[1::2]
 
     def render(self, values: Mapping[str, Any]) -> str:
-        """Fill every placeholder; an absent or null value reads as nothing."""
+        """Fill every placeholder; an absent, null or empty value reads as nothing, and so do the
+        brackets directly around it (``[{tag}]``, ``({tag})``, ``【{tag}】`` of a finding without a tag)."""
         pieces = self.pieces
         if len(pieces) == 1:
             return pieces[0]
         out = [pieces[0]]
         for i in range(1, len(pieces), 2):
             value = values.get(pieces[i])
-            out.append("" if value is None else str(value))
-            out.append(pieces[i + 1])
+            text = "" if value is None else str(value)
+            after = pieces[i + 1]
+            if not text and out[-1] and after and _BRACKETS.get(out[-1][-1]) == after[0]:
+                out[-1] = out[-1][:-1]
+                after = after[1:]
+            out.append(text)
+            out.append(after)
         return "".join(out)
 
 

@@ -142,6 +142,8 @@ def _entries(pack: Pack) -> Iterator[_Entry]:
         ("cadences", pack.oversight.cadences, "oversight.toml"),
         ("deadlines", pack.oversight.deadlines, "oversight.toml"),
         ("crosschecks", pack.oversight.crosschecks, "oversight.toml"),
+        ("rates", pack.money.rates, "money.toml"),
+        ("fines", pack.money.fines, "money.toml"),
     ):
         for i, item in enumerate(items):
             f, p, layer = origin(key, i, file)
@@ -154,6 +156,11 @@ def _entries(pack: Pack) -> Iterator[_Entry]:
     ):
         if value:
             yield _Entry(value, shown("oversight.toml"), key, top)
+    m = pack.money
+    if m.employees is not None:
+        yield _Entry(m.employees, shown("money.toml"), "employees", top)
+    if m.action_labels:
+        yield _Entry(m.action_labels, shown("money.toml"), "action_labels", top)
 
 
 def _read_sources(pack: Pack) -> tuple[dict[str, str], list[Problem]]:

@@ -118,8 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--pack", required=True, help="a pack name (built-in or installed: service-rules list) or a pack folder"
     )
-    s.add_argument("--period", type=_year_of, help="score one quarter only, e.g. 2026Q3")
-    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    s.add_argument(
+        "--period", type=_year_of, help="score one period only, in the pack's period: 2026-07, 2026Q3, 2026H2 or 2026"
+    )
+    s.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     s.add_argument(
         "--format",
         choices=SCORE_FORMATS,
@@ -191,8 +193,10 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("old", help="the pack as it is (name or folder)")
     df.add_argument("new", help="the pack as proposed (name or folder)")
     df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help=INPUT_HELP)
-    df.add_argument("--period", type=_year_of, help="compare one quarter only, e.g. 2026Q3")
-    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines are judged at (default: today)")
+    df.add_argument(
+        "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
+    )
+    df.add_argument("--as-of", dest="as_of", type=_year_of, help="the date deadlines and threshold windows are judged at (default: today)")
     df.add_argument("--format", choices=("markdown", "json"), default="markdown")
     df.add_argument("--limit", type=_at_least(0), default=50, help="rows per list in the Markdown summary")
     df.add_argument(
@@ -475,7 +479,7 @@ def _write_result(result: ScoreResult, pack: Pack, fmt: str, output: str | None)
         write_ranking_csv(result, output)  # with a byte-order mark, for Excel on a Chinese system
         return
     if fmt == "table":
-        text = render_table(result, pack.meta.article_unit, pack.oversight.action_labels)
+        text = render_table(result, pack.meta.article_unit, {**pack.oversight.action_labels, **pack.money.action_labels})
     elif fmt == "markdown":
         text = render_bulletin(result, labels=labels)
     else:
@@ -691,6 +695,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
     from ._schema import pack_schemas, schema_text
@@ -701,6 +706,11 @@ def _schema(args: argparse.Namespace) -> int:
         target = out / (file_name.removesuffix(".toml") + ".schema.json")
         target.write_text(schema_text(file_name), encoding="utf-8")
         print(target)
+    from ._packtest import cases_schema
+
+    target = out / "cases.schema.json"  # the pack's test-case files, tests/*.toml
+    target.write_text(json.dumps(cases_schema(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(target)
     return ExitCode.OK
 
 
@@ -718,6 +728,8 @@ def _check(args: argparse.Namespace) -> int:
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     changes = pack.changes if pack is not None else []
+    if pack is not None:  # each amendment's own changes, after the layers'
+        changes = changes + [c for t in pack.amendments for c in t.pack.changes if c.layer == t.amendment.id]
     valid = not errors and not (args.strict and warnings)
     if args.format == "json":
         print(
@@ -729,6 +741,7 @@ def _check(args: argparse.Namespace) -> int:
                     "digest": pack.digest if pack is not None else None,
                     "problems": [attrs.asdict(p) for p in problems],
                     "changes": [attrs.asdict(c) for c in changes],
+                    "amendments": [attrs.asdict(t.amendment) for t in pack.amendments] if pack is not None else [],
                 },
                 ensure_ascii=False,
             )
@@ -738,7 +751,11 @@ def _check(args: argparse.Namespace) -> int:
             print(f"{p.severity}: {escape(str(p))}")
         for c in changes:
             base = f" (from {c.base_layer})" if c.base_layer else ""
-            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base} at {c.file}"))
+            whole = f", replacing {', '.join(c.replaced)} whole" if c.replaced else ""
+            print(escape(f"layer: {c.layer} {c.action}s {c.kind} {c.key}{base}{whole} at {c.file}"))
+        for t in pack.amendments if pack is not None else ():
+            a = t.amendment
+            print(escape(f"amendment: {a.id} in force from {a.effective} ({a.document}) at {a.folder}"))
         if pack is not None and not errors:
             print(
                 f"{escape(args.pack)}: {'valid' if valid else 'invalid under --strict'} ({pack.name} {pack.version}, "
@@ -753,7 +770,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _oversight_count(pack: Pack) -> int:
     o = pack.oversight
-    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks)
+    return len(o.ladders) + len(o.streaks) + len(o.cadences) + len(o.deadlines) + len(o.crosschecks) + len(o.thresholds)
 
 
 def entry_point() -> None:

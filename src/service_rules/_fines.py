@@ -1,0 +1,192 @@
+"""Fines per occurrence (money.toml): pure, from the run's facts.
+
+Each deduction a fine's ``when`` selects is one occurrence for its subject: every employee it
+names (or, naming none, its outlet unless the fine says ``without_employee = "none"``), or its
+outlet. Occurrences of "the same thing" (the fine's ``same``: rule, article, section, tag, or a
+combination) by one subject within one window (``_periods.window_key``) are counted in date
+order (then by observation id); the nth costs the fine's nth amount, at most its cap, and takes
+the actions that start at or before n. Pending and dismissed observations are no occurrence.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from ._compiler import CompiledPack
+from ._moneyrules import CompiledFine, yuan
+from ._oversight import flag_rejections
+from ._periods import window_key
+from ._results import Action, Fine, Rejection
+from ._store import Facts, Observation
+from ._templates import render
+
+
+@attrs.frozen
+class _Occurrence:
+    subject: str
+    subject_type: str
+    obs: Observation
+
+
+def _view(compiled: CompiledPack, obs: Observation) -> dict[str, Any]:
+    """What a fine's ``when`` reads of a deduction."""
+    rule = compiled.in_force(obs.date).rules[obs.rule]
+    view: dict[str, Any] = {"type": rule.record_type, "rule": obs.rule, "section": rule.rule.section}
+    if obs.article is not None:
+        view["article"] = obs.article
+    if obs.tag is not None:
+        view["tag"] = obs.tag
+    return view
+
+
+def _cause(compiled: CompiledPack, obs: Observation) -> str:
+    """The deduction's reason (with the points the rule asked for), without its closing 。."""
+    label = obs.tag
+    articles = compiled.in_force(obs.date).articles  # an amended pack: the text of the deduction's day
+    if obs.tag is not None and obs.article is not None and obs.article in articles:
+        label = articles[obs.article].tags.get(obs.tag, obs.tag)
+    text = render(
+        compiled.in_force(obs.date).rules[obs.rule].rule.reason,
+        {"article": obs.article, "points": obs.points, "persons": obs.persons, "tag": label, "raw_points": obs.points},
+    )
+    return text.rstrip("。")
+
+
+def _key(fine: CompiledFine, compiled: CompiledPack, obs: Observation) -> tuple[tuple[str, Any], ...]:
+    values = {
+        "rule": obs.rule,
+        "article": obs.article,
+        "section": compiled.in_force(obs.date).rules[obs.rule].rule.section,
+        "tag": obs.tag,
+    }
+    return tuple((name, values[name]) for name in fine.rule.same)
+
+
+def _key_text(key: tuple[tuple[str, Any], ...]) -> str:
+    return ",".join(f"{name}={'null' if value is None else value}" for name, value in key)
+
+
+def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine], list[Action]]:
+    """Every fine and every action a fine takes, over all periods (unfiltered), in order."""
+    money = compiled.money
+    if not money.fines:
+        return [], []
+    observations = [
+        obs
+        for items in facts.observations.values()
+        for obs in items
+        if compiled.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct"
+    ]
+    views = {id(obs): _view(compiled, obs) for obs in observations}
+    found: list[Fine] = []
+    actions: list[Action] = []
+    for fine in money.fines:
+        f = fine.rule
+        groups: defaultdict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
+        for obs in observations:
+            if not fine.counts(views[id(obs)]):
+                continue
+            for subject, subject_type in _subjects(f.subject, f.without_employee, obs):
+                key = (subject_type, subject, _key(fine, compiled, obs), window_key(obs.date, f.window))
+                groups[key].append(_Occurrence(subject, subject_type, obs))
+        for (subject_type, subject, key, window), items in groups.items():
+            items.sort(key=lambda o: (o.obs.date, o.obs.id))
+            for n, (item, amount) in enumerate(
+                zip(items, fine.amounts(), strict=False), start=1
+            ):  # amounts() never ends
+                obs = item.obs
+                taken = [a for a in f.actions if a.start <= n]
+                labels = "、".join(a.label for a in taken)
+                reason = render(
+                    f.reason,
+                    {
+                        "subject": subject,
+                        "n": n,
+                        "amount": yuan(amount),
+                        "cause": _cause(compiled, obs),
+                        "article": obs.article,
+                        "window": window,
+                        "actions": labels,
+                    },
+                )
+                found.append(
+                    Fine(
+                        subject=subject,
+                        subject_type=subject_type,
+                        rule=f.id,
+                        occurrence=n,
+                        amount=yuan(amount),
+                        observations=(obs.id,),
+                        reason=reason,
+                        period=obs.period,
+                        date=obs.date,
+                        outlet=obs.outlet,
+                        article=obs.article,
+                        deduction_rule=obs.rule,
+                        key=_key_text(key),
+                        window=window,
+                        actions=tuple(a.action for a in taken),
+                    )
+                )
+                actions.extend(
+                    Action(
+                        subject=subject,
+                        subject_type=subject_type,
+                        action=a.action,
+                        article=f.article if f.article is not None else obs.article,
+                        period=obs.period,
+                        date=obs.date,
+                        observations=(obs.id,),
+                        circulate=a.circulate,
+                        reason=reason,
+                        outlets=(obs.outlet,),
+                        rule=f.id,
+                    )
+                    for a in taken
+                )
+    found.sort(key=fine_order)
+    return found, actions
+
+
+def fine_order(f: Fine) -> tuple[Any, ...]:
+    """Fines by period, date, subject, fine, occurrence."""
+    return (f.period, f.date, f.subject_type, f.subject, f.rule, f.key, f.occurrence, f.observations)
+
+
+def _subjects(subject: str, without_employee: str, obs: Observation) -> Iterable[tuple[str, str]]:
+    if subject == "employee":
+        if obs.employees:
+            return [(e, "employee") for e in dict.fromkeys(obs.employees)]
+        return [(obs.outlet, "outlet")] if without_employee == "outlet" else []
+    return [(obs.outlet, "outlet")]
+
+
+def of_period(fines: Iterable[Fine], period: str | None) -> tuple[Fine, ...]:
+    """The fines of ``period`` (all when None), like ``actions[]``."""
+    return tuple(f for f in fines if period is None or f.period == period)
+
+
+def fined_per_card(fines: Iterable[Fine]) -> Mapping[tuple[str, str], Decimal]:
+    """(outlet, period) → yuan of the fines for that card's observations."""
+    totals: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for f in fines:
+        totals[(f.outlet, f.period)] += Decimal(f.amount)
+    return totals
+
+
+def with_fine_actions(
+    actions: tuple[Action, ...], taken: Iterable[Action], period: str | None, rejected: tuple[Rejection, ...]
+) -> tuple[Action, ...]:
+    """The oversight ``actions`` (already of ``period``, flagged and in order) with the actions
+    fines take, of ``period`` and flagged alike, in the same order."""
+    mine = [a for a in taken if period is None or a.period == period]
+    if not mine:
+        return actions
+    if rejected:
+        mine = flag_rejections(mine, rejected)
+    return tuple(sorted([*actions, *mine], key=lambda a: (a.period, a.date, a.subject, a.action, a.observations)))
