@@ -72,6 +72,9 @@ HOSTILE = [
     b'{"type":"finding","id":"H-10","outlet":"2026-07-01","date":"2026-07-01","article":19,"points":1}',
     b'{"type":"complaint","id":"H-11","outlet":"HJ-001","date":"2026-07-02","channel":"phone","verified":true}',
     b'{"type":"nonesuch","id":"H-12"}',
+    b'{"type":"finding","id":"H-14","outlet":"HJ-001","date":"2026-07-01","article":19,"points":2,"replaces":"H-3"}',
+    b'{"type":"finding","id":"H-15","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":"zz"}',
+    b'{"type":"finding","id":"H-16","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":null}',
     b'{"type":"finding","id":7,"outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
 ]
 
@@ -256,3 +259,35 @@ def test_an_amended_pack_with_appeals_and_corrections_is_the_same_on_several_pro
     assert json.loads(serial)["scorecards"][0]["versions"], "the example amendment judges this quarter"
     for chunk in (700, 5000):
         assert _result(amended, [path], 2, chunk) == serial
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.mark.parametrize(
+    ("pack", "files", "as_of"),
+    [
+        ("cangzhou-amended", ["cangzhou-2026q3.jsonl", "cangzhou-2026q3-appeals.jsonl"], "2026-11-30"),
+        ("monthly", ["monthly-2027-03.jsonl"], "2027-05-15"),
+        ("generic", ["generic-2027q1.jsonl"], "2027-05-15"),
+    ],
+)
+def test_amended_monthly_and_appealed_inputs_are_the_same_on_several_processes(
+    pack: str, files: list[str], as_of: str, tmp_path: Path
+) -> None:
+    """An amended pack (each finding judged by the text of its day), corrections (``replaces``) and
+    appeals, a monthly pack: in the given order and shuffled with repeats, every range size."""
+    compiled = sr.compile_pack(sr.load_pack(pack if pack == "generic" else str(EXAMPLES / pack)))
+    day = dt.date.fromisoformat(as_of)
+    lines = [line for f in files for line in (EXAMPLES / f).read_bytes().splitlines()]
+    mixed = list(lines) + lines[::3]
+    random.Random(13).shuffle(mixed)
+    for n, variant in enumerate((lines, mixed)):
+        path = tmp_path / f"in{n}.jsonl"
+        path.write_bytes(b"\n".join(variant) + b"\n")
+        serial = ingest(compiled, [path])
+        expected = result_of(compiled, serial, as_of=day).to_json()
+        for chunk in (1, 97, 1500):
+            parallel = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=chunk)
+            assert parallel == serial
+            assert result_of(compiled, parallel, as_of=day).to_json() == expected

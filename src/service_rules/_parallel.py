@@ -32,7 +32,7 @@ import orjson
 
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
-from ._facts import FINDING, Reject
+from ._facts import Reject
 from ._ingest import Records, Source, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
@@ -56,13 +56,41 @@ class _Collector(_Reader):
         self.out: list[Entry] = []
         self.verdict_tuples: dict[int, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
 
-    def _store_finding(
-        self, index: int, line: int, obs: Observation, verdict: _Verdict, watched: dict[str, Any] | None
+    def _finding_kept(
+        self,
+        obj: dict[str, Any],
+        index: int,
+        line: int,
+        verdict: _Verdict,
+        number: int,
+        amount: int,
+        persons: int | None,
+        tag: str | None,
+        employees: list[str] | None,
     ) -> None:
+        # _Reader._finding_kept's Observation, as the plain tuple the parent makes it from (no
+        # named tuple built twice); the outlet and the date one object each, marshalled once.
+        names = self.names
+        date = obj["date"]
+        date = names.setdefault(date, date)
         as_tuple = self.verdict_tuples.get(id(verdict))  # verdicts are kept per shape: ids are stable
         if as_tuple is None:
             as_tuple = self.verdict_tuples[id(verdict)] = (verdict.rule, verdict.ladders, verdict.exclusions)
-        self.out.append((line, tuple(obs), as_tuple, watched))
+        fields = (
+            obj["id"],  # id
+            names.setdefault(obj["outlet"], obj["outlet"]),  # outlet
+            self._period_of(date),  # period
+            date,  # date
+            verdict.rule,  # rule
+            number,  # article
+            amount,  # points
+            persons,  # persons
+            tag,  # tag
+            tuple(employees) if employees is not None else None,  # employees
+            obj.get("note"),  # note
+            obj.get("inspection"),  # inspection
+        )
+        self.out.append((line, fields, as_tuple, obj if verdict.ladders or verdict.exclusions else None))
 
 
 _worker: _Collector | None = None
@@ -87,9 +115,9 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     reader.out = out
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    fast_ok = FINDING.fast_ok
-    check = FINDING.check
-    finding = reader.dispatch["finding"][1]  # reader._finding, or an amended pack's: by the text of the day
+    spec, finding = reader.dispatch["finding"]  # exactly what accept() uses (an amended pack's too)
+    fast_ok = spec.fast_ok
+    check = spec.check
     n = 0
     for piece in pieces:
         n += 1
