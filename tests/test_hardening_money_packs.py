@@ -1,0 +1,98 @@
+"""Hostile money.toml, oversight.toml and amendments.toml (issues 9 and 12, hardened).
+
+Each test first reproduced what it guards against: a traceback (exit 70) or nonsense accepted
+silently. The money table reads like test_money's; the CLI run like test_hardening_packs'.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from service_rules._errors import PackError
+from service_rules.cli import main
+from test_money import DOUBLING, RATE_10, make_pack
+
+
+def codes_of(tmp_path: Path, money: str) -> list[str]:
+    with pytest.raises(PackError) as err:
+        make_pack(tmp_path, money)
+    problems = err.value.problems
+    assert all(p.file and p.file.endswith("money.toml") for p in problems), problems
+    return [p.code for p in problems]
+
+
+# ---- amounts: Decimal() takes far more than an amount of yuan ---------------------------------
+
+HUGE = "9" * 60
+
+
+@pytest.mark.parametrize(
+    "money",
+    [
+        # 60 digits: quantize() overflowed the decimal context — InvalidOperation, exit 70.
+        RATE_10.replace('per_point = "10"', f'per_point = "{HUGE}"'),
+        DOUBLING.replace('cap = "1000"', f'cap = "{HUGE}"'),
+        DOUBLING.replace('first = "50"', f'first = "{HUGE}"'),
+        DOUBLING.replace('first = "50"', 'first = "1e400"'),
+        DOUBLING.replace('first = "50"', f"first = {HUGE}"),
+        DOUBLING.replace("factor = 2\n", f'steps = ["{HUGE}"]\n'),
+        # Decimal() also took these, silently: whitespace, exponents, underscores, other digits.
+        DOUBLING.replace('first = "50"', 'first = " 50 "'),
+        DOUBLING.replace('first = "50"', 'first = "5e1"'),
+        DOUBLING.replace('first = "50"', 'first = "5_0"'),
+        DOUBLING.replace('first = "50"', 'first = "５０"'),
+        DOUBLING.replace('first = "50"', 'first = "+50"'),
+        DOUBLING.replace('first = "50"', 'first = "50."'),
+        DOUBLING.replace('first = "50"', 'first = ".5"'),
+    ],
+)
+def test_an_amount_that_is_no_plain_number_of_yuan_is_refused(tmp_path: Path, money: str) -> None:
+    assert "invalid_amount" in codes_of(tmp_path, money)
+
+
+@pytest.mark.parametrize("factor", [f'"{HUGE}"', '"1e1"', '" 2 "', '"２"', '"Infinity"', '"NaN"', '"-2"'])
+def test_a_factor_that_is_no_plain_number_is_refused(tmp_path: Path, factor: str) -> None:
+    assert "invalid_factor" in codes_of(tmp_path, DOUBLING.replace("factor = 2", f"factor = {factor}"))
+
+
+def test_the_cli_says_invalid_amount_not_internal_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "czm"
+    folder.mkdir()
+    (folder / "pack.toml").write_text(
+        '[pack]\nname = "czm"\ntitle = "t"\nversion = "1"\nextends = "cangzhou"\n', encoding="utf-8"
+    )
+    (folder / "money.toml").write_text(DOUBLING.replace('cap = "1000"', f'cap = "{HUGE}"'), encoding="utf-8")
+    assert main(["check", str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert "invalid_amount" in out and "fines[0].cap" in out
+    assert "internal_error" not in out + err and "Traceback" not in out + err
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(st.characters(exclude_categories=["Cs"]), max_size=80)
+    | st.from_regex(r"[0-9]{0,40}(\.[0-9]{0,4})?", fullmatch=True)
+)
+def test_any_string_amount_is_an_amount_or_a_located_error(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+    root = tmp_path_factory.mktemp("m")
+    money = RATE_10.replace('per_point = "10"', "per_point = " + _toml_string(text))
+    try:
+        pack = make_pack(root, money)
+    except PackError as err:
+        assert {p.code for p in err.problems} <= {"invalid_amount"}, err.problems
+    else:
+        assert text.isascii() and text == text.strip()
+        assert pack.money is not None
+
+
+def _toml_string(text: str) -> str:
+    return '"' + "".join(c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in text) + '"'
+
+
+def test_a_plain_amount_still_reads(tmp_path: Path) -> None:
+    pack = make_pack(tmp_path, RATE_10.replace('per_point = "10"', 'per_point = "999999999.99"'))
+    assert pack.money is not None
