@@ -6,12 +6,14 @@ silently. The money table reads like test_money's; the CLI run like test_hardeni
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import service_rules as sr
 from service_rules._errors import PackError
 from service_rules.cli import main
 from test_money import DOUBLING, RATE_10, make_pack
@@ -96,3 +98,75 @@ def _toml_string(text: str) -> str:
 def test_a_plain_amount_still_reads(tmp_path: Path) -> None:
     pack = make_pack(tmp_path, RATE_10.replace('per_point = "10"', 'per_point = "999999999.99"'))
     assert pack.money is not None
+
+
+# ---- amendment folders: inside the pack, once, without amendments of their own ---------------
+
+AMENDED = Path(__file__).resolve().parent.parent / "examples" / "cangzhou-amended"
+
+
+def _amended(tmp_path: Path, folder: str, extra: str = "") -> Path:
+    pack = tmp_path / "cangzhou-amended"
+    shutil.copytree(AMENDED, pack)
+    text = (pack / "amendments.toml").read_text(encoding="utf-8")
+    (pack / "amendments.toml").write_text(
+        text.replace('folder = "amendments/cz-2026-08"', f'folder = "{folder}"') + extra, encoding="utf-8"
+    )
+    return pack
+
+
+def _problems(pack: Path) -> list[tuple[str, str | None, str | None]]:
+    with pytest.raises(PackError) as caught:
+        sr.load_pack(pack)
+    return [(p.code, p.file, p.path) for p in caught.value.problems]
+
+
+AT = ("cangzhou-amended/amendments.toml", "$.amendments[0].folder")
+
+
+def test_an_amendment_folder_that_links_out_of_the_pack_is_refused(tmp_path: Path) -> None:
+    # Before, a symbolic link took the amendment from another pack's folder (monthly's files).
+    pack = _amended(tmp_path, "link")
+    (pack / "link").symlink_to(AMENDED.parent / "monthly")
+    assert _problems(pack) == [("invalid_value", *AT)]
+
+
+@pytest.mark.parametrize("folder", [".", "./", "self"])
+def test_the_packs_own_folder_is_no_amendment(tmp_path: Path, folder: str) -> None:
+    # Before: its pack.toml read as the amendment's, "cannot change name/extends" — misleading.
+    pack = _amended(tmp_path, folder)
+    (pack / "self").symlink_to(".")
+    assert _problems(pack) == [("invalid_value", *AT)]
+
+
+def test_a_link_inside_the_pack_is_a_folder_like_any(tmp_path: Path) -> None:
+    pack = _amended(tmp_path, "alias")
+    (pack / "alias").symlink_to("amendments/cz-2026-08")
+    assert [t.amendment.id for t in sr.load_pack(pack).amendments] == ["cz-2026-08"]
+
+
+def test_two_amendments_in_one_folder_are_refused(tmp_path: Path) -> None:
+    # Before: valid; the second date re-applied the same layer (3 warnings, no error).
+    extra = (
+        '\n[[amendments]]\nid = "again"\neffective = "2026-10-01"\ndocument = "某文"\n'
+        'folder = "./amendments/cz-2026-08/"\n'
+    )
+    pack = _amended(tmp_path, "amendments/cz-2026-08", extra)
+    assert _problems(pack) == [("duplicate_folder", "cangzhou-amended/amendments.toml", "$.amendments[1].folder")]
+
+
+def test_an_amendment_with_amendments_of_its_own_is_refused(tmp_path: Path) -> None:
+    # Before: amendments/cz-2026-08/amendments.toml was ignored without a word.
+    pack = _amended(tmp_path, "amendments/cz-2026-08")
+    shutil.copy(pack / "amendments.toml", pack / "amendments" / "cz-2026-08" / "amendments.toml")
+    assert _problems(pack) == [("unsupported_amendment", "amendments/cz-2026-08/amendments.toml", None)]
+
+
+def test_an_amendment_folder_name_too_long_is_located_not_an_os_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = _amended(tmp_path, "a" * 5000)
+    assert _problems(pack) == [("missing_folder", *AT)]
+    assert main(["check", str(pack)]) == 2
+    out, err = capsys.readouterr()
+    assert "missing_folder" in out and "OSError" not in err
