@@ -170,3 +170,28 @@ def test_an_amendment_folder_name_too_long_is_located_not_an_os_error(
     assert main(["check", str(pack)]) == 2
     out, err = capsys.readouterr()
     assert "missing_folder" in out and "OSError" not in err
+
+
+# ---- every integer of money.toml and the new oversight tables has a range ----------------------
+
+
+@pytest.mark.parametrize(
+    ("money", "path"),
+    [
+        # Before: a 第9223372036854775807次起 action was valid; it can never be reached.
+        (DOUBLING.replace("start = 3", "start = 9223372036854775807"), "fines[0].actions[0].start"),
+        (DOUBLING.replace("start = 3", "start = 10001"), "fines[0].actions[0].start"),
+        (DOUBLING.replace('window = "year"', 'window = "year"\nwhen = { section = 99999999999999999999 }'), "fines[0].when.section"),
+        (DOUBLING.replace('window = "year"', 'window = "year"\narticle = 100000'), "fines[0].article"),
+        (RATE_10.replace('per_point = "10"', 'per_point = "10"\nsection = 0'), "rates[0].section"),
+    ],
+)  # fmt: skip
+def test_money_integers_out_of_range_are_located(tmp_path: Path, money: str, path: str) -> None:
+    with pytest.raises(PackError) as err:
+        make_pack(tmp_path, money)
+    found = [(p.code, p.path) for p in err.value.problems]
+    assert ("number_out_of_range", f"$.{path}") in found, found
+
+
+def test_a_start_at_the_limit_is_valid(tmp_path: Path) -> None:
+    make_pack(tmp_path, DOUBLING.replace("start = 3", "start = 10000"))

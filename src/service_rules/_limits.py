@@ -109,12 +109,39 @@ def pack_numbers(pack: Pack) -> Iterator[tuple[str, str, object, Range]]:
         yield f, f"streaks[{i}].length.value", st.length.value, COUNT
     for i, cad in enumerate(o.cadences):
         yield f, f"cadences[{i}].min_inspections.value", cad.min_inspections.value, COUNT
+    yield from _money_and_oversight_numbers(pack)
     rec = o.recommendation
     if rec is not None:
         if rec.article is not None:
             yield f, "recommendation.article", rec.article, NUMBER
         for i, ex in enumerate(rec.exclude):
             yield from _conditions(f, f"recommendation.exclude[{i}].when", ex.when)
+
+
+def _money_and_oversight_numbers(pack: Pack) -> Iterator[tuple[str, str, object, Range]]:
+    """money.toml's and the thresholds' and sanction groups' integers (issues 9 and 12)."""
+    m = pack.money
+    for i, rate in enumerate(m.rates):
+        for key in ("section", "article"):
+            value = getattr(rate, key, None)
+            if value is not None:
+                yield "money.toml", f"rates[{i}].{key}", value, NUMBER
+    for i, fine in enumerate(m.fines):
+        if fine.article is not None:
+            yield "money.toml", f"fines[{i}].article", fine.article, NUMBER
+        for j, action in enumerate(fine.actions):
+            if action.start >= 1:  # below 1: the money stage's own invalid_value
+                yield "money.toml", f"fines[{i}].actions[{j}].start", action.start, COUNT
+        yield from _conditions("money.toml", f"fines[{i}].when", fine.when)
+    o = pack.oversight
+    for i, t in enumerate(o.thresholds):
+        for key in ("section", "article"):
+            value = getattr(t, key)
+            if value is not None:
+                yield "oversight.toml", f"thresholds[{i}].{key}", value, NUMBER
+    for i, g in enumerate(o.sanction_groups):
+        if g.article is not None:
+            yield "oversight.toml", f"sanction_groups[{i}].article", g.article, NUMBER
 
 
 def _conditions(file: str, path: str, when: Mapping[str, ConditionValue]) -> Iterator[tuple[str, str, object, Range]]:
