@@ -195,3 +195,28 @@ def test_money_integers_out_of_range_are_located(tmp_path: Path, money: str, pat
 
 def test_a_start_at_the_limit_is_valid(tmp_path: Path) -> None:
     make_pack(tmp_path, DOUBLING.replace("start = 3", "start = 10000"))
+
+
+# ---- a case's as_of: a real day of the contract's years ----------------------------------------
+
+MONTHLY = Path(__file__).resolve().parent.parent / "examples" / "monthly"
+
+
+@pytest.mark.parametrize(
+    ("as_of", "words"),
+    [
+        ('"2027-02-29"', "实际存在的日期"),  # before: "ValueError: day is out of range for month"
+        ('"20270410"', "实际存在的日期"),  # before: read as 2027-04-10 (ISO basic form)
+        ('"2100-01-01"', "1900 至 2099"),  # before: the case passed; --as-of refuses this year
+        ("2100-01-01", "1900 至 2099"),
+    ],
+)
+def test_a_case_as_of_outside_the_contract_fails_in_chinese(tmp_path: Path, as_of: str, words: str) -> None:
+    pack = tmp_path / "monthly"
+    shutil.copytree(MONTHLY, pack)
+    cases = pack / "tests" / "cases.toml"
+    text = cases.read_text(encoding="utf-8")
+    cases.write_text(text.replace('as_of = "2027-04-10"', f"as_of = {as_of}", 1), encoding="utf-8")
+    report = sr.run_pack_tests(sr.compile_pack(sr.load_pack(pack)))
+    failed = [r for r in report.cases if r.failures]
+    assert len(failed) == 1 and words in failed[0].failures[0], failed
