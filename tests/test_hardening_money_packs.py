@@ -220,3 +220,48 @@ def test_a_case_as_of_outside_the_contract_fails_in_chinese(tmp_path: Path, as_o
     report = sr.run_pack_tests(sr.compile_pack(sr.load_pack(pack)))
     failed = [r for r in report.cases if r.failures]
     assert len(failed) == 1 and words in failed[0].failures[0], failed
+
+
+# ---- ids are visible names --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        # Before: valid, and docs printed the escape sequence raw into the document.
+        ('id = "same-error"', 'id = "x\\u001b[2J"', "money.toml:$.fines[0].id"),
+        ('id = "same-error"', 'id = "same\\u202eerror"', "money.toml:$.fines[0].id"),
+        ('id = "same-error"', 'id = " same-error"', "money.toml:$.fines[0].id"),
+        ('id = "same-error"', 'id = ""', "money.toml:$.fines[0].id"),
+        ('id = "wage-pool"', 'id = "wage\\u0000pool"', "money.toml:$.rates[0].id"),
+    ],
+)
+def test_an_id_with_control_characters_is_refused(tmp_path: Path, old: str, new: str, where: str) -> None:
+    pack = tmp_path / "monthly"
+    shutil.copytree(MONTHLY, pack)
+    money = pack / "money.toml"
+    money.write_text(money.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PackError) as err:
+        sr.compile_pack(sr.load_pack(pack))
+    assert where in [f"{p.file}:{p.path}" for p in err.value.problems if p.code == "invalid_id"]
+
+
+@pytest.mark.parametrize(("file", "old"), [("oversight.toml", 'id = "pass-mark"'), ("rules.toml", 'id = "m-3"')])
+def test_oversight_and_rule_ids_too(tmp_path: Path, file: str, old: str) -> None:
+    pack = tmp_path / "monthly"
+    shutil.copytree(MONTHLY, pack)
+    path = pack / file
+    path.write_text(path.read_text(encoding="utf-8").replace(old, 'id = "a\\nb"', 1), encoding="utf-8")
+    with pytest.raises(PackError) as err:
+        sr.compile_pack(sr.load_pack(pack))
+    assert "invalid_id" in [p.code for p in err.value.problems]
+
+
+def test_chinese_ids_stay_valid(tmp_path: Path) -> None:
+    pack = tmp_path / "monthly"
+    shutil.copytree(MONTHLY, pack)
+    money = pack / "money.toml"
+    money.write_text(
+        money.read_text(encoding="utf-8").replace('id = "wage-pool"', 'id = "工资 总额"', 1), encoding="utf-8"
+    )
+    assert sr.compile_pack(sr.load_pack(pack)).pack.money.rates[0].id == "工资 总额"

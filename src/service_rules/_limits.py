@@ -8,7 +8,8 @@ list the same table, and a test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -179,3 +180,42 @@ def check_numbers(b: _Build) -> None:
             file,
             path,
         )
+
+
+#: Where each kind of entry with an ``id`` lives: file, list name, and how to reach the list.
+_ID_LISTS: tuple[tuple[str, str, Callable[[Pack], Sequence[object]]], ...] = (
+    ("rules.toml", "rules", lambda p: p.rules),
+    ("oversight.toml", "ladders", lambda p: p.oversight.ladders),
+    ("oversight.toml", "streaks", lambda p: p.oversight.streaks),
+    ("oversight.toml", "cadences", lambda p: p.oversight.cadences),
+    ("oversight.toml", "deadlines", lambda p: p.oversight.deadlines),
+    ("oversight.toml", "crosschecks", lambda p: p.oversight.crosschecks),
+    ("oversight.toml", "thresholds", lambda p: p.oversight.thresholds),
+    ("oversight.toml", "sanction_groups", lambda p: p.oversight.sanction_groups),
+    ("money.toml", "rates", lambda p: p.money.rates),
+    ("money.toml", "fines", lambda p: p.money.fines),
+)
+
+
+def _bad_id(value: str) -> bool:
+    return (
+        not value
+        or value != value.strip()
+        or any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
+    )
+
+
+def check_ids(b: _Build) -> None:
+    """Compiler stage: every id (a rule's, an oversight entry's, a rate's, a fine's) is a visible
+    name — not empty, no control or bidi characters, no surrounding blanks — since ids are shown
+    in terminals, documents and workbooks and named by other entries."""
+    for file, kind, entries in _ID_LISTS:
+        for i, entry in enumerate(entries(b.pack)):
+            value = getattr(entry, "id", None)
+            if isinstance(value, str) and _bad_id(value):
+                b.error(
+                    "invalid_id",
+                    f"id 须为可见的名称:不能为空,不能含控制字符、方向控制符或换行,首尾不能有空白;而不是 {value[:40]!r}",
+                    file,
+                    f"{kind}[{i}].id",
+                )
