@@ -6,8 +6,11 @@ silently. The money table reads like test_money's; the CLI run like test_hardeni
 
 from __future__ import annotations
 
+import json
 import shutil
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +19,7 @@ from hypothesis import strategies as st
 import service_rules as sr
 from service_rules._errors import PackError
 from service_rules.cli import main
+from test_loader_fuzz import paths, to_toml
 from test_money import DOUBLING, RATE_10, make_pack
 
 
@@ -265,3 +269,66 @@ def test_chinese_ids_stay_valid(tmp_path: Path) -> None:
         money.read_text(encoding="utf-8").replace('id = "wage-pool"', 'id = "工资 总额"', 1), encoding="utf-8"
     )
     assert sr.compile_pack(sr.load_pack(pack)).pack.money.rates[0].id == "工资 总额"
+
+
+# ---- the loader fuzz, over the new files: money.toml, thresholds, amendments.toml --------------
+
+NEW_FILES = ["pack.toml", "sections.toml", "rules.toml", "oversight.toml", "money.toml"]
+EXAMPLE_MONTH = str(MONTHLY.parent / "monthly-2027-03.jsonl")
+HOSTILE = st.one_of(
+    st.integers(-(2**64), 2**64),
+    st.sampled_from(["", "0", "-1", "1e3", "0.001", "9" * 40, "2027-02-29", "1900-01-01", "2099-12-31", "none"]),
+    st.sampled_from(["month", "quarter", "half_year", "year", "gt", "lt", "total", "deducted", "fined", "amount"]),
+    st.booleans(),
+    st.just([]),
+    st.just({}),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
+@st.composite
+def edited_new_files(draw: st.DrawFn) -> tuple[Path, dict[str, dict[str, Any]]]:
+    base = draw(st.sampled_from([MONTHLY, AMENDED]))
+    files = NEW_FILES + (["amendments.toml"] if base == AMENDED else [])
+    data = {f: tomllib.loads((base / f).read_text(encoding="utf-8")) for f in files if (base / f).is_file()}
+    for _ in range(draw(st.integers(1, 3))):
+        file = draw(st.sampled_from(sorted(data)))
+        where = paths(data[file])
+        if not where:
+            continue
+        path = draw(st.sampled_from(where))
+        parent: Any = data[file]
+        for key in path[:-1]:
+            parent = parent[key]
+        new = json.loads(json.dumps(draw(HOSTILE)))
+        if draw(st.booleans()) or not isinstance(parent, (dict, list)):
+            parent[path[-1]] = new
+        else:
+            del parent[path[-1]]
+    return base, data
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=edited_new_files())
+def test_an_edited_money_or_amended_pack_compiles_scores_or_fails_located(
+    case: tuple[Path, dict[str, dict[str, Any]]], tmp_path: Path
+) -> None:
+    base, data = case
+    folder = tmp_path / "p"
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(base, folder)
+    for file, content in data.items():
+        (folder / file).write_text(to_toml(content), encoding="utf-8")
+    try:
+        compiled = sr.compile_pack(sr.load_pack(folder))
+    except sr.PackError as exc:
+        assert exc.problems
+        for p in exc.problems:
+            assert p.code and p.message and p.file, p
+        return
+    with compiled:  # a pack check calls valid scores without an exception
+        sr.score(
+            compiled,
+            [EXAMPLE_MONTH if base == MONTHLY else str(AMENDED.parent / "cangzhou-2026q3.jsonl")],
+            as_of="2027-12-31",
+        )
