@@ -332,3 +332,12 @@ def test_an_edited_money_or_amended_pack_compiles_scores_or_fails_located(
             [EXAMPLE_MONTH if base == MONTHLY else str(AMENDED.parent / "cangzhou-2026q3.jsonl")],
             as_of="2027-12-31",
         )
+
+
+def test_a_float_factor_is_called_a_factor_not_an_amount_of_yuan(tmp_path: Path) -> None:
+    # Before: "invalid_value: expected an amount of yuan as a string ..." for factor = 1.5.
+    with pytest.raises(PackError) as err:
+        make_pack(tmp_path, DOUBLING.replace("factor = 2", "factor = 1.5"))
+    (problem,) = err.value.problems
+    assert (problem.code, problem.path) == ("invalid_factor", "$.fines[0].factor")
+    assert "yuan" not in problem.message and '"1.5"' in problem.message and "found 1.5" in problem.message

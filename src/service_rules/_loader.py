@@ -367,6 +367,12 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
         code = "missing_key" if message.startswith("required key missing") else "invalid_value"
         if message.startswith("unknown key"):
             code = "unknown_key"
+        elif file.endswith("money.toml") and path.endswith(".factor") and "amount of yuan" in message:
+            code = "invalid_factor"  # a factor is no amount: say what it is (a TOML float: 1.5)
+            message = (
+                'a factor is a number from 1 to 100, as an integer (2) or a string ("1.5"), never a TOML float'
+                + (message[message.index(", found") :] if ", found" in message else "")
+            )
         elif file.endswith("money.toml") and "(yuan: " in message:
             code = "invalid_amount"  # an amount written as a TOML float (docs/packs.md, money)
         problems.append(Problem(code, message or line, file=file, path=path or None))
