@@ -246,6 +246,16 @@ def render_table(
         for x in result.overturned_lapses:
             appeals = ",".join(appeal_text(a) for a in x.appeals)
             out.append(f"  {x.date}  {escape(x.county)}  {escape(x.id)}  {appeals}")
+            for a in x.withdrawn:
+                name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+                out.append(f"      撤销:{a.date}  {escape(a.subject)}  {name}  {a.period}")
+    waiting = [x for x in result.lapse_appeals if x.appeal.state != "decided" or x.appeal.decision != "overturned"]
+    if waiting:
+        out.append("")
+        out.append("针对失职记录的申诉(待决或维持,仍计次):")
+        for y in waiting:
+            said = appeal_text(y.appeal) if y.appeal.state == "decided" else f"申诉 {escape(y.appeal.id)} 待决"
+            out.append(f"  {y.date}  {escape(y.county)}  {escape(y.id)}  {said}")
     out.extend(replaced_lines(result.replaced))
     out.extend(_money_lines(result))
     for title, listed in (
