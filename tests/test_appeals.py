@@ -177,6 +177,10 @@ def test_a_derived_lapse_can_be_appealed_by_its_id(cangzhou: Any) -> None:
     assert result["rejected"] == []
     assert not any(lapse in a["observations"] for a in result["actions"])
     assert [x["id"] for x in result["overturned_lapses"]] == [lapse]
+    # the written review of 09-10 that lapse led to stays listed, withdrawn
+    assert [(a["action"], a["date"]) for a in result["overturned_lapses"][0]["withdrawn"]] == [
+        ("written_review", "2026-09-10")
+    ]
 
 
 def test_overturning_the_findings_a_derived_lapse_rests_on_removes_it(cangzhou: Any) -> None:
@@ -682,6 +686,7 @@ def test_the_action_an_overturned_lapse_led_to_is_kept_as_withdrawn(cangzhou: An
     assert withdrawn[0][11].startswith("〔已撤销:失职记录 L-2026-RQ-01 经申诉A-L撤销〕第三条")
     appeals = book.get_sheet_by_name("申诉").to_python()
     assert [r[appeals[0].index("申诉编号")] for r in appeals[1:]] == ["A-L"]  # listed once
+    assert appeals[1][appeals[0].index("撤销的处理事项")] == "2026-05-20 任丘 限期纠改通知书"
     # the stream writes the same bytes
     buf = io.BytesIO()
     sr.score_to_stream(cangzhou, [sr.Records(records)], buf, as_of=AS_OF)

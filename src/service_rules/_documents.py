@@ -740,9 +740,14 @@ def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docume
                     "已决" if a.state == "decided" else "待决",
                     APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
                     a.decided,
+                    None,
                 ]
             )
     listed = {(x.id, x.appeal.id) for x in result.lapse_appeals}
+    withdrawn = {
+        x.id: "、".join(f"{w.date} {w.subject} {labels.action(w.action)}" for w in x.withdrawn) or None
+        for x in result.overturned_lapses
+    }
     lapse_rows: list[tuple[LapseAppeal | OverturnedLapse, AppealRef]] = [(x, x.appeal) for x in result.lapse_appeals]
     lapse_rows += [(x, a) for x in result.overturned_lapses for a in x.appeals if (x.id, a.id) not in listed]
     for x, a in lapse_rows:
@@ -760,6 +765,7 @@ def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docume
                 "已决" if a.state == "decided" else "待决",
                 APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
                 a.decided,
+                withdrawn.get(x.id) if a.decision == "overturned" and a.state == "decided" else None,
             ]
         )
     sheets = []
@@ -780,6 +786,7 @@ def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docume
                     "状态",
                     "处理决定",
                     "决定日期",
+                    "撤销的处理事项",
                 ],
                 rows,
             )
