@@ -647,7 +647,12 @@ def test_a_pending_appeal_on_a_lapse_is_listed_and_counted_as_pending(cangzhou: 
         ("A-L", "L-2026-RQ-01", "任丘", "失职记录")
     ]
     assert "尚未决定的申诉1件(A-L(针对L-2026-RQ-01)),决定前暂按原计次计。" in render_bulletin(result, {}, labels)
-    assert "  2026-05-20  任丘  L-2026-RQ-01  申诉 A-L 待决" in render_table(result)
+    table = render_table(result)
+    assert "  2026-05-20  任丘  L-2026-RQ-01  申诉 A-L 待决" in table
+    assert "  2026-05-20  任丘  rectification_notice [失职 L-2026-RQ-01 申诉 A-L 待决]  2026Q2" in table
+    assert "任丘:限期纠改通知书(2026年第二季度事项,依据第3条,2026年5月20日,失职记录L-2026-RQ-01申诉A-L待决)" in (
+        render_bulletin(result, {}, labels)
+    )
     # with an appeal on a deduction pending too, the 通报 counts both
     both = sr.score(cangzhou, [sr.Records([*records, appeal("A-3", "BT-2026Q3-01-1")])], as_of="2026-10-21")
     assert "尚未决定的申诉2件(A-3(针对BT-2026Q3-01-1)、A-L(针对L-2026-RQ-01)),决定前暂按原扣分和原计次计。" in (

@@ -1176,11 +1176,13 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     blocks.append(_Heading(2, "四、处理事项"))
     if result.actions:
         items = []
+        waits = {x.id: x.appeal.id for x in result.lapse_appeals if x.appeal.state != "decided"}
         for a in sorted(result.actions, key=lambda a: (a.date, a.subject, a.action)):
             basis = f"依据{labels.article(a.article)}" if a.article is not None else "依据规则"
             if a.period not in ps:
                 basis = f"{period_words(a.period)}事项,{basis}"
             flag = ",通报全市" if a.circulate else ""
+            flag += "".join(f",失职记录{o}申诉{waits[o]}待决" for o in a.observations if o in waits)
             who = {"employee": "员工", "outlet": "网点"}.get(a.subject_type, "") + a.subject
             items.append(f"{who}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
         blocks.append(_List(tuple(items)))

@@ -233,10 +233,14 @@ def render_table(
     if result.actions:
         out.append("")
         out.append("处理事项:")
+        waits = {x.id: x.appeal.id for x in result.lapse_appeals if x.appeal.state != "decided"}
         for a in result.actions:
             flag = " [通报全市]" if a.circulate else ""
             if a.rejections:
                 flag += f" [涉及被拒绝输入 {a.rejections} 行,结论可能有误]"
+            for o in a.observations:
+                if o in waits:
+                    flag += f" [失职 {escape(o)} 申诉 {escape(waits[o])} 待决]"
             name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
             out.append(f"  {a.date}  {escape(a.subject)}  {name}{flag}  {a.period}")
             out.append(f"      {escape(a.reason)}")
