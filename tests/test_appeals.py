@@ -139,6 +139,16 @@ def test_amended_points_replace_the_raw_points_before_caps(cangzhou: Any) -> Non
 # ---- lapses and ladders ----------------------------------------------------------------------
 
 
+#: The 05-20 notice the lapse L-2026-RQ-01 itself led to (任丘's first of the year, article 3).
+_Q2_NOTICE = {
+    "subject": "任丘", "subject_type": "county", "action": "rectification_notice", "article": 3,
+    "period": "2026Q2", "date": "2026-05-20", "observations": ["L-2026-RQ-01"], "circulate": False,
+    "reason": "第三条:任丘本年度第1次应查未查或应纠未纠——应纠改而未纠改到位(二季度通报的出岸信用社意见簿问题未整改)"
+    "(本年度计次:L-2026-RQ-01),下《沧州市联社优质文明服务限期纠改通知书》。",
+    "outlets": None, "rule": "cz-3-escalation", "rejections": 0, "overturned": [], "absorbed_by": None,
+}  # fmt: skip
+
+
 def test_an_overturned_lapse_stops_counting_and_the_next_action_says_so(cangzhou: Any) -> None:
     records = [*base(), appeal("A-L", "L-2026-RQ-01", filed="2026-06-01", decided="2026-06-20", decision="overturned")]
     result = run(cangzhou, records)
@@ -150,6 +160,7 @@ def test_an_overturned_lapse_stops_counting_and_the_next_action_says_so(cangzhou
         {
             "id": "L-2026-RQ-01", "county": "任丘", "date": "2026-05-20", "period": "2026Q2", "kind": "unrectified",
             "appeals": [{"id": "A-L", "state": "decided", "decision": "overturned", "decided": "2026-06-20"}],
+            "withdrawn": [_Q2_NOTICE],
         }
     ]  # fmt: skip
     without = run(cangzhou, base())
@@ -166,6 +177,10 @@ def test_a_derived_lapse_can_be_appealed_by_its_id(cangzhou: Any) -> None:
     assert result["rejected"] == []
     assert not any(lapse in a["observations"] for a in result["actions"])
     assert [x["id"] for x in result["overturned_lapses"]] == [lapse]
+    # the written review of 09-10 that lapse led to stays listed, withdrawn
+    assert [(a["action"], a["date"]) for a in result["overturned_lapses"][0]["withdrawn"]] == [
+        ("written_review", "2026-09-10")
+    ]
 
 
 def test_overturning_the_findings_a_derived_lapse_rests_on_removes_it(cangzhou: Any) -> None:
@@ -625,3 +640,83 @@ def test_the_public_standing_takes_the_day_as_score_does_and_never_raises_attrib
         sr.standing(stood, "2027-07-01")
     with pytest.raises(sr.UsageError, match="Facts"):
         sr.standing([finding], "2027-06-30")  # type: ignore[arg-type]
+
+
+# ---- every appeal on a lapse is visible, and what an overturned lapse withdraws stays listed ----
+
+
+def test_a_pending_appeal_on_a_lapse_is_listed_and_counted_as_pending(cangzhou: Any, tmp_path: Path) -> None:
+    """A regression: an appeal against a lapse, pending on the run's day, was in no output."""
+    from python_calamine import CalamineWorkbook
+
+    from service_rules._documents import DocumentLabels, render_bulletin, write_workbook
+    from service_rules._report import render_table
+
+    records = [*base(), appeal("A-L", "L-2026-RQ-01", decided="2026-10-22", decision="overturned")]
+    result = sr.score(cangzhou, [sr.Records(records)], as_of="2026-10-21")
+    pending = {"id": "A-L", "state": "pending", "decision": None, "decided": None}
+    assert result.to_dict()["lapse_appeals"] == [
+        {"id": "L-2026-RQ-01", "county": "任丘", "date": "2026-05-20", "period": "2026Q2", "kind": "unrectified",
+         "appeal": pending}
+    ]  # fmt: skip
+    assert result.overturned_lapses == ()  # pending: the lapse still counts, its notice stands
+    assert any(a.observations == ("L-2026-RQ-01",) for a in result.actions)
+    labels = DocumentLabels.from_pack(sr.load_pack("cangzhou"))
+    write_workbook(result, tmp_path / "w.xlsx", {}, labels)
+    sheet = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx")).get_sheet_by_name("申诉").to_python()
+    rows = [dict(zip(sheet[0], r, strict=True)) for r in sheet[1:]]
+    assert [(r["申诉编号"], r["记录编号"], r["县联社"], r["条款"]) for r in rows] == [
+        ("A-L", "L-2026-RQ-01", "任丘", "失职记录")
+    ]
+    assert "尚未决定的申诉1件(A-L(针对L-2026-RQ-01)),决定前暂按原计次计。" in render_bulletin(result, {}, labels)
+    table = render_table(result)
+    assert "  2026-05-20  任丘  L-2026-RQ-01  申诉 A-L 待决" in table
+    assert "  2026-05-20  任丘  rectification_notice [失职 L-2026-RQ-01 申诉 A-L 待决]  2026Q2" in table
+    assert "任丘:限期纠改通知书(2026年第二季度事项,依据第3条,2026年5月20日,失职记录L-2026-RQ-01申诉A-L待决)" in (
+        render_bulletin(result, {}, labels)
+    )
+    # with an appeal on a deduction pending too, the 通报 counts both
+    both = sr.score(cangzhou, [sr.Records([*records, appeal("A-3", "BT-2026Q3-01-1")])], as_of="2026-10-21")
+    assert "尚未决定的申诉2件(A-3(针对BT-2026Q3-01-1)、A-L(针对L-2026-RQ-01)),决定前暂按原扣分和原计次计。" in (
+        render_bulletin(both, {}, labels)
+    )
+    # an upheld one stays listed too
+    upheld = run(cangzhou, [*base(), appeal("A-L", "L-2026-RQ-01", decided="2026-10-22", decision="upheld")])
+    assert [(x["id"], x["appeal"]["decision"]) for x in upheld["lapse_appeals"]] == [("L-2026-RQ-01", "upheld")]
+    assert run(cangzhou, base())["lapse_appeals"] == []
+
+
+def test_the_action_an_overturned_lapse_led_to_is_kept_as_withdrawn(cangzhou: Any, tmp_path: Path) -> None:
+    """A regression: the 05-20 notice L-2026-RQ-01 led to vanished once the lapse was overturned."""
+    from python_calamine import CalamineWorkbook
+
+    from service_rules._documents import DocumentLabels, render_bulletin, write_workbook
+    from service_rules._report import render_table
+
+    records = [*base(), appeal("A-L", "L-2026-RQ-01", decided="2026-10-22", decision="overturned")]
+    result = sr.score(cangzhou, [sr.Records(records)], as_of=AS_OF)
+    assert [sr.Action(**{**_Q2_NOTICE, "observations": ("L-2026-RQ-01",), "overturned": ()})] == list(
+        result.overturned_lapses[0].withdrawn
+    )
+    assert not any(a.date == "2026-05-20" and a.subject == "任丘" for a in result.actions)
+    assert [(x.id, x.appeal.state) for x in result.lapse_appeals] == [("L-2026-RQ-01", "decided")]
+    assert "      撤销:2026-05-20  任丘  rectification_notice  2026Q2" in render_table(result)
+    labels = DocumentLabels.from_pack(sr.load_pack("cangzhou"))
+    text = render_bulletin(result, {}, labels)
+    four = text[text.index("## 四、处理事项") :]
+    assert "- 撤销:任丘:限期纠改通知书(原于2026年5月20日作出;失职记录 L-2026-RQ-01 经申诉A-L撤销)。第三条:" in four
+    write_workbook(result, tmp_path / "w.xlsx", {}, labels)
+    book = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx"))
+    sheet = book.get_sheet_by_name("处理事项").to_python()
+    withdrawn = [r for r in sheet[1:] if str(r[4]).startswith("撤销:")]
+    assert [(r[1], r[2], r[4], r[9]) for r in withdrawn] == [("2026-05-20", "任丘", "撤销:限期纠改通知书", "L-2026-RQ-01")]
+    assert withdrawn[0][11].startswith("〔已撤销:失职记录 L-2026-RQ-01 经申诉A-L撤销〕第三条")
+    appeals = book.get_sheet_by_name("申诉").to_python()
+    assert [r[appeals[0].index("申诉编号")] for r in appeals[1:]] == ["A-L"]  # listed once
+    assert appeals[1][appeals[0].index("撤销的处理事项")] == "2026-05-20 任丘 限期纠改通知书"
+    # the stream writes the same bytes
+    buf = io.BytesIO()
+    sr.score_to_stream(cangzhou, [sr.Records(records)], buf, as_of=AS_OF)
+    assert buf.getvalue() == result.to_json() + b"\n"
+    # before the decision nothing is withdrawn
+    assert run(cangzhou, records, as_of="2026-10-21")["overturned_lapses"] == []

@@ -636,7 +636,7 @@ def test_output_fields(tmp_path: Path) -> None:
         "pack", "as_of", "period", "inputs", "scorecards", "actions", "rejected", "warnings", "unattributed",
         "replaced", "overturned_lapses",
         "fines", "employees",
-        "absorbed", "provisional", "absorbed_fines",
+        "absorbed", "provisional", "absorbed_fines", "lapse_appeals",
     ]  # fmt: skip
     assert (result["absorbed"], result["provisional"]) == ([], [])
     assert set(result["pack"]) == {"name", "version", "digest", "matcher"}

@@ -23,7 +23,7 @@ from ._files import atomic_path, write_atomic
 from ._money import CENT
 from ._periods import parse_period
 from ._report import absorbed_words, appeal_text, section_name, width
-from ._results import Action, Deduction, Scorecard, ScoreResult
+from ._results import Action, AppealRef, Deduction, LapseAppeal, OverturnedLapse, Scorecard, ScoreResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._model import Pack
@@ -416,6 +416,22 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
         ]
         for a in result.actions
     ]
+    for x in result.overturned_lapses:  # withdrawn: issued before the appeal, kept and marked
+        ids = "、".join(a.id for a in x.appeals)
+        for a in x.withdrawn:
+            action_rows.append(
+                [
+                    *_action_cells(a, labels)[:4],
+                    f"撤销:{labels.action(a.action)}",
+                    a.action,
+                    labels.article(a.article) if a.article is not None else None,
+                    "是" if a.circulate else "否",
+                    "、".join(a.outlets) if a.outlets else None,
+                    "、".join(a.observations),
+                    a.rule,
+                    f"〔已撤销:失职记录 {x.id} 经申诉{ids}撤销〕{a.reason}",
+                ]
+            )
     rejected_rows = [
         [
             r.file,
@@ -701,7 +717,8 @@ def _money_sheets(result: ScoreResult, names: Mapping[str, str]) -> list[_Sheet]
 
 
 def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Sheet]:
-    """The 申诉 sheet (every appealed deduction, counted or overturned, and overturned lapses)
+    """The 申诉 sheet (every appealed deduction, counted or overturned, every appeal on a lapse in
+    any state, and overturned lapses)
     and the 更正 sheet (records a correction replaced), each only when there is something to list."""
     rows: list[list[Any]] = []
     for c in result.scorecards:
@@ -723,26 +740,34 @@ def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docume
                     "已决" if a.state == "decided" else "待决",
                     APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
                     a.decided,
+                    None,
                 ]
             )
-    for x in result.overturned_lapses:
-        for a in x.appeals:
-            rows.append(
-                [
-                    x.period,
-                    None,
-                    None,
-                    x.county,
-                    x.id,
-                    "失职记录",
-                    None,
-                    None,
-                    a.id,
-                    "已决" if a.state == "decided" else "待决",
-                    APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
-                    a.decided,
-                ]
-            )
+    listed = {(x.id, x.appeal.id) for x in result.lapse_appeals}
+    withdrawn = {
+        x.id: "、".join(f"{w.date} {w.subject} {labels.action(w.action)}" for w in x.withdrawn) or None
+        for x in result.overturned_lapses
+    }
+    lapse_rows: list[tuple[LapseAppeal | OverturnedLapse, AppealRef]] = [(x, x.appeal) for x in result.lapse_appeals]
+    lapse_rows += [(x, a) for x in result.overturned_lapses for a in x.appeals if (x.id, a.id) not in listed]
+    for x, a in lapse_rows:
+        rows.append(
+            [
+                x.period,
+                None,
+                None,
+                x.county,
+                x.id,
+                "失职记录",
+                None,
+                None,
+                a.id,
+                "已决" if a.state == "decided" else "待决",
+                APPEAL_DECISION_LABELS.get(a.decision, a.decision) if a.decision else None,
+                a.decided,
+                withdrawn.get(x.id) if a.decision == "overturned" and a.state == "decided" else None,
+            ]
+        )
     sheets = []
     if rows:
         sheets.append(
@@ -761,6 +786,7 @@ def _appeal_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docume
                     "状态",
                     "处理决定",
                     "决定日期",
+                    "撤销的处理事项",
                 ],
                 rows,
             )
@@ -988,6 +1014,20 @@ def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: Do
     return [_Para("经申诉撤销、不计入得分和计次的扣分与失职:"), _List(tuple(items), ordered=False)]
 
 
+def _withdrawn_items(result: ScoreResult, labels: DocumentLabels) -> tuple[str, ...]:
+    """The actions an overturned lapse had led to, now withdrawn: 撤销:who:what (when, why)."""
+    items = []
+    for x in result.overturned_lapses:
+        ids = "、".join(a.id for a in x.appeals)
+        for a in x.withdrawn:
+            who = {"employee": "员工", "outlet": "网点"}.get(a.subject_type, "") + a.subject
+            items.append(
+                f"撤销:{who}:{labels.action(a.action)}(原于{date_words(a.date)}作出;"
+                f"失职记录 {x.id} 经申诉{ids}撤销)。{a.reason}"
+            )
+    return tuple(items)
+
+
 def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
     """The 通报, as headings, paragraphs, tables and lists (rendered to Markdown or Word)."""
     blocks: list[_Block] = []
@@ -1136,16 +1176,22 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
     blocks.append(_Heading(2, "四、处理事项"))
     if result.actions:
         items = []
+        waits = {x.id: x.appeal.id for x in result.lapse_appeals if x.appeal.state != "decided"}
         for a in sorted(result.actions, key=lambda a: (a.date, a.subject, a.action)):
             basis = f"依据{labels.article(a.article)}" if a.article is not None else "依据规则"
             if a.period not in ps:
                 basis = f"{period_words(a.period)}事项,{basis}"
             flag = ",通报全市" if a.circulate else ""
+            flag += "".join(f",失职记录{o}申诉{waits[o]}待决" for o in a.observations if o in waits)
             who = {"employee": "员工", "outlet": "网点"}.get(a.subject_type, "") + a.subject
             items.append(f"{who}:{labels.action(a.action)}({basis},{date_words(a.date)}{flag})。{a.reason}")
         blocks.append(_List(tuple(items)))
     else:
         blocks.append(_Para("本期无处理事项。"))
+    withdrawn = _withdrawn_items(result, labels)
+    if withdrawn:
+        blocks.append(_Para("经申诉撤销失职记录而撤销的处理事项(原已作出,现不再执行):"))
+        blocks.append(_List(withdrawn, ordered=False))
     if result.fines:
         total = sum((Decimal(f.amount) for f in result.fines), Decimal("0.00"))
         blocks.append(_Para(f"罚款{len(result.fines)}笔,合计{total}元:"))
@@ -1244,9 +1290,11 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         for d in c.deductions
         if d.appeal is not None and d.appeal.state != "decided"
     )
-    if waiting:
-        shown = "、".join(f"{aid}(针对{obs})" for aid, obs in waiting)
-        notes.append(f"尚未决定的申诉{len(waiting)}件({shown}),决定前暂按原扣分计。")
+    on_lapses = sorted((x.appeal.id, x.id) for x in result.lapse_appeals if x.appeal.state != "decided")
+    if waiting or on_lapses:
+        shown = "、".join(f"{aid}(针对{obs})" for aid, obs in waiting + on_lapses)
+        kept = "原扣分" if not on_lapses else "原计次" if not waiting else "原扣分和原计次"
+        notes.append(f"尚未决定的申诉{len(waiting) + len(on_lapses)}件({shown}),决定前暂按{kept}计。")
     if result.replaced:
         shown = "、".join(f"{r.id}由{r.by}更正" for r in result.replaced)
         notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再计分。")

@@ -26,10 +26,10 @@ from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_acti
 from ._groups import group_fines
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import appeal_warnings, oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, lapse_appeals, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
-from ._results import ScoreResult, dump, unattributed
+from ._results import Action, ScoreResult, dump, unattributed
 from ._sanctions import sanctions
 from ._scoring import iter_scorecard_json, scorecards
 from ._store import Facts
@@ -72,6 +72,7 @@ def score(
 def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None) -> ScoreResult:
     """The result of one run's facts: what :func:`score` returns, and what pack tests check.
     Appeals count as of ``as_of`` (:func:`._appeals.standing`)."""
+    before = _unappealed(compiled, facts, as_of)
     facts = standing(facts, as_of)
     grouped = group_fines(compiled, *fines_and_actions(compiled, facts))
     all_fines, dropped = grouped.fines, grouped.absorbed
@@ -93,13 +94,23 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
-        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period),
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period, before=before),
         fines=fines,
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
         absorbed=found.absorbed,
         provisional=found.provisional,
         absorbed_fines=of_period(dropped, period),
+        lapse_appeals=lapse_appeals(compiled, facts, as_of=as_of, period=period),
     )
+
+
+def _unappealed(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> tuple[Action, ...]:
+    """The oversight actions as they stood without appeals, where an appeal on a lapse was decided
+    (what an overturned lapse withdraws is taken from them); empty otherwise."""
+    day = as_of.isoformat()
+    if not any(a.decided is not None and a.decided <= day for a in facts.appeals.values()):
+        return ()
+    return oversight_actions(compiled, facts, as_of=as_of)
 
 
 def score_to_stream(
@@ -121,6 +132,7 @@ def score_to_stream(
     check_period(period, compiled.pack.meta.period)
     day = as_date(as_of)
     facts = _ingest_with(compiled, inputs, reuse_matches, progress, strict_registry, check_workers(workers))
+    before = _unappealed(compiled, facts, day)
     facts = standing(facts, day)
     dumps = orjson.dumps
     write = out.write
@@ -148,13 +160,14 @@ def score_to_stream(
     write(b',"warnings":' + dumps(dump(warned)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
-    lapses = overturned_lapses(compiled, facts, as_of=day, period=period)
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period, before=before)
     write(b',"overturned_lapses":' + dumps(dump(lapses)))
     write(b',"fines":' + dumps(dump(fines)))
     employees = ledger(named, fines, share) if share is not None else ()
     write(b',"employees":' + dumps(dump(employees)))
     write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
-    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))) + b"}\n")
+    write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))))
+    write(b',"lapse_appeals":' + dumps(dump(lapse_appeals(compiled, facts, as_of=day, period=period))) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

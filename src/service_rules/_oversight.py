@@ -17,7 +17,7 @@ import attrs
 from ._compiler import CompiledPack
 from ._model import Ladder
 from ._periods import Granularity, parse_period, period_key, period_of, window_key
-from ._results import Action, AppealRef, OverturnedLapse, Rejection, ResultWarning
+from ._results import Action, AppealRef, LapseAppeal, OverturnedLapse, Rejection, ResultWarning
 from ._store import Facts, Observation
 from ._templates import render
 
@@ -305,13 +305,23 @@ def _overturned_lapses(
 
 
 def overturned_lapses(
-    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+    compiled: CompiledPack,
+    facts: Facts,
+    *,
+    as_of: _dt.date,
+    period: str | None = None,
+    before: tuple[Action, ...] = (),
 ) -> tuple[OverturnedLapse, ...]:
-    """The lapses an appeal overturned by ``as_of`` (those of ``period`` when given), by date and id."""
+    """The lapses an appeal overturned by ``as_of`` (those of ``period`` when given), by date and id;
+    each with the actions of ``before`` (the actions as they stood without appeals) that the lapse
+    itself had led to and that no longer stand (``withdrawn``)."""
     if facts.appeal_view is None:
         return ()
     _, lapses = derive(compiled, facts, as_of)
     _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    if gone and before:
+        now = set(oversight_actions(compiled, facts, as_of=as_of))
+        before = tuple(a for a in before if a not in now)
     rows = [
         OverturnedLapse(
             id=g.lapse.id,
@@ -320,9 +330,38 @@ def overturned_lapses(
             period=period_key(g.lapse.date, compiled.pack.meta.period),
             kind=g.lapse.kind,
             appeals=g.appeals,
+            withdrawn=tuple(a for a in before if g.lapse.id in a.observations),
         )
         for g in gone
         if g.ladder is None
+    ]
+    if period is not None:
+        rows = [r for r in rows if r.period == period]
+    return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
+
+
+def lapse_appeals(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+) -> tuple[LapseAppeal, ...]:
+    """Every appeal filed by ``as_of`` against a lapse that has arisen (given or derived, standing
+    or overturned), pending or decided (those of ``period`` when given), by date and id."""
+    view = facts.appeal_view
+    if view is None or not view.refs:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    kept, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    every = {x.id: x for x in kept} | {g.lapse.id: g.lapse for g in gone if g.ladder is None}
+    rows = [
+        LapseAppeal(
+            id=x.id,
+            county=x.county,
+            date=x.date,
+            period=period_key(x.date, compiled.pack.meta.period),
+            kind=x.kind,
+            appeal=view.refs[x.id],
+        )
+        for x in every.values()
+        if x.id in view.refs
     ]
     if period is not None:
         rows = [r for r in rows if r.period == period]

@@ -233,10 +233,14 @@ def render_table(
     if result.actions:
         out.append("")
         out.append("处理事项:")
+        waits = {x.id: x.appeal.id for x in result.lapse_appeals if x.appeal.state != "decided"}
         for a in result.actions:
             flag = " [通报全市]" if a.circulate else ""
             if a.rejections:
                 flag += f" [涉及被拒绝输入 {a.rejections} 行,结论可能有误]"
+            for o in a.observations:
+                if o in waits:
+                    flag += f" [失职 {escape(o)} 申诉 {escape(waits[o])} 待决]"
             name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
             out.append(f"  {a.date}  {escape(a.subject)}  {name}{flag}  {a.period}")
             out.append(f"      {escape(a.reason)}")
@@ -246,6 +250,16 @@ def render_table(
         for x in result.overturned_lapses:
             appeals = ",".join(appeal_text(a) for a in x.appeals)
             out.append(f"  {x.date}  {escape(x.county)}  {escape(x.id)}  {appeals}")
+            for a in x.withdrawn:
+                name = escape(f"{labels[a.action]}({a.action})" if a.action in labels else a.action)
+                out.append(f"      撤销:{a.date}  {escape(a.subject)}  {name}  {a.period}")
+    waiting = [x for x in result.lapse_appeals if x.appeal.state != "decided" or x.appeal.decision != "overturned"]
+    if waiting:
+        out.append("")
+        out.append("针对失职记录的申诉(待决或维持,仍计次):")
+        for y in waiting:
+            said = appeal_text(y.appeal) if y.appeal.state == "decided" else f"申诉 {escape(y.appeal.id)} 待决"
+            out.append(f"  {y.date}  {escape(y.county)}  {escape(y.id)}  {said}")
     out.extend(replaced_lines(result.replaced))
     out.extend(_money_lines(result))
     for title, listed in (

@@ -236,6 +236,22 @@ class OverturnedLapse:
     period: str
     kind: str
     appeals: tuple[AppealRef, ...]
+    #: The actions this lapse itself had led to as they stood without the appeal (the ladder step
+    #: it produced, its own notice), now withdrawn (撤销): kept so that nothing is edited away.
+    withdrawn: tuple[Action, ...] = ()
+
+
+@attrs.frozen
+class LapseAppeal:
+    """An appeal against a county's lapse (given or derived), in any state as of the run's day:
+    the lapse (``id``, ``county``, ``date``, ``period``, ``kind``) and the ``appeal``."""
+
+    id: str
+    county: str
+    date: str
+    period: str
+    kind: str
+    appeal: AppealRef
 @attrs.frozen
 class Fine:
     """One occurrence fined (money.toml): the ``occurrence``-th time ``subject`` did "the same
@@ -336,6 +352,9 @@ class ScoreResult:
     #: Fines a sanction group absorbed: of one group's fines for one subject and one finding only
     #: the highest-ranked is levied; the others are listed here.
     absorbed_fines: tuple[Fine, ...] = ()
+    #: Every appeal against a lapse (given or derived), pending or decided, by date and id
+    #: (filtered by ``period`` like ``actions``).
+    lapse_appeals: tuple[LapseAppeal, ...] = ()
 
     @property
     def accepted(self) -> int:
