@@ -211,3 +211,21 @@ def test_an_appeal_amending_to_an_integer_of_more_than_64_bits_is_out_of_range(
     assert exit_code == 1, err
     [rejection] = json.loads(out)["rejected"]
     assert (rejection["line"], rejection["code"]) == (2, "out_of_range"), rejection
+
+
+def test_a_correction_of_a_rejected_line_that_names_the_correction_does_not_vanish(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``F`` replaces the rejected ``X``, and ``X`` (rejected) names ``F``: the chain passed on
+    through ``X`` had ``F`` replace itself, so ``F`` was listed replaced and judged nowhere — a
+    finding lost with no rejection. Now ``X`` is replaced by ``F``, and ``F`` deducts."""
+    data = tmp_path / "in.jsonl"
+    base = {"type": "finding", "outlet": "HJ-01", "date": "2026-07-14", "article": 18}
+    lines = [{**base, "id": "X", "points": 99, "replaces": "F"}, {**base, "id": "F", "points": 2, "replaces": "X"}]
+    data.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    exit_code, out, err = run(capsys, ["score", "--pack", "cangzhou", "--as-of", "2027-06-30", str(data)])
+    result = json.loads(out)
+    assert exit_code == 0, err
+    assert [(r["id"], r["current"]) for r in result["replaced"]] == [("X", "F")]
+    [card] = result["scorecards"]
+    assert [d["observations"] for d in card["deductions"]] == [["F"]]

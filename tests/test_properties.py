@@ -18,6 +18,7 @@ from hypothesis import example, given, settings, target
 from hypothesis import strategies as st
 
 import service_rules as sr
+from service_rules import _corrections
 from service_rules._compiler import default_matcher
 from service_rules._loader import converter
 from strategies import (
@@ -540,3 +541,61 @@ def test_generated_packs_survive_the_converter(gp: GenPack) -> None:
     for part in [pack.meta, *pack.sections, *pack.articles, *pack.rules]:
         assert converter.structure(without_nulls(converter.unstructure(part)), type(part)) == part
     assert converter.structure(converter.unstructure(pack), sr.Pack) == pack
+
+
+def _resolve_by_passes(
+    accepted: list[_corrections.Correction], seen: set[str], rejected_replaces: dict[str, str]
+) -> _corrections.Decision:
+    """The rule of corrections as first written: passes over every rejected line until none
+    passes the chain on, then each chain walked to its end (quadratic; the reference)."""
+    decision = _corrections.resolve(accepted, seen, {})
+    replaced_by = {r.id: r.by for r in decision.replaced}
+    grew = True
+    while grew:
+        grew = False
+        for rid, named in sorted(rejected_replaces.items()):
+            if rid in replaced_by and named in seen and named not in replaced_by and named != rid:
+                end = replaced_by[rid].id
+                while end in replaced_by:
+                    end = replaced_by[end].id
+                if end == named:  # the chain's own end: F replaces the rejected X that names F
+                    continue
+                replaced_by[named] = replaced_by[rid]
+                grew = True
+    out = []
+    for rid, c in sorted(replaced_by.items()):
+        current = c.id
+        while current in replaced_by:
+            current = replaced_by[current].id
+        out.append(_corrections.Replaced(id=rid, by=c, current=current))
+    return _corrections.Decision(refused=decision.refused, replaced=tuple(out))
+
+
+_CIDS = st.sampled_from([f"r{i}" for i in range(8)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edges=st.lists(st.tuples(_CIDS, _CIDS), max_size=8, unique_by=lambda e: e[0]),
+    rejected=st.dictionaries(_CIDS, _CIDS, max_size=8),
+    extra=st.sets(_CIDS),
+)
+def test_corrections_pass_chains_through_rejected_lines_as_the_passes_did(
+    edges: list[tuple[str, str]], rejected: dict[str, str], extra: set[str]
+) -> None:
+    """The linear pass-on (a heap of lines by pass and place) gives the reference's decision."""
+    rejected = {rid: t for rid, t in rejected.items() if rid not in dict(edges)}  # a line is accepted or rejected
+    accepted = [_corrections.Correction(id=a, replaces=b, input=0, line=i + 1) for i, (a, b) in enumerate(edges)]
+    seen = {a for a, _ in edges} | set(rejected) | extra
+    assert _corrections.resolve(accepted, seen, rejected) == _resolve_by_passes(accepted, seen, rejected)
+
+
+def test_a_chain_of_ten_thousand_rejected_lines_is_resolved_linearly() -> None:
+    """Hostile input: 10⁴ rejected lines, each replacing the one before, in the id order that
+    made every pass add one link (10⁸ steps). Now each line is looked at once."""
+    n = 10_000
+    rejected = {f"X{i:05d}": (f"X{i - 1:05d}" if i else "BASE") for i in range(n)}
+    z = _corrections.Correction(id="Z", replaces=f"X{n - 1:05d}", input=0, line=n + 2)
+    decision = _corrections.resolve([z], {"BASE", "Z", *rejected}, rejected)
+    assert len(decision.replaced) == n + 1
+    assert {r.current for r in decision.replaced} == {"Z"}

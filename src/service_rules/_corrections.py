@@ -10,6 +10,7 @@ decision: the replaced records leave every index and are listed in the result's 
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 
@@ -94,21 +95,55 @@ def resolve(
         winner[target] = cs[0]
         for c in cs[1:]:
             refused.append(Refused(c, C.DUPLICATE_REPLACEMENT, f"记录 {target!r} 已由编号较小的 {cs[0].id!r} 更正"))
-    # a rejected line that is itself replaced passes the chain on to the id it named
     replaced_by = dict(winner)
-    grew = True
-    while grew:
-        grew = False
-        for rid, target in sorted(rejected_replaces.items()):
-            if rid in replaced_by and target in seen and target not in replaced_by and target != rid:
-                replaced_by[target] = replaced_by[rid]
-                grew = True
-    out = []
-    for rid, c in sorted(replaced_by.items()):
-        current = c.id
-        steps = 0
-        while current in replaced_by and steps <= len(replaced_by):
-            current = replaced_by[current].id
-            steps += 1
-        out.append(Replaced(id=rid, by=c, current=current))
+    up: dict[str, str] = {}
+    _pass_on(replaced_by, rejected_replaces, seen, up)
+    out = [Replaced(id=rid, by=c, current=_end(c.id, replaced_by, up)) for rid, c in sorted(replaced_by.items())]
     return Decision(refused=tuple(refused), replaced=tuple(out))
+
+
+def _pass_on(
+    replaced_by: dict[str, Correction], rejected_replaces: Mapping[str, str], seen: Collection[str], up: dict[str, str]
+) -> None:
+    """A rejected line that is itself replaced passes the chain on to the id it named — unless
+    that id is the record standing at the chain's end (``F`` replaces the rejected ``X`` which
+    names ``F``): passing it on would have ``F`` replace itself and vanish with the line it
+    corrects; the rejected line stays replaced, ``F`` stands.
+
+    The rule is a fixed point of passes over the rejected lines in id order (a line passes the
+    chain on when its id is replaced and the id it names is not yet); a line is looked at once,
+    in the pass and at the place where it first could: O(n log n), where passes over every line
+    were O(n²) on a long chain of rejected lines (10⁴ lines took seconds, 10⁵ minutes)."""
+    order = {rid: place for place, rid in enumerate(sorted(rejected_replaces))}
+    due: list[tuple[int, int, str]] = [(0, order[rid], rid) for rid in replaced_by if rid in order]
+    heapq.heapify(due)
+    while due:
+        turn, place, rid = heapq.heappop(due)
+        target = rejected_replaces[rid]
+        if target not in seen or target in replaced_by or target == rid:
+            continue
+        if _end(replaced_by[rid].id, replaced_by, up) == target:
+            continue
+        replaced_by[target] = replaced_by[rid]
+        later = order.get(target)
+        if later is not None:  # looked at later in this pass, or in the next one
+            heapq.heappush(due, (turn if later > place else turn + 1, later, target))
+
+
+def _end(rid: str, replaced_by: Mapping[str, Correction], up: dict[str, str]) -> str:
+    """The record standing at the end of ``rid``'s chain. ``up`` remembers, for ids walked, an
+    id further along (chains only grow at their ends, so it stays true): linear over all walks."""
+    path: list[str] = []
+    current = rid
+    while len(path) <= len(replaced_by):
+        nxt = up.get(current)
+        if nxt is None:
+            c = replaced_by.get(current)
+            if c is None:
+                break
+            nxt = c.id
+        path.append(current)
+        current = nxt
+    for step in path:
+        up[step] = current
+    return current
