@@ -1061,7 +1061,7 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
         return pack
     layers: list[_Layer] = []
     for i, a in enumerate(found.amendments):
-        read = _read_amendment(chain[0].folder, a, i, shown, full, problems)
+        read = _read_amendment(chain[0].folder, a, i, shown, full, problems, chain[0].label("", layered))
         if read is not None:
             layers.append(read)
     if problems:
@@ -1080,11 +1080,13 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
 
 
 def _read_amendment(
-    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem]
+    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem], prefix: str = ""
 ) -> _Layer | None:
     """One amendment's layer: the pack files its folder holds (pack.toml optional; it may not
-    rename the pack or change what it extends)."""
+    rename the pack or change what it extends). Its files are shown under ``prefix`` (the pack's
+    own label, as its other files are: ``cangzhou-layer/`` in a layered pack) and its folder."""
     folder = root / a.folder
+    base = prefix + a.folder.rstrip("/")
     if not folder.is_dir():
         problems.append(
             Problem("missing_folder", f"修订 {a.id} 的文件夹 {a.folder} 不存在", file=shown, path=f"$.amendments[{i}].folder")
@@ -1097,7 +1099,7 @@ def _read_amendment(
             continue
         raw = path.read_bytes()
         digest.update(f"{a.id}/{file_name}".encode() + b"\0" + raw + b"\0")
-        where = f"{a.folder.rstrip('/')}/{file_name}"
+        where = f"{base}/{file_name}"
         parsed = parse_toml(raw, where, problems)
         if parsed is not None:
             data[file_name] = parsed
@@ -1118,7 +1120,7 @@ def _read_amendment(
                 Problem(
                     "unsupported_amendment",
                     f"修订尚不能改变 money.toml 的 {key}(罚款与员工台账按原文本计算);点值 rates 可以修订",
-                    file=f"{a.folder.rstrip('/')}/money.toml",
+                    file=f"{base}/money.toml",
                     path=f"$.{key}",
                 )
             )
@@ -1130,11 +1132,11 @@ def _read_amendment(
                     Problem(
                         "invalid_value",
                         f"修订不能改变规则包的 {key}",
-                        file=f"{a.folder.rstrip('/')}/pack.toml",
+                        file=f"{base}/pack.toml",
                         path=f"$.pack.{key}",
                     )
                 )
-    return _AmendmentLayer(a.id, folder, data, a.folder.rstrip("/"))
+    return _AmendmentLayer(a.id, folder, data, base)
 
 
 @attrs.frozen
