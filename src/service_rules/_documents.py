@@ -968,6 +968,24 @@ def _appeal_words(d: Deduction) -> str:
     return ""
 
 
+def _unattributed_words(result: ScoreResult) -> list[str]:
+    """The rejected lines naming no outlet, said truthfully: those naming no county either (which
+    outlet's score they touch cannot be known) apart from those naming a county only (an appeal
+    against a county's lapse concerns the county, not an outlet)."""
+    rejected = result.rejected
+    unknown = sum(1 for r in rejected if r.outlet is None and r.county is None)
+    counties = sorted({r.county for r in rejected if r.outlet is None and r.county is not None})
+    county_only = sum(1 for r in rejected if r.outlet is None and r.county is not None)
+    words = []
+    if unknown:
+        words.append(f"其中{unknown}条未能读出所涉网点,无法判断影响哪个网点的评分。")
+    if county_only:
+        words.append(f"另有{county_only}条所涉为县联社({'、'.join(counties)})而非网点(如对失职记录的申诉)。")
+    if words:
+        words[-1] = words[-1].removesuffix("。") + ";涉及网点的未采纳记录已在相应网点标明。"
+    return words
+
+
 def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
     """The period's deductions and lapses overturned on appeal: not counted, and said so."""
     items = []
@@ -981,7 +999,7 @@ def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: Do
                 f"{_outlet_words(c, names)},{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
             )
     for x in result.overturned_lapses:
-        ids = "、".join(a.id for a in x.appeals)
+        ids = "、".join(a.id + (f",{date_words(a.decided)}撤销" if a.decided else "") for a in x.appeals)
         items.append(f"{x.county},{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
     if not items:
         return []
@@ -1224,11 +1242,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         for code, wheres in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             shown = "、".join(wheres[:5]) + ("等" if len(wheres) > 5 else "")
             notes.append(f"未采纳:{rejection_label(code)}({code}){len(wheres)}条({shown})。")
-        if result.unattributed:
-            notes.append(
-                f"其中{result.unattributed}条未能读出所涉网点,无法判断影响哪个网点的评分;"
-                "涉及网点的未采纳记录已在相应网点标明。"
-            )
+        notes += _unattributed_words(result)
     pending = sorted(i for c in cards for i in c.pending)
     dismissed = sorted(i for c in cards for i in c.dismissed)
     if pending:
@@ -1249,7 +1263,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"尚未决定的申诉{len(waiting)}件({shown}),决定前暂按原扣分计。")
     if result.replaced:
         shown = "、".join(f"{r.id}由{r.by}更正" for r in result.replaced)
-        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再计分。")
+        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再适用,以更正后的记录为准。")
     for w in result.warnings:
         where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
         notes.append(f"提示:{where + ':' if where else ''}{w.message}")
