@@ -64,3 +64,29 @@ def test_the_bulletin_dates_an_overturned_lapse_and_counts_rejections_truthfully
 def test_a_corrected_appeal_is_not_said_to_have_scored() -> None:
     text = _bulletin([*_base(), _appeal("S-4", "BT-2026Q3-01-1"), _appeal("S-4R", "BT-2026Q3-01-1", replaces="S-4")])
     assert "S-4由S-4R更正" in text and "不再计分" not in text and "原记录不再适用" in text
+
+
+def _sheets(pack: str, tmp_path: Path) -> dict[str, list[list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    from service_rules._documents import write_workbook
+
+    loaded = sr.load_pack(pack)
+    result = sr.score(sr.compile_pack(loaded), [str(EXAMPLE)], as_of=AS_OF)
+    write_workbook(result, tmp_path / "w.xlsx", {}, DocumentLabels.from_pack(loaded))
+    book = CalamineWorkbook.from_path(str(tmp_path / "w.xlsx"))
+    return {name: book.get_sheet_by_name(name).to_python() for name in ("排名", "扣分明细")}
+
+
+def test_the_workbook_says_which_text_judged_for_an_amended_pack(tmp_path: Path) -> None:
+    """A clerk's trial: only the 通报 named the amendment; 扣分明细 and 排名 now say it too."""
+    sheets = _sheets(str(ROOT / "examples" / "cangzhou-amended"), tmp_path)
+    details = sheets["扣分明细"]
+    col, day = details[0].index("修订"), details[0].index("日期")
+    by_day = {(row[day] >= "2026-08-16", row[col] or None) for row in details[1:]}
+    assert by_day == {(False, None), (True, "cz-2026-08")}  # the amendment in force on the finding's day
+    ranking = sheets["排名"]
+    col = ranking[0].index("修订")
+    assert {row[col] for row in ranking[1:]} == {"cz-2026-08"}  # in force on the quarter's last day
+    plain = _sheets("cangzhou", tmp_path)  # a pack without amendments: no such column
+    assert "修订" not in plain["扣分明细"][0] and "修订" not in plain["排名"][0]

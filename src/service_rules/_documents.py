@@ -62,6 +62,8 @@ class DocumentLabels:
     dismissed: str = "record"
     #: Whether every pending rule (``outcome = "pending"``) is a complaint's (``complaint``) or not (``record``).
     pending: str = "record"
+    #: A pack's dated amendments: id → the day it is in force from, in date order (the workbook's 修订 columns).
+    amendment_days: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -73,7 +75,16 @@ class DocumentLabels:
             rule_titles(pack),
             dismissed_kind(pack),
             "complaint" if all(r.when.get("type") == "complaint" for r in pack.rules if r.outcome == "pending") else "record",
+            amendment_days={t.amendment.id: t.amendment.effective for t in pack.amendments},
         )
+
+    def amendment_on(self, day: str) -> str | None:
+        """The amendment in force on ``day`` (None: the original text)."""
+        found = None
+        for aid, effective in self.amendment_days.items():  # in date order
+            if effective <= day:
+                found = aid
+        return found
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -311,6 +322,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
     sections = _section_headers(result)
     ranked = ranking(result)
     money = MoneyColumns.of(result)
+    amended = bool(labels.amendment_days)  # which text judged: 修订 columns, for an amended pack only
     rank_rows = []
     for r in ranked:
         c = r.card
@@ -331,6 +343,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 len(c.deductions),
                 *money.cells(c),
                 remark,
+                *(["、".join(c.versions) or None] if amended else []),
             ]
         )
     summary_rows = [
@@ -370,6 +383,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     d.note,
                     PROVENANCE_LABELS.get(d.provenance, d.provenance),
                     appeal_text(d.appeal, d.original_points) if d.appeal is not None else None,
+                    *([labels.amendment_on(d.date)] if amended else []),
                 ]
             )
     persons = person_deductions(result)
@@ -431,7 +445,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
     sheets = [
         _Sheet(
             "排名",
-            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", *money.header, "说明"],
+            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", *money.header, "说明", *(["修订"] if amended else [])],
             rank_rows,
             formats={5 + len(sections) + 2 + i: "0.00" for i in range(len(money.header))},
         ),
@@ -462,6 +476,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "备注",
                 "分值依据",
                 "申诉",
+                *(["修订"] if amended else []),
             ],
             deduction_rows,
             wrap=frozenset({14, 15, 17}),
