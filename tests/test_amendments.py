@@ -212,6 +212,8 @@ def test_a_mistake_inside_an_amendment_is_located_in_its_folder(tmp_path: Path) 
         "$.rules[1]",
     )
     assert "cz-2026-08" in problem.message
+    # in Chinese, as an amendment's other messages (a clerk's trial found it in English)
+    assert problem.message.startswith("rules 条目 'no-such-rule' 标注了修订"), problem.message
 
 
 def test_a_compile_error_of_an_amended_text_says_which(tmp_path: Path) -> None:

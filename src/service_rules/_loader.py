@@ -1071,12 +1071,35 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
     for k, a in enumerate(found.amendments, start=1):
         found_problems: list[Problem] = []
         _, text, found_problems = _build(folder, [*reversed(layers[:k]), *chain], full, found_problems)
-        problems.extend(attrs.evolve(p, message=f"{p.message}(修订 {a.id} 起施行的文本)") for p in found_problems)
+        problems.extend(
+            attrs.evolve(p, message=f"{_in_chinese(p.message)}(修订 {a.id} 起施行的文本)") for p in found_problems
+        )
         if text is not None:
             texts.append(AmendedText(a, attrs.evolve(text, digest=version_digest(digest_text, a.id))))
     if problems:
         return pack
     return attrs.evolve(pack, digest=digest_text, amendments=texts)
+
+
+#: The layering messages an amendment's author meets, in Chinese (docs/packs.md: amendments' messages are Chinese).
+_CHINESE = (
+    (re.compile(r"^(\w+) entry ('[^']*') overrides nothing: no lower layer defines it$"),
+     r"\1 条目 \2 标注了修订(override/disable/replace),但修订前的文本中没有这一条目"),
+    (re.compile(r"^(\w+) entry ('[^']*') is defined twice in this layer$"), r"\1 条目 \2 在本修订中定义了两次"),
+    (re.compile(r"^(\w+) entry ('[^']*') is already defined by ([^;]+); say override = true.*$"),
+     r"\1 条目 \2 已由 \3 定义;修改它须写 override = true,整条重写写 replace = true,删除写 disable = true"),
+    (re.compile(r"^(\S+) says replace = true, but no lower layer defines it$"), r"\1 写了 replace = true,但修订前的文本中没有它"),
+    (re.compile(r"^override, disable and replace take true or false$"), "override、disable、replace 只能取 true 或 false"),
+    (re.compile(r"^say one of override, disable and replace$"), "override、disable、replace 只能写其中之一"),
+)  # fmt: skip
+
+
+def _in_chinese(message: str) -> str:
+    """A layering message in Chinese where it is one an amendment meets; any other as it is."""
+    for pattern, words in _CHINESE:
+        if pattern.match(message):
+            return pattern.sub(words, message)
+    return message
 
 
 def _read_amendment(
