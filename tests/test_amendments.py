@@ -721,3 +721,23 @@ def test_diff_of_two_days_names_them(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["diff", AMENDED, AMENDED, "--observations", QUARTER, "--as-of", AS_OF, "--format", "json"]) == 0
     diff = json.loads(capsys.readouterr().out)
     assert (diff["old_day"], diff["new_day"]) == (None, None)
+
+
+def test_check_lists_an_amendments_own_mistakes_beside_its_texts(tmp_path: Path) -> None:
+    """A clerk's trial: a renamed pack in an amendment's pack.toml hid the override_missing of its
+    rules.toml until pack.toml was deleted; both are listed at once."""
+    folder = _copy(tmp_path)
+    inside = folder / "amendments" / "cz-2026-08"
+    (inside / "pack.toml").write_text('[pack]\nname = "other"\nperiod = "month"\n', encoding="utf-8")
+    rules = inside / "rules.toml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + '\n[[rules]]\nid = "no-such-rule"\noverride = true\nsection = 8\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(sr.PackError) as caught:
+        sr.load_pack(folder)
+    assert sorted((p.code, p.path) for p in caught.value.problems) == [
+        ("invalid_value", "$.pack.name"),
+        ("invalid_value", "$.pack.period"),
+        ("override_missing", "$.rules[1]"),
+    ]

@@ -1064,8 +1064,10 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
         read = _read_amendment(chain[0].folder, a, i, shown, full, problems, chain[0].label("", layered))
         if read is not None:
             layers.append(read)
-    if problems:
+    if len(layers) < len(found.amendments):
         return pack
+    # the amendments' own mistakes (a renamed pack, money they may not change) were left out of
+    # their layers: the texts are built anyway, so check lists every problem at once
     digest_text = "sha256:" + full.hexdigest()
     texts = []
     for k, a in enumerate(found.amendments, start=1):
@@ -1147,6 +1149,7 @@ def _read_amendment(
                     path=f"$.{key}",
                 )
             )
+            del money[key]
     meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
     if isinstance(meta, dict):
         for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
@@ -1159,6 +1162,7 @@ def _read_amendment(
                         path=f"$.pack.{key}",
                     )
                 )
+                del meta[key]
     return _AmendmentLayer(a.id, folder, data, base)
 
 
