@@ -603,3 +603,25 @@ def test_an_overturned_deduction_reads_as_the_text_in_force_on_its_day() -> None
     [over] = cards(run(amended, records))["RQ-02"]["overturned"]
     assert over["points"] == counted["points"] == 16
     assert over["reason"] == counted["reason"] and "扣8分" in over["reason"]
+
+
+def test_the_public_standing_takes_the_day_as_score_does_and_never_raises_attribute_error() -> None:
+    """Hostile input at the API: ``standing(facts, "2027-06-30")`` ended in AttributeError
+    ('str' object has no attribute 'isoformat'); now a string day counts like score's ``as_of``,
+    and a bad day, a second day or something that is not facts is a UsageError."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    finding = {"type": "finding", "id": "F", "outlet": "HJ-01", "date": "2026-07-14", "article": 18, "points": 2}
+    appeal = {
+        "type": "appeal", "id": "A", "target": "F", "filed": "2026-10-08", "by": "x", "reason": "r",
+        "decided": "2026-10-09", "decision": "overturned",
+    }  # fmt: skip
+    facts = sr.ingest(compiled, [sr.Records([finding, appeal])])
+    assert sr.standing(facts, "2027-06-30") == sr.standing(facts, datetime.date(2027, 6, 30))
+    for day in ("garbage", "2027-02-29", "2100-01-01", 20270630):
+        with pytest.raises(sr.UsageError):
+            sr.standing(facts, day)  # type: ignore[arg-type]
+    stood = sr.standing(facts, "2027-06-30")
+    with pytest.raises(sr.UsageError, match="2027-06-30"):
+        sr.standing(stood, "2027-07-01")
+    with pytest.raises(sr.UsageError, match="Facts"):
+        sr.standing([finding], "2027-06-30")  # type: ignore[arg-type]

@@ -45,7 +45,11 @@ FIELDS = {
     "lapse": ["id", "county", "date", "kind"],
     "report": ["id", "county", "quarter", "submitted"],
     "star": ["id", "outlet", "employee", "month"],
+    "appeal": ["id", "target", "filed", "by", "reason", "decided", "decision", "points", "note"],
 }
+# ids from a small pool, so that appeals, corrections (``replaces``: chains, cycles, a record
+# replacing itself, an appeal replaced) and duplicates meet; a derived lapse's id with odd characters
+IDS = st.sampled_from(["F1", "F2", "F3", "A1", "A2", "cz-4-cadence:河间:2026Q3", "cz-5-unfound:\x1b[31m\u202e"])
 GOOD = {
     "by": st.sampled_from(["county", "city", "mystery"]),
     "article": st.sampled_from([12, 15, 18, 19, 25, 26, 28, 30, 40, 41, 7, 999]),
@@ -59,7 +63,9 @@ GOOD = {
     "employees": st.lists(HOSTILE_STRINGS, max_size=3),
     "county": st.sampled_from(["河间", "任丘", "泊头", "献县联社"]),
 }
-for _date_field in ("date", "verified_on", "submitted"):
+GOOD["id"] = GOOD["target"] = GOOD["replaces"] = IDS
+GOOD["decision"] = st.sampled_from(["upheld", "overturned", "amended", "OVERTURNED"])
+for _date_field in ("date", "verified_on", "submitted", "filed", "decided"):
     GOOD[_date_field] = DATES
 
 
@@ -74,6 +80,8 @@ def record(draw: st.DrawFn) -> dict[str, Any]:
             out[field] = draw(strategy)
     if draw(st.integers(0, 19)) == 0:
         out[draw(st.sampled_from(["tga", "x", "\x1b"]))] = 1
+    if draw(st.integers(0, 3)) == 0:  # a correction (an outlet has no id: unknown_field)
+        out["replaces"] = draw(VALUES if draw(st.integers(0, 9)) == 0 else IDS)
     return out
 
 
@@ -114,7 +122,9 @@ def test_hostile_lines_keep_every_invariant(
     result = json.loads(out)
     [summary] = result["inputs"]
     non_blank = sum(1 for raw in lines if raw.strip())
-    assert summary["accepted"] + summary["rejected"] == non_blank, summary
+    assert summary["accepted"] + summary["rejected"] + summary["replaced"] == non_blank, summary
+    rejected_lines = [r["line"] for r in result["rejected"]]
+    assert len(set(rejected_lines)) == len(rejected_lines) == summary["rejected"]  # no line rejected twice
     assert summary["blank"] == len(lines) - non_blank
     assert (code == 1) == bool(result["rejected"])
     assert all(1 <= r["line"] <= len(lines) for r in result["rejected"])
@@ -158,3 +168,46 @@ def test_once_open_in_the_core(record: dict[str, Any], tmp_path: Path, capsys: p
     assert code == 1, err
     [rejection] = json.loads(out)["rejected"]
     assert rejection["code"] == ("out_of_range" if "persons" in record else "date_out_of_range")
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        ('"points":1000000000000000000000000000000', "out_of_range"),  # read as 1e+30 by the parser
+        ('"points":-18446744073709551617', "out_of_range"),
+        ('"points":1152921504606846976', "out_of_range"),
+        ('"points":2.0', "wrong_type"),
+        ('"persons":100000000000000000000000', "out_of_range"),
+        ('"points":1e300', "out_of_range"),
+    ],
+)
+def test_an_integer_of_more_than_64_bits_is_out_of_range_not_a_decimal(
+    line: str, code: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The contract: any integer beyond ±(2^53−1) is out_of_range. The JSON parser reads one of
+    more than 64 bits as a float; it was rejected wrong_type '应为整数,实为 1e+30' (a decimal the
+    line never wrote)."""
+    data = tmp_path / "in.jsonl"
+    data.write_text(
+        '{"type":"finding","id":"F","outlet":"O1","date":"2026-07-01","article":41,' + line + "}\n", encoding="utf-8"
+    )
+    exit_code, out, err = run(capsys, ["score", "--pack", "cangzhou", "--as-of", "2027-06-30", str(data)])
+    assert exit_code == 1, err
+    [rejection] = json.loads(out)["rejected"]
+    assert rejection["code"] == code, rejection
+
+
+def test_an_appeal_amending_to_an_integer_of_more_than_64_bits_is_out_of_range(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "in.jsonl"
+    finding = {"type": "finding", "id": "F", "outlet": "HJ-01", "date": "2026-07-14", "article": 18, "points": 2}
+    appeal = (
+        '{"type":"appeal","id":"A","target":"F","filed":"2026-10-08","by":"x","reason":"r",'
+        '"decided":"2026-10-09","decision":"amended","points":100000000000000000000000000}'
+    )
+    data.write_text(json.dumps(finding) + "\n" + appeal + "\n", encoding="utf-8")
+    exit_code, out, err = run(capsys, ["score", "--pack", "cangzhou", "--as-of", "2027-06-30", str(data)])
+    assert exit_code == 1, err
+    [rejection] = json.loads(out)["rejected"]
+    assert (rejection["line"], rejection["code"]) == (2, "out_of_range"), rejection

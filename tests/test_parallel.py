@@ -291,3 +291,23 @@ def test_amended_monthly_and_appealed_inputs_are_the_same_on_several_processes(
             parallel = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=chunk)
             assert parallel == serial
             assert result_of(compiled, parallel, as_of=day).to_json() == expected
+
+
+def test_a_file_that_changes_while_it_is_read_is_an_unreadable_input(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hostile input: lines appended while the workers read. The ranges were cut at the old size,
+    so those lines would be lost and the digest be of other bytes; the run stops instead (exit 2)."""
+    path = tmp_path / "growing.jsonl"
+    line = b'{"type":"finding","id":"G-%d","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}\n'
+    path.write_bytes(b"".join(line % i for i in range(200)))
+    read = _parallel.ParallelFiles._read
+
+    def read_then_append(self: _parallel.ParallelFiles, *args: object) -> None:
+        read(self, *args)  # type: ignore[arg-type]
+        with path.open("ab") as handle:
+            handle.write(line % 999)
+
+    monkeypatch.setattr(_parallel.ParallelFiles, "_read", read_then_append)
+    with pytest.raises(sr.InputFileError, match="被改动"):
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=1000)

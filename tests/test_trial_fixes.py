@@ -148,7 +148,8 @@ def test_diff_refuses_packs_of_different_periods(tmp_path: Path, capsys: pytest.
     path.write_text('{"type":"finding","id":"F1","outlet":"A","date":"2027-01-05","article":2}\n', encoding="utf-8")
     code = main(["diff", "cangzhou", str(tmp_path / "monthly"), "--observations", str(path)])
     assert code == 2
-    assert "different periods (quarter, month)" in capsys.readouterr().err
+    err = capsys.readouterr().err  # in Chinese, like every message for people
+    assert "计分期间不同" in err and "period = quarter" in err and "period = month" in err
 
 
 def test_periods_are_ascii_digits_only() -> None:

@@ -11,7 +11,6 @@ Everything public is re-exported here; the modules behind it are private.
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _version
 
-from ._appeals import standing
 from ._candidates import (
     Candidate,
     CandidatesResult,
@@ -33,6 +32,7 @@ from ._errors import (
     ServiceRulesError,
     UsageError,
 )
+from ._evaluate import public_standing as standing
 from ._evaluate import score, score_to_stream
 from ._ingest import Records, ingest
 from ._loader import PackSource, available_packs, builtin_pack_names, load_pack

@@ -22,7 +22,7 @@ from . import _condition_numbers, _facts, _moneyrules, _sanction_checks, _templa
 from ._amendments import Versions, versions_of
 from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
-from ._limits import check_numbers
+from ._limits import check_ids, check_numbers
 from ._model import Article, Floor, Ladder, Pack, Rule, Section, floor_of
 
 #: More sibling tests than 512 under one node break durable_rules (docs/engine.md): counted on
@@ -750,6 +750,7 @@ STAGES: list[tuple[str, Callable[[_Build], None]]] = [
     ("check_verbatim", _verbatim.stage),
     ("check_condition_numbers", _condition_numbers.stage),
     ("check_numbers", check_numbers),
+    ("check_ids", check_ids),
     ("check_money", _moneyrules.stage),
 ]
 

@@ -315,8 +315,8 @@ def diff_packs(
     periods = (old_pack.pack.meta.period, new_pack.pack.meta.period)
     if periods[0] != periods[1]:
         raise UsageError(
-            f"the two packs score per different periods ({periods[0]}, {periods[1]}): their scorecards cannot be "
-            "compared one by one"
+            f"两个规则包的计分期间不同(旧包 period = {periods[0]},新包 period = {periods[1]}),"
+            "评分卡无法逐一比较"
         )
     day = as_date(as_of)
     if isinstance(day, _dt.datetime):  # a date subclass score() would accept, then fail to compare

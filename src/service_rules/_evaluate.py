@@ -211,6 +211,20 @@ def as_compiled(pack: PackLike) -> CompiledPack:
     return compile_pack(load_pack(pack))
 
 
+def public_standing(facts: Facts, as_of: _dt.date | str | None) -> Facts:
+    """The public ``standing(facts, as_of)``: :func:`._appeals.standing` with ``as_of`` taken as
+    ``score`` takes it (a date, an ISO date string, None for today); a bad day, or facts that
+    already stand on another day, are a :class:`UsageError`, never an ``AttributeError``."""
+    if not isinstance(facts, Facts):
+        raise UsageError(f"facts: expected the Facts that ingest() returns, not {type(facts).__name__}", param="facts")
+    try:
+        return standing(facts, as_date(as_of))
+    except ValueError as exc:
+        if isinstance(exc, UsageError):
+            raise
+        raise UsageError(str(exc), param="as_of") from None
+
+
 def as_date(value: _dt.date | str | None, param: str = "as_of") -> _dt.date:
     """An ``as_of=`` argument: a date, an ISO date string, or None for today."""
     if value is None:

@@ -107,15 +107,25 @@ def _str(v: Any) -> tuple[str, str] | None:
     return None
 
 
+#: The JSON parser reads an integer of more than 64 bits as a float: such a float is an integer
+#: out of range (``out_of_range``, as the contract says of any integer beyond ±(2^53−1)), not a
+#: decimal (``wrong_type``) — the line may well have written the digits of an integer.
+_BEYOND_64_BITS = float(2**63)
+
+
+def _not_int(v: Any) -> str:
+    return C.OUT_OF_RANGE if type(v) is float and abs(v) >= _BEYOND_64_BITS else C.WRONG_TYPE
+
+
 def _int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (C.WRONG_TYPE, "整数")
+        return (C.OUT_OF_RANGE, _INT_RANGE) if _not_int(v) == C.OUT_OF_RANGE else (C.WRONG_TYPE, "整数")
     return None if -MAX_INT <= v <= MAX_INT else (C.OUT_OF_RANGE, _INT_RANGE)
 
 
 def _positive_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (C.WRONG_TYPE, "整数")
+        return (_not_int(v), "整数" if _not_int(v) == C.WRONG_TYPE else f"1 至 {MAX_PERSONS} 之间的整数")
     if v < 1:
         return (C.INVALID_VALUE, "不小于 1 的整数")
     return None if v <= MAX_PERSONS else (C.OUT_OF_RANGE, f"1 至 {MAX_PERSONS} 之间的整数")
@@ -140,7 +150,7 @@ def _quarter(v: Any) -> tuple[str, str] | None:
 
 def _nonneg_int(v: Any) -> tuple[str, str] | None:
     if type(v) is not int:
-        return (C.WRONG_TYPE, "整数")
+        return (_not_int(v), "整数" if _not_int(v) == C.WRONG_TYPE else f"0 至 {MAX_INT} 之间的整数")
     if v < 0:
         return (C.INVALID_VALUE, "不小于 0 的整数")
     return None if v <= MAX_INT else (C.OUT_OF_RANGE, f"0 至 {MAX_INT} 之间的整数")

@@ -8,7 +8,8 @@ list the same table, and a test holds them to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import attrs
@@ -109,12 +110,39 @@ def pack_numbers(pack: Pack) -> Iterator[tuple[str, str, object, Range]]:
         yield f, f"streaks[{i}].length.value", st.length.value, COUNT
     for i, cad in enumerate(o.cadences):
         yield f, f"cadences[{i}].min_inspections.value", cad.min_inspections.value, COUNT
+    yield from _money_and_oversight_numbers(pack)
     rec = o.recommendation
     if rec is not None:
         if rec.article is not None:
             yield f, "recommendation.article", rec.article, NUMBER
         for i, ex in enumerate(rec.exclude):
             yield from _conditions(f, f"recommendation.exclude[{i}].when", ex.when)
+
+
+def _money_and_oversight_numbers(pack: Pack) -> Iterator[tuple[str, str, object, Range]]:
+    """money.toml's and the thresholds' and sanction groups' integers (issues 9 and 12)."""
+    m = pack.money
+    for i, rate in enumerate(m.rates):
+        for key in ("section", "article"):
+            value = getattr(rate, key, None)
+            if value is not None:
+                yield "money.toml", f"rates[{i}].{key}", value, NUMBER
+    for i, fine in enumerate(m.fines):
+        if fine.article is not None:
+            yield "money.toml", f"fines[{i}].article", fine.article, NUMBER
+        for j, action in enumerate(fine.actions):
+            if action.start >= 1:  # below 1: the money stage's own invalid_value
+                yield "money.toml", f"fines[{i}].actions[{j}].start", action.start, COUNT
+        yield from _conditions("money.toml", f"fines[{i}].when", fine.when)
+    o = pack.oversight
+    for i, t in enumerate(o.thresholds):
+        for key in ("section", "article"):
+            value = getattr(t, key)
+            if value is not None:
+                yield "oversight.toml", f"thresholds[{i}].{key}", value, NUMBER
+    for i, g in enumerate(o.sanction_groups):
+        if g.article is not None:
+            yield "oversight.toml", f"sanction_groups[{i}].article", g.article, NUMBER
 
 
 def _conditions(file: str, path: str, when: Mapping[str, ConditionValue]) -> Iterator[tuple[str, str, object, Range]]:
@@ -152,3 +180,42 @@ def check_numbers(b: _Build) -> None:
             file,
             path,
         )
+
+
+#: Where each kind of entry with an ``id`` lives: file, list name, and how to reach the list.
+_ID_LISTS: tuple[tuple[str, str, Callable[[Pack], Sequence[object]]], ...] = (
+    ("rules.toml", "rules", lambda p: p.rules),
+    ("oversight.toml", "ladders", lambda p: p.oversight.ladders),
+    ("oversight.toml", "streaks", lambda p: p.oversight.streaks),
+    ("oversight.toml", "cadences", lambda p: p.oversight.cadences),
+    ("oversight.toml", "deadlines", lambda p: p.oversight.deadlines),
+    ("oversight.toml", "crosschecks", lambda p: p.oversight.crosschecks),
+    ("oversight.toml", "thresholds", lambda p: p.oversight.thresholds),
+    ("oversight.toml", "sanction_groups", lambda p: p.oversight.sanction_groups),
+    ("money.toml", "rates", lambda p: p.money.rates),
+    ("money.toml", "fines", lambda p: p.money.fines),
+)
+
+
+def _bad_id(value: str) -> bool:
+    return (
+        not value
+        or value != value.strip()
+        or any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in value)
+    )
+
+
+def check_ids(b: _Build) -> None:
+    """Compiler stage: every id (a rule's, an oversight entry's, a rate's, a fine's) is a visible
+    name — not empty, no control or bidi characters, no surrounding blanks — since ids are shown
+    in terminals, documents and workbooks and named by other entries."""
+    for file, kind, entries in _ID_LISTS:
+        for i, entry in enumerate(entries(b.pack)):
+            value = getattr(entry, "id", None)
+            if isinstance(value, str) and _bad_id(value):
+                b.error(
+                    "invalid_id",
+                    f"id 须为可见的名称:不能为空,不能含控制字符、方向控制符或换行,首尾不能有空白;而不是 {value[:40]!r}",
+                    file,
+                    f"{kind}[{i}].id",
+                )

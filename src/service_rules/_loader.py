@@ -76,13 +76,15 @@ def _structure_amount(value: Any, _: Any) -> Any:
     # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return value
-    raise TypeError(f"expected an amount of yuan as a string (\"12.50\") or an integer, found {_short(value)}")
+    raise TypeError(f'expected an amount of yuan as a string ("12.50") or an integer, found {_short(value)}')
 
 
 converter.register_structure_hook(Amount, _structure_amount)
 converter.register_structure_hook(
     Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
 )
+
+
 def _structure_int_or_str(value: Any, _: Any) -> Any:
     # The same type as Amount (Union[str, int]), so this hook serves both: money.toml's amounts
     # and a threshold's value, points (an integer) or yuan (a string such as "500.00", or an integer).
@@ -365,6 +367,12 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
         code = "missing_key" if message.startswith("required key missing") else "invalid_value"
         if message.startswith("unknown key"):
             code = "unknown_key"
+        elif file.endswith("money.toml") and path.endswith(".factor") and "amount of yuan" in message:
+            code = "invalid_factor"  # a factor is no amount: say what it is (a TOML float: 1.5)
+            message = (
+                'a factor is a number from 1 to 100, as an integer (2) or a string ("1.5"), never a TOML float'
+                + (message[message.index(", found") :] if ", found" in message else "")
+            )
         elif file.endswith("money.toml") and "(yuan: " in message:
             code = "invalid_amount"  # an amount written as a TOML float (docs/packs.md, money)
         problems.append(Problem(code, message or line, file=file, path=path or None))
@@ -1060,7 +1068,10 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
     if problems:
         return pack
     layers: list[_Layer] = []
+    used: dict[Path, str] = {}
     for i, a in enumerate(found.amendments):
+        if not _amendment_folder_inside(chain[0].folder, a, i, shown, used, problems):
+            continue
         read = _read_amendment(chain[0].folder, a, i, shown, full, problems, chain[0].label("", layered))
         if read is not None:
             layers.append(read)
@@ -1104,6 +1115,59 @@ def _in_chinese(message: str) -> str:
     return message
 
 
+def _amendment_folder_inside(
+    root: Path, a: Amendment, i: int, shown: str, used: dict[Path, str], problems: list[Problem]
+) -> bool:
+    """An amendment's folder lies inside the pack's folder once symbolic links are followed — not
+    the pack's folder itself, not elsewhere through a link — and is no other amendment's."""
+    where = f"$.amendments[{i}].folder"
+    try:
+        real, top = (root / a.folder).resolve(), root.resolve()
+        (real / AMENDMENTS_FILE).exists()  # a name too long for the system raises here
+    except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a NUL, a name too long
+        problems.append(
+            Problem(
+                "missing_folder",
+                f"修订 {a.id} 的文件夹 {a.folder} 无法读取({type(exc).__name__})",
+                file=shown,
+                path=where,
+            )
+        )
+        return False
+    if real == top or top not in real.parents:
+        problems.append(
+            Problem(
+                "invalid_value",
+                f"修订 {a.id} 的文件夹 {a.folder} 须是本规则包文件夹之内的子文件夹"
+                "(不能是规则包文件夹本身,也不能经符号链接指向别处)",
+                file=shown,
+                path=where,
+            )
+        )
+        return False
+    if real in used:
+        problems.append(
+            Problem(
+                "duplicate_folder",
+                f"修订 {a.id} 的文件夹 {a.folder} 已是修订 {used[real]} 的文件夹;每次修订须有自己的文件夹",
+                file=shown,
+                path=where,
+            )
+        )
+        return False
+    used[real] = a.id
+    if (real / AMENDMENTS_FILE).exists():
+        problems.append(
+            Problem(
+                "unsupported_amendment",
+                f"修订 {a.id} 的文件夹中有 {AMENDMENTS_FILE}:修订不能再带修订,请把各次修订都列在规则包的 {AMENDMENTS_FILE} 中",
+                file=f"{a.folder.rstrip('/')}/{AMENDMENTS_FILE}",
+            )
+        )
+        return False
+    return True
+
+
 def _read_amendment(
     root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem], prefix: str = ""
 ) -> _Layer | None:
@@ -1114,7 +1178,12 @@ def _read_amendment(
     base = prefix + a.folder.rstrip("/")
     if not folder.is_dir():
         problems.append(
-            Problem("missing_folder", f"修订 {a.id} 的文件夹 {a.folder} 不存在", file=shown, path=f"$.amendments[{i}].folder")
+            Problem(
+                "missing_folder",
+                f"修订 {a.id} 的文件夹 {a.folder} 不存在",
+                file=shown,
+                path=f"$.amendments[{i}].folder",
+            )
         )
         return None
     data: dict[str, dict[str, Any]] = {}

@@ -7,8 +7,9 @@ checked data into Decimals once, so scoring never parses an amount. Amounts are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Protocol
 
 import attrs
@@ -37,21 +38,25 @@ class _Build(Protocol):
     def error(self, code: str, message: str, file: str, path: str | None = None) -> None: ...
 
 
+# An amount written as a string: ASCII digits, at most two decimals — not " 50 ", "1e3", "1_000",
+# "５０" or "-0", which Decimal() would take. At most 30 digits before the point, so no amount
+# overflows the decimal context when it is rounded (the range check, MAX_YUAN, follows).
+_AMOUNT = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,2})?")
+# A factor written as a string: ASCII digits and a decimal point (the range, 1–100, follows).
+_FACTOR = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
 def parse_amount(value: Amount) -> Decimal | None:
     """An amount as written (``"12.50"``, ``10``) → Decimal, or None when it is not an amount of
-    yuan (a float, more than two decimals, negative, not finite)."""
+    yuan (a float, more than two decimals, negative, not finite, not plain ASCII digits, or more
+    than 30 digits — which would overflow the decimal context when rounded)."""
     if type(value) is int:
-        amount = Decimal(value)
-    elif type(value) is str:
-        try:
-            amount = Decimal(value.strip())
-        except InvalidOperation:
+        if not 0 <= value < 10**30:
             return None
-    else:
-        return None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        return None
-    return amount
+        return Decimal(value)
+    if type(value) is str and _AMOUNT.fullmatch(value):
+        return Decimal(value)
+    return None
 
 
 def yuan(amount: Decimal) -> str:
@@ -166,11 +171,13 @@ def _scope(section: int | None, rule: str | None) -> tuple[str, Any]:
 
 
 def _factor(value: Amount) -> Decimal | None:
-    try:
-        factor = Decimal(value.strip()) if type(value) is str else Decimal(value) if type(value) is int else None
-    except InvalidOperation:
-        return None
-    if factor is None or not factor.is_finite() or factor < 1 or factor > 100:
+    if type(value) is str and _FACTOR.fullmatch(value):
+        factor: Decimal | None = Decimal(value)
+    elif type(value) is int:
+        factor = Decimal(value)
+    else:
+        factor = None
+    if factor is None or factor < 1 or factor > 100:
         return None
     return factor
 

@@ -376,13 +376,25 @@ def run_pack_tests(compiled: CompiledPack, folder: str | Path | None = None, *, 
     return PackTestReport(compiled.name, tuple(results), rules, articles, "layer" if layered else "all")
 
 
+def _case_day(text: str) -> _dt.date:
+    """A case's ``as_of`` written as a string: a real day, YYYY-MM-DD (not 2027-02-29)."""
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"as_of 应为实际存在的日期 YYYY-MM-DD(1900 至 2099 年),而不是 {escape(text[:40])!r}") from None
+
+
 def _run_case(compiled: CompiledPack, file: str, case: dict[str, Any]) -> tuple[Facts, ScoreResult]:
     when = case.get("as_of", "2026-11-27")
     if isinstance(when, _dt.datetime):
         when = when.date()
     if not isinstance(when, (str, _dt.date)):
         raise TypeError(f"as_of: expected a date, found {type(when).__name__}")
-    as_of = when if isinstance(when, _dt.date) else _dt.date.fromisoformat(when)
+    as_of = when if isinstance(when, _dt.date) else _case_day(when)
+    if not _dt.date(1900, 1, 1) <= as_of <= _dt.date(2099, 12, 31):  # as --as-of (docs/cli.md)
+        raise ValueError(f"as_of 应为 1900 至 2099 年间的日期,而不是 {as_of.isoformat()}")
     period = case.get("period")
     if period is not None and not isinstance(period, str):
         raise TypeError(f"period: expected a string, found {type(period).__name__}")

@@ -148,6 +148,11 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     return marshal.dumps((n, out))
 
 
+def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells a file changed between two ``stat`` calls."""
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
+
+
 def _digest(path: str) -> str:
     """The sha256 of the whole file (as the serial reader's, line after line)."""
     sha = hashlib.sha256()
@@ -211,8 +216,13 @@ class ParallelFiles:
             self.pool = context.Pool(self.workers, initializer=_start, initargs=(self.compiled,))
         try:
             self._read(reader, index, path, info.st_size)
+            after = os.stat(path)
         except OSError as exc:
             raise InputFileError(f"cannot read {path}: {exc}") from exc
+        if _identity(after) != _identity(info):
+            # the ranges were cut at the size it had: lines written since are not read, and the
+            # digest would be of other bytes; no result that looks complete
+            raise InputFileError(f"{path}: 文件在读取过程中被改动(大小或修改时间变了);请在文件写完后再评分")
         return True
 
     def _read(self, reader: _Reader, index: int, path: str, size: int) -> None:
