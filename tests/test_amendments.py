@@ -208,10 +208,12 @@ def test_a_mistake_inside_an_amendment_is_located_in_its_folder(tmp_path: Path) 
     [problem] = caught.value.problems
     assert (problem.code, problem.file, problem.path) == (
         "override_missing",
-        "amendments/cz-2026-08/rules.toml",
+        "cangzhou-amended/amendments/cz-2026-08/rules.toml",  # under the pack, as its other files
         "$.rules[1]",
     )
     assert "cz-2026-08" in problem.message
+    # in Chinese, as an amendment's other messages (a clerk's trial found it in English)
+    assert problem.message.startswith("rules 条目 'no-such-rule' 标注了修订"), problem.message
 
 
 def test_a_compile_error_of_an_amended_text_says_which(tmp_path: Path) -> None:
@@ -461,7 +463,7 @@ def test_an_amendment_cannot_change_what_the_pack_is(tmp_path: Path, key: str) -
     with pytest.raises(sr.PackError) as caught:
         sr.load_pack(pack)
     assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
-        ("invalid_value", "amendments/cz-2026-08/pack.toml", f"$.pack.{key}")
+        ("invalid_value", "cangzhou-amended/amendments/cz-2026-08/pack.toml", f"$.pack.{key}")
     ]
 
 
@@ -469,7 +471,10 @@ def test_check_lists_the_amendments_and_their_changes(capsys: pytest.CaptureFixt
     assert main(["check", AMENDED]) == 0
     out = capsys.readouterr().out
     assert "amendment: cz-2026-08 in force from 2026-08-16" in out
-    assert "layer: cz-2026-08 overrides rules cz-8-person (from cangzhou) at amendments/cz-2026-08/rules.toml" in out
+    assert (
+        "layer: cz-2026-08 overrides rules cz-8-person (from cangzhou) at cangzhou-amended/amendments/cz-2026-08/rules.toml"
+        in out
+    )
     assert main(["check", AMENDED, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(a["id"], a["effective"], a["folder"]) for a in report["amendments"]] == [
@@ -624,7 +629,7 @@ def test_an_amendment_of_fines_or_the_ledger_is_refused(tmp_path: Path, key: str
     with pytest.raises(sr.PackError) as caught:
         sr.load_pack(pack)
     assert [(p.code, p.file, p.path) for p in caught.value.problems] == [
-        ("unsupported_amendment", "amendments/cz-2026-08/money.toml", f"$.{key}")
+        ("unsupported_amendment", "cangzhou-amended/amendments/cz-2026-08/money.toml", f"$.{key}")
     ]
 
 
@@ -690,3 +695,49 @@ def test_an_amendment_that_changes_nothing_changes_no_result(case: tuple[GenPack
     for card in a["scorecards"]:
         card.pop("versions")
     assert a == b
+
+
+def test_docs_of_a_day_says_which_text_it_renders(capsys: pytest.CaptureFixture[str]) -> None:
+    """A clerk's trial: ``docs P@2026-08-09`` looked like the amended text; its head says which it is."""
+    assert main(["docs", AMENDED + "@2026-08-15"]) == 0
+    head = capsys.readouterr().out.splitlines()[:4]
+    assert "> 本文为 2026-08-15 施行的文本:修订前的原文本(修订 cz-2026-08 自 2026-08-16 起施行)。" in head
+    assert main(["docs", AMENDED + "@2026-08-16"]) == 0
+    head = capsys.readouterr().out.splitlines()[:4]
+    assert any(line.startswith("> 本文为 2026-08-16 施行的文本:自 2026-08-16 起施行的修订 cz-2026-08") for line in head)
+    assert main(["docs", AMENDED]) == 0
+    assert "施行的文本:" not in capsys.readouterr().out.splitlines()[2]
+
+
+def test_diff_of_two_days_names_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """A clerk's trial: two days of one pack were headed by two identical name-and-version strings."""
+    args = ["diff", AMENDED + "@2026-08-15", AMENDED + "@2026-08-16", "--observations", QUARTER, "--as-of", AS_OF]
+    assert main(args) == 0
+    heading = capsys.readouterr().out.splitlines()[0]
+    assert "(2026-08-15 施行的文本) → " in heading and heading.endswith("(2026-08-16 施行的文本)")
+    assert main([*args, "--format", "json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert (diff["old_day"], diff["new_day"]) == ("2026-08-15", "2026-08-16")
+    assert main(["diff", AMENDED, AMENDED, "--observations", QUARTER, "--as-of", AS_OF, "--format", "json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert (diff["old_day"], diff["new_day"]) == (None, None)
+
+
+def test_check_lists_an_amendments_own_mistakes_beside_its_texts(tmp_path: Path) -> None:
+    """A clerk's trial: a renamed pack in an amendment's pack.toml hid the override_missing of its
+    rules.toml until pack.toml was deleted; both are listed at once."""
+    folder = _copy(tmp_path)
+    inside = folder / "amendments" / "cz-2026-08"
+    (inside / "pack.toml").write_text('[pack]\nname = "other"\nperiod = "month"\n', encoding="utf-8")
+    rules = inside / "rules.toml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + '\n[[rules]]\nid = "no-such-rule"\noverride = true\nsection = 8\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(sr.PackError) as caught:
+        sr.load_pack(folder)
+    assert sorted((p.code, p.path) for p in caught.value.problems) == [
+        ("invalid_value", "$.pack.name"),
+        ("invalid_value", "$.pack.period"),
+        ("override_missing", "$.rules[1]"),
+    ]

@@ -409,6 +409,8 @@ def test_to_dict_is_plain_json(cangzhou: sr.CompiledPack, grade_one: sr.Compiled
         "absorbed_added",
         "absorbed_removed",
         "employees_changed",
+        "old_day",
+        "new_day",
     ]
     assert data["changed"][0]["sections"][0]["rules"][0] == {
         "rule": "cz-4-item",

@@ -118,6 +118,21 @@ def text_in_force(pack: Pack, day: str) -> Pack:
     return attrs.evolve(pack, digest=version_digest(pack.digest, None), amendments=[])
 
 
+def day_note(pack: Pack, day: str) -> str:
+    """Which text of ``pack`` (loaded with its amendments) is in force on ``day``, in words:
+    ``本文为 2026-08-09 施行的文本:修订前的原文本`` or ``… :自 2026-08-10 起施行的修订 X``."""
+    i = versions_of(pack).index_at(day) if pack.amendments else 0
+    if i:
+        a = pack.amendments[i - 1].amendment
+        which = f"自 {a.effective} 起施行的修订 {a.id}({a.document})"
+    elif pack.amendments:
+        which = "修订前的原文本(修订 " + pack.amendments[0].amendment.id
+        which += f" 自 {pack.amendments[0].amendment.effective} 起施行)"
+    else:
+        which = "本规则包未载修订"
+    return f"本文为 {day} 施行的文本:{which}"
+
+
 def version_digest(digest: str | None, amendment: str | None) -> str:
     """The digest of one version of an amended pack: the pack's digest and the version's amendment."""
     return "sha256:" + hashlib.sha256(f"{digest}@{amendment or ''}".encode()).hexdigest()

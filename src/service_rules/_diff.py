@@ -41,6 +41,7 @@ from typing import Any, TypeAlias, Union
 
 import attrs
 
+from ._amendments import split_reference
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
 from ._evaluate import as_compiled, as_date, score
@@ -190,6 +191,10 @@ class PackDiff:
     absorbed_removed: tuple[Action, ...] = ()
     #: Employee ledger entries (employee and period) whose points or money differ.
     employees_changed: tuple[EmployeeChange, ...] = ()
+    #: The day each side's text is in force on, when a pack was named with ``@YYYY-MM-DD``
+    #: (``cangzhou@2026-08-09``); null otherwise.
+    old_day: str | None = None
+    new_day: str | None = None
 
     @property
     def money_changed(self) -> bool:
@@ -319,7 +324,12 @@ def diff_packs(
     prepared = _prepare(inputs)
     old_result = score(old_pack, _fresh(prepared), period=period, as_of=day)
     new_result = score(new_pack, _fresh(prepared), period=period, as_of=day)
-    return compare_results(old_result, new_result)
+    return attrs.evolve(compare_results(old_result, new_result), old_day=_day_of(old), new_day=_day_of(new))
+
+
+def _day_of(ref: object) -> str | None:
+    """The day a pack reference names (``cangzhou@2026-08-09``), or None."""
+    return split_reference(ref)[1] if isinstance(ref, str) else None
 
 
 def compare_results(old: ScoreResult, new: ScoreResult) -> PackDiff:
@@ -563,12 +573,15 @@ def render_diff_markdown(d: PackDiff, limit: int = 50) -> str:
     """A Chinese Markdown summary for a pull request; ``limit`` bounds every list. Deterministic."""
     limit = max(0, limit)
     out: list[str] = []
+    old_day = f"({d.old_day} 施行的文本)" if d.old_day else ""
+    new_day = f"({d.new_day} 施行的文本)" if d.new_day else ""
     out.append(
-        f"## 规则包评分对比:{_code(d.old.name)} {_cell(d.old.version)} → {_code(d.new.name)} {_cell(d.new.version)}"
+        f"## 规则包评分对比:{_code(d.old.name)} {_cell(d.old.version)}{old_day} → "
+        f"{_code(d.new.name)} {_cell(d.new.version)}{new_day}"
     )
     out.append("")
-    out.append(f"- 旧规则包:{_pack(d.old)}")
-    out.append(f"- 新规则包:{_pack(d.new)}")
+    out.append(f"- 旧规则包:{_pack(d.old)}{old_day}")
+    out.append(f"- 新规则包:{_pack(d.new)}{new_day}")
     if d.old.digest and d.old.digest == d.new.digest:
         out.append("- 两个规则包内容相同(摘要一致)。")
     out.append(f"- 截至 {d.as_of};期间:{d.period or '全部期间'}")

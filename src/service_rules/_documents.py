@@ -62,6 +62,8 @@ class DocumentLabels:
     dismissed: str = "record"
     #: Whether every pending rule (``outcome = "pending"``) is a complaint's (``complaint``) or not (``record``).
     pending: str = "record"
+    #: A pack's dated amendments: id → the day it is in force from, in date order (the workbook's 修订 columns).
+    amendment_days: Mapping[str, str] = attrs.field(factory=dict)
 
     @classmethod
     def from_pack(cls, pack: Pack) -> DocumentLabels:
@@ -73,7 +75,16 @@ class DocumentLabels:
             rule_titles(pack),
             dismissed_kind(pack),
             "complaint" if all(r.when.get("type") == "complaint" for r in pack.rules if r.outcome == "pending") else "record",
+            amendment_days={t.amendment.id: t.amendment.effective for t in pack.amendments},
         )
+
+    def amendment_on(self, day: str) -> str | None:
+        """The amendment in force on ``day`` (None: the original text)."""
+        found = None
+        for aid, effective in self.amendment_days.items():  # in date order
+            if effective <= day:
+                found = aid
+        return found
 
     def article(self, number: int | None, section: int | None = None) -> str:
         if number is not None:
@@ -311,6 +322,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
     sections = _section_headers(result)
     ranked = ranking(result)
     money = MoneyColumns.of(result)
+    amended = bool(labels.amendment_days)  # which text judged: 修订 columns, for an amended pack only
     rank_rows = []
     for r in ranked:
         c = r.card
@@ -331,6 +343,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 len(c.deductions),
                 *money.cells(c),
                 remark,
+                *(["、".join(c.versions) or None] if amended else []),
             ]
         )
     summary_rows = [
@@ -370,6 +383,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                     d.note,
                     PROVENANCE_LABELS.get(d.provenance, d.provenance),
                     appeal_text(d.appeal, d.original_points) if d.appeal is not None else None,
+                    *([labels.amendment_on(d.date)] if amended else []),
                 ]
             )
     persons = person_deductions(result)
@@ -447,7 +461,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
     sheets = [
         _Sheet(
             "排名",
-            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", *money.header, "说明"],
+            ["期间", "名次", "网点代码", "网点名称", "县联社", *[t for _, t in sections], "总分", "扣分项数", *money.header, "说明", *(["修订"] if amended else [])],
             rank_rows,
             formats={5 + len(sections) + 2 + i: "0.00" for i in range(len(money.header))},
         ),
@@ -478,6 +492,7 @@ def _workbook_sheets(result: ScoreResult, names: Mapping[str, str], labels: Docu
                 "备注",
                 "分值依据",
                 "申诉",
+                *(["修订"] if amended else []),
             ],
             deduction_rows,
             wrap=frozenset({14, 15, 17}),
@@ -994,6 +1009,24 @@ def _appeal_words(d: Deduction) -> str:
     return ""
 
 
+def _unattributed_words(result: ScoreResult) -> list[str]:
+    """The rejected lines naming no outlet, said truthfully: those naming no county either (which
+    outlet's score they touch cannot be known) apart from those naming a county only (an appeal
+    against a county's lapse concerns the county, not an outlet)."""
+    rejected = result.rejected
+    unknown = sum(1 for r in rejected if r.outlet is None and r.county is None)
+    counties = sorted({r.county for r in rejected if r.outlet is None and r.county is not None})
+    county_only = sum(1 for r in rejected if r.outlet is None and r.county is not None)
+    words = []
+    if unknown:
+        words.append(f"其中{unknown}条未能读出所涉网点,无法判断影响哪个网点的评分。")
+    if county_only:
+        words.append(f"另有{county_only}条所涉为县联社({'、'.join(counties)})而非网点(如对失职记录的申诉)。")
+    if words:
+        words[-1] = words[-1].removesuffix("。") + ";涉及网点的未采纳记录已在相应网点标明。"
+    return words
+
+
 def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: DocumentLabels) -> list[_Block]:
     """The period's deductions and lapses overturned on appeal: not counted, and said so."""
     items = []
@@ -1007,7 +1040,7 @@ def _overturned_blocks(result: ScoreResult, names: Mapping[str, str], labels: Do
                 f"{_outlet_words(c, names)},{period_words(c.period)}{where}扣{d.points}分{appeal}:{d.reason}"
             )
     for x in result.overturned_lapses:
-        ids = "、".join(a.id for a in x.appeals)
+        ids = "、".join(a.id + (f",{date_words(a.decided)}撤销" if a.decided else "") for a in x.appeals)
         items.append(f"{x.county},{date_words(x.date)}失职记录 {x.id}(申诉{ids}):经申诉撤销,不再计次")
     if not items:
         return []
@@ -1270,11 +1303,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         for code, wheres in sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0])):
             shown = "、".join(wheres[:5]) + ("等" if len(wheres) > 5 else "")
             notes.append(f"未采纳:{rejection_label(code)}({code}){len(wheres)}条({shown})。")
-        if result.unattributed:
-            notes.append(
-                f"其中{result.unattributed}条未能读出所涉网点,无法判断影响哪个网点的评分;"
-                "涉及网点的未采纳记录已在相应网点标明。"
-            )
+        notes += _unattributed_words(result)
     pending = sorted(i for c in cards for i in c.pending)
     dismissed = sorted(i for c in cards for i in c.dismissed)
     if pending:
@@ -1297,7 +1326,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
         notes.append(f"尚未决定的申诉{len(waiting) + len(on_lapses)}件({shown}),决定前暂按{kept}计。")
     if result.replaced:
         shown = "、".join(f"{r.id}由{r.by}更正" for r in result.replaced)
-        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再计分。")
+        notes.append(f"更正记录{len(result.replaced)}条({shown}),原记录不再适用,以更正后的记录为准。")
     for w in result.warnings:
         where = (w.file or "") + (f"“{w.sheet}”" if w.sheet else "") + (f"第{w.line}行" if w.line else "")
         notes.append(f"提示:{where + ':' if where else ''}{w.message}")

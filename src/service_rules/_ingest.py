@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import types
 from collections import defaultdict
@@ -392,7 +393,9 @@ class _Reader:
                     before = len(self.rejected)
                     self.accept(row.record, index, row.line)
                     if len(self.rejected) > before and sheet.headers:
-                        self.rejected[-1] = _in_clerk_terms(self.rejected[-1], sheet.headers, labels)
+                        self.rejected[-1] = _in_clerk_terms(
+                            self.rejected[-1], sheet.headers, labels, _blank_words(self.c.pack.imports, sheet.record_type)
+                        )
             count.lines = n
             self.lines_before += n
             self.warnings.extend(
@@ -960,10 +963,26 @@ def _value_labels(imports: Any) -> dict[str, str]:
     return out
 
 
-def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mapping[str, str]) -> _RejectedLine:
+def _blank_words(imports: Any, record_type: str | None) -> Mapping[str, list[str]]:
+    """The words a sheet's import map reads as an empty cell, by field (``{"decision": ["待决"]}``)."""
+    if not record_type:
+        return {}
+    blank: Mapping[str, list[str]] = imports.record(record_type).blank
+    return blank
+
+
+def _in_clerk_terms(
+    r: _RejectedLine, headers: Mapping[str, str], labels: Mapping[str, str], blanks: Mapping[str, list[str]] | None = None
+) -> _RejectedLine:
     """A sheet row's rejection in the words on the sheet: the column header for the contract's
-    field name, the Chinese label for a contract value (the English code stays)."""
+    field name, the Chinese label for a contract value (the English code stays); a value not
+    allowed lists the words read as an empty cell too (待决, 待定: every accepted word); a label
+    the message names twice (“变更分值”(变更分值), 决定日期 “决定日期”列) is said once."""
     message = r.message
+    if r.code == C.INVALID_VALUE.value and "应为" in message:
+        for field, words in (blanks or {}).items():
+            if words and f"'{field}'" in message:
+                message += ";也可填 " + "、".join(f"“{w}”" for w in words) + " 或留空(视同未填)"
     for field, header in headers.items():
         if header and header != field:
             message = message.replace(f"缺少字段 '{field}'", f"缺少“{header}”列").replace(
@@ -972,6 +991,8 @@ def _in_clerk_terms(r: _RejectedLine, headers: Mapping[str, str], labels: Mappin
             message = message.replace(f"'{field}'", f"“{header}”列")
     for value, label in labels.items():
         message = message.replace(f"'{value}'", f"“{label}”")
+    message = re.sub(r"“([^”]+)”[((]\1[))]", r"“\1”", message)
+    message = re.sub(r"(\w+) “\1”列", r"“\1”列", message)
     return attrs.evolve(r, message=message)
 
 

@@ -1072,22 +1072,47 @@ def _amended(folder: Path, chain: list[_Layer], pack: Pack, digest: Any, problem
     for i, a in enumerate(found.amendments):
         if not _amendment_folder_inside(chain[0].folder, a, i, shown, used, problems):
             continue
-        read = _read_amendment(chain[0].folder, a, i, shown, full, problems)
+        read = _read_amendment(chain[0].folder, a, i, shown, full, problems, chain[0].label("", layered))
         if read is not None:
             layers.append(read)
-    if problems:
+    if len(layers) < len(found.amendments):
         return pack
+    # the amendments' own mistakes (a renamed pack, money they may not change) were left out of
+    # their layers: the texts are built anyway, so check lists every problem at once
     digest_text = "sha256:" + full.hexdigest()
     texts = []
     for k, a in enumerate(found.amendments, start=1):
         found_problems: list[Problem] = []
         _, text, found_problems = _build(folder, [*reversed(layers[:k]), *chain], full, found_problems)
-        problems.extend(attrs.evolve(p, message=f"{p.message}(修订 {a.id} 起施行的文本)") for p in found_problems)
+        problems.extend(
+            attrs.evolve(p, message=f"{_in_chinese(p.message)}(修订 {a.id} 起施行的文本)") for p in found_problems
+        )
         if text is not None:
             texts.append(AmendedText(a, attrs.evolve(text, digest=version_digest(digest_text, a.id))))
     if problems:
         return pack
     return attrs.evolve(pack, digest=digest_text, amendments=texts)
+
+
+#: The layering messages an amendment's author meets, in Chinese (docs/packs.md: amendments' messages are Chinese).
+_CHINESE = (
+    (re.compile(r"^(\w+) entry ('[^']*') overrides nothing: no lower layer defines it$"),
+     r"\1 条目 \2 标注了修订(override/disable/replace),但修订前的文本中没有这一条目"),
+    (re.compile(r"^(\w+) entry ('[^']*') is defined twice in this layer$"), r"\1 条目 \2 在本修订中定义了两次"),
+    (re.compile(r"^(\w+) entry ('[^']*') is already defined by ([^;]+); say override = true.*$"),
+     r"\1 条目 \2 已由 \3 定义;修改它须写 override = true,整条重写写 replace = true,删除写 disable = true"),
+    (re.compile(r"^(\S+) says replace = true, but no lower layer defines it$"), r"\1 写了 replace = true,但修订前的文本中没有它"),
+    (re.compile(r"^override, disable and replace take true or false$"), "override、disable、replace 只能取 true 或 false"),
+    (re.compile(r"^say one of override, disable and replace$"), "override、disable、replace 只能写其中之一"),
+)  # fmt: skip
+
+
+def _in_chinese(message: str) -> str:
+    """A layering message in Chinese where it is one an amendment meets; any other as it is."""
+    for pattern, words in _CHINESE:
+        if pattern.match(message):
+            return pattern.sub(words, message)
+    return message
 
 
 def _amendment_folder_inside(
@@ -1144,11 +1169,13 @@ def _amendment_folder_inside(
 
 
 def _read_amendment(
-    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem]
+    root: Path, a: Amendment, i: int, shown: str, digest: Any, problems: list[Problem], prefix: str = ""
 ) -> _Layer | None:
     """One amendment's layer: the pack files its folder holds (pack.toml optional; it may not
-    rename the pack or change what it extends)."""
+    rename the pack or change what it extends). Its files are shown under ``prefix`` (the pack's
+    own label, as its other files are: ``cangzhou-layer/`` in a layered pack) and its folder."""
     folder = root / a.folder
+    base = prefix + a.folder.rstrip("/")
     if not folder.is_dir():
         problems.append(
             Problem(
@@ -1166,7 +1193,7 @@ def _read_amendment(
             continue
         raw = path.read_bytes()
         digest.update(f"{a.id}/{file_name}".encode() + b"\0" + raw + b"\0")
-        where = f"{a.folder.rstrip('/')}/{file_name}"
+        where = f"{base}/{file_name}"
         parsed = parse_toml(raw, where, problems)
         if parsed is not None:
             data[file_name] = parsed
@@ -1187,10 +1214,11 @@ def _read_amendment(
                 Problem(
                     "unsupported_amendment",
                     f"修订尚不能改变 money.toml 的 {key}(罚款与员工台账按原文本计算);点值 rates 可以修订",
-                    file=f"{a.folder.rstrip('/')}/money.toml",
+                    file=f"{base}/money.toml",
                     path=f"$.{key}",
                 )
             )
+            del money[key]
     meta = data.setdefault("pack.toml", {"pack": {}}).get("pack")
     if isinstance(meta, dict):
         for key in ("name", "extends", "period"):  # what a pack is, and the periods it scores, stay
@@ -1199,11 +1227,12 @@ def _read_amendment(
                     Problem(
                         "invalid_value",
                         f"修订不能改变规则包的 {key}",
-                        file=f"{a.folder.rstrip('/')}/pack.toml",
+                        file=f"{base}/pack.toml",
                         path=f"$.pack.{key}",
                     )
                 )
-    return _AmendmentLayer(a.id, folder, data, a.folder.rstrip("/"))
+                del meta[key]
+    return _AmendmentLayer(a.id, folder, data, base)
 
 
 @attrs.frozen

@@ -642,9 +642,10 @@ def _sanction_docs(pack: Pack, ctx: _Ctx) -> list[str]:
     return out
 
 
-def render_pack_docs(pack: Pack) -> str:
+def render_pack_docs(pack: Pack, day_note: str | None = None) -> str:
     """The pack as a Chinese Markdown document: metadata and layers, scoring, sections with
-    articles and their rules, oversight. Every number shows its provenance and note."""
+    articles and their rules, oversight. Every number shows its provenance and note.
+    ``day_note`` (``pack@YYYY-MM-DD``: which day's text this is) is said under the title."""
     ctx = _Ctx(pack)
     sections = sorted(pack.sections, key=lambda s: s.number)
     by_number = {s.number: s for s in sections}
@@ -687,6 +688,8 @@ def render_pack_docs(pack: Pack) -> str:
         return block
 
     out = _head(pack, ctx) + _amendment_lines(pack)
+    if day_note is not None:
+        out[2:2] = [f"> {day_note}。", ""]
     out += _scoring(pack, sections)
     out += ["## 分章条文与扣分规则", ""]
     if None in loose:

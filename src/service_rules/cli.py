@@ -52,6 +52,10 @@ class _UsageExit(Exception):
 #: ``score --format``: the first two print to a terminal, the last two write files (need --output).
 SCORE_FORMATS = ("json", "table", "markdown", "csv", "xlsx", "docx")
 FILE_FORMATS = ("xlsx", "docx")
+PACK_HELP = (
+    "a pack name (built-in or installed: service-rules list) or a pack folder; "
+    "PACK@YYYY-MM-DD: its text in force that day"
+)
 INPUT_HELP = "JSON Lines, .xlsx or .csv files (by extension; docs/office.md); - for standard input (JSON Lines)"
 
 #: The years a date of the contract may fall in (docs/contract.md, limits).
@@ -170,7 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument("files", nargs="+", metavar="FILE", help=INPUT_HELP)
     t = sub.add_parser("test", parents=[common], help="run a pack's own cases (PACK/tests/*.toml) and report coverage")
-    t.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
+    t.add_argument("pack", help=PACK_HELP)
     t.add_argument(
         "--min-coverage",
         dest="min_coverage",
@@ -190,8 +194,8 @@ def _parser() -> argparse.ArgumentParser:
     df = sub.add_parser(
         "diff", parents=[common], help="score the same observations under two packs and report what changed"
     )
-    df.add_argument("old", help="the pack as it is (name or folder)")
-    df.add_argument("new", help="the pack as proposed (name or folder)")
+    df.add_argument("old", help="the pack as it is (name or folder; @YYYY-MM-DD: its text in force that day)")
+    df.add_argument("new", help="the pack as proposed (name or folder; @YYYY-MM-DD: its text in force that day)")
     df.add_argument("--observations", nargs="+", required=True, metavar="FILE", help=INPUT_HELP)
     df.add_argument(
         "--period", type=_year_of, help="compare one period only, in the packs' period: 2026-07, 2026Q3, 2026H2 or 2026"
@@ -216,12 +220,12 @@ def _parser() -> argparse.ArgumentParser:
     im.add_argument("--output", "-o", help="write to FILE (atomically) instead of standard output")
     im.add_argument("files", nargs="+", metavar="FILE", help=".xlsx or .csv files")
     dc = sub.add_parser("docs", parents=[common], help="render a pack as a readable Chinese document (Markdown)")
-    dc.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
+    dc.add_argument("pack", help=PACK_HELP)
     dc.add_argument("--output", "-o", help="write to FILE instead of standard output")
     sc = sub.add_parser("schema", parents=[common], help="write the JSON Schemas of the pack files (for editors)")
     sc.add_argument("--out", default=".", help="the folder to write <file>.schema.json into")
     c = sub.add_parser("check", parents=[common], help="check a pack and list every problem")
-    c.add_argument("pack", help="a pack name (built-in or installed: service-rules list) or a pack folder")
+    c.add_argument("pack", help=PACK_HELP)
     c.add_argument("--strict", action="store_true", help="warnings fail too")
     c.add_argument("--format", choices=("json", "text"), default="text")
     return parser
@@ -651,6 +655,7 @@ def _diff(args: argparse.Namespace) -> int:
     old = compile_pack(load_pack(args.old))
     new = compile_pack(load_pack(args.new))
     d = diff_packs(old, new, args.observations, period=args.period, as_of=args.as_of)
+    d = _with_days(d, args.old, args.new)
     if args.format == "json":
         sys.stdout.flush()
         sys.stdout.buffer.write(orjson.dumps(d.to_dict()) + b"\n")
@@ -666,6 +671,13 @@ def _diff(args: argparse.Namespace) -> int:
         _say(f"service-rules: --fail-on {'、'.join(tripped)} 触发:{_gate_reason(d, tripped)}")
         return ExitCode.GATE
     return ExitCode.OK
+
+
+def _with_days(d: PackDiff, old: str, new: str) -> PackDiff:
+    """The diff naming the days of ``pack@YYYY-MM-DD`` references (the packs were loaded here)."""
+    from ._amendments import split_reference
+
+    return attrs.evolve(d, old_day=split_reference(old)[1], new_day=split_reference(new)[1])
 
 
 def _gate_reason(d: PackDiff, tripped: list[str]) -> str:
@@ -688,11 +700,17 @@ def _gate_reason(d: PackDiff, tripped: list[str]) -> str:
 def _docs(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ._amendments import day_note, split_reference, text_in_force
     from ._packdocs import render_pack_docs
 
-    pack = load_pack(args.pack)
+    ref, day = split_reference(args.pack)  # pack@YYYY-MM-DD: the text in force that day, said in its head
+    pack = load_pack(ref)
+    note = None
+    if day is not None:
+        note = day_note(pack, day)
+        pack = text_in_force(pack, day)
     compile_pack(pack)  # a document of a pack that does not compile would mislead
-    text = render_pack_docs(pack)
+    text = render_pack_docs(pack, day_note=note)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
