@@ -544,7 +544,7 @@ def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compil
 
     result = sr.score(compiled, [sr.Records(RECORDS)], as_of=AS_OF)
     text = render_bulletin(result)
-    assert "下列事项已由同一对象同期更重的处理吸收,不再执行" in text
+    assert "下列事项已由同一对象同期、同一事实更重的处理吸收,不再执行" in text
     assert "网点A:rectify(已由half-deducted的“dynamic_management”吸收(从高处理组outlet))。" in text
     assert "下列事项所属期间尚未结束" in text
     table = render_table(result)
@@ -813,7 +813,7 @@ def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
     table = render_table(result)
     assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元  ← 已由罚款flat吸收(从高处理组fines)" in table
     bulletin = render_bulletin(result)
-    assert "下列罚款已由同一对象同期更重的罚款吸收,不再执行" in bulletin
+    assert "下列罚款已由同一对象同期、同一事实更重的罚款吸收,不再执行" in bulletin
     assert "员工E1:罚款50.00元(2027年1月10日,已由罚款flat吸收(从高处理组fines))。" in bulletin
 
 

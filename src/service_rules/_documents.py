@@ -1238,7 +1238,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             )
         )
     if result.absorbed:
-        blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期更重的处理吸收,不再执行:"))
+        blocks.append(_Para("按最高标准执行、不重复处理,下列事项已由同一对象同期、同一事实更重的处理吸收,不再执行:"))
         blocks.append(
             _List(
                 tuple(
@@ -1255,7 +1255,7 @@ def bulletin_blocks(result: ScoreResult, names: Mapping[str, str], labels: Docum
             )
         )
     if result.absorbed_fines:
-        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期更重的罚款吸收,不再执行:"))
+        blocks.append(_Para("按最高标准执行、不重复处罚,下列罚款已由同一对象同期、同一事实更重的罚款吸收,不再执行:"))
         blocks.append(
             _List(
                 tuple(
