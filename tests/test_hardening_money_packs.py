@@ -341,3 +341,17 @@ def test_a_float_factor_is_called_a_factor_not_an_amount_of_yuan(tmp_path: Path)
     (problem,) = err.value.problems
     assert (problem.code, problem.path) == ("invalid_factor", "$.fines[0].factor")
     assert "yuan" not in problem.message and '"1.5"' in problem.message and "found 1.5" in problem.message
+
+
+@pytest.mark.parametrize(("key", "old"), [("cap", 'cap = "1000"'), ("first", 'first = "50"')])
+def test_a_float_amount_is_invalid_amount_whether_the_key_is_optional_or_not(
+    tmp_path: Path, key: str, old: str
+) -> None:
+    """Regression: two structuring hooks for amounts (one for required, one for optional keys) gave
+    `invalid_amount` for `per_point = 1.5` but `invalid_value` for `cap = 1.5` (docs: invalid_amount)."""
+    assert old in DOUBLING
+    with pytest.raises(PackError) as err:
+        make_pack(tmp_path, DOUBLING.replace(old, f"{key} = 1.5"))
+    (problem,) = err.value.problems
+    assert (problem.code, problem.path) == ("invalid_amount", f"$.fines[0].{key}")
+    assert "found 1.5" in problem.message

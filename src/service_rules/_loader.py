@@ -72,30 +72,20 @@ def _structure_label_value(value: Any, _: Any) -> Any:
 converter.register_structure_hook(LabelValue, _structure_label_value)
 
 
-def _structure_amount(value: Any, _: Any) -> Any:
-    # Yuan: a string or an integer (never a TOML float: 0.1 is not exact); the compiler reads it.
-    if isinstance(value, (str, int)) and not isinstance(value, bool):
-        return value
-    raise TypeError(f'expected an amount of yuan as a string ("12.50") or an integer, found {_short(value)}')
-
-
-converter.register_structure_hook(Amount, _structure_amount)
-converter.register_structure_hook(
-    Amount | None, lambda value, t: None if value is None else _structure_amount(value, t)
-)
-
-
 def _structure_int_or_str(value: Any, _: Any) -> Any:
     # The same type as Amount (Union[str, int]), so this hook serves both: money.toml's amounts
     # and a threshold's value, points (an integer) or yuan (a string such as "500.00", or an integer).
     if type(value) in (int, str):
         return value
     raise TypeError(
-        f'expected an integer or a string (yuan: "12.50", never a TOML float), found {type(value).__name__} {_short(value)}'
+        f'expected an integer or a string (yuan: "12.50", never a TOML float), found {_short(value)}'
     )
 
 
 converter.register_structure_hook(int | str, _structure_int_or_str)
+converter.register_structure_hook(
+    Amount | None, lambda value, t: None if value is None else _structure_int_or_str(value, t)
+)
 
 
 def _structure_str_list(value: Any, _: Any) -> list[str]:
@@ -367,7 +357,7 @@ def _located(exc: BaseException, file: str) -> list[Problem]:
         code = "missing_key" if message.startswith("required key missing") else "invalid_value"
         if message.startswith("unknown key"):
             code = "unknown_key"
-        elif file.endswith("money.toml") and path.endswith(".factor") and "amount of yuan" in message:
+        elif file.endswith("money.toml") and path.endswith(".factor") and "(yuan: " in message:
             code = "invalid_factor"  # a factor is no amount: say what it is (a TOML float: 1.5)
             message = (
                 'a factor is a number from 1 to 100, as an integer (2) or a string ("1.5"), never a TOML float'
