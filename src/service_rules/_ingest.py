@@ -300,22 +300,10 @@ class _Reader:
             try:
                 obj = loads(raw)
             except orjson.JSONDecodeError as exc:
-                if not raw.strip():
-                    count.blank += 1
-                    continue
-                try:
-                    raw.decode("utf-8")
-                except UnicodeDecodeError as bad:
-                    self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
-                    continue
-                self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+                self._unparsed(index, n, raw, exc)
                 continue
-            if type(obj) is dict and raw.count(b":") > len(obj):
-                try:  # a colon inside a value, or a key given twice: look properly
-                    _check_keys(raw, obj)
-                except Reject as exc:
-                    self.reject(index, n, None, exc.code, exc.message)
-                    continue
+            if type(obj) is dict and raw.count(b":") > len(obj) and not self._keys_hold(index, n, raw, obj):
+                continue
             accept(obj, index, n)
         count.lines = n
         self.lines_before += n
@@ -328,23 +316,33 @@ class _Reader:
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
-            if not raw.strip():
-                self.inputs[index].blank += 1
-                return
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
-                return
-            self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+            self._unparsed(index, n, raw, exc)
             return
-        if type(obj) is dict and raw.count(b":") > len(obj):
-            try:  # a colon inside a value, or a key given twice: look properly
-                _check_keys(raw, obj)
-            except Reject as exc:
-                self.reject(index, n, None, exc.code, exc.message)
-                return
+        if type(obj) is dict and raw.count(b":") > len(obj) and not self._keys_hold(index, n, raw, obj):
+            return
         self.accept(obj, index, n)
+
+    def _unparsed(self, index: int, n: int, raw: bytes, exc: orjson.JSONDecodeError) -> None:
+        """A line that is no JSON: blank (counted), not UTF-8, or malformed (rejected)."""
+        if not raw.strip():
+            self.inputs[index].blank += 1
+            return
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            self.reject(index, n, None, C.INVALID_UTF8, f"第 {bad.start} 字节起不是有效的UTF-8编码")
+            return
+        self.reject(index, n, None, C.MALFORMED_JSON, f"JSON格式错误:{exc}")
+
+    def _keys_hold(self, index: int, n: int, raw: bytes, obj: dict[str, Any]) -> bool:
+        """More colons than keys: a colon inside a value, or a key given twice — look properly;
+        False (the line rejected) for a key given twice."""
+        try:
+            _check_keys(raw, obj)
+        except Reject as exc:
+            self.reject(index, n, None, exc.code, exc.message)
+            return False
+        return True
 
     def read_records(self, index: int, records: Iterable[Mapping[str, Any]]) -> None:
         count = self.inputs[index]
