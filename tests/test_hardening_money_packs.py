@@ -198,7 +198,8 @@ def test_money_integers_out_of_range_are_located(tmp_path: Path, money: str, pat
 
 
 def test_a_start_at_the_limit_is_valid(tmp_path: Path) -> None:
-    make_pack(tmp_path, DOUBLING.replace("start = 3", "start = 10000"))
+    compiled = make_pack(tmp_path, DOUBLING.replace("start = 3", "start = 10000"))
+    assert [a.start for f in compiled.pack.money.fines for a in f.actions] == [10000]
 
 
 # ---- a case's as_of: a real day of the contract's years ----------------------------------------
