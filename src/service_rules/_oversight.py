@@ -9,6 +9,7 @@ matcher, like every other rule; counting, windows and dates are plain Python.
 from __future__ import annotations
 
 import datetime as _dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -214,28 +215,50 @@ def derive(
     return actions, lapses
 
 
-def _belongs(obs: Observation, inspection_id: str, date: str) -> bool:
-    """A finding belongs to an inspection it names, or (naming none) to one on its date."""
-    return obs.inspection == inspection_id or (obs.inspection is None and obs.date == date)
+def _by_inspection(
+    observations: tuple[Observation, ...],
+) -> tuple[dict[str, list[Observation]], dict[str, list[Observation]]]:
+    """An outlet's findings with an article, indexed by the inspection they belong to: a finding
+    belongs to the inspection it names, or (naming none) to every one on its date. Returns those
+    naming an inspection by its id and those naming none by their date, each in input order."""
+    named: defaultdict[str, list[Observation]] = defaultdict(list)
+    dated: defaultdict[str, list[Observation]] = defaultdict(list)
+    for obs in observations:
+        if obs.article is not None:
+            if obs.inspection is None:
+                dated[obs.date].append(obs)
+            else:
+                named[obs.inspection].append(obs)
+    return named, dated
 
 
 def _crosscheck(
     facts: Facts, check_id: str, by: str, against: str, kind: str, template: str, only: Callable[[str], bool] | None
 ) -> list[Lapse]:
+    """The lapses of one cross-check: per (outlet, period) in key order, each inspection ``by``
+    (by date, then id) that found an article the inspections ``against`` did not record.
+
+    Only the (outlet, period) keys with an inspection ``by`` are looked at, and their findings
+    indexed once (:func:`_by_inspection`): an inspection's findings are those naming its id and
+    those naming none on its date, two disjoint lists."""
     found: list[Lapse] = []
-    for (outlet, q), inspections in sorted(facts.inspections.items()):
+    checked = [(key, items) for key, items in facts.inspections.items() if any(i.by == by for i in items)]
+    for (outlet, q), inspections in sorted(checked, key=lambda kv: kv[0]):
         if only is not None and not only(q):
             continue
         county = facts.county_of(outlet)
         own = [i for i in inspections if i.by == against]
         if county is None or not own:
             continue  # unregistered, or the county did not inspect: the cadence covers that
-        findings = [obs for obs in facts.observations.get((outlet, q), ()) if obs.article is not None]
-        recorded = {obs.article for obs in findings for i in own if _belongs(obs, i.id, i.date)}
+        named, dated = _by_inspection(facts.observations.get((outlet, q), ()))
+        recorded: set[int | None] = set()
+        for i in own:
+            recorded.update(obs.article for obs in named.get(i.id, ()))
+            recorded.update(obs.article for obs in dated.get(i.date, ()))
         for inspection in sorted(inspections, key=lambda i: (i.date, i.id)):
             if inspection.by != by:
                 continue
-            theirs = [obs for obs in findings if _belongs(obs, inspection.id, inspection.date)]
+            theirs = [*named.get(inspection.id, ()), *dated.get(inspection.date, ())]
             missed = sorted({obs.article for obs in theirs if obs.article is not None and obs.article not in recorded})
             if not missed:
                 continue
@@ -506,20 +529,33 @@ def flag_rejections(
     counts the whole year, so an earlier rejected lapse may have changed a later step. For the
     ladders in ``whole_input`` (window ``none``: they count across years) every earlier period
     counts."""
-    by_subject: defaultdict[tuple[str, str], list[str | None]] = defaultdict(list)
+    subjects = {(a.subject_type, a.subject) for a in actions}
+    undated: defaultdict[tuple[str, str], int] = defaultdict(int)
+    dated: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
     for r in rejected:
-        if r.county is not None:
-            by_subject[("county", r.county)].append(r.period)
-        if r.outlet is not None:
-            by_subject[("outlet", r.outlet)].append(r.period)
+        for kind, name in (("county", r.county), ("outlet", r.outlet)):
+            if name is not None and (kind, name) in subjects:
+                if r.period is None:
+                    undated[(kind, name)] += 1
+                else:
+                    dated[(kind, name)].append(r.period)
+    # per subject, its dated lines' periods sorted, whole and per year: a count of the periods up
+    # to an action's is then one bisection (the same strings compared as in a scan)
+    sorted_all: dict[tuple[str, str], list[str]] = {k: sorted(v) for k, v in dated.items()}
+    sorted_year: dict[tuple[tuple[str, str], str], list[str]] = {}
+    for subject, periods in sorted_all.items():
+        for p in periods:
+            sorted_year.setdefault((subject, p[:4]), []).append(p)
     out = []
     for a in actions:
-        periods = by_subject.get((a.subject_type, a.subject))
-        if periods:
-            year = None if a.rule in whole_input else a.period[:4]
-            n = sum(1 for p in periods if p is None or ((year is None or p[:4] == year) and p <= a.period))
-            if n:
-                a = attrs.evolve(a, rejections=n)
+        subject = (a.subject_type, a.subject)
+        n = undated.get(subject, 0)
+        if a.rule in whole_input:
+            n += bisect_right(sorted_all.get(subject, ()), a.period)
+        else:
+            n += bisect_right(sorted_year.get((subject, a.period[:4]), ()), a.period)
+        if n:
+            a = attrs.evolve(a, rejections=n)
         out.append(a)
     return out
 
