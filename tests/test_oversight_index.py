@@ -29,11 +29,29 @@ from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules import _fines, _oversight, _sanctions
+from service_rules._appeals import ref_of, standing
 from service_rules._ingest import ingest
-from service_rules._oversight import Lapse, _crosscheck, flag_rejections, oversight_actions
+from service_rules._oversight import (
+    Lapse,
+    _crosscheck,
+    _overturned_lapses,
+    appeal_warnings,
+    derive,
+    flag_rejections,
+    oversight_actions,
+)
 from service_rules._packtest import _load_cases, _run_case
-from service_rules._results import Action, Rejection
-from service_rules._store import Facts, Inspection, Observation, Registration
+from service_rules._results import Action, Rejection, ResultWarning
+from service_rules._store import (
+    AppealRecord,
+    AppealView,
+    Facts,
+    Inspection,
+    LapseRecord,
+    Observation,
+    Registration,
+    Watched,
+)
 from service_rules._templates import render
 
 
@@ -225,6 +243,134 @@ def test_the_indexed_rejection_count_is_the_scan(
     rejected: list[Rejection], actions: list[Action], whole: frozenset[str]
 ) -> None:
     assert flag_rejections(actions, tuple(rejected), whole) == flag_rejections_scan(actions, tuple(rejected), whole)
+
+
+# ---- appeals: the facts as they stand, and the appeals on lapses not arisen ---------------------
+
+
+def standing_scan(facts: Facts, as_of: dt.date) -> Facts:
+    """The facts as they stand on ``as_of``: overturned findings and complaints taken out of the
+    scorecards' observations (kept in the view), amended ones with their new points, overturned
+    lapses and ladder facts taken out of what ladders count, exclusions of overturned records
+    dropped. Without appeals the facts are returned as they are."""
+    if not facts.appeals:
+        return facts
+    day = as_of.isoformat()
+    if facts.appeal_view is not None:
+        if facts.appeal_view.as_of == day:
+            return facts
+        raise ValueError(f"the facts already stand as of {facts.appeal_view.as_of}, not {day}")
+    refs = {t: ref_of(a, day) for t, a in facts.appeals.items() if a.filed <= day}
+    decisions: dict[str, str] = {}
+    for t, a in facts.appeals.items():
+        if t in refs and refs[t].state == "decided" and a.decision is not None:
+            decisions[t] = a.decision
+    gone = {t for t, d in decisions.items() if d == "overturned"}
+    amended = {t: facts.appeals[t].points for t, d in decisions.items() if d == "amended"}
+    observations: dict[tuple[str, str], tuple[Observation, ...]] = {}
+    overturned: dict[tuple[str, str], tuple[Observation, ...]] = {}
+    original: dict[str, int] = {}
+    for key, items in facts.observations.items():
+        if not any(o.id in gone or o.id in amended for o in items):
+            observations[key] = items
+            continue
+        kept: list[Observation] = []
+        for o in items:
+            if o.id in gone:
+                overturned[key] = (*overturned.get(key, ()), o)
+                continue
+            points = amended.get(o.id)
+            if points is not None:
+                original[o.id] = o.points
+                o = o._replace(points=points)
+            kept.append(o)
+        if kept:
+            observations[key] = tuple(kept)
+    present = set(observations) | set(facts.inspections)
+    # a card stays scored where only overturned records were accepted: it was assessed
+    present |= set(overturned)
+    drop: Callable[[Watched], bool] = lambda w: w.id in gone  # noqa: E731
+    view = AppealView(
+        as_of=day,
+        refs=types.MappingProxyType(refs),
+        decisions=types.MappingProxyType(decisions),
+        overturned=types.MappingProxyType(overturned),
+        original_points=types.MappingProxyType(original),
+        lapses=tuple(x for x in facts.lapses if x.id in gone),
+        ladder_facts=tuple(w for w in facts.ladder_facts if drop(w)),
+    )
+    return attrs.evolve(
+        facts,
+        observations=types.MappingProxyType(observations),
+        present=frozenset(present),
+        lapses=tuple(x for x in facts.lapses if x.id not in gone),
+        ladder_facts=tuple(w for w in facts.ladder_facts if not drop(w)),
+        exclusions=tuple(w for w in facts.exclusions if not drop(w)),
+        appeal_view=view,
+    )
+
+
+def appeal_warnings_scan(compiled: sr.CompiledPack, facts: Facts, *, as_of: dt.date) -> tuple[ResultWarning, ...]:
+    view = facts.appeal_view
+    if not facts.appeals or view is None:
+        return ()
+    known = {o.id for items in facts.observations.values() for o in items}
+    known |= {o.id for items in view.overturned.values() for o in items}
+    known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
+    derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
+    if not derived:
+        return ()
+    _, lapses = derive(compiled, facts, as_of)
+    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    return tuple(
+        ResultWarning(
+            code="appeal_target_not_arisen",
+            message=f"申诉 {a.id} 针对的失职 {a.target} 截至 {as_of.isoformat()} 未产生,申诉暂不起作用",
+            file=a.file,
+            sheet=a.sheet,
+            line=a.line,
+        )
+        for a in derived
+        if a.target not in arisen
+    )
+
+
+@st.composite
+def appealed(draw: st.DrawFn) -> Facts:
+    """Drawn facts with appeals on their findings, on given lapses, on derived lapses (arisen or
+    not) and on ids that are none of these, decided or not by the day."""
+    facts = draw(facts_drawn())
+    lapses = tuple(
+        LapseRecord(id=f"L{n}", county=draw(st.sampled_from(COUNTIES)), date="2026-03-01", kind="unfound")
+        for n in range(draw(st.integers(0, 2)))
+    )
+    ids = sorted({o.id for items in facts.observations.values() for o in items})
+    derived = [f"cz-5-unfound:{i}" for i in INSPECTION_IDS] + ["cz-4-cadence:河间:2026Q1", "cz-4-cadence:河间:2027Q1"]
+    targets = draw(st.lists(st.sampled_from([*ids, *(x.id for x in lapses), *derived, "nothing"]), unique=True))
+    appeals = {}
+    for n, t in enumerate(targets):
+        decision = draw(st.sampled_from((None, "overturned", "upheld", "amended")))
+        appeals[t] = AppealRecord(
+            id=f"A{n}",
+            target=t,
+            filed=draw(st.sampled_from(("2026-04-01", "2026-12-01"))),
+            by="x",
+            reason="r",
+            decided=None if decision is None else draw(st.sampled_from(("2026-05-01", "2026-12-05"))),
+            decision=decision,
+            points=0 if decision == "amended" else None,
+        )
+    return attrs.evolve(facts, lapses=lapses, appeals=types.MappingProxyType(appeals))
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=appealed())
+def test_standing_and_appeal_warnings_are_the_scans(facts: Facts) -> None:
+    day = dt.date(2026, 11, 27)
+    now = standing(facts, day)
+    assert now == standing_scan(facts, day)
+    assert appeal_warnings(cangzhou(), now, as_of=day) == appeal_warnings_scan(cangzhou(), now, as_of=day)
 
 
 # ---- whole runs: every bundled example and every case of the shipped and test packs -----------

@@ -12,6 +12,8 @@ import datetime as _dt
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable
+from itertools import chain
+from operator import attrgetter
 
 import attrs
 
@@ -397,8 +399,10 @@ def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) ->
     view = facts.appeal_view
     if not facts.appeals or view is None:
         return ()
-    known = {o.id for items in facts.observations.values() for o in items}
-    known |= {o.id for items in view.overturned.values() for o in items}
+    # the targets that are findings, complaints or given lapses (a set of the run's million ids
+    # is not built to learn it about a few targets)
+    records = chain(chain.from_iterable(facts.observations.values()), chain.from_iterable(view.overturned.values()))
+    known = set(facts.appeals).intersection(map(attrgetter("id"), records))
     known |= {x.id for x in facts.lapses} | {x.id for x in view.lapses}
     derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
     if not derived:
