@@ -38,7 +38,10 @@ from service_rules._oversight import (
     appeal_warnings,
     derive,
     flag_rejections,
+    judgement,
+    lapse_appeals,
     oversight_actions,
+    overturned_lapses,
 )
 from service_rules._packtest import _load_cases, _run_case
 from service_rules._results import Action, Rejection, ResultWarning
@@ -371,6 +374,28 @@ def test_standing_and_appeal_warnings_are_the_scans(facts: Facts) -> None:
     now = standing(facts, day)
     assert now == standing_scan(facts, day)
     assert appeal_warnings(cangzhou(), now, as_of=day) == appeal_warnings_scan(cangzhou(), now, as_of=day)
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts=appealed(), period=st.sampled_from((None, "2026Q1", "2026Q2")))
+def test_one_judgement_serves_every_function(facts: Facts, period: str | None) -> None:
+    """What a run computes once (:func:`judgement`) and passes to each of oversight's functions
+    gives what each computes on its own."""
+    day = dt.date(2026, 11, 27)
+    c = cangzhou()
+    before = oversight_actions(c, facts, as_of=day)
+    now = standing(facts, day)
+    judged = judgement(c, now, day)
+    assert oversight_actions(c, now, as_of=day, period=period, judged=judged) == oversight_actions(
+        c, now, as_of=day, period=period
+    )
+    assert appeal_warnings(c, now, as_of=day, judged=judged) == appeal_warnings(c, now, as_of=day)
+    assert overturned_lapses(c, now, as_of=day, period=period, before=before, judged=judged) == overturned_lapses(
+        c, now, as_of=day, period=period, before=before
+    )
+    assert lapse_appeals(c, now, as_of=day, period=period, judged=judged) == lapse_appeals(
+        c, now, as_of=day, period=period
+    )
 
 
 # ---- whole runs: every bundled example and every case of the shipped and test packs -----------

@@ -26,7 +26,7 @@ from ._fines import fined_per_card, fines_and_actions, of_period, with_fine_acti
 from ._groups import group_fines
 from ._ingest import Records, Source, ingest
 from ._model import Pack
-from ._oversight import appeal_warnings, lapse_appeals, oversight_actions, overturned_lapses
+from ._oversight import appeal_warnings, judgement, lapse_appeals, oversight_actions, overturned_lapses
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import Action, ScoreResult, dump, unattributed
@@ -79,7 +79,8 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
     cards = scorecards(compiled, facts, period, fined=fined_per_card(all_fines))
     fines = of_period(all_fines, period)
     share = compiled.money.share
-    actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
+    judged = judgement(compiled, facts, as_of)  # once, for each of oversight's functions below
+    actions = oversight_actions(compiled, facts, as_of=as_of, period=period, judged=judged)
     actions = with_fine_actions(actions, grouped.taken, period, facts.rejected)
     lost = with_fine_actions((), grouped.absorbed_taken, period, facts.rejected)
     found = sanctions(compiled, facts, as_of=as_of, period=period, actions=actions, absorbed=lost)
@@ -91,16 +92,18 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         scorecards=cards,
         actions=found.actions,
         rejected=facts.rejected,
-        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of),
+        warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of, judged=judged),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
-        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period, before=before),
+        overturned_lapses=overturned_lapses(
+            compiled, facts, as_of=as_of, period=period, before=before, judged=judged
+        ),
         fines=fines,
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
         absorbed=found.absorbed,
         provisional=found.provisional,
         absorbed_fines=of_period(dropped, period),
-        lapse_appeals=lapse_appeals(compiled, facts, as_of=as_of, period=period),
+        lapse_appeals=lapse_appeals(compiled, facts, as_of=as_of, period=period, judged=judged),
     )
 
 
@@ -148,26 +151,31 @@ def score_to_stream(
         first = False
         if share is not None:
             named.extend(named_in_json(card))
+    judged = judgement(compiled, facts, day)  # once, for each of oversight's functions below
     actions = with_fine_actions(
-        oversight_actions(compiled, facts, as_of=day, period=period), grouped.taken, period, facts.rejected
+        oversight_actions(compiled, facts, as_of=day, period=period, judged=judged),
+        grouped.taken,
+        period,
+        facts.rejected,
     )
     lost = with_fine_actions((), grouped.absorbed_taken, period, facts.rejected)
     found = sanctions(compiled, facts, as_of=day, period=period, actions=actions, absorbed=lost)
     fines = of_period(all_fines, period)
     write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
-    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day)
+    warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day, judged=judged)
     write(b',"warnings":' + dumps(dump(warned)))
     write(b',"unattributed":' + dumps(unattributed(facts.rejected)))
     write(b',"replaced":' + dumps(dump(facts.replaced)))
-    lapses = overturned_lapses(compiled, facts, as_of=day, period=period, before=before)
+    lapses = overturned_lapses(compiled, facts, as_of=day, period=period, before=before, judged=judged)
     write(b',"overturned_lapses":' + dumps(dump(lapses)))
     write(b',"fines":' + dumps(dump(fines)))
     employees = ledger(named, fines, share) if share is not None else ()
     write(b',"employees":' + dumps(dump(employees)))
     write(b',"absorbed":' + dumps(dump(found.absorbed)) + b',"provisional":' + dumps(dump(found.provisional)))
     write(b',"absorbed_fines":' + dumps(dump(of_period(dropped, period))))
-    write(b',"lapse_appeals":' + dumps(dump(lapse_appeals(compiled, facts, as_of=day, period=period))) + b"}\n")
+    appealed = lapse_appeals(compiled, facts, as_of=day, period=period, judged=judged)
+    write(b',"lapse_appeals":' + dumps(dump(appealed)) + b"}\n")
     return len(facts.rejected) + sum(1 for i in facts.inputs if i.problem is not None)
 
 

@@ -329,6 +329,26 @@ def _overturned_lapses(
     return standing, out
 
 
+@attrs.frozen
+class Judged:
+    """What the oversight functions below start from, for one pack, facts and day (:func:`judgement`):
+    the actions of cadences and deadlines, every lapse (given and derived), the lapses that stand
+    and those an appeal overturned."""
+
+    actions: tuple[Action, ...]
+    lapses: tuple[Lapse, ...]
+    standing: tuple[Lapse, ...]
+    gone: tuple[_Overturned, ...]
+
+
+def judgement(compiled: CompiledPack, facts: Facts, as_of: _dt.date) -> Judged:
+    """:func:`derive` and :func:`_overturned_lapses`, once: a run that asks several of the
+    functions below passes it to each as ``judged`` (each computes it when not given: the same)."""
+    found, lapses = derive(compiled, facts, as_of)
+    standing, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    return Judged(tuple(found), tuple(lapses), tuple(standing), tuple(gone))
+
+
 def overturned_lapses(
     compiled: CompiledPack,
     facts: Facts,
@@ -336,16 +356,17 @@ def overturned_lapses(
     as_of: _dt.date,
     period: str | None = None,
     before: tuple[Action, ...] = (),
+    judged: Judged | None = None,
 ) -> tuple[OverturnedLapse, ...]:
     """The lapses an appeal overturned by ``as_of`` (those of ``period`` when given), by date and id;
     each with the actions of ``before`` (the actions as they stood without appeals) that the lapse
     itself had led to and that no longer stand (``withdrawn``)."""
     if facts.appeal_view is None:
         return ()
-    _, lapses = derive(compiled, facts, as_of)
-    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    judged = judged if judged is not None else judgement(compiled, facts, as_of)
+    gone = judged.gone
     if gone and before:
-        now = set(oversight_actions(compiled, facts, as_of=as_of))
+        now = set(oversight_actions(compiled, facts, as_of=as_of, judged=judged))
         before = tuple(a for a in before if a not in now)
     rows = [
         OverturnedLapse(
@@ -366,15 +387,15 @@ def overturned_lapses(
 
 
 def lapse_appeals(
-    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None, judged: Judged | None = None
 ) -> tuple[LapseAppeal, ...]:
     """Every appeal filed by ``as_of`` against a lapse that has arisen (given or derived, standing
     or overturned), pending or decided (those of ``period`` when given), by date and id."""
     view = facts.appeal_view
     if view is None or not view.refs:
         return ()
-    _, lapses = derive(compiled, facts, as_of)
-    kept, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    judged = judged if judged is not None else judgement(compiled, facts, as_of)
+    kept, gone = judged.standing, judged.gone
     every = {x.id: x for x in kept} | {g.lapse.id: g.lapse for g in gone if g.ladder is None}
     rows = [
         LapseAppeal(
@@ -393,7 +414,9 @@ def lapse_appeals(
     return tuple(sorted(rows, key=lambda r: (r.date, r.id)))
 
 
-def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) -> tuple[ResultWarning, ...]:
+def appeal_warnings(
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, judged: Judged | None = None
+) -> tuple[ResultWarning, ...]:
     """Appeals on a derived lapse that has not arisen by ``as_of`` (a cadence of a quarter not yet
     judged, say): they change nothing yet, and the result says so rather than keep silent."""
     view = facts.appeal_view
@@ -407,9 +430,8 @@ def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) ->
     derived = [a for t, a in sorted(facts.appeals.items()) if t not in known and t in view.refs]
     if not derived:
         return ()
-    _, lapses = derive(compiled, facts, as_of)
-    _, gone = _overturned_lapses(compiled, facts, as_of, lapses)
-    arisen = {x.id for x in lapses} | {g.lapse.id for g in gone}
+    judged = judged if judged is not None else judgement(compiled, facts, as_of)
+    arisen = {x.id for x in judged.lapses} | {g.lapse.id for g in judged.gone}
     return tuple(
         ResultWarning(
             code="appeal_target_not_arisen",
@@ -424,12 +446,14 @@ def appeal_warnings(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date) ->
 
 
 def oversight_actions(
-    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None
+    compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: str | None = None, judged: Judged | None = None
 ) -> tuple[Action, ...]:
-    """Every oversight action the facts lead to by ``as_of`` (those of ``period`` when given)."""
+    """Every oversight action the facts lead to by ``as_of`` (those of ``period`` when given);
+    ``judged``: :func:`judgement` of the same pack, facts and day, when the caller has it."""
     c = compiled
-    found, lapses = derive(compiled, facts, as_of)
-    lapses, gone = _overturned_lapses(compiled, facts, as_of, lapses)
+    judged = judged if judged is not None else judgement(compiled, facts, as_of)
+    found = list(judged.actions)
+    lapses, gone = judged.standing, judged.gone
     if gone:  # an overturned derived lapse (`<rule>:<county>:<period>`) takes its own notice with it
         dropped = {g.lapse.id for g in gone if g.ladder is None}
         found = [a for a in found if f"{a.rule}:{a.subject}:{a.period}" not in dropped]
