@@ -18,7 +18,8 @@ import io
 import random
 import types
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ from hypothesis import strategies as st
 import service_rules as sr
 from service_rules import _fines, _oversight, _sanctions
 from service_rules._appeals import ref_of, standing
+from service_rules._fines import fined_per_card, fines_and_actions
+from service_rules._groups import group_fines
 from service_rules._ingest import ingest
 from service_rules._oversight import (
     Lapse,
@@ -44,7 +47,9 @@ from service_rules._oversight import (
     overturned_lapses,
 )
 from service_rules._packtest import _load_cases, _run_case
-from service_rules._results import Action, Rejection, ResultWarning
+from service_rules._results import Action, Rejection, ResultWarning, Scorecard
+from service_rules._sanctions import measures
+from service_rules._scoring import iter_scorecard_json, scorecards
 from service_rules._store import (
     AppealRecord,
     AppealView,
@@ -56,6 +61,8 @@ from service_rules._store import (
     Watched,
 )
 from service_rules._templates import render
+from service_rules._thresholds import Measure, Number, scorecard_measures, scorecard_measures_json
+from strategies import GenPack, Observations, scenarios
 
 
 @functools.cache
@@ -398,6 +405,69 @@ def test_one_judgement_serves_every_function(facts: Facts, period: str | None) -
     )
 
 
+# ---- thresholds: measures of the streamed scorecards --------------------------------------------
+def scorecard_measures_typed(cards: Iterable[Scorecard]) -> Iterator[Measure]:
+    """The measures of typed scorecards, as they were read before the streamed form was."""
+    for card in cards:
+        if not card.scored or card.total is None:
+            continue
+
+        def measure(
+            quantity: str, section: int | None, value: Number, ids: Iterable[str], card: Scorecard = card
+        ) -> Measure:
+            return Measure(
+                subject_type="outlet",
+                subject=card.outlet,
+                county=card.county,
+                period=card.period,
+                quantity=quantity,
+                section=section,
+                value=value,
+                observations=tuple(sorted(set(ids))),
+            )
+
+        every = [o for d in card.deductions for o in d.observations]
+        yield measure("total", None, card.total, every)
+        yield measure("deducted", None, sum(s.deducted for s in card.sections), every)
+        for s in card.sections:
+            ids = [o for d in card.deductions if d.section == s.number for o in d.observations]
+            if s.score is not None:
+                yield measure("score", s.number, s.score, ids)
+            yield measure("deducted", s.number, s.deducted, ids)
+        if card.amount is not None:
+            charged = [d for d in card.deductions if d.amount is not None]
+            yield measure("amount", None, Decimal(card.amount), [o for d in charged for o in d.observations])
+            for s in card.sections:
+                mine = [d for d in charged if d.section == s.number]
+                total = sum((Decimal(d.amount or 0) for d in mine), Decimal(0))
+                yield measure("amount", s.number, total, [o for d in mine for o in d.observations])
+        if card.fined is not None:
+            yield measure("fined", None, Decimal(card.fined), every)
+
+
+def _measured_both_ways(compiled: sr.CompiledPack, facts: Facts) -> None:
+    """The measures of the streamed cards are those of the typed cards (as they were read), and
+    the typed reading today is the streamed one: value for value, type for type, in order."""
+    fined = fined_per_card(group_fines(compiled, fines_and_actions(compiled, facts)[0]).fines)
+    typed = scorecards(compiled, facts, None, fined=fined)
+    expected = list(scorecard_measures_typed(typed))
+    streamed = list(scorecard_measures_json(iter_scorecard_json(compiled, facts, None, fined=fined)))
+    assert streamed == expected
+    assert [type(m.value) for m in streamed] == [type(m.value) for m in expected]
+    assert list(scorecard_measures(typed)) == expected
+    sanctioned = list(measures(compiled, facts))
+    assert sanctioned[: len(expected)] == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(case=st.one_of(scenarios(), scenarios(caps="all")))
+def test_measures_of_streamed_cards_are_those_of_typed_cards(case: tuple[GenPack, Observations]) -> None:
+    gp, obs = case
+    compiled = sr.compile_pack(gp.pack, matcher="python")
+    facts = standing(ingest(compiled, [sr.Records(list(obs.records))]), dt.date(2026, 11, 27))
+    _measured_both_ways(compiled, facts)
+
+
 # ---- whole runs: every bundled example and every case of the shipped and test packs -----------
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = {
@@ -470,6 +540,7 @@ def test_bundled_examples_indexed_and_scanned(example: str) -> None:
 
         fast, slow = _both(run)
         assert fast == slow
+    _measured_both_ways(compiled, standing(ingest(compiled, [ROOT / "examples" / example]), dt.date(2026, 11, 27)))
 
 
 def _pack_cases() -> list[Any]:
@@ -488,3 +559,6 @@ def test_pack_cases_indexed_and_scanned(name: str, file: str, case: dict[str, An
     compiled = _compiled(name)
     fast, slow = _both(lambda: _run_case(compiled, file, case)[1].to_json())
     assert fast == slow
+    facts, _ = _run_case(compiled, file, case)
+    when = case.get("as_of", "2026-11-27")
+    _measured_both_ways(compiled, standing(facts, when if isinstance(when, dt.date) else dt.date.fromisoformat(when)))

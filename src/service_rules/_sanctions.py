@@ -11,14 +11,14 @@ from typing import Any
 import attrs
 
 from ._compiler import CompiledPack
-from ._employees import ledger, named_in_cards
+from ._employees import Named, ledger, named_in_json
 from ._fines import fined_per_card, fines_and_actions
 from ._groups import absorb, fine_ids, group_fines, mark_action, per_version, rank_provisional
 from ._oversight import flag_rejections, oversight_actions
 from ._results import Action, ResultWarning
-from ._scoring import scorecards
+from ._scoring import iter_scorecard_json
 from ._store import Facts
-from ._thresholds import Measure, ledger_measures, scorecard_measures, threshold_actions
+from ._thresholds import Measure, ledger_measures, scorecard_measures_json, threshold_actions
 
 
 @attrs.frozen
@@ -41,11 +41,21 @@ def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     the scorecards' totals, section scores, points deducted and money (``amount``, ``fined``),
     and, where the pack keeps an employee ledger, each employee's points and money."""
     all_fines = group_fines(compiled, fines_and_actions(compiled, facts)[0]).fines
-    cards = scorecards(compiled, facts, None, fined=fined_per_card(all_fines))
-    yield from scorecard_measures(cards)
     share = compiled.money.share
+    named: list[Named] = []
+    cards = iter_scorecard_json(compiled, facts, None, fined=fined_per_card(all_fines))  # (no typed cards)
     if share is not None:
-        yield from ledger_measures(ledger(named_in_cards(cards), all_fines, share))
+        cards = _naming(cards, named)
+    yield from scorecard_measures_json(cards)
+    if share is not None:
+        yield from ledger_measures(ledger(named, all_fines, share))
+
+
+def _naming(cards: Iterator[dict[str, Any]], named: list[Named]) -> Iterator[dict[str, Any]]:
+    """The cards, each one's deductions that name employees added to ``named`` as it passes."""
+    for card in cards:
+        named.extend(named_in_json(card))
+        yield card
 
 
 def sanctions(

@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from ._model import Threshold
 from ._periods import Granularity, Period, parse_period, period_key
-from ._results import Action, EmployeeAccount, ResultWarning, Scorecard
+from ._results import Action, EmployeeAccount, ResultWarning, Scorecard, dump
 from ._templates import render
 
 #: Quantities that add up over the scoring periods of a longer window.
@@ -69,41 +69,43 @@ class ThresholdActions:
 def scorecard_measures(cards: Iterable[Scorecard]) -> Iterator[Measure]:
     """The measures of scored scorecards: total, each section's score and points deducted, and
     the points deducted in all. An unscored card measures nothing (no score is not a low score)."""
+    return scorecard_measures_json(dump(card) for card in cards)
+
+
+def scorecard_measures_json(cards: Iterable[Mapping[str, Any]]) -> Iterator[Measure]:
+    """:func:`scorecard_measures` of scorecards as the plain data of their JSON (the streamed
+    form, ``_scoring.iter_scorecard_json``: no typed scorecard built to be measured). A card's
+    deductions are gone through once, their observations gathered per section."""
     for card in cards:
-        if not card.scored or card.total is None:
+        if not card["scored"] or card["total"] is None:
             continue
-
-        def measure(
-            quantity: str, section: int | None, value: Number, ids: Iterable[str], card: Scorecard = card
-        ) -> Measure:
-            return Measure(
-                subject_type="outlet",
-                subject=card.outlet,
-                county=card.county,
-                period=card.period,
-                quantity=quantity,
-                section=section,
-                value=value,
-                observations=tuple(sorted(set(ids))),
-            )
-
-        every = [o for d in card.deductions for o in d.observations]
-        yield measure("total", None, card.total, every)
-        yield measure("deducted", None, sum(s.deducted for s in card.sections), every)
-        for s in card.sections:
-            ids = [o for d in card.deductions if d.section == s.number for o in d.observations]
-            if s.score is not None:
-                yield measure("score", s.number, s.score, ids)
-            yield measure("deducted", s.number, s.deducted, ids)
-        if card.amount is not None:
-            charged = [d for d in card.deductions if d.amount is not None]
-            yield measure("amount", None, Decimal(card.amount), [o for d in charged for o in d.observations])
-            for s in card.sections:
-                mine = [d for d in charged if d.section == s.number]
-                total = sum((Decimal(d.amount or 0) for d in mine), Decimal(0))
-                yield measure("amount", s.number, total, [o for d in mine for o in d.observations])
-        if card.fined is not None:
-            yield measure("fined", None, Decimal(card.fined), every)
+        outlet, county, period = card["outlet"], card["county"], card["period"]
+        sections, deductions = card["sections"], card["deductions"]
+        per_section: defaultdict[int, list[str]] = defaultdict(list)
+        for d in deductions:
+            per_section[d["section"]].extend(d["observations"])
+        every = tuple(sorted({o for ids in per_section.values() for o in ids}))
+        mine: dict[int, tuple[str, ...]] = {n: tuple(sorted(set(ids))) for n, ids in per_section.items()}
+        yield Measure("outlet", outlet, county, period, "total", None, card["total"], every)
+        yield Measure("outlet", outlet, county, period, "deducted", None, sum(s["deducted"] for s in sections), every)
+        for s in sections:
+            number = s["number"]
+            ids = mine.get(number, ())
+            if s["score"] is not None:
+                yield Measure("outlet", outlet, county, period, "score", number, s["score"], ids)
+            yield Measure("outlet", outlet, county, period, "deducted", number, s["deducted"], ids)
+        if card["amount"] is not None:
+            charged = [d for d in deductions if d["amount"] is not None]
+            ids = tuple(sorted({o for d in charged for o in d["observations"]}))
+            yield Measure("outlet", outlet, county, period, "amount", None, Decimal(card["amount"]), ids)
+            for s in sections:
+                number = s["number"]
+                theirs = [d for d in charged if d["section"] == number]
+                total = sum((Decimal(d["amount"] or 0) for d in theirs), Decimal(0))
+                ids = tuple(sorted({o for d in theirs for o in d["observations"]}))
+                yield Measure("outlet", outlet, county, period, "amount", number, total, ids)
+        if card["fined"] is not None:
+            yield Measure("outlet", outlet, county, period, "fined", None, Decimal(card["fined"]), every)
 
 
 def ledger_measures(accounts: Iterable[EmployeeAccount]) -> Iterator[Measure]:
