@@ -865,13 +865,23 @@ class _Reader:
             )
         return found
 
-    def _rejection(self, r: _RejectedLine, files: list[str], sheets: list[str | None]) -> Rejection:
+    def _rejection(
+        self, r: _RejectedLine, files: list[str], sheets: list[str | None], periods: dict[str, str | None]
+    ) -> Rejection:
         """A rejected line as the result lists it: the county also from the outlet's registration,
-        the period from its date, quarter or month where it can be read."""
+        the period from its date, quarter or month where it can be read (``periods``: those read
+        so far, by text: a run's rejected lines share a few dates)."""
         county = r.county
         if county is None and r.outlet is not None:
             entry = self.registry.get(r.outlet)
             county = entry.county if entry is not None else None
+        when = r.when
+        if when is None:
+            period = None
+        elif when in periods:
+            period = periods[when]
+        else:
+            period = periods[when] = _period_of_text(when, self.granularity)
         return Rejection(
             file=files[r.input],
             line=r.line,
@@ -881,7 +891,7 @@ class _Reader:
             sheet=sheets[r.input],
             outlet=r.outlet,
             county=county,
-            period=_period_of_text(r.when, self.granularity) if r.when is not None else None,
+            period=period,
         )
 
     def facts(self) -> Facts:
@@ -893,11 +903,13 @@ class _Reader:
         sheets = [count.sheet for count in self.inputs]
         self.warnings.extend(warnings)
         self.warnings.extend(self._unregistered_in_rejections(warnings, files, sheets))
+        periods: dict[str, str | None] = {}
         return Facts(
             pack=PackRef(name=p.meta.name, version=p.meta.version, digest=p.digest or "", matcher=self.c.matcher.name),
             inputs=tuple(count.summary() for count in self.inputs),
             rejected=tuple(
-                self._rejection(r, files, sheets) for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
+                self._rejection(r, files, sheets, periods)
+                for r in sorted(self.rejected, key=lambda r: (r.input, r.line))
             ),
             registry=types.MappingProxyType(self.registry),
             observations=types.MappingProxyType({k: tuple(v) for k, v in self.observations.items()}),
