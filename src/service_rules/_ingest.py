@@ -678,31 +678,34 @@ class _Reader:
 
     # ---- end of input --------------------------------------------------------------------
     def resolve_references(self) -> None:
-        for p in self.pending:
-            obs = p.observation
-            target = self.inspection_index.get(p.reference)
-            if target is None:
+        # (a merged export leaves a quarter of its findings here: the common case, a finding of
+        # its inspection's outlet and date, is kept inline, as _store_finding keeps it)
+        target_of = self.inspection_index.get
+        observations = self.observations
+        for obs, reference, index, line, record, verdict in self.pending:
+            target = target_of(reference)
+            if target is not None and target == (obs.outlet, obs.date):
+                observations[(obs.outlet, obs.period)].append(obs)
+                if record is not None:  # kept only when a ladder or an exclusion watches it
+                    self._record_watched(verdict, record)
+            elif target is None:
                 self.reject(
-                    p.input,
-                    p.line,
+                    index,
+                    line,
                     obs.id,
                     C.UNKNOWN_INSPECTION,
-                    f"检查记录 {show(p.reference)} 不在输入已接受的记录之中",
-                    {"outlet": obs.outlet, "date": obs.date},
-                )
-            elif target != (obs.outlet, obs.date):
-                self.reject(
-                    p.input,
-                    p.line,
-                    obs.id,
-                    C.INSPECTION_MISMATCH,
-                    _mismatch(p.reference, target, obs),
+                    f"检查记录 {show(reference)} 不在输入已接受的记录之中",
                     {"outlet": obs.outlet, "date": obs.date},
                 )
             else:
-                self._keep(obs)
-                if p.record is not None:  # kept only when a ladder or an exclusion watches it
-                    self._record_watched(p.verdict, p.record)
+                self.reject(
+                    index,
+                    line,
+                    obs.id,
+                    C.INSPECTION_MISMATCH,
+                    _mismatch(reference, target, obs),
+                    {"outlet": obs.outlet, "date": obs.date},
+                )
         self.pending.clear()
 
     def check_registry(self) -> list[ResultWarning]:
