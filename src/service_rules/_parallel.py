@@ -20,6 +20,7 @@ unchanged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import marshal
@@ -42,11 +43,11 @@ MIN_BYTES = 4 * 2**20
 #: A worker's range, at most (the parent replays one range while the workers check the next).
 CHUNK_BYTES = 4 * 2**20
 
-#: What a worker hands back, in line order: ``(line, raw bytes)`` for a line the parent reads itself,
-#: and ``(first line, fields, watched)`` for a *run* of consecutive common findings — ``fields`` the
-#: Observation fields of each as a plain tuple, ``watched`` None or ``{position in the run: (verdict
-#: as a tuple, record)}`` for those a ladder or an exclusion watches. A range's items travel as one
-#: ``marshal`` string (plain data; twice as fast as pickle).
+#: A range's items, in line order: ``(line, raw bytes)`` for a line the parent reads itself, and
+#: ``(first line, positions, watched)`` for a *run* of consecutive common findings — ``positions``
+#: where each one's fields are in the range's list of them (grouped by scorecard), ``watched`` None
+#: or ``{position in the run: (verdict as a tuple, record)}`` for those a ladder or an exclusion
+#: watches. A range travels as one ``marshal`` string (plain data; twice as fast as pickle).
 Entry = tuple[Any, ...]
 
 
@@ -110,9 +111,14 @@ def _start(compiled: CompiledPack) -> None:
 
 
 def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
-    """Read and check the lines of ``path[start:end]`` (whole lines): their count and items,
-    marshalled. A finding the serial reader would keep is checked here (its rule, points,
-    period); every other line goes back as its bytes."""
+    """Read and check the lines of ``path[start:end]`` (whole lines): their count, the common
+    findings' fields and the items in line order, marshalled. A finding the serial reader would
+    keep is checked here (its rule, points, period); every other line goes back as its bytes.
+
+    The common findings travel grouped by scorecard (outlet and period, line order within each),
+    the runs naming them by position: the parent allocates a card's observations together, so
+    reading a card later touches a few places in memory, not one per finding, whatever the order
+    of the lines (a merged export is not sorted by outlet)."""
     reader = _worker
     assert reader is not None
     with open(path, "rb") as handle:
@@ -120,15 +126,15 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
         data = handle.read(end - start)
     pieces = data.split(b"\n")
     tail = pieces.pop()  # b"" when the range ends with a line end
-    out: list[Entry] = []
+    items: list[Entry] = []
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     spec, finding = reader.dispatch["finding"]  # exactly what accept() uses (an amended pack's too)
     fast_ok = spec.fast_ok
     check = spec.check
-    run = reader.run = []
+    kept = reader.run = []  # the common findings' fields, in line order
     reader.watched = {}
-    run_start = 0
+    runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
     n = 0
     for piece in pieces:
         n += 1
@@ -144,28 +150,46 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             and not (first and n == 1)
             and "replaces" not in obj  # a correction: the parent notes what it replaces (accept())
         ):
-            size = len(run)
+            size = len(kept)
             try:
                 if not fast_ok(obj):
                     check(obj)
                 finding(obj, 0, n)
             except Reject:
                 pass
-            if len(run) > size:
-                if not size:
-                    run_start = n
+            if len(kept) > size:
+                if not items or items[-1] is not _RUN:
+                    runs.append((n, size))
+                    items.append(_RUN)
                 continue
-        if run:
-            out.append((run_start, run, reader.watched or None))
-            run = reader.run = []
-            reader.watched = {}
-        out.append((n, piece + b"\n"))
-    if run:
-        out.append((run_start, run, reader.watched or None))
+        items.append((n, piece + b"\n"))
     if tail:
         n += 1
-        out.append((n, tail))
-    return marshal.dumps((n, out))
+        items.append((n, tail))
+    # by scorecard: each (outlet, period) in order of first appearance, line order within it
+    groups: dict[tuple[str, str], list[int]] = {}
+    for at, fields in enumerate(kept):
+        group = groups.get((fields[1], fields[2]))
+        if group is None:
+            groups[(fields[1], fields[2])] = [at]
+        else:
+            group.append(at)
+    order = [at for group in groups.values() for at in group]
+    rank = [0] * len(kept)
+    for place, at in enumerate(order):
+        rank[at] = place
+    watched = reader.watched
+    bounds = [*(at for _, at in runs[1:]), len(kept)]
+    made = iter(
+        (line, rank[a:b], {k - a: v for k, v in watched.items() if a <= k < b} if watched else None)
+        for (line, a), b in zip(runs, bounds, strict=True)
+    )
+    out = [next(made) if item is _RUN else item for item in items]
+    return marshal.dumps((n, [kept[at] for at in order], out))
+
+
+#: Where a run of common findings stands among a range's items (while the range is read).
+_RUN: Entry = (None,)
 
 
 def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
@@ -261,9 +285,9 @@ class ParallelFiles:
         base = 0
         progress = reader.progress
         while waiting:
-            lines, entries = marshal.loads(waiting.popleft().get())
+            lines, kept, entries = marshal.loads(waiting.popleft().get())
             submit()
-            _replay(reader, index, base, entries, self.verdicts)
+            _replay(reader, index, base, kept, entries, self.verdicts)
             if progress is not None:
                 for mark in range((base >> 16) + 1, ((base + lines) >> 16) + 1):
                     progress(reader.lines_before + (mark << 16))
@@ -273,22 +297,32 @@ class ParallelFiles:
         reader.lines_before += base
 
 
-def _replay(reader: _Reader, index: int, base: int, entries: list[Entry], verdicts: dict[Any, _Verdict]) -> None:
+def _replay(
+    reader: _Reader,
+    index: int,
+    base: int,
+    kept: list[tuple[Any, ...]],
+    entries: list[Entry],
+    verdicts: dict[Any, _Verdict],
+) -> None:
     """A range's items in order, into the run's reader: its lines as :meth:`_ingest._Reader.read_line`
-    reads them, its runs of common findings as ``accept`` and ``_finding_kept`` store them."""
+    reads them, its runs of common findings as ``accept`` and ``_finding_kept`` store them.
+    ``kept`` are the common findings' fields, grouped by scorecard: made observations in that
+    order (allocated together), then taken in line order."""
     read_line = reader.read_line
+    made = list(map(functools.partial(tuple.__new__, Observation), kept))
     for entry in entries:
         if len(entry) == 2:
             read_line(index, base + entry[0], entry[1])
         else:
-            _run(reader, index, base + entry[0], entry[1], entry[2], verdicts)
+            _run(reader, index, base + entry[0], [made[at] for at in entry[1]], entry[2], verdicts)
 
 
 def _run(
     reader: _Reader,
     index: int,
     line: int,
-    run: list[tuple[Any, ...]],
+    run: list[Observation],
     watched: dict[int, Any] | None,
     verdicts: dict[Any, _Verdict],
 ) -> None:
@@ -303,25 +337,24 @@ def _run(
     pending = reader.pending.append
     new = tuple.__new__
     count = len(seen)
-    for at, fields in enumerate(run, line):
-        add(fields[0])
+    for at, obs in enumerate(run, line):
+        add(obs[0])
         if len(seen) == count:  # the id was given before (one set lookup per finding, not two)
-            reader.duplicate(index, at, fields[0], {"outlet": fields[1], "date": fields[3]})
+            reader.duplicate(index, at, obs[0], {"outlet": obs[1], "date": obs[3]})
             continue
         count += 1
-        outlet = fields[1]
+        outlet = obs[1]
         if outlet not in first:
             first[outlet] = (index, at)
-        obs = new(Observation, fields)
         if watched is None or at - line not in watched:
-            ref = fields[11]
+            ref = obs[11]
             if ref is None:
-                observations[(outlet, fields[2])].append(obs)
+                observations[(outlet, obs[2])].append(obs)
                 continue
             target = inspection_of(ref)
             if target is not None:
-                if target[0] == outlet and target[1] == fields[3]:
-                    observations[(outlet, fields[2])].append(obs)
+                if target[0] == outlet and target[1] == obs[3]:
+                    observations[(outlet, obs[2])].append(obs)
                     continue
             elif ref not in seen:  # the inspection may come later: decided at the end
                 pending(new(_PendingReference, (obs, ref, index, at, None, None)))
