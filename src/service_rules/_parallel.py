@@ -20,14 +20,17 @@ unchanged.
 
 from __future__ import annotations
 
+import array
 import functools
 import hashlib
 import itertools
 import marshal
+import operator
 import os
 import stat
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -44,10 +47,10 @@ MIN_BYTES = 4 * 2**20
 CHUNK_BYTES = 4 * 2**20
 
 #: A range's items, in line order: ``(line, raw bytes)`` for a line the parent reads itself, and
-#: ``(first line, positions, watched)`` for a *run* of consecutive common findings — ``positions``
-#: where each one's fields are in the range's list of them (grouped by scorecard), ``watched`` None
-#: or ``{position in the run: (verdict as a tuple, record)}`` for those a ladder or an exclusion
-#: watches. A range travels as one ``marshal`` string (plain data; twice as fast as pickle).
+#: ``(first line, start, end, watched)`` for a *run* of consecutive common findings — the run's
+#: positions in line order among the range's common findings, ``watched`` None or ``{position in
+#: the run: (verdict as a tuple, record)}`` for those a ladder or an exclusion watches. A range
+#: travels as one ``marshal`` string (plain data; twice as fast as pickle).
 Entry = tuple[Any, ...]
 
 
@@ -166,26 +169,39 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     if tail:
         n += 1
         items.append((n, tail))
-    # by scorecard: each (outlet, period) in order of first appearance, line order within it
-    groups: dict[tuple[str, str], list[int]] = {}
-    for at, fields in enumerate(kept):
-        group = groups.get((fields[1], fields[2]))
-        if group is None:
-            groups[(fields[1], fields[2])] = [at]
-        else:
-            group.append(at)
-    order = [at for group in groups.values() for at in group]
-    rank = [0] * len(kept)
-    for place, at in enumerate(order):
-        rank[at] = place
-    watched = reader.watched
+    # By outlet (a quarter's findings are of one period), unless the range already is (sorted
+    # input): each outlet in order of first appearance, line order within it; ``rank`` says
+    # where each finding (in line order) went.
+    outlets = list(map(itemgetter(1), kept))
+    rank: bytes | None = None
+    grouped = kept
+    if sum(map(operator.is_not, outlets, itertools.islice(outlets, 1, None))) >= 2 * len(set(outlets)):
+        groups: defaultdict[str, list[int]] = defaultdict(list)
+        for at, outlet in enumerate(outlets):
+            groups[outlet].append(at)
+        order = [at for group in groups.values() for at in group]
+        grouped = [kept[at] for at in order]
+        places = array.array("I", bytes(4 * len(order)))
+        for place, at in enumerate(order):
+            places[at] = place
+        rank = places.tobytes()
+    # the watched findings (few) to their runs: both in order, one pass
+    watched = sorted(reader.watched.items())
+    mine: list[dict[int, Any] | None] = [None] * len(runs)
+    which = 0
+    for at, what in watched:
+        while which + 1 < len(runs) and runs[which + 1][1] <= at:
+            which += 1
+        held = mine[which]
+        if held is None:
+            held = mine[which] = {}
+        held[at - runs[which][1]] = what
     bounds = [*(at for _, at in runs[1:]), len(kept)]
-    made = iter(
-        (line, rank[a:b], {k - a: v for k, v in watched.items() if a <= k < b} if watched else None)
-        for (line, a), b in zip(runs, bounds, strict=True)
-    )
+    made = iter((line, a, b, held) for (line, a), b, held in zip(runs, bounds, mine, strict=True))
     out = [next(made) if item is _RUN else item for item in items]
-    return marshal.dumps((n, [kept[at] for at in order], out))
+    reader.run = []
+    del kept, outlets  # one reference each: marshal then keeps no table of them
+    return marshal.dumps((n, grouped, rank, out))
 
 
 #: Where a run of common findings stands among a range's items (while the range is read).
@@ -285,9 +301,9 @@ class ParallelFiles:
         base = 0
         progress = reader.progress
         while waiting:
-            lines, kept, entries = marshal.loads(waiting.popleft().get())
+            lines, kept, rank, entries = marshal.loads(waiting.popleft().get())
             submit()
-            _replay(reader, index, base, kept, entries, self.verdicts)
+            _replay(reader, index, base, kept, rank, entries, self.verdicts)
             if progress is not None:
                 for mark in range((base >> 16) + 1, ((base + lines) >> 16) + 1):
                     progress(reader.lines_before + (mark << 16))
@@ -302,20 +318,25 @@ def _replay(
     index: int,
     base: int,
     kept: list[tuple[Any, ...]],
+    rank: bytes | None,
     entries: list[Entry],
     verdicts: dict[Any, _Verdict],
 ) -> None:
     """A range's items in order, into the run's reader: its lines as :meth:`_ingest._Reader.read_line`
     reads them, its runs of common findings as ``accept`` and ``_finding_kept`` store them.
-    ``kept`` are the common findings' fields, grouped by scorecard: made observations in that
-    order (allocated together), then taken in line order."""
+    ``kept`` are the common findings' fields, grouped by outlet (``rank``: where the i-th in line
+    order went; None: in line order): made observations in that order (allocated together),
+    then taken in line order."""
     read_line = reader.read_line
     made = list(map(functools.partial(tuple.__new__, Observation), kept))
+    where = memoryview(rank).cast("I") if rank is not None else None
     for entry in entries:
         if len(entry) == 2:
             read_line(index, base + entry[0], entry[1])
         else:
-            _run(reader, index, base + entry[0], [made[at] for at in entry[1]], entry[2], verdicts)
+            line, a, b, watched = entry
+            run = made[a:b] if where is None else [made[at] for at in where[a:b]]
+            _run(reader, index, base + line, run, watched, verdicts)
 
 
 def _run(
