@@ -311,3 +311,22 @@ def test_a_file_that_changes_while_it_is_read_is_an_unreadable_input(
     monkeypatch.setattr(_parallel.ParallelFiles, "_read", read_then_append)
     with pytest.raises(sr.InputFileError, match="被改动"):
         _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=1000)
+
+
+def test_an_outlet_spelt_like_a_date_is_located_at_its_first_line(compiled: sr.CompiledPack, tmp_path: Path) -> None:
+    """Regression: the reader knew an outlet's first line by "not yet among the strings it kept",
+    which held the dates too, so an outlet code spelt like an earlier line's date had no line
+    in its unregistered-outlet warning."""
+    lines = [
+        b'{"type":"outlet","outlet":"HJ-001","county":"\xe6\xb2\xb3\xe9\x97\xb4"}',
+        b'{"type":"finding","id":"F1","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+        b'{"type":"finding","id":"F2","outlet":"2026-07-01","date":"2026-07-02","article":19,"points":1}',
+    ]
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for facts in (
+        ingest(compiled, [path]),
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=1),
+    ):
+        (warning,) = [w for w in facts.warnings if w.outlet == "2026-07-01"]
+        assert (warning.file, warning.line) == (str(path), 3)

@@ -167,6 +167,7 @@ class _Reader:
         self.periods: dict[str, str] = {}  # date string -> its period of the pack's granularity
         self.granularity: Granularity = compiled.pack.meta.period
         self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
+        self.first = self.registry_check.first  # outlet → (input, line) of its first accepted fact
         self.lines_before = 0
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
         self.streaks = {st.id: st for st in compiled.oversight.streaks}
@@ -552,13 +553,11 @@ class _Reader:
     ) -> None:
         date = obj["date"]
         outlet = obj["outlet"]
-        known = self.names.get(outlet)  # one string per outlet, not per line
-        if known is None:
-            self.names[outlet] = outlet
-            self.registry_check.first.setdefault(outlet, (index, line))
-        else:
-            outlet = known
-        date = self.names.setdefault(date, date)
+        if outlet not in self.first:  # (not "not in names": an outlet may be spelt like a date)
+            self.first[outlet] = (index, line)
+        names = self.names  # one string per outlet and per date, not per line
+        outlet = names.setdefault(outlet, outlet)
+        date = names.setdefault(date, date)
         # The one positional construction of a record, on the hottest line of a run (one per
         # finding): keyword binding costs twice as much. Field order is Observation's, checked
         # field by field by tests/test_core.py::test_a_finding_is_stored_field_by_field.

@@ -4,7 +4,8 @@ The output is byte-identical whatever the number of workers, because the pool on
 does not depend on the lines before: each worker reads a range of the file (cut at line ends),
 parses every line and, for the common line — a finding that passes the contract and its rule's
 checks — computes what the serial reader would (its rule, points, period) and hands back a
-compact tuple. Everything that depends on earlier lines (first-wins duplicate ids, the outlet's
+compact tuple; consecutive such findings travel as one run, which the parent takes in one tight
+loop. Everything that depends on earlier lines (first-wins duplicate ids, the outlet's
 first line, the inspection a finding names, registrations, the rare record types, every line
 the worker did not accept) is done by the parent, range after range in line order, with the
 serial reader's own code: a worker hands back any other line as its bytes, and the parent reads
@@ -19,13 +20,17 @@ unchanged.
 
 from __future__ import annotations
 
+import array
+import functools
 import hashlib
 import itertools
 import marshal
+import operator
 import os
 import stat
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -33,7 +38,7 @@ import orjson
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
 from ._facts import Reject
-from ._ingest import Records, Source, _Reader, _Verdict, ingest
+from ._ingest import Records, Source, _PendingReference, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
 #: Below this size a file is read in one process (a pool costs more than it saves).
@@ -41,9 +46,11 @@ MIN_BYTES = 4 * 2**20
 #: A worker's range, at most (the parent replays one range while the workers check the next).
 CHUNK_BYTES = 4 * 2**20
 
-#: What a worker hands back per line: ``(line, raw bytes)`` for a line the parent reads itself,
-#: else ``(line, the Observation's fields as a tuple, the verdict as a tuple, watched record or
-#: None)``. A range's entries travel as one ``marshal`` string (plain data; twice as fast as pickle).
+#: A range's items, in line order: ``(line, raw bytes)`` for a line the parent reads itself, and
+#: ``(first line, start, end, watched)`` for a *run* of consecutive common findings — the run's
+#: positions in line order among the range's common findings, ``watched`` None or ``{position in
+#: the run: (verdict as a tuple, record)}`` for those a ladder or an exclusion watches. A range
+#: travels as one ``marshal`` string (plain data; twice as fast as pickle).
 Entry = tuple[Any, ...]
 
 
@@ -53,7 +60,9 @@ class _Collector(_Reader):
 
     def __init__(self, compiled: CompiledPack) -> None:
         super().__init__(compiled, True, None, False)
-        self.out: list[Entry] = []
+        #: the run of common findings being collected, and those of it something watches
+        self.run: list[tuple[Any, ...]] = []
+        self.watched: dict[int, Any] = {}
         self.verdict_tuples: dict[int, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
 
     def _finding_kept(
@@ -73,24 +82,27 @@ class _Collector(_Reader):
         names = self.names
         date = obj["date"]
         date = names.setdefault(date, date)
-        as_tuple = self.verdict_tuples.get(id(verdict))  # verdicts are kept per shape: ids are stable
-        if as_tuple is None:
-            as_tuple = self.verdict_tuples[id(verdict)] = (verdict.rule, verdict.ladders, verdict.exclusions)
-        fields = (
-            obj["id"],  # id
-            names.setdefault(obj["outlet"], obj["outlet"]),  # outlet
-            self._period_of(date),  # period
-            date,  # date
-            verdict.rule,  # rule
-            number,  # article
-            amount,  # points
-            persons,  # persons
-            tag,  # tag
-            tuple(employees) if employees is not None else None,  # employees
-            obj.get("note"),  # note
-            obj.get("inspection"),  # inspection
+        if verdict.ladders or verdict.exclusions:
+            as_tuple = self.verdict_tuples.get(id(verdict))  # verdicts are kept per shape: ids are stable
+            if as_tuple is None:
+                as_tuple = self.verdict_tuples[id(verdict)] = (verdict.rule, verdict.ladders, verdict.exclusions)
+            self.watched[len(self.run)] = (as_tuple, obj)
+        self.run.append(
+            (
+                obj["id"],  # id
+                names.setdefault(obj["outlet"], obj["outlet"]),  # outlet
+                self._period_of(date),  # period
+                date,  # date
+                verdict.rule,  # rule
+                number,  # article
+                amount,  # points
+                persons,  # persons
+                tag,  # tag
+                tuple(employees) if employees is not None else None,  # employees
+                obj.get("note"),  # note
+                obj.get("inspection"),  # inspection
+            )
         )
-        self.out.append((line, fields, as_tuple, obj if verdict.ladders or verdict.exclusions else None))
 
 
 _worker: _Collector | None = None
@@ -102,8 +114,14 @@ def _start(compiled: CompiledPack) -> None:
 
 
 def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
-    """Read and check the lines of ``path[start:end]`` (whole lines): their count and entries,
-    marshalled."""
+    """Read and check the lines of ``path[start:end]`` (whole lines): their count, the common
+    findings' fields and the items in line order, marshalled. A finding the serial reader would
+    keep is checked here (its rule, points, period); every other line goes back as its bytes.
+
+    The common findings travel grouped by scorecard (outlet and period, line order within each),
+    the runs naming them by position: the parent allocates a card's observations together, so
+    reading a card later touches a few places in memory, not one per finding, whatever the order
+    of the lines (a merged export is not sorted by outlet)."""
     reader = _worker
     assert reader is not None
     with open(path, "rb") as handle:
@@ -111,41 +129,83 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
         data = handle.read(end - start)
     pieces = data.split(b"\n")
     tail = pieces.pop()  # b"" when the range ends with a line end
-    out: list[Entry] = []
-    reader.out = out
+    items: list[Entry] = []
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     spec, finding = reader.dispatch["finding"]  # exactly what accept() uses (an amended pack's too)
     fast_ok = spec.fast_ok
     check = spec.check
+    kept = reader.run = []  # the common findings' fields, in line order
+    reader.watched = {}
+    runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
     n = 0
     for piece in pieces:
         n += 1
         try:
             obj = loads(piece)
         except decode_error:
-            out.append((n, piece + b"\n"))
-            continue
+            obj = None
         if (
-            type(obj) is not dict
-            or obj.get("type") != "finding"
-            or type(obj.get("id")) is not str
-            or piece.count(b":") > len(obj)
-            or (first and n == 1)
-            or "replaces" in obj  # a correction: the parent notes what it replaces (accept())
+            type(obj) is dict
+            and obj.get("type") == "finding"
+            and type(obj.get("id")) is str
+            and piece.count(b":") <= len(obj)
+            and not (first and n == 1)
+            and "replaces" not in obj  # a correction: the parent notes what it replaces (accept())
         ):
-            out.append((n, piece + b"\n"))
-            continue
-        try:
-            if not fast_ok(obj):
-                check(obj)
-            finding(obj, 0, n)
-        except Reject:
-            out.append((n, piece + b"\n"))
+            size = len(kept)
+            try:
+                if not fast_ok(obj):
+                    check(obj)
+                finding(obj, 0, n)
+            except Reject:
+                pass
+            if len(kept) > size:
+                if not items or items[-1] is not _RUN:
+                    runs.append((n, size))
+                    items.append(_RUN)
+                continue
+        items.append((n, piece + b"\n"))
     if tail:
         n += 1
-        out.append((n, tail))
-    return marshal.dumps((n, out))
+        items.append((n, tail))
+    # By outlet (a quarter's findings are of one period), unless the range already is (sorted
+    # input): each outlet in order of first appearance, line order within it; ``rank`` says
+    # where each finding (in line order) went.
+    outlets = list(map(itemgetter(1), kept))
+    rank: bytes | None = None
+    grouped = kept
+    if sum(map(operator.is_not, outlets, itertools.islice(outlets, 1, None))) >= 2 * len(set(outlets)):
+        groups: defaultdict[str, list[int]] = defaultdict(list)
+        for at, outlet in enumerate(outlets):
+            groups[outlet].append(at)
+        order = [at for group in groups.values() for at in group]
+        grouped = [kept[at] for at in order]
+        places = array.array("I", bytes(4 * len(order)))
+        for place, at in enumerate(order):
+            places[at] = place
+        rank = places.tobytes()
+    # the watched findings (few) to their runs: both in order, one pass
+    watched = sorted(reader.watched.items())
+    mine: list[dict[int, Any] | None] = [None] * len(runs)
+    which = 0
+    for at, what in watched:
+        while which + 1 < len(runs) and runs[which + 1][1] <= at:
+            which += 1
+        held = mine[which]
+        if held is None:
+            held = mine[which] = {}
+        held[at - runs[which][1]] = what
+    bounds = [*(at for _, at in runs[1:]), len(kept)]
+    made = iter((line, a, b, held) for (line, a), b, held in zip(runs, bounds, mine, strict=True))
+    out = [next(made) if item is _RUN else item for item in items]
+    reader.run = []
+    del kept, outlets  # one reference each: marshal then keeps no table of them
+    return marshal.dumps((n, grouped, rank, out))
+
+
+#: Where a run of common findings stands among a range's items (while the range is read).
+_RUN: Entry = (None,)
 
 
 def _identity(info: os.stat_result) -> tuple[int, int, int, int]:
@@ -241,9 +301,9 @@ class ParallelFiles:
         base = 0
         progress = reader.progress
         while waiting:
-            lines, entries = marshal.loads(waiting.popleft().get())
+            lines, kept, rank, entries = marshal.loads(waiting.popleft().get())
             submit()
-            _replay(reader, index, base, entries, self.verdicts)
+            _replay(reader, index, base, kept, rank, entries, self.verdicts)
             if progress is not None:
                 for mark in range((base >> 16) + 1, ((base + lines) >> 16) + 1):
                     progress(reader.lines_before + (mark << 16))
@@ -253,50 +313,99 @@ class ParallelFiles:
         reader.lines_before += base
 
 
-def _replay(reader: _Reader, index: int, base: int, entries: list[Entry], verdicts: dict[Any, _Verdict]) -> None:
-    """A range's lines in order, into the run's reader: what depends on the lines before, as
-    :meth:`_ingest._Reader.accept` and ``_finding_kept`` do it."""
-    seen = reader.seen_ids
-    add = seen.add
-    names = reader.names
-    first = reader.registry_check.first
-    observations = reader.observations
-    inspection_of = reader.inspection_index.get
-    store = reader._store_finding
+def _replay(
+    reader: _Reader,
+    index: int,
+    base: int,
+    kept: list[tuple[Any, ...]],
+    rank: bytes | None,
+    entries: list[Entry],
+    verdicts: dict[Any, _Verdict],
+) -> None:
+    """A range's items in order, into the run's reader: its lines as :meth:`_ingest._Reader.read_line`
+    reads them, its runs of common findings as ``accept`` and ``_finding_kept`` store them.
+    ``kept`` are the common findings' fields, grouped by outlet (``rank``: where the i-th in line
+    order went; None: in line order): made observations in that order (allocated together),
+    then taken in line order."""
     read_line = reader.read_line
-    new = tuple.__new__
+    made = list(map(functools.partial(tuple.__new__, Observation), kept))
+    where = memoryview(rank).cast("I") if rank is not None else None
     for entry in entries:
         if len(entry) == 2:
             read_line(index, base + entry[0], entry[1])
+        else:
+            line, a, b, watched = entry
+            run = made[a:b] if where is None else [made[at] for at in where[a:b]]
+            _run(reader, index, base + line, run, watched, verdicts)
+
+
+def _run(
+    reader: _Reader,
+    index: int,
+    line: int,
+    run: list[Observation],
+    watched: dict[int, Any] | None,
+    verdicts: dict[Any, _Verdict],
+) -> None:
+    """A run of common findings (``line`` is the first's), each taken in order as ``accept`` and
+    ``_store_finding`` take it: an id given before is a duplicate (first wins), an inspection
+    not yet seen is waited for."""
+    seen = reader.seen_ids
+    add = seen.add
+    first = reader.first
+    observations = reader.observations
+    inspection_of = reader.inspection_index.get
+    pending = reader.pending.append
+    new = tuple.__new__
+    count = len(seen)
+    for at, obs in enumerate(run, line):
+        add(obs[0])
+        if len(seen) == count:  # the id was given before (one set lookup per finding, not two)
+            reader.duplicate(index, at, obs[0], {"outlet": obs[1], "date": obs[3]})
             continue
-        local, fields, as_verdict, watched = entry
-        rid = fields[0]
-        if rid in seen:
-            reader.duplicate(index, base + local, rid, {"outlet": fields[1], "date": fields[3]})
-            continue
-        add(rid)
-        outlet = fields[1]
-        if outlet not in names:
-            names[outlet] = outlet
-            first.setdefault(outlet, (index, base + local))
-        names.setdefault(fields[3], fields[3])
-        obs = new(Observation, fields)
-        if watched is None:  # the common cases of _store_finding, inline
-            ref = fields[11]
+        count += 1
+        outlet = obs[1]
+        if outlet not in first:
+            first[outlet] = (index, at)
+        if watched is None or at - line not in watched:
+            ref = obs[11]
             if ref is None:
-                observations[(outlet, fields[2])].append(obs)
+                observations[(outlet, obs[2])].append(obs)
                 continue
             target = inspection_of(ref)
-            if target is not None and target[0] == outlet and target[1] == fields[3]:
-                observations[(outlet, fields[2])].append(obs)
+            if target is not None:
+                if target[0] == outlet and target[1] == obs[3]:
+                    observations[(outlet, obs[2])].append(obs)
+                    continue
+            elif ref not in seen:  # the inspection may come later: decided at the end
+                pending(new(_PendingReference, (obs, ref, index, at, None, None)))
                 continue
-        try:
-            verdict = verdicts.get(as_verdict)
-            if verdict is None:
-                verdict = verdicts[as_verdict] = _Verdict(*as_verdict)
-            store(index, base + local, obs, verdict, watched)
-        except Reject as exc:  # as accept() rejects it: the record names its outlet and date
-            reader.reject(index, base + local, rid, exc.code, exc.message, {"outlet": outlet, "date": fields[3]})
+            _store(reader, index, at, obs, None, None, verdicts)
+        else:
+            as_verdict, record = watched[at - line]
+            _store(reader, index, at, obs, as_verdict, record, verdicts)
+
+
+def _store(
+    reader: _Reader,
+    index: int,
+    line: int,
+    obs: Observation,
+    as_verdict: tuple[Any, ...] | None,
+    record: dict[str, Any] | None,
+    verdicts: dict[Any, _Verdict],
+) -> None:
+    """One finding through ``_store_finding`` (it names an inspection not seen yet or not its
+    own, or something watches it), rejected as ``accept`` would reject it."""
+    verdict = None
+    if as_verdict is not None:
+        verdict = verdicts.get(as_verdict)
+        if verdict is None:
+            verdict = verdicts[as_verdict] = _Verdict(*as_verdict)
+    try:
+        reader._store_finding(index, line, obs, verdict, record)  # type: ignore[arg-type]
+    except Reject as exc:  # as accept() rejects it: the record names its outlet and date
+        reader.reject(index, line, obs.id, exc.code, exc.message, {"outlet": obs.outlet, "date": obs.date})
 
 
 def can_fork() -> bool:
