@@ -76,20 +76,35 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
     money = compiled.money
     if not money.fines:
         return [], []
-    observations = [
-        obs
-        for items in facts.observations.values()
-        for obs in items
-        if compiled.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct"
-    ]
-    views = {id(obs): _view(compiled, obs) for obs in observations}
+    # What a fine's `when` reads of a deduction (_view) depends only on its shape: the text in
+    # force on its day, its rule, article and tag. Each shape's view, and each fine's verdict on
+    # it, is worked out once (a run has a few dozen shapes and a million deductions).
+    texts: dict[str, CompiledPack] = {}
+    views: dict[tuple[int, str, int | None, str | None], dict[str, Any] | None] = {}
+    observations: list[tuple[Observation, tuple[int, str, int | None, str | None]]] = []
+    for card in facts.observations.values():
+        for obs in card:
+            text = texts.get(obs.date)
+            if text is None:
+                text = texts[obs.date] = compiled.in_force(obs.date)
+            shape = (id(text), obs.rule, obs.article, obs.tag)
+            if shape not in views:
+                views[shape] = _view(compiled, obs) if text.rules[obs.rule].rule.outcome == "deduct" else None
+            if views[shape] is not None:
+                observations.append((obs, shape))
     found: list[Fine] = []
     actions: list[Action] = []
     for fine in money.fines:
         f = fine.rule
         groups: defaultdict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
-        for obs in observations:
-            if not fine.counts(views[id(obs)]):
+        verdicts: dict[tuple[int, str, int | None, str | None], bool] = {}
+        for obs, shape in observations:
+            counts = verdicts.get(shape)
+            if counts is None:
+                view = views[shape]
+                assert view is not None
+                counts = verdicts[shape] = fine.counts(view)
+            if not counts:
                 continue
             for subject, subject_type in _subjects(f.subject, f.without_employee, obs):
                 key = (subject_type, subject, _key(fine, compiled, obs), window_key(obs.date, f.window))
