@@ -72,6 +72,12 @@ HOSTILE = [
     b'{"type":"finding","id":"H-10","outlet":"2026-07-01","date":"2026-07-01","article":19,"points":1}',
     b'{"type":"complaint","id":"H-11","outlet":"HJ-001","date":"2026-07-02","channel":"phone","verified":true}',
     b'{"type":"nonesuch","id":"H-12"}',
+    b'{"type":"complaint","id":"H-17","outlet":"HJ-001","date":"2026-07-03","channel":"written","verified":true,"account_transferred":true,"employee":"E1"}',
+    b'{"type":"complaint","id":"H-18","outlet":"HJ-002","date":"2026-07-03","channel":"phone","verified":false}',
+    b'{"type":"complaint","id":"H-1","outlet":"HJ-002","date":"2026-07-04","channel":"phone","verified":true}',
+    b'{"type":"complaint","id":"H-19","outlet":"HJ-002","date":"2026-07-04","channel":"fax","verified":true}',
+    b'{"type":"finding","id":"H-20","outlet":"HJ-002","date":"2026-07-05","article":41,"tag":"drunk_on_duty","persons":1}',
+    b'{"type":"finding","id":"H-21","outlet":"HJ-002","date":"2026-07-05","article":41,"tag":"drunk_on_duty","inspection":"H-I1"}',
     b'{"type":"finding","id":"H-14","outlet":"HJ-001","date":"2026-07-01","article":19,"points":2,"replaces":"H-3"}',
     b'{"type":"finding","id":"H-15","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":"zz"}',
     b'{"type":"finding","id":"H-16","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":null}',
@@ -92,6 +98,7 @@ def _result(compiled: sr.CompiledPack, files: list[Path], workers: int, chunk: i
         facts = ingest(compiled, files)
     else:
         facts = _parallel.ingest_parallel(compiled, files, workers=workers, min_bytes=0, chunk_bytes=chunk)
+        assert facts == ingest(compiled, files)  # the same store: every index in the same order
     return result_of(compiled, facts, as_of=AS_OF).to_json()
 
 
