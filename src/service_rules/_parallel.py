@@ -150,6 +150,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     kept = reader.run = []  # the common findings' fields, in line order
     reader.watched = {}
     runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
+    running = False  # the line before was a common one
     n = 0
     for piece in pieces:
         n += 1
@@ -159,25 +160,27 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             obj = None
         if (
             type(obj) is dict
-            and (how := common.get(obj.get("type"))) is not None  # type: ignore[arg-type]
-            and type(obj.get("id")) is str
+            and type(rtype := obj.get("type")) is str  # (a list or an object is no key)
+            and (how := common.get(rtype)) is not None
             and piece.count(b":") <= len(obj)
             and not (first and n == 1)
             and "replaces" not in obj  # a correction: the parent notes what it replaces (accept())
         ):
             size = len(kept)
             try:
-                if not how[0](obj):
+                if not how[0](obj):  # (the id is text once these pass)
                     how[1](obj)
                 how[2](obj, 0, n)
             except Reject:
                 pass
             if len(kept) > size:
-                if not items or items[-1] is not _RUN:
+                if not running:
                     runs.append((n, size))
                     items.append(_RUN)
+                    running = True
                 continue
         items.append((n, piece + b"\n"))
+        running = False
     if tail:
         n += 1
         items.append((n, tail))
