@@ -72,6 +72,15 @@ HOSTILE = [
     b'{"type":"finding","id":"H-10","outlet":"2026-07-01","date":"2026-07-01","article":19,"points":1}',
     b'{"type":"complaint","id":"H-11","outlet":"HJ-001","date":"2026-07-02","channel":"phone","verified":true}',
     b'{"type":"nonesuch","id":"H-12"}',
+    b'{"type":["finding"],"id":"H-22","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+    b'{"type":{"finding":1},"id":"H-23"}',
+    b'{"type":"finding","id":["H-24"],"outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+    b'{"type":"complaint","id":"H-17","outlet":"HJ-001","date":"2026-07-03","channel":"written","verified":true,"account_transferred":true,"employee":"E1"}',
+    b'{"type":"complaint","id":"H-18","outlet":"HJ-002","date":"2026-07-03","channel":"phone","verified":false}',
+    b'{"type":"complaint","id":"H-1","outlet":"HJ-002","date":"2026-07-04","channel":"phone","verified":true}',
+    b'{"type":"complaint","id":"H-19","outlet":"HJ-002","date":"2026-07-04","channel":"fax","verified":true}',
+    b'{"type":"finding","id":"H-20","outlet":"HJ-002","date":"2026-07-05","article":41,"tag":"drunk_on_duty","persons":1}',
+    b'{"type":"finding","id":"H-21","outlet":"HJ-002","date":"2026-07-05","article":41,"tag":"drunk_on_duty","inspection":"H-I1"}',
     b'{"type":"finding","id":"H-14","outlet":"HJ-001","date":"2026-07-01","article":19,"points":2,"replaces":"H-3"}',
     b'{"type":"finding","id":"H-15","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":"zz"}',
     b'{"type":"finding","id":"H-16","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":null}',
@@ -92,6 +101,7 @@ def _result(compiled: sr.CompiledPack, files: list[Path], workers: int, chunk: i
         facts = ingest(compiled, files)
     else:
         facts = _parallel.ingest_parallel(compiled, files, workers=workers, min_bytes=0, chunk_bytes=chunk)
+        assert facts == ingest(compiled, files)  # the same store: every index in the same order
     return result_of(compiled, facts, as_of=AS_OF).to_json()
 
 
@@ -330,3 +340,18 @@ def test_an_outlet_spelt_like_a_date_is_located_at_its_first_line(compiled: sr.C
     ):
         (warning,) = [w for w in facts.warnings if w.outlet == "2026-07-01"]
         assert (warning.file, warning.line) == (str(path), 3)
+
+
+def test_a_type_that_is_a_list_or_an_object_is_rejected_on_several_processes(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """Regression: a worker looked the type up as a key, and a list there (unhashable) ended the
+    run with an internal error instead of an unknown_type rejection."""
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(
+        b'{"type":["finding"],"id":"H-22","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}\n'
+        b'{"type":{"finding":1},"id":"H-23"}\n{"type":["complaint"],"id":"Q"}\n'
+    )
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=1)
+    assert facts == ingest(compiled, [path])
+    assert [r.code for r in facts.rejected] == ["unknown_type", "unknown_type", "unknown_type"]

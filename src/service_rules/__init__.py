@@ -8,8 +8,6 @@
 Everything public is re-exported here; the modules behind it are private.
 """
 
-from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
-from importlib.metadata import version as _version
 
 from ._candidates import (
     Candidate,
@@ -62,10 +60,20 @@ from ._results import (
 from ._scoring import scorecards
 from ._store import AppealRecord, Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
 
-try:
-    __version__ = _version("service-rules")
-except _PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str) -> str:
+    """``__version__``, read from the installed package's metadata when first asked (reading
+    it costs a run's start-up about 0.07 s, and scoring never needs it)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("service-rules")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        found = "0.0.0+unknown"
+    globals()["__version__"] = found
+    return found
 
 __all__ = [
     "Action",

@@ -189,6 +189,11 @@ def _enum(*allowed: str) -> Check:
     return check
 
 
+#: Shapes (field names in order) of one record type that get a fast_ok of their own; past them
+#: (hostile input) records take the general one.
+MAX_SHAPES = 64
+
+
 class RecordType:
     """The schema of one ``type``: required and optional fields with their checkers."""
 
@@ -210,32 +215,48 @@ class RecordType:
         self._required = frozenset(required)
         self._kinds = {name: _KIND.get(check, (_OTHER, None)) for name, check in self.fields.items()}
         self._fast_ok = self._generate_fast_ok()
+        #: key order of a record (its field names as given) → fast_ok specialised to it
+        self._shapes: dict[tuple[Any, ...], Callable[[dict[str, Any]], bool]] = {}
+        #: True when a record certainly passes :meth:`check`; False means "ask check()". A
+        #: conservative subset of check() for the common case (it never accepts what check()
+        #: would reject), generated as straight-line code per shape of record: this runs once
+        #: per input line.
+        self.fast_ok: Callable[[dict[str, Any]], bool] = self._by_shape()
         self.dates = dates
         #: The Python type of each field's value, for conditions that read it.
         self.value_types = value_types or {}
 
-    def fast_ok(self, obj: dict[str, Any]) -> bool:
-        """True when ``obj`` certainly passes :meth:`check`; False means "ask check()".
+    def _by_shape(self) -> Callable[[dict[str, Any]], bool]:
+        """fast_ok as run: the record's field names, in their order, choose a version of it that
+        tests only those fields (most lines of an input share a few shapes); a shape not seen
+        yet goes through the general version, which also learns it (up to MAX_SHAPES)."""
+        shapes = self._shapes
+        general = self._fast_ok
 
-        A conservative subset of :meth:`check` for the common case (it never accepts what
-        check() would reject), generated once per record type as straight-line code: this
-        runs once per input line.
-        """
-        return self._fast_ok(obj)
+        def learn(o: dict[str, Any]) -> bool:
+            if len(shapes) < MAX_SHAPES:
+                keys = o.keys()
+                if keys <= self._allowed and self._required <= keys:
+                    shapes[tuple(o)] = self._generate_fast_ok(tuple(o))
+            return general(o)
 
-    def _generate_fast_ok(self) -> Callable[[dict[str, Any]], bool]:
-        lines = [
-            "def fast_ok(o):",
-            "    k = o.keys()",
-            "    if not (k <= allowed and required <= k):",
-            "        return False",
-        ]
+        def fast_ok(o: dict[str, Any]) -> bool:
+            return shapes.get(tuple(o), learn)(o)
+
+        return fast_ok
+
+    def _generate_fast_ok(self, shape: tuple[Any, ...] | None = None) -> Callable[[dict[str, Any]], bool]:
+        """The general version (``shape`` None: any field names), or one for records whose field
+        names are exactly ``shape`` (all allowed, the required among them)."""
+        lines = ["def fast_ok(o):"]
+        if shape is None:
+            lines += ["    k = o.keys()", "    if not (k <= allowed and required <= k):", "        return False"]
         env: dict[str, Any] = {"allowed": self._allowed, "required": self._required, "dates": _date_cache}
         for i, name in enumerate(self.fields):
-            if name == "type":
-                continue  # the caller chose this schema by it
+            if name == "type" or (shape is not None and name not in shape):
+                continue  # the caller chose this schema by its type; an absent field is null
             kind, extra = self._kinds[name]
-            get = f"o[{name!r}]" if name in self.required else f"o.get({name!r})"
+            get = f"o[{name!r}]" if name in self.required or shape is not None else f"o.get({name!r})"
             lines.append(f"    v = {get}")
             if kind is _K_STR:
                 test = "type(v) is not str or not v or v.isspace()"

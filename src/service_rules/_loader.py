@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import difflib
 import hashlib
-import importlib.metadata
 import importlib.resources
 import os
 import re
@@ -21,11 +20,14 @@ import types
 import typing
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
+
+if TYPE_CHECKING:
+    import importlib.metadata
 
 from ._amendments import check_amendments, split_reference, text_in_force, version_digest
 from ._errors import PackError, PackNotFoundError, Problem, UsageError
@@ -172,7 +174,10 @@ def _check_reference(text: str, what: str) -> None:
 
 
 def _group_entry_points() -> importlib.metadata.EntryPoints:
-    """The installed entry points of :data:`PLUGIN_GROUP` (tests replace this to isolate themselves)."""
+    """The installed entry points of :data:`PLUGIN_GROUP` (tests replace this to isolate themselves).
+    Imported here: a built-in pack never reads installed metadata (0.05 s of every start-up)."""
+    import importlib.metadata
+
     return importlib.metadata.entry_points(group=PLUGIN_GROUP)
 
 

@@ -2,10 +2,10 @@
 
 The output is byte-identical whatever the number of workers, because the pool only does what
 does not depend on the lines before: each worker reads a range of the file (cut at line ends),
-parses every line and, for the common line — a finding that passes the contract and its rule's
-checks — computes what the serial reader would (its rule, points, period) and hands back a
-compact tuple; consecutive such findings travel as one run, which the parent takes in one tight
-loop. Everything that depends on earlier lines (first-wins duplicate ids, the outlet's
+parses every line and, for the common line — a finding or a complaint that passes the contract
+and its rule's checks — computes what the serial reader would (its rule, points, period) and
+hands back a compact tuple; consecutive such lines travel as one run, which the parent takes in
+one tight loop. Everything that depends on earlier lines (first-wins duplicate ids, the outlet's
 first line, the inspection a finding names, registrations, the rare record types, every line
 the worker did not accept) is done by the parent, range after range in line order, with the
 serial reader's own code: a worker hands back any other line as its bytes, and the parent reads
@@ -104,6 +104,19 @@ class _Collector(_Reader):
             )
         )
 
+    def _keep(self, obs: Observation) -> None:  # a complaint's
+        self.run.append(tuple(obs))
+
+    def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:  # a complaint's, before _keep
+        as_tuple = self.verdict_tuples.get(id(verdict))
+        if as_tuple is None:
+            as_tuple = self.verdict_tuples[id(verdict)] = (verdict.rule, verdict.ladders, verdict.exclusions)
+        self.watched[len(self.run)] = (as_tuple, obj)
+
+
+#: The record types a worker checks itself (each kept as an Observation; any other line the
+#: parent reads).
+COMMON = ("finding", "complaint")
 
 _worker: _Collector | None = None
 
@@ -132,12 +145,12 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     items: list[Entry] = []
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    spec, finding = reader.dispatch["finding"]  # exactly what accept() uses (an amended pack's too)
-    fast_ok = spec.fast_ok
-    check = spec.check
+    # exactly what accept() uses (an amended pack's too)
+    common = {t: (spec.fast_ok, spec.check, handle) for t in COMMON for spec, handle in (reader.dispatch[t],)}
     kept = reader.run = []  # the common findings' fields, in line order
     reader.watched = {}
     runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
+    running = False  # the line before was a common one
     n = 0
     for piece in pieces:
         n += 1
@@ -147,25 +160,27 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             obj = None
         if (
             type(obj) is dict
-            and obj.get("type") == "finding"
-            and type(obj.get("id")) is str
+            and type(rtype := obj.get("type")) is str  # (a list or an object is no key)
+            and (how := common.get(rtype)) is not None
             and piece.count(b":") <= len(obj)
             and not (first and n == 1)
             and "replaces" not in obj  # a correction: the parent notes what it replaces (accept())
         ):
             size = len(kept)
             try:
-                if not fast_ok(obj):
-                    check(obj)
-                finding(obj, 0, n)
+                if not how[0](obj):  # (the id is text once these pass)
+                    how[1](obj)
+                how[2](obj, 0, n)
             except Reject:
                 pass
             if len(kept) > size:
-                if not items or items[-1] is not _RUN:
+                if not running:
                     runs.append((n, size))
                     items.append(_RUN)
+                    running = True
                 continue
         items.append((n, piece + b"\n"))
+        running = False
     if tail:
         n += 1
         items.append((n, tail))
@@ -223,10 +238,13 @@ def _digest(path: str) -> str:
 
 
 def _ranges(path: str, size: int, chunk: int) -> list[tuple[int, int]]:
-    """Byte ranges of ``path`` that start at a line start and end after a line end (or at EOF)."""
+    """Byte ranges of ``path`` that start at a line start and end after a line end (or at EOF):
+    ``chunk`` bytes or so, the first ones smaller (an eighth, a quarter, a half), so that the
+    parent, which takes the ranges in order, waits less for the first."""
     cuts = [0]
+    step = max(1, chunk // 8)
     with open(path, "rb") as handle:
-        at = chunk
+        at = step
         while at < size:
             handle.seek(at)
             rest = handle.readline()  # the remainder of the line ``at`` falls in
@@ -234,7 +252,8 @@ def _ranges(path: str, size: int, chunk: int) -> list[tuple[int, int]]:
             if cut >= size:
                 break
             cuts.append(cut)
-            at = cut + chunk
+            step = min(chunk, 2 * step)
+            at = cut + step
     cuts.append(size)
     return list(itertools.pairwise(cuts))
 
@@ -322,43 +341,45 @@ def _replay(
     entries: list[Entry],
     verdicts: dict[Any, _Verdict],
 ) -> None:
-    """A range's items in order, into the run's reader: its lines as :meth:`_ingest._Reader.read_line`
-    reads them, its runs of common findings as ``accept`` and ``_finding_kept`` store them.
-    ``kept`` are the common findings' fields, grouped by outlet (``rank``: where the i-th in line
-    order went; None: in line order): made observations in that order (allocated together),
-    then taken in line order."""
-    read_line = reader.read_line
+    """A range's items in line order, into the run's reader: its other lines as
+    :meth:`_ingest._Reader.read_line` reads them, its runs of common findings and complaints as
+    ``accept`` and ``_store_finding`` take them. ``kept`` are their fields grouped by outlet
+    (``rank``: where the i-th in line order went; None: in line order), made observations in
+    that order: a card's observations are allocated together, so reading a card later touches a
+    few places in memory, not one per line."""
     made = list(map(functools.partial(tuple.__new__, Observation), kept))
     where = memoryview(rank).cast("I") if rank is not None else None
+    read_line = reader.read_line
     for entry in entries:
         if len(entry) == 2:
             read_line(index, base + entry[0], entry[1])
         else:
             line, a, b, watched = entry
-            run = made[a:b] if where is None else [made[at] for at in where[a:b]]
-            _run(reader, index, base + line, run, watched, verdicts)
+            _decide(reader, index, base + line, made, range(a, b) if where is None else where[a:b], watched, verdicts)
 
 
-def _run(
+def _decide(
     reader: _Reader,
     index: int,
     line: int,
-    run: list[Observation],
+    made: list[Observation],
+    places: Any,
     watched: dict[int, Any] | None,
     verdicts: dict[Any, _Verdict],
 ) -> None:
-    """A run of common findings (``line`` is the first's), each taken in order as ``accept`` and
-    ``_store_finding`` take it: an id given before is a duplicate (first wins), an inspection
-    not yet seen is waited for."""
+    """A run of common findings (``line`` is the first's; ``places`` theirs in ``made``), each
+    decided in order as ``accept`` and ``_store_finding`` decide it: an id given before is a
+    duplicate (first wins), an inspection not yet seen is waited for."""
     seen = reader.seen_ids
     add = seen.add
     first = reader.first
-    observations = reader.observations
     inspection_of = reader.inspection_index.get
     pending = reader.pending.append
     new = tuple.__new__
+    observations = reader.observations
     count = len(seen)
-    for at, obs in enumerate(run, line):
+    for at, place in enumerate(places, line):
+        obs = made[place]
         add(obs[0])
         if len(seen) == count:  # the id was given before (one set lookup per finding, not two)
             reader.duplicate(index, at, obs[0], {"outlet": obs[1], "date": obs[3]})

@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 import attrs
 import orjson
 
-from . import __version__, _facts
+from . import _facts
 from ._compiler import compile_pack
 from ._errors import EngineError, ExitCode, PackError, ServiceRulesError, UsageError
 from ._evaluate import score, score_to_stream
@@ -315,6 +315,7 @@ def _internal_error(exc: BaseException, debug: bool) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.version:
+        from . import __version__
         from ._compiler import default_matcher
 
         print(f"service-rules {__version__} (matcher: {default_matcher()}, Python {sys.version.split()[0]})")
