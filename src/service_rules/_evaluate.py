@@ -145,9 +145,12 @@ def score_to_stream(
     named = []
     fined = fined_per_card(all_fines)
     if share is None:  # the cards' bytes straight (the same bytes as dumps of their JSON data)
-        for data in iter_scorecard_bytes(compiled, facts, period, fined=fined):
-            write(data if first else b"," + data)
+        for parts in iter_scorecard_bytes(compiled, facts, period, fined=fined):
+            if not first:
+                write(b",")
             first = False
+            for part in parts:
+                write(part)
     else:  # the ledger reads each card's deductions
         for card in iter_scorecard_json(compiled, facts, period, fined=fined):
             write((b"" if first else b",") + dumps(card))

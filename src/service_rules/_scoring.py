@@ -9,6 +9,7 @@ applied here, and whatever a cap or floor absorbs stays visible (``raw_points``,
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
@@ -94,11 +95,9 @@ class _Shape:
     not be cut here)."""
 
     kind: int
-    #: Its place in the accountant's list of shapes (0: SLOW), counted per card.
-    index: int = 0
     #: The order of :func:`_deduction_order` but for the observation id: deductions by section,
     #: then articles before complaints, then article, packed in one small int (bounds checked);
-    #: pending (-2) and dismissed (-1) observations first.
+    #: SLOW (-3), pending (-2) and dismissed (-1) observations first.
     rank: int = 0
     section: int = 0
     points: int = 0
@@ -117,7 +116,7 @@ class _Shape:
     tail: bytes = b""
 
 
-_SLOW = _Shape(SLOW)
+_SLOW = _Shape(SLOW, rank=-3)
 
 #: Where the varying fields go in a shape's rendered deduction: strings no pack text has (a
 #: control character in a reason, a tag or a layer is escaped; a cut that does not find each
@@ -134,10 +133,10 @@ _SHAPE_FIELDS = ("rule", "article", "points", "persons", "tag")
 assert tuple(Observation._fields[4:9]) == _SHAPE_FIELDS
 _shape_key = itemgetter(slice(4, 9))
 _id, _date, _note, _employees = (itemgetter(Observation._fields.index(f)) for f in ("id", "date", "note", "employees"))
-_index_of, _rank_of = attrgetter("index"), attrgetter("rank")
+_rank_of, _points_of = attrgetter("rank"), attrgetter("points")
 _head_of, _mid_of, _end_of = attrgetter("head"), attrgetter("mid"), attrgetter("end")
 #: A rank packs (section, complaint?, article) in one small int; beyond these bounds a card is slow.
-_SECTIONS, _ARTICLES = 1 << 10, 1 << 18
+_SECTIONS, _ARTICLES, _SECTION_SHIFT = 1 << 10, 1 << 18, 19
 
 
 class _Memo(dict[Any, Any]):
@@ -215,9 +214,8 @@ class Accountant:
         self.c = compiled
         self.facts = facts
         self._reasons: dict[tuple[Any, ...], str] = {}
-        #: card_bytes' memos: the shapes (by obs[4:9], and in order of making), each date's JSON.
-        self._shapes = _Memo(self._shape)
-        self._shape_list: list[_Shape] = [_SLOW]
+        #: card_bytes' memos: the shapes (by obs[4:9]), each date's JSON.
+        self._shapes = _Memo(self._make_shape)
         self._dates = _Memo(orjson.dumps)
         layers = compiled.pack.rule_layers
         self._rules = {
@@ -402,43 +400,50 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         encoded by orjson, and the work is done a column at a time. Where a card needs more (an
         amended pack, caps, an appealed deduction, a text the shape's bytes cannot hold) it is
         made by :meth:`card`, the reference."""
-        rendered = None if self._by_version is not None or self._has_caps else self._fast_card(outlet, period)
-        return rendered if rendered is not None else orjson.dumps(self.card(outlet, period).json())
+        return b"".join(self.card_parts(outlet, period))
 
-    def _fast_card(self, outlet: str, period: str) -> bytes | None:
+    def card_parts(self, outlet: str, period: str) -> tuple[bytes, ...]:
+        """:meth:`card_bytes` in pieces (joined, they are its bytes): written one after the other,
+        a large card's deductions are not copied once more to make one bytes object."""
+        parts = None if self._by_version is not None or self._has_caps else self._fast_card(outlet, period)
+        return parts if parts is not None else (orjson.dumps(self.card(outlet, period).json()),)
+
+    def _fast_card(self, outlet: str, period: str) -> tuple[bytes, ...] | None:
         observations = self.facts.observations.get((outlet, period), ())
         view = self.facts.appeal_view
         if view is not None and view.refs and not view.refs.keys().isdisjoint(map(_id, observations)):
             return None
-        # A column at a time, in C where it can be: the shape of each observation, then counts.
-        shapes: list[_Shape] = list(map(self._shapes.__getitem__, map(_shape_key, observations)))
-        tally = Counter(map(_index_of, shapes))
-        if 0 in tally:
-            return None
-        per_section: defaultdict[int, int] = defaultdict(int)
-        skipped = 0  # pending and dismissed: they sort first
-        for index, count in tally.items():
-            shape = self._shape_list[index]
-            if shape.kind == DEDUCT:
-                per_section[shape.section] += shape.points * count
-            else:
-                skipped += count
-        money = Decimal(0)
-        if self._has_rates:  # added one by one in input order, as card() adds them
-            for shape in shapes:
-                if shape.cost is not None:
-                    money += shape.cost
+        # A column at a time, in C where it can be: each observation's shape, its id, its rank.
+        by_input: list[_Shape] = list(map(self._shapes.__getitem__, map(_shape_key, observations)))
         ids = list(map(_id, observations))
+        ranks = list(map(_rank_of, by_input))
         # Stable sorts by id, then by rank: _deduction_order's order, input order among equals.
         order = sorted(range(len(ids)), key=ids.__getitem__)
-        order.sort(key=list(map(_rank_of, shapes)).__getitem__)
-        first, order = order[:skipped], order[skipped:]
-        pending = [ids[j] for j in first if shapes[j].kind == PENDING]
-        dismissed = [ids[j] for j in first if shapes[j].kind == DISMISSED]
+        order.sort(key=ranks.__getitem__)
+        ranks = list(map(ranks.__getitem__, order))
+        shapes = list(map(by_input.__getitem__, order))
+        if ranks and ranks[0] == _SLOW.rank:
+            return None
+        skipped = bisect_left(ranks, 0)  # pending and dismissed sort first
+        first = list(zip(order[:skipped], shapes[:skipped], strict=True))
+        pending = [ids[j] for j, shape in first if shape.kind == PENDING]
+        dismissed = [ids[j] for j, shape in first if shape.kind == DISMISSED]
+        per_section: dict[int, int] = {}
+        low = skipped
+        while low < len(ranks):  # a section's deductions are one run of ranks
+            section = ranks[low] >> _SECTION_SHIFT
+            high = bisect_left(ranks, (section + 1) << _SECTION_SHIFT, low)
+            per_section[section] = sum(map(_points_of, shapes[low:high]))
+            low = high
+        money = Decimal(0)
+        if self._has_rates:  # added one by one in input order, as card() adds them
+            for shape in by_input:
+                if shape.cost is not None:
+                    money += shape.cost
+        order, shapes = order[skipped:], shapes[skipped:]
         body = b"[]"
         if order:
             deducted = list(map(observations.__getitem__, order))
-            shapes = list(map(shapes.__getitem__, order))
             mids = list(map(_mid_of, shapes))
             notes = list(map(_note, deducted))
             noted = [j for j, note in enumerate(notes) if note is not None]
@@ -452,21 +457,21 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
                     ends[j] = shape.to_employees + orjson.dumps(who) + shape.tail
             ids = _strings(list(map(_id, deducted)))
             dates = map(self._dates.__getitem__, map(_date, deducted))
-            pieces = zip(map(_head_of, shapes), ids, mids, dates, ends, strict=True)
-            body = b"[" + b"".join(chain.from_iterable(pieces))[:-1] + b"]"
+            parts = [b"["]
+            parts.extend(chain.from_iterable(zip(map(_head_of, shapes), ids, mids, dates, ends, strict=True)))
+            parts[-1] = parts[-1][:-1] + b"]"  # the last deduction's comma
+            body = b"".join(parts)
         data = self._account(outlet, period, (), pending, dismissed, per_section, money, set()).json()
-        data["deductions"] = orjson.Fragment(body)
-        return orjson.dumps(data)
+        # The card around its deductions: orjson writes no NUL byte of its own (U+0000 is \u0000).
+        data["deductions"] = orjson.Fragment(b"\x00")
+        head, _, tail = orjson.dumps(data).partition(b"\x00")
+        if b"\x00" in tail:  # never
+            return None
+        return head, body, tail
 
-    def _shape(self, key: tuple[Any, ...]) -> _Shape:
+    def _make_shape(self, key: tuple[Any, ...]) -> _Shape:
         """The shape of the observations of ``key`` (``obs[4:9]``: rule, article, points, persons, tag)."""
-        shape = self._make_shape(*key)
-        if shape.kind != SLOW:
-            shape = attrs.evolve(shape, index=len(self._shape_list))
-            self._shape_list.append(shape)
-        return shape
-
-    def _make_shape(self, rule: str, article: int | None, points: int, persons: int | None, tag: str | None) -> _Shape:
+        rule, article, points, persons, tag = key
         facts = self._rules[rule]
         if facts.outcome != "deduct":
             return _Shape(PENDING, rank=-2) if facts.outcome == "pending" else _Shape(DISMISSED, rank=-1)
@@ -500,7 +505,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         tail += b","
         return _Shape(
             DEDUCT,
-            rank=(facts.section << 19) | ((article is None) << 18) | (article or 0),
+            rank=(facts.section << _SECTION_SHIFT) | ((article is None) << 18) | (article or 0),
             section=facts.section,
             points=points,
             cost=cost,
@@ -640,9 +645,10 @@ def iter_scorecard_bytes(
     period: str | None = None,
     *,
     fined: Mapping[tuple[str, str], Decimal] | None = None,
-) -> Iterator[bytes]:
+) -> Iterator[tuple[bytes, ...]]:
     """The JSON of each card of :func:`iter_scorecard_json`, byte for byte what ``orjson.dumps``
-    makes of it (:meth:`Accountant.card_bytes`): the output path of a large run."""
+    makes of it, in pieces to be written one after the other (:meth:`Accountant.card_parts`):
+    the output path of a large run."""
     accountant = Accountant(compiled, facts, fined)
     for o, p in card_keys(facts, period):
-        yield accountant.card_bytes(o, p)
+        yield accountant.card_parts(o, p)
