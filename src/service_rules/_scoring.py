@@ -13,8 +13,8 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from itertools import chain
-from operator import attrgetter, itemgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import attrs
@@ -446,15 +446,15 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             deducted = list(map(observations.__getitem__, order))
             mids = list(map(_mid_of, shapes))
             notes = list(map(_note, deducted))
-            noted = [j for j, note in enumerate(notes) if note is not None]
+            noted = list(compress(range(len(notes)), map(is_not, notes, repeat(None))))
             for j, text in zip(noted, _strings([notes[j] for j in noted]), strict=True):
                 shape = shapes[j]
                 mids[j] = shape.to_note + text + shape.after_note
             ends = list(map(_end_of, shapes))
-            for j, who in enumerate(map(_employees, deducted)):
-                if who is not None:
-                    shape = shapes[j]
-                    ends[j] = shape.to_employees + orjson.dumps(who) + shape.tail
+            employees = list(map(_employees, deducted))
+            for j in compress(range(len(employees)), map(is_not, employees, repeat(None))):
+                shape = shapes[j]
+                ends[j] = shape.to_employees + orjson.dumps(employees[j]) + shape.tail
             ids = _strings(list(map(_id, deducted)))
             dates = map(self._dates.__getitem__, map(_date, deducted))
             parts = [b"["]
