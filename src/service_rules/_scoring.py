@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_not, itemgetter
@@ -23,7 +23,7 @@ import orjson
 from ._compiler import CompiledPack
 from ._fines import fined_per_card, fines_and_actions
 from ._groups import group_fines
-from ._model import Floor, floor_of
+from ._model import Floor, Section, floor_of
 from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
 from ._store import Facts, Observation
@@ -239,6 +239,10 @@ class Accountant:
         meta = compiled.pack.meta
         self._floors = {
 s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
+        #: What a card shows of each scored section but its points (for a pack without amendments).
+        self._sections = _sections(self, compiled.scored_sections)
+        #: Per section, its score by points deducted (made once: frozen, shared by the cards).
+        self._section_scores: list[dict[int, SectionScore]] = [{} for _ in self._sections]
         #: An amended pack: one accountant per version (its rules, reasons, allotments and floor).
         self._by_version: tuple[Accountant, ...] | None = None
         if compiled.versions is not None:
@@ -342,33 +346,32 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         """A card from its accounted deductions: sections (floors, allotments), totals, the rest."""
         by_version = self._by_version
         end = self if by_version is None else by_version[self.c.versions.index_at_end(period)]  # type: ignore[union-attr]
-        floors = end._floors
         overturned = self._overturned(outlet, period)
         sections = []
-        for s in (
-            end.c.scored_sections
-            if by_version is None
-            else _card_sections(end, [a for a in reversed(by_version) if a in judged], per_section)
-        ):
-            assert s.allotment is not None
-            floor_value = floors[s.number] if s.number in floors else _floor_value(floor_of(end.c.pack.meta, s))
-            allotment = s.allotment.value
-            deducted = per_section.get(s.number, 0)
-            raw = allotment - deducted
-            score = raw if floor_value is None else max(floor_value, raw)
-            sections.append(
-                SectionScore(
-                    number=s.number,
-                    title=s.title,
+        memos: list[dict[int, SectionScore]]
+        if by_version is None:
+            shown, memos = self._sections, self._section_scores
+        else:
+            shown = _sections(end, _card_sections(end, [a for a in reversed(by_version) if a in judged], per_section))
+            memos = [{} for _ in shown]  # not kept: the sections of each amended card vary
+        for (number, title, allotment, assumed, assessable, floor_value), memo in zip(shown, memos, strict=True):
+            deducted = per_section.get(number, 0)
+            section = memo.get(deducted)
+            if section is None:  # a frozen record, shared by every card that lost as many points here
+                raw = allotment - deducted
+                score = raw if floor_value is None else max(floor_value, raw)
+                section = memo[deducted] = SectionScore(
+                    number=number,
+                    title=title,
                     allotment=allotment,
                     deducted=deducted,
                     score=score,
-                    assumed=s.allotment.provenance == "assumed",
-                    assessable=s.number in end.c.assessable_sections,
+                    assumed=assumed,
+                    assessable=assessable,
                     floor=floor_value,
                     beyond_floor=score - raw,
                 )
-            )
+            sections.append(section)
         entry = self.facts.registry.get(outlet)
         touched = self._rejections.get(outlet)
         rejections = touched[period] + touched[None] if touched is not None else 0
@@ -576,6 +579,21 @@ def _cut(data: bytes, holes: tuple[bytes, ...]) -> tuple[bytes, ...] | None:
             return None
         pieces.append(before)
     return (*pieces, data)
+
+
+#: (number, title, allotment, assumed, assessable, floor) of a section: what a card shows of it but its points.
+_SectionRow = tuple[int, str | None, int, bool, bool, int | None]
+
+
+def _sections(end: Accountant, sections: Iterable[Section]) -> list[_SectionRow]:
+    """Each section as ``end`` scores it."""
+    rows: list[_SectionRow] = []
+    for s in sections:
+        assert s.allotment is not None
+        floor = end._floors[s.number] if s.number in end._floors else _floor_value(floor_of(end.c.pack.meta, s))
+        assumed = s.allotment.provenance == "assumed"
+        rows.append((s.number, s.title, s.allotment.value, assumed, s.number in end.c.assessable_sections, floor))
+    return rows
 
 
 def _card_sections(end: Accountant, judged: list[Accountant], per_section: dict[int, int]) -> list[Any]:
