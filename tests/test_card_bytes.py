@@ -116,6 +116,28 @@ def test_the_stream_is_to_json_for_every_example(pack: str) -> None:
         assert out.getvalue() == sr.score(compiled, [str(path)], as_of=AS_OF).to_json() + b"\n"
 
 
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_generated_quarter_with_large_cards(tmp_path: Path, shuffle: bool) -> None:
+    """benchmarks/generate.py's quarter (notes, employees, complaints, spoiled lines), some 300
+    observations a card, in file order and shuffled: every card made by the fast path, and equal."""
+    import importlib.util
+    import sys
+
+    bench = ROOT / "benchmarks"
+    if str(bench) not in sys.path:
+        sys.path.insert(0, str(bench))
+    spec = importlib.util.spec_from_file_location("bench_generate_cards", bench / "generate.py")
+    assert spec is not None and spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    path = tmp_path / "quarter.jsonl"
+    generate.generate(path, findings=3000, outlets=10, shuffle=shuffle)
+    compiled = compiled_pack("cangzhou")
+    facts = standing(ingest(compiled, [str(path)]), AS_OF)
+    made, cards = assert_same_cards(compiled, facts)
+    assert made == cards and max(len(v) for v in facts.observations.values()) > 200
+
+
 # ---- generated observations --------------------------------------------------------------------
 
 #: Texts an output must escape or pass through exactly: quotes, backslashes, control characters

@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from itertools import chain, compress, repeat
+from itertools import chain, compress, groupby, repeat
 from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
@@ -133,7 +133,8 @@ _SHAPE_FIELDS = ("rule", "article", "points", "persons", "tag")
 assert tuple(Observation._fields[4:9]) == _SHAPE_FIELDS
 _shape_key = itemgetter(slice(4, 9))
 _id, _date, _note, _employees = (itemgetter(Observation._fields.index(f)) for f in ("id", "date", "note", "employees"))
-_rank_of, _points_of = attrgetter("rank"), attrgetter("points")
+_rank_of, _points_of, _section_of = attrgetter("rank"), attrgetter("points"), attrgetter("section")
+_NO_MONEY = Decimal(0)
 _head_of, _mid_of, _end_of = attrgetter("head"), attrgetter("mid"), attrgetter("end")
 #: A rank packs (section, complaint?, article) in one small int; beyond these bounds a card is slow.
 _SECTIONS, _ARTICLES, _SECTION_SHIFT = 1 << 10, 1 << 18, 19
@@ -330,7 +331,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             if appeals is not None:
                 self._with_appeal(rows[-1])
         rows.sort(key=_deduction_order)
-        return self._account(outlet, period, tuple(rows), pending, dismissed, per_section, money, judged)
+        return CardAccount(**self._account(outlet, period, tuple(rows), pending, dismissed, per_section, money, judged))
 
     def _account(
         self,
@@ -342,8 +343,9 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         per_section: dict[int, int],
         money: Decimal,
         judged: set[Accountant],
-    ) -> CardAccount:
-        """A card from its accounted deductions: sections (floors, allotments), totals, the rest."""
+    ) -> dict[str, Any]:
+        """A card's fields (:class:`CardAccount`'s) from its accounted deductions: sections
+        (floors, allotments), totals, the rest."""
         by_version = self._by_version
         end = self if by_version is None else by_version[self.c.versions.index_at_end(period)]  # type: ignore[union-attr]
         overturned = self._overturned(outlet, period)
@@ -378,7 +380,7 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         scored = (outlet, period) in self.facts.present
         if not scored:  # nothing accepted: no deduction to make, and no score to give
             sections = [attrs.evolve(s, score=None) for s in sections]
-        return CardAccount(
+        return dict(
             outlet=outlet,
             county=entry.county if entry is not None else None,
             name=entry.name if entry is not None else None,
@@ -428,17 +430,14 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         if ranks and ranks[0] == _SLOW.rank:
             return None
         skipped = bisect_left(ranks, 0)  # pending and dismissed sort first
-        first = list(zip(order[:skipped], shapes[:skipped], strict=True))
-        pending = [ids[j] for j, shape in first if shape.kind == PENDING]
-        dismissed = [ids[j] for j, shape in first if shape.kind == DISMISSED]
-        per_section: dict[int, int] = {}
-        low = skipped
-        while low < len(ranks):  # a section's deductions are one run of ranks
-            section = ranks[low] >> _SECTION_SHIFT
-            high = bisect_left(ranks, (section + 1) << _SECTION_SHIFT, low)
-            per_section[section] = sum(map(_points_of, shapes[low:high]))
-            low = high
-        money = Decimal(0)
+        pending: list[str] = []
+        dismissed: list[str] = []
+        if skipped:
+            for j, shape in zip(order[:skipped], shapes[:skipped], strict=True):
+                (pending if shape.kind == PENDING else dismissed).append(ids[j])
+        # A section's deductions are one run of the sorted shapes (its number leads the rank).
+        per_section = {n: sum(map(_points_of, run)) for n, run in groupby(shapes[skipped:], _section_of)}
+        money = _NO_MONEY
         if self._has_rates:  # added one by one in input order, as card() adds them
             for shape in by_input:
                 if shape.cost is not None:
@@ -450,9 +449,10 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             mids = list(map(_mid_of, shapes))
             notes = list(map(_note, deducted))
             noted = list(compress(range(len(notes)), map(is_not, notes, repeat(None))))
-            for j, text in zip(noted, _strings([notes[j] for j in noted]), strict=True):
-                shape = shapes[j]
-                mids[j] = shape.to_note + text + shape.after_note
+            if noted:
+                for j, text in zip(noted, _strings([notes[j] for j in noted]), strict=True):
+                    shape = shapes[j]
+                    mids[j] = shape.to_note + text + shape.after_note
             ends = list(map(_end_of, shapes))
             employees = list(map(_employees, deducted))
             for j in compress(range(len(employees)), map(is_not, employees, repeat(None))):
@@ -464,7 +464,8 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
             parts.extend(chain.from_iterable(zip(map(_head_of, shapes), ids, mids, dates, ends, strict=True)))
             parts[-1] = parts[-1][:-1] + b"]"  # the last deduction's comma
             body = b"".join(parts)
-        data = self._account(outlet, period, (), pending, dismissed, per_section, money, set()).json()
+        fields = self._account(outlet, period, (), pending, dismissed, per_section, money, set())
+        data = scorecard_json(**{**fields, "deductions": [], "overturned": list(fields["overturned"])})  # as CardAccount.json()
         # The card around its deductions: orjson writes no NUL byte of its own (U+0000 is \u0000).
         data["deductions"] = orjson.Fragment(b"\x00")
         head, _, tail = orjson.dumps(data).partition(b"\x00")
