@@ -31,7 +31,7 @@ from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import Action, ScoreResult, dump, unattributed
 from ._sanctions import sanctions
-from ._scoring import iter_scorecard_json, scorecards
+from ._scoring import iter_scorecard_bytes, iter_scorecard_json, scorecards
 from ._store import Facts
 
 PackLike = Pack | CompiledPack | str | os.PathLike[str]
@@ -146,10 +146,18 @@ def score_to_stream(
     all_fines, dropped = grouped.fines, grouped.absorbed
     share = compiled.money.share
     named = []
-    for card in iter_scorecard_json(compiled, facts, period, fined=fined_per_card(all_fines)):
-        write((b"" if first else b",") + dumps(card))
-        first = False
-        if share is not None:
+    fined = fined_per_card(all_fines)
+    if share is None:  # the cards' bytes straight (the same bytes as dumps of their JSON data)
+        for parts in iter_scorecard_bytes(compiled, facts, period, fined=fined):
+            if not first:
+                write(b",")
+            first = False
+            for part in parts:
+                write(part)
+    else:  # the ledger reads each card's deductions
+        for card in iter_scorecard_json(compiled, facts, period, fined=fined):
+            write((b"" if first else b",") + dumps(card))
+            first = False
             named.extend(named_in_json(card))
     judged = judgement(compiled, facts, day)  # once, for each of oversight's functions below
     actions = with_fine_actions(
