@@ -238,3 +238,16 @@ def test_a_tag_holding_a_hole_takes_the_general_path() -> None:
     facts = _facts_with(compiled, (obs,))
     assert Accountant(compiled, facts)._fast_card("O", "2026Q3") is None
     assert assert_same_cards(compiled, facts) == (0, 1)
+
+
+def test_past_the_kept_shapes_cards_take_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hostile input (a finding per distinct persons count) would keep a kilobyte of pieces per
+    shape; past ``_MAX_SHAPES`` a card is written the general way, the same bytes."""
+    from service_rules import _scoring
+
+    monkeypatch.setattr(_scoring, "_MAX_SHAPES", 3)
+    compiled = compiled_pack("cangzhou")
+    for path in INPUTS:
+        out = io.BytesIO()
+        sr.score_to_stream(compiled, [str(path)], out, as_of=AS_OF)
+        assert out.getvalue() == sr.score(compiled, [str(path)], as_of=AS_OF).to_json() + b"\n"

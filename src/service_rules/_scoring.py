@@ -140,6 +140,11 @@ _head_of, _mid_of, _end_of = attrgetter("head"), attrgetter("mid"), attrgetter("
 _SECTIONS, _ARTICLES, _SECTION_SHIFT = 1 << 10, 1 << 18, 19
 
 
+#: Shapes whose JSON pieces an accountant keeps (about 1 KB each); past them a card takes the
+#: general path.
+_MAX_SHAPES = 1 << 16
+
+
 class _Memo(dict[Any, Any]):
     """A dict that makes a missing value with ``make(key)`` (looked up in C by ``map``)."""
 
@@ -477,6 +482,8 @@ s.number: _floor_value(floor_of(meta, s)) for s in compiled.scored_sections}
         """The shape of the observations of ``key`` (``obs[4:9]``: rule, article, points, persons, tag)."""
         rule, article, points, persons, tag = key
         facts = self._rules[rule]
+        if len(self._shapes) >= _MAX_SHAPES:  # hostile input (every finding its own persons): no more pieces kept
+            return _SLOW
         if facts.outcome != "deduct":
             return _Shape(PENDING, rank=-2) if facts.outcome == "pending" else _Shape(DISMISSED, rank=-1)
         if not (0 <= facts.section < _SECTIONS and (article is None or 0 <= article < _ARTICLES)):
