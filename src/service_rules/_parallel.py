@@ -105,7 +105,10 @@ class _Collector(_Reader):
         )
 
     def _keep(self, obs: Observation) -> None:  # a complaint's
-        self.run.append(tuple(obs))
+        # its outlet and date one object each, as a finding's (so an already sorted range is
+        # seen to be one: grouping compares outlets by identity)
+        names = self.names
+        self.run.append((obs[0], names.setdefault(obs[1], obs[1]), obs[2], names.setdefault(obs[3], obs[3]), *obs[4:]))
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:  # a complaint's, before _keep
         as_tuple = self.verdict_tuples.get(id(verdict))
