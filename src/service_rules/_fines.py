@@ -99,6 +99,7 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
         verdicts: dict[tuple[int, str, int | None, str | None], bool] = {}
         keys: dict[tuple[int, str, int | None, str | None], tuple[tuple[str, Any], ...]] = {}
         windows: dict[str, str | None] = {}
+        key_texts: dict[tuple[tuple[str, Any], ...], str] = {}
         by_n: list[tuple[str, tuple[str, ...], str]] = []  # the nth occurrence's yuan, codes, labels
         taken_n: list[list[Any]] = []
         amounts = fine.amounts()  # never ends
@@ -110,13 +111,16 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 counts = verdicts[shape] = fine.counts(view)
             if not counts:
                 continue
+            subjects = _subjects(f.subject, f.without_employee, obs)
+            if not subjects:
+                continue
             same = keys.get(shape)
             if same is None:
                 same = keys[shape] = _key(fine, compiled, obs)
             window = windows.get(obs.date, _UNSET)
             if window is _UNSET:
                 window = windows[obs.date] = window_key(obs.date, f.window)
-            for subject, subject_type in _subjects(f.subject, f.without_employee, obs):
+            for subject, subject_type in subjects:
                 groups[(subject_type, subject, same, window)].append(obs)
         for (subject_type, subject, key, window), items in groups.items():
             if len(items) > 1:
@@ -126,7 +130,9 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 taken = [a for a in f.actions if a.start <= n]
                 by_n.append((yuan(next(amounts)), tuple(a.action for a in taken), "、".join(a.label for a in taken)))
                 taken_n.append(taken)
-            key_text = _key_text(key)
+            key_text = key_texts.get(key)
+            if key_text is None:
+                key_text = key_texts[key] = _key_text(key)
             for n, obs in enumerate(items, start=1):
                 amount, codes, labels = by_n[n - 1]
                 shape = (id(texts[obs.date]), obs.rule, obs.article, obs.tag)
@@ -191,7 +197,7 @@ def fine_order(f: Fine) -> tuple[Any, ...]:
     return (f.period, f.date, f.subject_type, f.subject, f.rule, f.key, f.occurrence, f.observations)
 
 
-def _subjects(subject: str, without_employee: str, obs: Observation) -> Iterable[tuple[str, str]]:
+def _subjects(subject: str, without_employee: str, obs: Observation) -> list[tuple[str, str]]:
     if subject == "employee":
         if obs.employees:
             return [(e, "employee") for e in dict.fromkeys(obs.employees)]
