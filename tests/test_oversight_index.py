@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import pytest
@@ -470,6 +470,12 @@ def test_measures_of_streamed_cards_are_those_of_typed_cards(case: tuple[GenPack
 
 
 # ---- fines: each deduction's shape read once ------------------------------------------------------
+class _Occurrence(NamedTuple):
+    subject: str
+    subject_type: str
+    obs: Observation
+
+
 def fines_and_actions_scan(compiled: sr.CompiledPack, facts: Facts) -> tuple[list[Fine], list[Action]]:
     """Every fine and every action a fine takes, over all periods (unfiltered), in order."""
     money = compiled.money
@@ -486,13 +492,13 @@ def fines_and_actions_scan(compiled: sr.CompiledPack, facts: Facts) -> tuple[lis
     actions: list[Action] = []
     for fine in money.fines:
         f = fine.rule
-        groups: defaultdict[tuple[Any, ...], list[_fines._Occurrence]] = defaultdict(list)
+        groups: defaultdict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
         for obs in observations:
             if not fine.counts(views[id(obs)]):
                 continue
             for subject, subject_type in _fines._subjects(f.subject, f.without_employee, obs):
                 key = (subject_type, subject, _fines._key(fine, compiled, obs), window_key(obs.date, f.window))
-                groups[key].append(_fines._Occurrence(subject, subject_type, obs))
+                groups[key].append(_Occurrence(subject, subject_type, obs))
         for (subject_type, subject, key, window), items in groups.items():
             items.sort(key=lambda o: (o.obs.date, o.obs.id))
             for n, (item, amount) in enumerate(

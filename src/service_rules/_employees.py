@@ -98,13 +98,26 @@ def shares(d: Named | Deduction, share: str) -> dict[str, tuple[int | Decimal, D
 def ledger(named: Iterable[Named], fines: Iterable[Fine], share: str) -> tuple[EmployeeAccount, ...]:
     """The ledger of the deductions ``named`` and the employees' ``fines``: one entry per
     employee and period, by employee then period."""
+    # A deduction's parts depend only on its points, its yuan and how many share it: the i-th
+    # employee by id gets the i-th part (split_equally orders ids and breaks ties by that order).
+    # Each such shape is split, and its parts written as text, once.
+    parted: dict[tuple[int, str | None, int], tuple[tuple[int | Decimal, Decimal | None, int | str, str | None], ...]]
+    parted = {}
+    full = share == "full"
     parts: defaultdict[tuple[str, str], list[EmployeeShare]] = defaultdict(list)
     points: defaultdict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    money: defaultdict[tuple[str, str], Decimal | None] = defaultdict(lambda: None)
+    money: dict[tuple[str, str], Decimal] = {}
     outlets: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
     for d in named:
         among = len(d.employees)
-        for e, (p, a) in shares(d, share).items():
+        names = list(dict.fromkeys(d.employees))
+        shape = (d.points, d.amount, len(names))
+        cut = parted.get(shape)
+        if cut is None:
+            cut = parted[shape] = _parts(d.points, d.amount, len(names), share)
+        if not full and len(names) > 1:
+            names.sort()
+        for e, (p, a, p_text, a_text) in zip(names, cut, strict=True):
             key = (e, d.period)
             parts[key].append(
                 EmployeeShare(
@@ -113,14 +126,14 @@ def ledger(named: Iterable[Named], fines: Iterable[Fine], share: str) -> tuple[E
                     article=d.article,
                     observations=d.observations,
                     date=d.date,
-                    points=_points(p, share),
-                    amount=_yuan(a),
+                    points=p_text,
+                    amount=a_text,
                     among=among,
                 )
             )
             points[key] += p
             if a is not None:
-                money[key] = (money[key] or Decimal(0)) + a
+                money[key] = (money.get(key) or Decimal(0)) + a
             outlets[key][d.outlet] = None
     fined: defaultdict[tuple[str, str], list[EmployeeFine]] = defaultdict(list)
     for f in fines:
@@ -134,23 +147,39 @@ def ledger(named: Iterable[Named], fines: Iterable[Fine], share: str) -> tuple[E
         )
         outlets[key][f.outlet] = None
     out = []
-    for key in sorted(set(parts) | set(fined)):
+    for key in sorted(parts.keys() | fined.keys()):
         employee, period = key
-        mine = sorted(parts.get(key, ()), key=lambda s: (s.date, s.observations, s.outlet, s.rule))
-        their_fines = sorted(fined.get(key, ()), key=lambda f: (f.date, f.rule, f.occurrence, f.observations))
+        mine = parts.get(key, [])
+        if len(mine) > 1:
+            mine.sort(key=lambda s: (s.date, s.observations, s.outlet, s.rule))
+        their_fines = fined.get(key, [])
+        if len(their_fines) > 1:
+            their_fines.sort(key=lambda f: (f.date, f.rule, f.occurrence, f.observations))
+        where = outlets[key]
+        total = money.get(key)
         out.append(
             EmployeeAccount(
                 employee=employee,
                 period=period,
-                outlets=tuple(sorted(outlets[key])),
+                outlets=tuple(sorted(where)) if len(where) > 1 else tuple(where),
                 points=_points(points[key], share),
-                amount=_yuan(money[key]),
+                amount=None if total is None else str(total.quantize(CENT)),
                 fined=_yuan(sum((Decimal(f.amount) for f in their_fines), Decimal(0))) if their_fines else None,
                 deductions=tuple(mine),
                 fines=tuple(their_fines),
             )
         )
     return tuple(out)
+
+
+def _parts(
+    points: int, amount: str | None, among: int, share: str
+) -> tuple[tuple[int | Decimal, Decimal | None, int | str, str | None], ...]:
+    """The parts of a deduction of ``points`` and ``amount`` shared by ``among`` distinct employees,
+    in the order of their ids (what :func:`shares` gives them): (points, yuan, as text, as text)."""
+    ids = [f"{i:09d}" for i in range(among)]  # any ids in order will do: the parts go by position
+    cut = shares(Named("", "", "", None, (), "", points, amount, tuple(ids)), share)
+    return tuple((p, a, _points(p, share), _yuan(a)) for p, a in (cut[i] for i in ids))
 
 
 def _points(value: int | Decimal, share: str) -> int | str:

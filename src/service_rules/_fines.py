@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
-
-import attrs
 
 from ._compiler import CompiledPack
 from ._moneyrules import CompiledFine, yuan
@@ -25,12 +24,8 @@ from ._results import Action, Fine, Rejection
 from ._store import Facts, Observation
 from ._templates import render
 
-
-@attrs.frozen
-class _Occurrence:
-    subject: str
-    subject_type: str
-    obs: Observation
+_UNSET: Any = object()
+_by_date_and_id = attrgetter("date", "id")
 
 
 def _view(compiled: CompiledPack, obs: Observation) -> dict[str, Any]:
@@ -94,10 +89,20 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 observations.append((obs, shape))
     found: list[Fine] = []
     actions: list[Action] = []
+    # A deduction's cause depends only on its shape, points and persons; the same thing (``same``)
+    # only on its shape; its window only on its date; the nth occurrence's amount and actions
+    # only on n: each is worked out once.
+    causes: dict[tuple[tuple[int, str, int | None, str | None], int, int | None], str] = {}
     for fine in money.fines:
         f = fine.rule
-        groups: defaultdict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
+        groups: defaultdict[tuple[Any, ...], list[Observation]] = defaultdict(list)
         verdicts: dict[tuple[int, str, int | None, str | None], bool] = {}
+        keys: dict[tuple[int, str, int | None, str | None], tuple[tuple[str, Any], ...]] = {}
+        windows: dict[str, str | None] = {}
+        key_texts: dict[tuple[tuple[str, Any], ...], str] = {}
+        by_n: list[tuple[str, tuple[str, ...], str]] = []  # the nth occurrence's yuan, codes, labels
+        taken_n: list[list[Any]] = []
+        amounts = fine.amounts()  # never ends
         for obs, shape in observations:
             counts = verdicts.get(shape)
             if counts is None:
@@ -106,24 +111,41 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 counts = verdicts[shape] = fine.counts(view)
             if not counts:
                 continue
-            for subject, subject_type in _subjects(f.subject, f.without_employee, obs):
-                key = (subject_type, subject, _key(fine, compiled, obs), window_key(obs.date, f.window))
-                groups[key].append(_Occurrence(subject, subject_type, obs))
+            subjects = _subjects(f.subject, f.without_employee, obs)
+            if not subjects:
+                continue
+            same = keys.get(shape)
+            if same is None:
+                same = keys[shape] = _key(fine, compiled, obs)
+            window = windows.get(obs.date, _UNSET)
+            if window is _UNSET:
+                window = windows[obs.date] = window_key(obs.date, f.window)
+            for subject, subject_type in subjects:
+                groups[(subject_type, subject, same, window)].append(obs)
         for (subject_type, subject, key, window), items in groups.items():
-            items.sort(key=lambda o: (o.obs.date, o.obs.id))
-            for n, (item, amount) in enumerate(
-                zip(items, fine.amounts(), strict=False), start=1
-            ):  # amounts() never ends
-                obs = item.obs
+            if len(items) > 1:
+                items.sort(key=_by_date_and_id)
+            while len(by_n) < len(items):
+                n = len(by_n) + 1
                 taken = [a for a in f.actions if a.start <= n]
-                labels = "、".join(a.label for a in taken)
+                by_n.append((yuan(next(amounts)), tuple(a.action for a in taken), "、".join(a.label for a in taken)))
+                taken_n.append(taken)
+            key_text = key_texts.get(key)
+            if key_text is None:
+                key_text = key_texts[key] = _key_text(key)
+            for n, obs in enumerate(items, start=1):
+                amount, codes, labels = by_n[n - 1]
+                shape = (id(texts[obs.date]), obs.rule, obs.article, obs.tag)
+                cause = causes.get((shape, obs.points, obs.persons))
+                if cause is None:
+                    cause = causes[(shape, obs.points, obs.persons)] = _cause(compiled, obs)
                 reason = render(
                     f.reason,
                     {
                         "subject": subject,
                         "n": n,
-                        "amount": yuan(amount),
-                        "cause": _cause(compiled, obs),
+                        "amount": amount,
+                        "cause": cause,
                         "article": obs.article,
                         "window": window,
                         "actions": labels,
@@ -135,7 +157,7 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                         subject_type=subject_type,
                         rule=f.id,
                         occurrence=n,
-                        amount=yuan(amount),
+                        amount=amount,
                         observations=(obs.id,),
                         reason=reason,
                         period=obs.period,
@@ -143,27 +165,29 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                         outlet=obs.outlet,
                         article=obs.article,
                         deduction_rule=obs.rule,
-                        key=_key_text(key),
+                        key=key_text,
                         window=window,
-                        actions=tuple(a.action for a in taken),
+                        actions=codes,
                     )
                 )
-                actions.extend(
-                    Action(
-                        subject=subject,
-                        subject_type=subject_type,
-                        action=a.action,
-                        article=f.article if f.article is not None else obs.article,
-                        period=obs.period,
-                        date=obs.date,
-                        observations=(obs.id,),
-                        circulate=a.circulate,
-                        reason=reason,
-                        outlets=(obs.outlet,),
-                        rule=f.id,
+                taken = taken_n[n - 1]
+                if taken:
+                    actions.extend(
+                        Action(
+                            subject=subject,
+                            subject_type=subject_type,
+                            action=a.action,
+                            article=f.article if f.article is not None else obs.article,
+                            period=obs.period,
+                            date=obs.date,
+                            observations=(obs.id,),
+                            circulate=a.circulate,
+                            reason=reason,
+                            outlets=(obs.outlet,),
+                            rule=f.id,
+                        )
+                        for a in taken
                     )
-                    for a in taken
-                )
     found.sort(key=fine_order)
     return found, actions
 
@@ -173,7 +197,7 @@ def fine_order(f: Fine) -> tuple[Any, ...]:
     return (f.period, f.date, f.subject_type, f.subject, f.rule, f.key, f.occurrence, f.observations)
 
 
-def _subjects(subject: str, without_employee: str, obs: Observation) -> Iterable[tuple[str, str]]:
+def _subjects(subject: str, without_employee: str, obs: Observation) -> list[tuple[str, str]]:
     if subject == "employee":
         if obs.employees:
             return [(e, "employee") for e in dict.fromkeys(obs.employees)]
