@@ -20,17 +20,14 @@ unchanged.
 
 from __future__ import annotations
 
-import array
 import functools
 import hashlib
 import itertools
 import marshal
-import operator
 import os
 import stat
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -47,10 +44,10 @@ MIN_BYTES = 4 * 2**20
 CHUNK_BYTES = 4 * 2**20
 
 #: A range's items, in line order: ``(line, raw bytes)`` for a line the parent reads itself, and
-#: ``(first line, start, end, watched)`` for a *run* of consecutive common findings — the run's
-#: positions in line order among the range's common findings, ``watched`` None or ``{position in
-#: the run: (verdict as a tuple, record)}`` for those a ladder or an exclusion watches. A range
-#: travels as one ``marshal`` string (plain data; twice as fast as pickle).
+#: ``(first line, start, end)`` plus ``watched`` for a *run* of consecutive common lines — their
+#: positions among the range's common lines, ``watched`` None or ``{position in the run: (verdict
+#: as a tuple, record)}`` for those a ladder or an exclusion watches. A range travels as one
+#: ``marshal`` string (plain data; twice as fast as pickle).
 Entry = tuple[Any, ...]
 
 
@@ -105,8 +102,7 @@ class _Collector(_Reader):
         )
 
     def _keep(self, obs: Observation) -> None:  # a complaint's
-        # its outlet and date one object each, as a finding's (so an already sorted range is
-        # seen to be one: grouping compares outlets by identity)
+        # its outlet and date one object each, as a finding's (marshalled once)
         names = self.names
         self.run.append((obs[0], names.setdefault(obs[1], obs[1]), obs[2], names.setdefault(obs[3], obs[3]), *obs[4:]))
 
@@ -131,13 +127,13 @@ def _start(compiled: CompiledPack) -> None:
 
 def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     """Read and check the lines of ``path[start:end]`` (whole lines): their count, the common
-    findings' fields and the items in line order, marshalled. A finding the serial reader would
-    keep is checked here (its rule, points, period); every other line goes back as its bytes.
+    lines' fields and the items, in line order, marshalled. A finding or complaint the serial
+    reader would keep is checked here (its rule, points, period); every other line goes back as
+    its bytes.
 
-    The common findings travel grouped by scorecard (outlet and period, line order within each),
-    the runs naming them by position: the parent allocates a card's observations together, so
-    reading a card later touches a few places in memory, not one per finding, whatever the order
-    of the lines (a merged export is not sorted by outlet)."""
+    (Tried and not kept: sending a range's common lines grouped by outlet, so that the parent
+    allocates a card's observations together. At 1M shuffled findings it saved the parent 0.6 s
+    of scorecards and cost the workers about 1 s and the parent's replay as much: no faster.)"""
     reader = _worker
     assert reader is not None
     with open(path, "rb") as handle:
@@ -187,22 +183,6 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     if tail:
         n += 1
         items.append((n, tail))
-    # By outlet (a quarter's findings are of one period), unless the range already is (sorted
-    # input): each outlet in order of first appearance, line order within it; ``rank`` says
-    # where each finding (in line order) went.
-    outlets = list(map(itemgetter(1), kept))
-    rank: bytes | None = None
-    grouped = kept
-    if sum(map(operator.is_not, outlets, itertools.islice(outlets, 1, None))) >= 2 * len(set(outlets)):
-        groups: defaultdict[str, list[int]] = defaultdict(list)
-        for at, outlet in enumerate(outlets):
-            groups[outlet].append(at)
-        order = [at for group in groups.values() for at in group]
-        grouped = [kept[at] for at in order]
-        places = array.array("I", bytes(4 * len(order)))
-        for place, at in enumerate(order):
-            places[at] = place
-        rank = places.tobytes()
     # the watched findings (few) to their runs: both in order, one pass
     watched = sorted(reader.watched.items())
     mine: list[dict[int, Any] | None] = [None] * len(runs)
@@ -217,9 +197,8 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     bounds = [*(at for _, at in runs[1:]), len(kept)]
     made = iter((line, a, b, held) for (line, a), b, held in zip(runs, bounds, mine, strict=True))
     out = [next(made) if item is _RUN else item for item in items]
-    reader.run = []
-    del kept, outlets  # one reference each: marshal then keeps no table of them
-    return marshal.dumps((n, grouped, rank, out))
+    reader.run = []  # one reference each: marshal then keeps no table of them
+    return marshal.dumps((n, kept, out))
 
 
 #: Where a run of common findings stands among a range's items (while the range is read).
@@ -323,9 +302,9 @@ class ParallelFiles:
         base = 0
         progress = reader.progress
         while waiting:
-            lines, kept, rank, entries = marshal.loads(waiting.popleft().get())
+            lines, kept, entries = marshal.loads(waiting.popleft().get())
             submit()
-            _replay(reader, index, base, kept, rank, entries, self.verdicts)
+            _replay(reader, index, base, kept, entries, self.verdicts)
             if progress is not None:
                 for mark in range((base >> 16) + 1, ((base + lines) >> 16) + 1):
                     progress(reader.lines_before + (mark << 16))
@@ -340,39 +319,33 @@ def _replay(
     index: int,
     base: int,
     kept: list[tuple[Any, ...]],
-    rank: bytes | None,
     entries: list[Entry],
     verdicts: dict[Any, _Verdict],
 ) -> None:
     """A range's items in line order, into the run's reader: its other lines as
-    :meth:`_ingest._Reader.read_line` reads them, its runs of common findings and complaints as
-    ``accept`` and ``_store_finding`` take them. ``kept`` are their fields grouped by outlet
-    (``rank``: where the i-th in line order went; None: in line order), made observations in
-    that order: a card's observations are allocated together, so reading a card later touches a
-    few places in memory, not one per line."""
+    :meth:`_ingest._Reader.read_line` reads them, its runs of common findings and complaints
+    (their fields in ``kept``, in line order) as ``accept`` and ``_store_finding`` take them."""
     made = list(map(functools.partial(tuple.__new__, Observation), kept))
-    where = memoryview(rank).cast("I") if rank is not None else None
     read_line = reader.read_line
     for entry in entries:
         if len(entry) == 2:
             read_line(index, base + entry[0], entry[1])
         else:
             line, a, b, watched = entry
-            _decide(reader, index, base + line, made, range(a, b) if where is None else where[a:b], watched, verdicts)
+            _decide(reader, index, base + line, made[a:b], watched, verdicts)
 
 
 def _decide(
     reader: _Reader,
     index: int,
     line: int,
-    made: list[Observation],
-    places: Any,
+    run: list[Observation],
     watched: dict[int, Any] | None,
     verdicts: dict[Any, _Verdict],
 ) -> None:
-    """A run of common findings (``line`` is the first's; ``places`` theirs in ``made``), each
-    decided in order as ``accept`` and ``_store_finding`` decide it: an id given before is a
-    duplicate (first wins), an inspection not yet seen is waited for."""
+    """A run of common findings and complaints (``line`` is the first's), each decided in order
+    as ``accept`` and ``_store_finding`` decide it: an id given before is a duplicate (first
+    wins), an inspection not yet seen is waited for."""
     seen = reader.seen_ids
     add = seen.add
     first = reader.first
@@ -381,8 +354,7 @@ def _decide(
     new = tuple.__new__
     observations = reader.observations
     count = len(seen)
-    for at, place in enumerate(places, line):
-        obs = made[place]
+    for at, obs in enumerate(run, line):
         add(obs[0])
         if len(seen) == count:  # the id was given before (one set lookup per finding, not two)
             reader.duplicate(index, at, obs[0], {"outlet": obs[1], "date": obs[3]})
