@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
 import pytest
@@ -29,6 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _naive_money import naive_fines_and_actions
 from service_rules import _fines, _oversight, _sanctions
 from service_rules._appeals import ref_of, standing
 from service_rules._fines import fined_per_card, fines_and_actions
@@ -47,8 +48,7 @@ from service_rules._oversight import (
     overturned_lapses,
 )
 from service_rules._packtest import _load_cases, _run_case
-from service_rules._periods import window_key
-from service_rules._results import Action, Fine, Rejection, ResultWarning, Scorecard
+from service_rules._results import Action, Rejection, ResultWarning, Scorecard
 from service_rules._sanctions import measures
 from service_rules._scoring import iter_scorecard_json, scorecards
 from service_rules._store import (
@@ -470,92 +470,8 @@ def test_measures_of_streamed_cards_are_those_of_typed_cards(case: tuple[GenPack
 
 
 # ---- fines: each deduction's shape read once ------------------------------------------------------
-class _Occurrence(NamedTuple):
-    subject: str
-    subject_type: str
-    obs: Observation
-
-
-def fines_and_actions_scan(compiled: sr.CompiledPack, facts: Facts) -> tuple[list[Fine], list[Action]]:
-    """Every fine and every action a fine takes, over all periods (unfiltered), in order."""
-    money = compiled.money
-    if not money.fines:
-        return [], []
-    observations = [
-        obs
-        for items in facts.observations.values()
-        for obs in items
-        if compiled.in_force(obs.date).rules[obs.rule].rule.outcome == "deduct"
-    ]
-    views = {id(obs): _fines._view(compiled, obs) for obs in observations}
-    found: list[Fine] = []
-    actions: list[Action] = []
-    for fine in money.fines:
-        f = fine.rule
-        groups: defaultdict[tuple[Any, ...], list[_Occurrence]] = defaultdict(list)
-        for obs in observations:
-            if not fine.counts(views[id(obs)]):
-                continue
-            for subject, subject_type in _fines._subjects(f.subject, f.without_employee, obs):
-                key = (subject_type, subject, _fines._key(fine, compiled, obs), window_key(obs.date, f.window))
-                groups[key].append(_Occurrence(subject, subject_type, obs))
-        for (subject_type, subject, key, window), items in groups.items():
-            items.sort(key=lambda o: (o.obs.date, o.obs.id))
-            for n, (item, amount) in enumerate(
-                zip(items, fine.amounts(), strict=False), start=1
-            ):  # amounts() never ends
-                obs = item.obs
-                taken = [a for a in f.actions if a.start <= n]
-                labels = "、".join(a.label for a in taken)
-                reason = render(
-                    f.reason,
-                    {
-                        "subject": subject,
-                        "n": n,
-                        "amount": _fines.yuan(amount),
-                        "cause": _fines._cause(compiled, obs),
-                        "article": obs.article,
-                        "window": window,
-                        "actions": labels,
-                    },
-                )
-                found.append(
-                    Fine(
-                        subject=subject,
-                        subject_type=subject_type,
-                        rule=f.id,
-                        occurrence=n,
-                        amount=_fines.yuan(amount),
-                        observations=(obs.id,),
-                        reason=reason,
-                        period=obs.period,
-                        date=obs.date,
-                        outlet=obs.outlet,
-                        article=obs.article,
-                        deduction_rule=obs.rule,
-                        key=_fines._key_text(key),
-                        window=window,
-                        actions=tuple(a.action for a in taken),
-                    )
-                )
-                actions.extend(
-                    Action(
-                        subject=subject,
-                        subject_type=subject_type,
-                        action=a.action,
-                        article=f.article if f.article is not None else obs.article,
-                        period=obs.period,
-                        date=obs.date,
-                        observations=(obs.id,),
-                        circulate=a.circulate,
-                        reason=reason,
-                        outlets=(obs.outlet,),
-                        rule=f.id,
-                    )
-                    for a in taken
-                )
-    found.sort(key=_fines.fine_order)
-    return found, actions
+# the fines as they were worked out before (once per deduction), kept in tests/_naive_money.py
+fines_and_actions_scan = naive_fines_and_actions
 
 
 def _fined_both_ways(compiled: sr.CompiledPack, facts: Facts) -> None:
