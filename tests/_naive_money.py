@@ -1,6 +1,7 @@
 """The employee ledger and the fines as they were written first (one deduction at a time, no
 shortcuts): the references the fast ``_employees.ledger`` and ``_fines.fines_and_actions`` must
-equal, field for field."""
+equal, field for field. What did not change (a deduction's shares, a fine's view, cause and key)
+is the library's own, imported, not copied."""
 
 from __future__ import annotations
 
@@ -12,28 +13,15 @@ from typing import Any
 import attrs
 
 from service_rules._compiler import CompiledPack
-from service_rules._employees import Named
-from service_rules._fines import _subjects, fine_order
-from service_rules._money import split_equally
-from service_rules._moneyrules import CompiledFine, yuan
+from service_rules._employees import Named, shares
+from service_rules._fines import _cause, _key, _key_text, _subjects, _view, fine_order
+from service_rules._moneyrules import yuan
 from service_rules._periods import window_key
-from service_rules._results import Action, Deduction, EmployeeAccount, EmployeeFine, EmployeeShare, Fine
+from service_rules._results import Action, EmployeeAccount, EmployeeFine, EmployeeShare, Fine
 from service_rules._store import Facts, Observation
 from service_rules._templates import render
 
 CENT = Decimal("0.01")
-
-
-def naive_shares(d: Named | Deduction, share: str) -> dict[str, tuple[int | Decimal, Decimal | None]]:
-    """Each named employee's (points, yuan) of one deduction: the whole (``full``) or an equal
-    part to the cent (``split``; largest remainder, ties by employee id)."""
-    names = list(dict.fromkeys(d.employees or ()))
-    money = Decimal(d.amount) if d.amount is not None else None
-    if share == "full" or len(names) == 1:
-        return {e: (d.points if share == "full" else Decimal(d.points).quantize(CENT), money) for e in names}
-    points = split_equally(d.points, names)
-    amounts = split_equally(money, names) if money is not None else None
-    return {e: (points[e], amounts[e] if amounts is not None else None) for e in names}
 
 
 def naive_ledger(named: Iterable[Named], fines: Iterable[Fine], share: str) -> tuple[EmployeeAccount, ...]:
@@ -45,7 +33,7 @@ def naive_ledger(named: Iterable[Named], fines: Iterable[Fine], share: str) -> t
     outlets: defaultdict[tuple[str, str], dict[str, None]] = defaultdict(dict)
     for d in named:
         among = len(d.employees)
-        for e, (p, a) in naive_shares(d, share).items():
+        for e, (p, a) in shares(d, share).items():
             key = (e, d.period)
             parts[key].append(
                 EmployeeShare(
@@ -109,44 +97,6 @@ class _Occurrence:
     subject: str
     subject_type: str
     obs: Observation
-
-
-def _view(compiled: CompiledPack, obs: Observation) -> dict[str, Any]:
-    """What a fine's ``when`` reads of a deduction."""
-    rule = compiled.in_force(obs.date).rules[obs.rule]
-    view: dict[str, Any] = {"type": rule.record_type, "rule": obs.rule, "section": rule.rule.section}
-    if obs.article is not None:
-        view["article"] = obs.article
-    if obs.tag is not None:
-        view["tag"] = obs.tag
-    return view
-
-
-def _cause(compiled: CompiledPack, obs: Observation) -> str:
-    """The deduction's reason (with the points the rule asked for), without its closing 。."""
-    label = obs.tag
-    articles = compiled.in_force(obs.date).articles  # an amended pack: the text of the deduction's day
-    if obs.tag is not None and obs.article is not None and obs.article in articles:
-        label = articles[obs.article].tags.get(obs.tag, obs.tag)
-    text = render(
-        compiled.in_force(obs.date).rules[obs.rule].rule.reason,
-        {"article": obs.article, "points": obs.points, "persons": obs.persons, "tag": label, "raw_points": obs.points},
-    )
-    return text.rstrip("。")
-
-
-def _key(fine: CompiledFine, compiled: CompiledPack, obs: Observation) -> tuple[tuple[str, Any], ...]:
-    values = {
-        "rule": obs.rule,
-        "article": obs.article,
-        "section": compiled.in_force(obs.date).rules[obs.rule].rule.section,
-        "tag": obs.tag,
-    }
-    return tuple((name, values[name]) for name in fine.rule.same)
-
-
-def _key_text(key: tuple[tuple[str, Any], ...]) -> str:
-    return ",".join(f"{name}={'null' if value is None else value}" for name, value in key)
 
 
 def naive_fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine], list[Action]]:

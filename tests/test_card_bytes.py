@@ -171,7 +171,11 @@ def _shapes(compiled: CompiledPack) -> list[tuple[str, int | None, str | None]]:
 def _observations(draw: st.DrawFn, compiled: CompiledPack) -> tuple[Observation, ...]:
     shapes = _shapes(compiled)
     n = draw(st.integers(0, 25))
-    ids = draw(st.lists(_HOSTILE.filter(bool) | st.sampled_from(["a", "b", "F1", "F10", "F2"]), min_size=n, max_size=n, unique=True))
+    ids = draw(
+        st.lists(
+            _HOSTILE.filter(bool) | st.sampled_from(["a", "b", "F1", "F10", "F2"]), min_size=n, max_size=n, unique=True
+        )
+    )
     out = []
     for oid in ids:
         rule, article, tag = draw(st.sampled_from(shapes))
@@ -251,3 +255,9 @@ def test_past_the_kept_shapes_cards_take_the_general_path(monkeypatch: pytest.Mo
         out = io.BytesIO()
         sr.score_to_stream(compiled, [str(path)], out, as_of=AS_OF)
         assert out.getvalue() == sr.score(compiled, [str(path)], as_of=AS_OF).to_json() + b"\n"
+    facts = sr.ingest(compiled, [str(EXAMPLES / "cangzhou-2026q3.jsonl")])
+    accountant = _scoring.Accountant(compiled, facts)
+    for o, p in _scoring.card_keys(facts, None):
+        accountant.card_parts(o, p)
+    kept = [shape for shape in accountant._shapes.values() if shape is not _scoring._SLOW]
+    assert len(kept) <= 3 < len(accountant._shapes)  # the bound bit: the rest went the general way

@@ -197,7 +197,6 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     bounds = [*(at for _, at in runs[1:]), len(kept)]
     made = iter((line, a, b, held) for (line, a), b, held in zip(runs, bounds, mine, strict=True))
     out = [next(made) if item is _RUN else item for item in items]
-    reader.run = []  # one reference each: marshal then keeps no table of them
     return marshal.dumps((n, kept, out))
 
 
