@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -355,3 +356,19 @@ def test_a_type_that_is_a_list_or_an_object_is_rejected_on_several_processes(
     facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=1)
     assert facts == ingest(compiled, [path])
     assert [r.code for r in facts.rejected] == ["unknown_type", "unknown_type", "unknown_type"]
+
+
+def test_workers_run_at_a_lower_priority_than_the_parent(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent decides every line in order (the run's critical path); the workers take the CPU
+    it leaves. (A worker computes the file's digest: here it reports its own priority instead.)"""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_digest", _priority)
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert int(facts.inputs[0].sha256) == min(19, os.nice(0) + _parallel.WORKER_NICE)
+
+
+def _priority(_path: str) -> str:
+    return str(os.nice(0))

@@ -245,6 +245,15 @@ class RecordType:
 
         return fast_ok
 
+    def fast_ok_of(self, shape: tuple[Any, ...]) -> Callable[[dict[str, Any]], bool] | None:
+        """A fast_ok of its own for records whose field names are exactly ``shape``, in that
+        order, or None when such a record cannot pass :meth:`check` (a field not allowed, or a
+        required one missing)."""
+        keys = frozenset(shape)
+        if not (keys <= self._allowed and self._required <= keys) or len(keys) != len(shape):
+            return None
+        return self._generate_fast_ok(shape)
+
     def _generate_fast_ok(self, shape: tuple[Any, ...] | None = None) -> Callable[[dict[str, Any]], bool]:
         """The general version (``shape`` None: any field names), or one for records whose field
         names are exactly ``shape`` (all allowed, the required among them)."""

@@ -1,0 +1,224 @@
+"""A worker's quick path for findings keeps a line only as the full path keeps it.
+
+``_parallel._Collector.quick_for`` makes, per shape of finding (its field names in order), one
+function that checks the contract, finds the verdict and computes the points in one call; it
+answers None whenever the full path (``accept``'s checks, then ``_Reader._finding``) might not
+keep the line with the same fields — a rejection, a verdict or a period not made yet, a rule a
+ladder or an exclusion watches. So for any line: quick's fields, when it gives some, are those
+the full path keeps. And on ordinary input it does give them (it is not a path that never fires).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+import tempfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+import service_rules as sr
+from service_rules import _parallel
+from service_rules._facts import RECORD_TYPES, Reject
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+WATCHED = "watched"
+
+
+@pytest.fixture(scope="module", params=["cangzhou", "generic"])
+def compiled(request: pytest.FixtureRequest) -> sr.CompiledPack:
+    return sr.compile_pack(sr.load_pack(request.param))
+
+
+def _full(collector: _parallel._Collector, obj: Any, piece: bytes) -> tuple[Any, ...] | str | None:
+    """What a worker's full path does with a finding line: the fields it keeps, ``WATCHED`` when
+    something watches it (the parent stores those), or None (the parent reads the line itself)."""
+    collector.run = []
+    collector.watched = {}
+    if not (
+        type(obj) is dict and obj.get("type") == "finding" and piece.count(b":") <= len(obj) and "replaces" not in obj
+    ):
+        return None
+    spec, handle = collector.dispatch["finding"]
+    try:
+        if not spec.fast_ok(obj):
+            spec.check(obj)
+        handle(obj, 0, 7)
+    except Reject:
+        return None
+    if collector.watched:
+        return WATCHED
+    (fields,) = collector.run
+    return fields
+
+
+def _quick(collector: _parallel._Collector, obj: Any, piece: bytes) -> tuple[Any, ...] | None:
+    shape = tuple(obj)
+    quick = collector.quick[shape] if shape in collector.quick else collector.quick_for(shape)
+    return None if quick is None else quick(obj, piece)
+
+
+FIELDS = list(RECORD_TYPES["finding"].fields)
+ODD: list[Any] = [
+    None, True, False, 0, -1, 1, 2, 3, 5, 10**4, 2**53 - 1, 2**53, -(2**53), 1.0, 1.5, "", " ", "\u3000",
+    "x", "HJ-001", "2026-07-01", "2026-02-30", "2026-7-1", "drunk_on_duty", "no_such_tag", [], ["E1"],
+    ["E1", "E1"], ["", "E2"], [1], {"a": 1}, "a:b", "finding", "x" * 300,
+]  # fmt: skip
+GOOD: dict[str, list[Any]] = {
+    "id": ["F-1", "F-2", "同一编号"],
+    "outlet": ["HJ-001", "HJ-002", "2026-07-01"],
+    "date": ["2026-07-01", "2026-09-30", "2026-10-01", "2025-12-31"],
+    "article": [1, 3, 5, 8, 17, 19, 20, 41, 43, 45, 60, 999],
+    "points": [None, 0, 1, 2, 3, 5, 20],
+    "persons": [None, 1, 2, 3],
+    "employees": [None, ["E1"], ["E1", "E2"], ["E1", "E2", "E3"]],
+    "tag": [None, "drunk_on_duty", "no_such_tag"],
+    "inspection": [None, "I-1"],
+    "note": [None, "备注", "a: b"],
+    "measured": [None, 0, 3, 10, 1.5],
+    "applicable": [None, True, False],
+    "replaces": ["F-0"],
+}
+
+
+@functools.cache
+def _quarter_findings() -> list[dict[str, Any]]:
+    """The findings of a small generated quarter (their own bad lines among them)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "q.jsonl"
+        _generate().generate(path, findings=400, outlets=8, shuffle=True)
+        out = []
+        for piece in path.read_bytes().splitlines():
+            try:
+                obj = orjson.loads(piece)
+            except orjson.JSONDecodeError:
+                continue
+            if type(obj) is dict and obj.get("type") == "finding":
+                out.append(obj)
+        return out
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """A generated finding with up to three fields changed (a value plausible or anything, a
+    field dropped or added), its fields sometimes in another order, its type sometimes another;
+    its line as orjson writes it, or with a key repeated; and the finding it was made from."""
+    base = draw(st.sampled_from(_quarter_findings()))
+    record = dict(base)
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.sampled_from([f for f in FIELDS if f != "type"] + ["extra"]))
+        how = draw(st.integers(0, 9))
+        if how == 0:
+            record.pop(name, None)
+        else:
+            record[name] = draw(st.sampled_from(GOOD.get(name, ODD) if how > 3 else ODD))
+    names = [n for n in record if n != "type"]
+    if draw(st.integers(0, 3)) == 0:
+        names = draw(st.permutations(names))
+    at = draw(st.integers(0, len(names)))
+    names.insert(at, "type")
+    obj = {n: record[n] for n in names}
+    obj["type"] = draw(st.sampled_from(["finding"] * 6 + ["complaint", ["finding"]]))
+    piece = orjson.dumps(obj)
+    if draw(st.integers(0, 9)) == 0:  # a key given twice (the same value: only the line tells)
+        name = draw(st.sampled_from(list(obj)))
+        piece = piece[:-1] + b"," + orjson.dumps({name: obj[name]})[1:]
+        obj = orjson.loads(piece)
+    return base, obj, piece
+
+
+@settings(max_examples=3000, deadline=None)
+@given(line=lines())
+def test_quick_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.CompiledPack, line: Any) -> None:
+    base, obj, piece = line
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    assert _quick(collector, obj, piece) in (None, _full(collector, obj, piece))  # before any memo is made
+    _full(collector, base, orjson.dumps(base))  # its verdict and date's period are memos now, as in a long file
+    full = _full(collector, obj, piece)
+    quick = _quick(collector, obj, piece)
+    event(
+        f"quick {'kept' if quick is not None else 'passed on'}; full: {full if isinstance(full, str) else type(full).__name__}"
+    )
+    if quick is not None:
+        assert quick == full
+        assert all(type(a) is type(b) for a, b in zip(quick, full, strict=True))
+
+
+def _generate() -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location("bench_generate_quick", BENCH / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
+    """After the full path has seen each verdict and date once, every finding it keeps unwatched
+    goes the quick way, with the same fields."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=3000, outlets=40, shuffle=True)
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    parsed = []
+    for piece in path.read_bytes().splitlines():
+        try:
+            parsed.append((orjson.loads(piece), piece))
+        except orjson.JSONDecodeError:
+            continue
+    for obj, piece in parsed:
+        _full(collector, obj, piece)
+    kept = quick = 0
+    for obj, piece in parsed:
+        full = _full(collector, obj, piece)
+        if isinstance(full, tuple):
+            kept += 1
+            fields = _quick(collector, obj, piece)
+            assert fields == full
+            quick += 1
+    assert kept > 2000
+    assert quick == kept
+
+
+def test_past_its_bound_a_worker_makes_no_more_quick_paths() -> None:
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    base = ("type", "id", "outlet", "date", "article")
+    optional = ("points", "persons", "employees", "tag", "inspection", "note")
+    shapes = {(*base, *o) for o in _subsets(optional)} | {(*reversed(base), *o) for o in _subsets(optional)}
+    made = [collector.quick_for(shape) for shape in sorted(shapes)]
+    assert len(shapes) > _parallel.MAX_QUICK
+    assert len(collector.quick) == _parallel.MAX_QUICK
+    assert all(fn is not None for fn in made[: _parallel.MAX_QUICK])
+    assert all(fn is None for fn in made[_parallel.MAX_QUICK :])
+
+
+def _subsets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = [()]
+    for name in names:
+        out += [(*s, name) for s in out]
+    return out
+
+
+def test_no_quick_path_for_an_amended_pack_or_a_shape_the_contract_refuses() -> None:
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    assert collector.quick_for(("type", "id", "outlet", "date", "article")) is not None
+    assert collector.quick_for(("type", "id", "outlet", "date")) is None  # no article: the contract rejects it
+    assert collector.quick_for(("type", "id", "outlet", "date", "article", "extra")) is None
+    assert collector.quick_for(("type", "id", "outlet", "date", "article", "replaces")) is None  # a correction
