@@ -18,6 +18,7 @@ import random
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -372,3 +373,45 @@ def test_workers_run_at_a_lower_priority_than_the_parent(
 
 def _priority(_path: str) -> str:
     return str(os.nice(0))
+
+
+def _dies(path: str, start: int, end: int, first: bool) -> bytes:
+    os._exit(3)
+
+
+def _fails(path: str, start: int, end: int, first: bool) -> bytes:
+    raise ValueError("a bug in a worker")
+
+
+def _cannot_read(path: str, start: int, end: int, first: bool) -> bytes:
+    raise PermissionError(13, "Permission denied", path)
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "error", "words"),
+    [
+        (_dies, RuntimeError, "意外退出"),
+        (_fails, RuntimeError, "a bug in a worker"),
+        (_cannot_read, OSError, "Permission denied"),
+    ],
+)
+def test_a_worker_that_dies_or_fails_ends_the_run_with_an_error(
+    compiled: sr.CompiledPack,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stand_in: Any,
+    error: type[Exception],
+    words: str,
+) -> None:
+    """Regression: a pool worker that died left the parent waiting for its result for ever. Now the
+    parent sees its pipe end (or its error) and the run ends: an internal error, or an unreadable
+    input when the worker could not read the file — and no worker is left behind."""
+    import multiprocessing
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", stand_in)
+    expected = sr.InputFileError if error is OSError else error
+    with pytest.raises(expected, match=words):
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert multiprocessing.active_children() == []
