@@ -245,14 +245,11 @@ class RecordType:
 
         return fast_ok
 
-    def fast_ok_of(self, shape: tuple[Any, ...]) -> Callable[[dict[str, Any]], bool] | None:
-        """A fast_ok of its own for records whose field names are exactly ``shape``, in that
-        order, or None when such a record cannot pass :meth:`check` (a field not allowed, or a
-        required one missing)."""
+    def fits(self, shape: tuple[Any, ...]) -> bool:
+        """Whether a record whose field names are ``shape`` may pass :meth:`check`: every name
+        allowed, none twice, the required ones among them."""
         keys = frozenset(shape)
-        if not (keys <= self._allowed and self._required <= keys) or len(keys) != len(shape):
-            return None
-        return self._generate_fast_ok(shape)
+        return keys <= self._allowed and self._required <= keys and len(keys) == len(shape)
 
     def _generate_fast_ok(self, shape: tuple[Any, ...] | None = None) -> Callable[[dict[str, Any]], bool]:
         """The general version (``shape`` None: any field names), or one for records whose field
@@ -260,36 +257,46 @@ class RecordType:
         lines = ["def fast_ok(o):"]
         if shape is None:
             lines += ["    k = o.keys()", "    if not (k <= allowed and required <= k):", "        return False"]
+        tests, env, _ = self.field_tests(shape, "return False")
+        lines += [*tests, "    return True"]
+        exec("\n".join(lines), env)  # our own schema, not pack data
+        fn: Callable[[dict[str, Any]], bool] = env["fast_ok"]
+        return fn
+
+    def field_tests(self, shape: tuple[Any, ...] | None, fail: str) -> tuple[list[str], dict[str, Any], dict[str, str]]:
+        """fast_ok's body, to generate code with: lines (indented once) that read each field of
+        ``shape`` (None: any field, an optional one with ``o.get``) into a local of its own and run
+        ``fail`` when one breaks the contract; the names those lines use; field → its local."""
+        lines: list[str] = []
         env: dict[str, Any] = {"allowed": self._allowed, "required": self._required, "dates": _date_cache}
+        local: dict[str, str] = {}
         for i, name in enumerate(self.fields):
             if name == "type" or (shape is not None and name not in shape):
                 continue  # the caller chose this schema by its type; an absent field is null
             kind, extra = self._kinds[name]
+            v = local[name] = f"f{i}"
             get = f"o[{name!r}]" if name in self.required or shape is not None else f"o.get({name!r})"
-            lines.append(f"    v = {get}")
+            lines.append(f"    {v} = {get}")
             if kind is _K_STR:
-                test = "type(v) is not str or not v or v.isspace()"
+                test = f"type({v}) is not str or not {v} or {v}.isspace()"
             elif kind is _K_INT:
-                test = f"type(v) is not int or not {-MAX_INT} <= v <= {MAX_INT}"
+                test = f"type({v}) is not int or not {-MAX_INT} <= {v} <= {MAX_INT}"
             elif kind is _K_POS:
-                test = f"type(v) is not int or not 1 <= v <= {MAX_PERSONS}"
+                test = f"type({v}) is not int or not 1 <= {v} <= {MAX_PERSONS}"
             elif kind is _K_BOOL:
-                test = "type(v) is not bool"
+                test = f"type({v}) is not bool"
             elif kind is _K_DATE:
-                test = "type(v) is not str or v not in dates"
+                test = f"type({v}) is not str or {v} not in dates"
             elif kind is _K_ENUM:
                 env[f"enum{i}"] = extra
-                test = f"type(v) is not str or v not in enum{i}"
+                test = f"type({v}) is not str or {v} not in enum{i}"
             else:
                 env[f"check{i}"] = self.fields[name]
-                test = f"check{i}(v) is not None"
+                test = f"check{i}({v}) is not None"
             if name not in self.required:
-                test = f"v is not None and ({test})"  # null is absent for an optional field
-            lines += [f"    if {test}:", "        return False"]
-        lines.append("    return True")
-        exec("\n".join(lines), env)  # our own schema, not pack data
-        fn: Callable[[dict[str, Any]], bool] = env["fast_ok"]
-        return fn
+                test = f"{v} is not None and ({test})"  # null is absent for an optional field
+            lines += [f"    if {test}:", f"        {fail}"]
+        return lines, env, local
 
     def check(self, obj: dict[str, Any]) -> None:
         """Raise :class:`Reject` for the first field that breaks the schema, in a stable order."""

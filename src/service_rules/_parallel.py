@@ -86,10 +86,14 @@ class _Collector(_Reader):
         made once per shape (up to ``MAX_QUICK``; past them, and for any shape a finding cannot
         pass the contract with, None: every line of it takes the full path)."""
         fn = None
-        if self.quick_allowed and "type" in shape and "replaces" not in shape and len(self.quick) < MAX_QUICK:
-            fast_ok = self.dispatch["finding"][0].fast_ok_of(shape)
-            if fast_ok is not None:
-                fn = self._quick(len(shape), fast_ok)
+        if (
+            self.quick_allowed
+            and "type" in shape
+            and "replaces" not in shape
+            and len(self.quick) < MAX_QUICK
+            and self.dispatch["finding"][0].fits(shape)
+        ):
+            fn = self._quick(shape)
         if len(self.quick) < MAX_QUICK:
             self.quick[shape] = fn
         return fn
@@ -110,80 +114,80 @@ class _Collector(_Reader):
         self.keyed[key] = how
         return how
 
-    def _quick(
-        self, size: int, fast_ok: Callable[[dict[str, Any]], bool]
-    ) -> Callable[[dict[str, Any], bytes], tuple[Any, ...] | None]:
+    def _quick(self, shape: tuple[Any, ...]) -> Callable[[dict[str, Any], bytes], tuple[Any, ...] | None]:
         """A finding's fields as :meth:`_finding_kept` hands them back, in one call, when the full
         path (``accept``'s checks, :meth:`_Reader._finding`) would keep it with the same fields;
         None whenever it might not — a rejection, a verdict or a period not made yet, a watched
-        rule — and the line takes the full path. Every test here is one the full path makes, in
-        the same terms; tests/test_parallel.py holds the two to the same tuples."""
-        extra = self.finding_extra
-        keyed_get = self.keyed.get
-        keyed_for = self._keyed_for
-        period_get = self.periods.get
-        setdefault = self.names.setdefault
+        rule — and the line takes the full path. Straight-line code for the one shape: each field
+        read once, fast_ok's own tests (:meth:`_facts.RecordType.field_tests`), then _finding's
+        decisions in the same terms; tests/test_quick_path.py holds the two paths to the same
+        tuples."""
+        tests, env, local = self.dispatch["finding"][0].field_tests(shape, "return None")
 
-        def quick(o: dict[str, Any], piece: bytes) -> tuple[Any, ...] | None:
-            # accept(): its type, the contract (this shape's fast_ok), no repeated key
-            if o["type"] != "finding" or not fast_ok(o) or piece.count(b":") > size:
-                return None
-            number = o["article"]
-            tag = o.get("tag")
-            key = (number, tag, *[o.get(f) for f in extra]) if extra else (number, tag)
-            how = keyed_get(key)
-            if not how:
-                how = keyed_for(key)
-                if not how:
-                    return None
-            rule, kind, low, high, each = how
-            points = o.get("points")
-            persons = o.get("persons")
-            employees = o.get("employees")
+        def field(name: str) -> str:
+            return local.get(name, "None")  # an absent field is null
+
+        extra = "".join(f", {field(f)}" for f in self.finding_extra)
+        lines = [
+            "def quick(o, piece):",
+            # accept(): its type, no repeated key, then the contract (this shape's fast_ok)
+            f"    if o['type'] != 'finding' or piece.count(b':') > {len(shape)}:",
+            "        return None",
+            *tests,
+            f"    number = {field('article')}",
+            f"    tag = {field('tag')}",
+            f"    key = (number, tag{extra})",
+            "    how = keyed_get(key)",
+            "    if not how:",
+            "        how = keyed_for(key)",
+            "        if not how:",
+            "            return None",
+            "    rule, kind, low, high, each = how",
+            f"    points = {field('points')}",
+            f"    persons = {field('persons')}",
+            f"    employees = {field('employees')}",
             # _finding()'s decisions, a rejection as None
-            if kind is None:  # listed, not deducted
-                if points is not None or persons is not None:
-                    return None
-                amount = 0
-            elif kind == "graded":
-                if points is None or not low <= points <= high or persons is not None:
-                    return None
-                amount = points
-            elif points is not None:
-                return None
-            elif kind == "per_person":
-                if employees is not None:
-                    if persons is not None and persons != len(employees):
-                        return None
-                    persons = len(employees)
-                elif persons is None:
-                    persons = 1
-                amount = each * persons
-            elif kind == "fixed" and persons is None:
-                amount = each
-            else:
-                return None
-            date = o["date"]
-            period = period_get(date)
-            if period is None:
-                return None
-            outlet = o["outlet"]
-            return (
-                o["id"],  # id
-                setdefault(outlet, outlet),  # outlet
-                period,  # period
-                setdefault(date, date),  # date
-                rule,  # rule
-                number,  # article
-                amount,  # points
-                persons,  # persons
-                tag,  # tag
-                tuple(employees) if employees is not None else None,  # employees
-                o.get("note"),  # note
-                o.get("inspection"),  # inspection
-            )
-
-        return quick
+            "    if kind is None:",  # listed, not deducted
+            "        if points is not None or persons is not None:",
+            "            return None",
+            "        amount = 0",
+            "    elif kind == 'graded':",
+            "        if points is None or not low <= points <= high or persons is not None:",
+            "            return None",
+            "        amount = points",
+            "    elif points is not None:",
+            "        return None",
+            "    elif kind == 'per_person':",
+            "        if employees is not None:",
+            "            if persons is not None and persons != len(employees):",
+            "                return None",
+            "            persons = len(employees)",
+            "        elif persons is None:",
+            "            persons = 1",
+            "        amount = each * persons",
+            "    elif kind == 'fixed' and persons is None:",
+            "        amount = each",
+            "    else:",
+            "        return None",
+            f"    date = {field('date')}",
+            "    period = period_get(date)",
+            "    if period is None:",
+            "        return None",
+            f"    outlet = {field('outlet')}",
+            # _Collector._finding_kept's tuple, field by field
+            f"    return ({field('id')}, setdefault(outlet, outlet), period, setdefault(date, date), rule, number,"
+            f" amount, persons, tag, tuple(employees) if employees is not None else None, {field('note')},"
+            f" {field('inspection')})",
+        ]
+        env.update(
+            keyed_get=self.keyed.get,
+            keyed_for=self._keyed_for,
+            period_get=self.periods.get,
+            setdefault=self.names.setdefault,
+        )
+        exec("\n".join(lines), env)  # the contract's own field names, not input
+        fn: Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] = env["quick"]
+        return fn
 
     def _finding_kept(
         self,
