@@ -38,6 +38,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import service_rules as sr
@@ -513,7 +514,9 @@ def test_absorption_laws(
     items = [Action(s, "outlet", a, None, p, "2026-03-31", obs, False, "", rule=r) for s, r, a, p, obs in raw]
     kept, absorbed = absorb([group], items, _mark)
     assert len(kept) + len(absorbed) == len(items)
-    assert sorted(map(repr, [*kept, *(attrs.evolve(a, absorbed_by=None) for a in absorbed)])) == sorted(map(repr, items))
+    assert sorted(map(repr, [*kept, *(attrs.evolve(a, absorbed_by=None) for a in absorbed)])) == sorted(
+        map(repr, items)
+    )
     if len(members) == 1:
         assert absorbed == []
     for a in absorbed:
@@ -548,7 +551,9 @@ def test_the_bulletin_and_the_table_list_absorbed_and_provisional_actions(compil
     assert "网点A:rectify(已由half-deducted的“dynamic_management”吸收(从高处理组outlet))。" in text
     assert "下列事项所属期间尚未结束" in text
     table = render_table(result)
-    assert "从高处理被吸收的事项" in table and "← 已由half-deducted的“dynamic_management”吸收(从高处理组outlet)" in table
+    assert (
+        "从高处理被吸收的事项" in table and "← 已由half-deducted的“dynamic_management”吸收(从高处理组outlet)" in table
+    )
     assert "预判事项(期间尚未结束,仅供参考):" in table
 
 
@@ -811,7 +816,9 @@ def test_the_table_and_the_bulletin_list_absorbed_fines(tmp_path: Path) -> None:
     records = [{"type": "finding", "id": "f1", "outlet": "A", "date": "2027-01-10", "article": 4, "employees": ["E1"]}]
     result = sr.score(folder, [sr.Records(records)], as_of="2027-04-05")
     table = render_table(result)
-    assert "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元  ← 已由罚款flat吸收(从高处理组fines)" in table
+    assert (
+        "从高处理不再执行的罚款" in table and "same-error 第1次  50.00元  ← 已由罚款flat吸收(从高处理组fines)" in table
+    )
     bulletin = render_bulletin(result)
     assert "下列罚款已由同一对象同期、同一事实更重的罚款吸收,不再执行" in bulletin
     assert "员工E1:罚款50.00元(2027年1月10日,已由罚款flat吸收(从高处理组fines))。" in bulletin
@@ -883,3 +890,33 @@ def test_the_workbook_has_a_sheet_for_absorbed_and_provisional_actions(
     write_workbook(plain, tmp_path / "plain.xlsx")
     names = set(openpyxl.load_workbook(tmp_path / "plain.xlsx").sheetnames)
     assert not {"已吸收处理事项", "已吸收罚款", "预判处理事项"} & names
+
+
+def test_a_streamed_run_measures_the_cards_it_writes_not_a_second_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Thresholds measure every scorecard. score_to_stream measures the cards as it writes them
+    (every period, the same fines) instead of sanctions() building them all again — the same
+    bytes as score().to_json(); with a period it still measures them all (a window may span
+    periods): the second build, and again the same bytes."""
+    import io
+
+    from service_rules import _sanctions
+
+    examples = Path(__file__).parents[1] / "examples"
+    pack = sr.compile_pack(sr.load_pack(str(examples / "monthly")))
+    files = [str(examples / "monthly-2027-03.jsonl")]
+    built: list[int] = []
+    measures = _sanctions.measures
+
+    def counted(compiled: sr.CompiledPack, facts: sr.Facts) -> Any:
+        built.append(1)
+        return measures(compiled, facts)
+
+    monkeypatch.setattr(_sanctions, "measures", counted)
+    for period in (None, "2027-03"):
+        out = io.BytesIO()
+        sr.score_to_stream(pack, files, out, as_of="2027-06-30", period=period)
+        expected = sr.score(pack, files, as_of="2027-06-30", period=period).to_json() + b"\n"
+        assert out.getvalue() == expected
+        acted = {(a["rule"], a["action"]) for a in orjson.loads(out.getvalue())["actions"]}
+        assert {("pass-mark", "rectify"), ("employee-quarter", "dynamic_management")} <= acted  # a card, the ledger
+    assert len(built) == 3  # score() twice; the stream only with a period

@@ -30,9 +30,10 @@ from ._oversight import appeal_warnings, judgement, lapse_appeals, oversight_act
 from ._parallel import check_workers, ingest_parallel
 from ._periods import GRANULARITY_EXAMPLES, Granularity, parse_period_of
 from ._results import Action, ScoreResult, dump, unattributed
-from ._sanctions import sanctions
+from ._sanctions import has_thresholds, measures_fines, sanctions
 from ._scoring import iter_scorecard_bytes, iter_scorecard_json, scorecards
 from ._store import Facts
+from ._thresholds import Measure, ledger_measures, scorecard_measures_json
 
 PackLike = Pack | CompiledPack | str | os.PathLike[str]
 
@@ -95,9 +96,7 @@ def result_of(compiled: CompiledPack, facts: Facts, *, as_of: _dt.date, period: 
         warnings=facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=as_of, judged=judged),
         unattributed=unattributed(facts.rejected),
         replaced=facts.replaced,
-        overturned_lapses=overturned_lapses(
-            compiled, facts, as_of=as_of, period=period, before=before, judged=judged
-        ),
+        overturned_lapses=overturned_lapses(compiled, facts, as_of=as_of, period=period, before=before, judged=judged),
         fines=fines,
         employees=ledger(named_in_cards(cards), fines, share) if share is not None else (),
         absorbed=found.absorbed,
@@ -147,18 +146,26 @@ def score_to_stream(
     share = compiled.money.share
     named = []
     fined = fined_per_card(all_fines)
-    if share is None:  # the cards' bytes straight (the same bytes as dumps of their JSON data)
+    # Thresholds measure every card (sanctions() would build them all again): when the cards
+    # written are the ones measured — every period, the same fines — they are measured as written.
+    measured: list[Measure] | None = None
+    if period is None and has_thresholds(compiled) and measures_fines(compiled, facts) == all_fines:
+        measured = []
+    if share is None and measured is None:  # the cards' bytes straight (the same bytes as dumps of their JSON data)
         for parts in iter_scorecard_bytes(compiled, facts, period, fined=fined):
             if not first:
                 write(b",")
             first = False
             for part in parts:
                 write(part)
-    else:  # the ledger reads each card's deductions
+    else:  # the ledger, or the thresholds, read each card's deductions
         for card in iter_scorecard_json(compiled, facts, period, fined=fined):
             write((b"" if first else b",") + dumps(card))
             first = False
-            named.extend(named_in_json(card))
+            if share is not None:
+                named.extend(named_in_json(card))
+            if measured is not None:
+                measured.extend(scorecard_measures_json((card,)))
     judged = judgement(compiled, facts, day)  # once, for each of oversight's functions below
     actions = with_fine_actions(
         oversight_actions(compiled, facts, as_of=day, period=period, judged=judged),
@@ -167,8 +174,11 @@ def score_to_stream(
         facts.rejected,
     )
     lost = with_fine_actions((), grouped.absorbed_taken, period, facts.rejected)
-    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions, absorbed=lost)
     fines = of_period(all_fines, period)
+    employees = ledger(named, fines, share) if share is not None else ()
+    if measured is not None and share is not None:
+        measured.extend(ledger_measures(employees))  # (every period: the ledger measures() makes)
+    found = sanctions(compiled, facts, as_of=day, period=period, actions=actions, absorbed=lost, measured=measured)
     write(b'],"actions":' + dumps(dump(found.actions)))
     write(b',"rejected":' + dumps(dump(facts.rejected)))
     warned = facts.warnings + found.warnings + appeal_warnings(compiled, facts, as_of=day, judged=judged)

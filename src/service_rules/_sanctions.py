@@ -15,7 +15,7 @@ from ._employees import Named, ledger, named_in_json
 from ._fines import fined_per_card, fines_and_actions
 from ._groups import absorb, fine_ids, group_fines, mark_action, per_version, rank_provisional
 from ._oversight import flag_rejections, oversight_actions
-from ._results import Action, ResultWarning
+from ._results import Action, Fine, ResultWarning
 from ._scoring import iter_scorecard_json
 from ._store import Facts
 from ._thresholds import Measure, ledger_measures, scorecard_measures_json, threshold_actions
@@ -36,11 +36,21 @@ def _order(a: Action) -> tuple[Any, ...]:
     return (a.period, a.date, a.subject, a.action, a.observations)
 
 
+def measures_fines(compiled: CompiledPack, facts: Facts) -> list[Fine]:
+    """The fines the cards :func:`measures` reads carry (grouped without oversight's actions)."""
+    return group_fines(compiled, fines_and_actions(compiled, facts)[0]).fines
+
+
+def has_thresholds(compiled: CompiledPack) -> bool:
+    """Whether any text of the pack has thresholds (which measure every scorecard)."""
+    return any(c.oversight.thresholds for c, _ in _texts(compiled))
+
+
 def measures(compiled: CompiledPack, facts: Facts) -> Iterator[Measure]:
     """Every quantity a threshold may read, of every scoring period (a window may span several):
     the scorecards' totals, section scores, points deducted and money (``amount``, ``fined``),
     and, where the pack keeps an employee ledger, each employee's points and money."""
-    all_fines = group_fines(compiled, fines_and_actions(compiled, facts)[0]).fines
+    all_fines = measures_fines(compiled, facts)
     share = compiled.money.share
     named: list[Named] = []
     cards = iter_scorecard_json(compiled, facts, None, fined=fined_per_card(all_fines))  # (no typed cards)
@@ -66,11 +76,13 @@ def sanctions(
     period: str | None = None,
     actions: Sequence[Action] | None = None,
     absorbed: Sequence[Action] = (),
+    measured: Sequence[Measure] | None = None,
 ) -> Sanctions:
     """Every action the facts lead to by ``as_of`` (those of ``period`` when given): oversight's
     (or ``actions``, already of ``period``, when the caller has them) and the thresholds', with
     the sanction groups applied. ``absorbed`` are actions already absorbed (with their fines),
-    of ``period`` and flagged: they join ``absorbed[]``."""
+    of ``period`` and flagged: they join ``absorbed[]``. ``measured``: :func:`measures` of these
+    facts when the caller has them (it measured the cards it wrote)."""
     if actions is None:
         actions = oversight_actions(compiled, facts, as_of=as_of, period=period)
     texts = _texts(compiled)
@@ -80,7 +92,8 @@ def sanctions(
     provisional: list[Action] = []
     warnings: list[ResultWarning] = []
     if any(c.oversight.thresholds for c, _ in texts):
-        measured = list(measures(compiled, facts))
+        if measured is None:
+            measured = list(measures(compiled, facts))
         for text, in_force in texts:  # each window judged by the text in force on its last day
             found = threshold_actions(
                 text.oversight.thresholds,
