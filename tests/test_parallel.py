@@ -10,6 +10,7 @@ a few kilobytes, so lines straddle every boundary. No timing here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
@@ -415,3 +416,47 @@ def test_a_worker_that_dies_or_fails_ends_the_run_with_an_error(
     with pytest.raises(expected, match=words):
         _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
     assert multiprocessing.active_children() == []
+
+
+_ABRUPT = """
+import os, signal, sys
+import service_rules as sr
+from service_rules import _parallel
+team = _parallel._Team(sr.compile_pack(sr.load_pack("cangzhou")), 2)
+print(" ".join(str(p.pid) for p, _, _ in team.members), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its exit status left (a zombie its new parent has not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_end_by_themselves_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """Regression: each worker held both ends of its own pipes, so a parent killed (SIGKILL,
+    SIGTERM, the OOM killer) left its workers waiting for orders for ever. A worker holds only
+    its own ends: the parent's end closing is their end."""
+    import subprocess
+    import time
+
+    out = tmp_path / "pids"
+    with out.open("wb") as handle:  # not a pipe: the workers hold the parent's stdout
+        code = subprocess.run([sys.executable, "-c", _ABRUPT], stdout=handle, timeout=60, check=False).returncode
+    assert code == -9
+    pids = [int(p) for p in out.read_text().split()]
+    assert len(pids) == 2
+    try:
+        deadline = time.monotonic() + 10
+        while not all(map(_gone, pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(map(_gone, pids))
+    finally:
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)

@@ -407,8 +407,10 @@ class _Team:
                 order_r, order_w = os.pipe()
                 result_r, result_w = os.pipe()
                 _widen(result_w)
-                # the pipes of the workers started before are not this one's to hold
-                others = [fd for _, w, r in self.members for fd in (w, r.fileno())]
+                # The parent's ends (this worker's and those of the workers started before) are
+                # not the worker's to hold: a parent that dies (killed) closes them, and its
+                # workers see the orders end (or their results go nowhere) and end too.
+                others = [order_w, result_r, *(fd for _, w, r in self.members for fd in (w, r.fileno()))]
                 process = context.Process(target=_serve, args=(compiled, order_r, result_w, others), daemon=True)
                 process.start()
                 os.close(order_r)
