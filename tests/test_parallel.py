@@ -460,3 +460,27 @@ def test_workers_end_by_themselves_when_the_parent_is_killed(tmp_path: Path) -> 
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_worker_error_is_one_line_naming_it_and_its_traceback_only_with_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], debug: bool
+) -> None:
+    """Regression: the one line of an internal error in a worker was the worker's traceback,
+    escaped and cut before the error itself. Now it names the error (exit 70); the worker's
+    traceback is shown with --debug only."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _fails)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    monkeypatch.delenv("SERVICE_RULES_DEBUG", raising=False)
+    argv = ["score", "--pack", "cangzhou", "--workers", "2", "-o", str(tmp_path / "out.json"), str(path)]
+    assert main([*argv, "--debug"] if debug else argv) == 70
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("service-rules:")]
+    assert len(lines) == 1
+    assert "ValueError: a bug in a worker" in lines[0]
+    assert "Traceback" not in lines[0]
+    assert ("_fails" in err) is debug  # where in the worker it failed
+    if not debug:
+        assert err.count("\n") == 1

@@ -435,11 +435,14 @@ class _Team:
         body = _receive(pipe, size)
         if body is None:
             raise RuntimeError("并行读取的工作进程意外退出(结果不完整)")
+        if status == 2:
+            raise OSError(bytes(body).decode("utf-8", "replace"))
         if status:
-            text = bytes(body).decode("utf-8", "replace")
-            if status == 2:
-                raise OSError(text)
-            raise RuntimeError(f"并行读取的工作进程出错:{text}")
+            # the error in one line; where it happened (the worker's traceback) shown with --debug
+            what, where = marshal.loads(body)
+            error = RuntimeError(f"并行读取的工作进程出错:{what}")
+            error.add_note(f"工作进程中的出错位置:\n{where}")
+            raise error
         return body
 
     def close(self) -> None:
@@ -454,7 +457,7 @@ class _Team:
         self.members = []
 
 
-#: A message's head: its status (0 ok, 1 a worker's error) and its size.
+#: A message's head: its status (0 ok, 1 a worker's error: its summary and traceback, 2 an OSError) and its size.
 _HEAD = struct.Struct("<BQ")
 #: The size a result pipe is asked to have (Linux; fewer, larger reads): a 4 MB range's items
 #: in four writes, not sixty-four.
@@ -513,11 +516,12 @@ def _serve(compiled: CompiledPack, orders: int, results: int, others: list[int])
     except OSError as exc:  # the file could not be read: the parent says so as for one process
         with contextlib.suppress(OSError):
             _send(results, 2, str(exc).encode())
-    except BaseException:  # the parent reports it (a worker has no stderr of its own to speak on)
+    except BaseException as exc:  # the parent reports it (a worker has no stderr of its own to speak on)
         import traceback
 
+        what = "".join(traceback.format_exception_only(exc)).strip()  # its type and message
         with contextlib.suppress(OSError):
-            _send(results, 1, traceback.format_exc(limit=-3).encode())
+            _send(results, 1, marshal.dumps((what, traceback.format_exc(limit=-3))))
     finally:
         os._exit(0)
 
