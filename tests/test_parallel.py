@@ -484,3 +484,33 @@ def test_a_worker_error_is_one_line_naming_it_and_its_traceback_only_with_debug(
     assert ("_fails" in err) is debug  # where in the worker it failed
     if not debug:
         assert err.count("\n") == 1
+
+
+def _no_fork(self: Any) -> None:
+    raise BlockingIOError(11, "Resource temporarily unavailable")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_system_that_refuses_the_workers_reads_the_file_in_one_process(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a fork refused (a process or memory limit) ended the run as an unreadable file
+    ("无法读写文件", exit 2) and left the new worker's pipes open. The workers are only a way to read
+    faster: the file is read in one process, with the same result, and nothing is left open."""
+    import multiprocessing.context
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", _no_fork)
+    before = len(os.listdir("/proc/self/fd"))
+    facts = _parallel.ingest_parallel(compiled, [path, path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert (
+        result_of(compiled, facts, as_of=AS_OF).to_json()
+        == result_of(compiled, ingest(compiled, [path, path]), as_of=AS_OF).to_json()
+    )
+    assert (
+        result_of(compiled, _parallel.ingest_parallel(compiled, [path], workers=3, min_bytes=0), as_of=AS_OF).to_json()
+        == expected
+    )

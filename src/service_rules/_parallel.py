@@ -402,10 +402,13 @@ class _Team:
 
         context = multiprocessing.get_context("fork")
         self.members: list[tuple[Any, int, Any]] = []  # (process, command pipe, result pipe)
+        loose: list[int] = []  # the pipe ends of the worker being started (closed if it is not)
         try:
             for _ in range(workers):
                 order_r, order_w = os.pipe()
+                loose += (order_r, order_w)
                 result_r, result_w = os.pipe()
+                loose += (result_r, result_w)
                 _widen(result_w)
                 # The parent's ends (this worker's and those of the workers started before) are
                 # not the worker's to hold: a parent that dies (killed) closes them, and its
@@ -413,10 +416,14 @@ class _Team:
                 others = [order_w, result_r, *(fd for _, w, r in self.members for fd in (w, r.fileno()))]
                 process = context.Process(target=_serve, args=(compiled, order_r, result_w, others), daemon=True)
                 process.start()
+                self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
+                loose = []
                 os.close(order_r)
                 os.close(result_w)
-                self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
         except BaseException:
+            for fd in loose:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             self.close()
             raise
 
@@ -536,6 +543,8 @@ class ParallelFiles:
         self.min_bytes = min_bytes
         self.chunk_bytes = chunk_bytes
         self.team: _Team | None = None
+        #: the system refused the workers (they are only a way to read faster): one process
+        self.refused = False
         #: the verdicts workers hand back as tuples, as objects again
         self.verdicts: dict[Any, _Verdict] = {}
 
@@ -554,9 +563,13 @@ class ParallelFiles:
         if not stat.S_ISREG(info.st_mode) or info.st_size < max(self.min_bytes, 1):
             return False
         if self.team is None:
-            if not can_fork():  # the workers inherit the compiled pack
+            if self.refused or not can_fork():  # the workers inherit the compiled pack
                 return False
-            self.team = _Team(self.compiled, self.workers)
+            try:
+                self.team = _Team(self.compiled, self.workers)
+            except OSError:  # no more processes or pipes to be had (a system limit): one process
+                self.refused = True
+                return False
         try:
             self._read(self.team, reader, index, path, info.st_size)
             after = os.stat(path)
