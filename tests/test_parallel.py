@@ -514,3 +514,16 @@ def test_a_system_that_refuses_the_workers_reads_the_file_in_one_process(
         result_of(compiled, _parallel.ingest_parallel(compiled, [path], workers=3, min_bytes=0), as_of=AS_OF).to_json()
         == expected
     )
+
+
+def test_a_file_a_worker_cannot_read_is_said_as_one_process_says_it(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the message carried the worker's ``[Errno 13] … 'path'`` where one process says
+    ``cannot read PATH: Permission denied``."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _cannot_read)
+    with pytest.raises(sr.InputFileError) as caught:
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert str(caught.value) == f"cannot read {path}: Permission denied"

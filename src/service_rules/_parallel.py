@@ -522,7 +522,7 @@ def _serve(compiled: CompiledPack, orders: int, results: int, others: list[int])
                 _send(results, 0, _digest(path).encode())
     except OSError as exc:  # the file could not be read: the parent says so as for one process
         with contextlib.suppress(OSError):
-            _send(results, 2, str(exc).encode())
+            _send(results, 2, (exc.strerror or str(exc)).encode())
     except BaseException as exc:  # the parent reports it (a worker has no stderr of its own to speak on)
         import traceback
 
@@ -574,7 +574,7 @@ class ParallelFiles:
             self._read(self.team, reader, index, path, info.st_size)
             after = os.stat(path)
         except OSError as exc:
-            raise InputFileError(f"cannot read {path}: {exc}") from exc
+            raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc  # as _ingest._open says it
         if _identity(after) != _identity(info):
             # the ranges were cut at the size it had: lines written since are not read, and the
             # digest would be of other bytes; no result that looks complete
