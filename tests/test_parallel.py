@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import random
+import signal
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -527,3 +528,28 @@ def test_a_file_a_worker_cannot_read_is_said_as_one_process_says_it(
     with pytest.raises(sr.InputFileError) as caught:
         _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
     assert str(caught.value) == f"cannot read {path}: Permission denied"
+
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_ctrl_c_as_a_worker_starts_is_the_parents_alone(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: a worker ignored Ctrl-C only once it ran its own code; one that came while it
+    was being started (the terminal sends it to the whole process group) killed it with a
+    traceback on stderr. A worker is started with Ctrl-C held back until it ignores it."""
+    import multiprocessing.util
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    after_fork = multiprocessing.util._run_after_forkers
+
+    def interrupted() -> None:  # (in the new worker, before it runs the worker's code)
+        after_fork()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(multiprocessing.util, "_run_after_forkers", interrupted)
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected
+    assert "Traceback" not in capfd.readouterr().err

@@ -415,9 +415,15 @@ class _Team:
                 # workers see the orders end (or their results go nowhere) and end too.
                 others = [order_w, result_r, *(fd for _, w, r in self.members for fd in (w, r.fileno()))]
                 process = context.Process(target=_serve, args=(compiled, order_r, result_w, others), daemon=True)
-                process.start()
-                self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
-                loose = []
+                # Ctrl-C held back while the worker starts (it would kill it with a traceback):
+                # the worker ignores it, then lets it through (_serve); the parent gets it here.
+                held = _hold_interrupts()
+                try:
+                    process.start()
+                    self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
+                    loose = []
+                finally:
+                    _release_interrupts(held)
                 os.close(order_r)
                 os.close(result_w)
         except BaseException:
@@ -504,10 +510,23 @@ def _receive(pipe: Any, size: int) -> bytearray | None:
     return buffer
 
 
+def _hold_interrupts() -> bool:
+    """Hold SIGINT back (POSIX); True when it was not held already."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return False
+    return signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_interrupts(held: bool) -> None:
+    if held:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _serve(compiled: CompiledPack, orders: int, results: int, others: list[int]) -> None:
     """A worker: ranges to read, or a file's digest to make, until the parent closes its orders.
     It ends with ``os._exit``: nothing of the parent's (buffered output, exit handlers) runs twice."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the workers)
+    _release_interrupts(True)  # held back since the fork (_Team): one that came meanwhile is ignored
     for fd in others:
         with contextlib.suppress(OSError):
             os.close(fd)
