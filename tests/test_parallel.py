@@ -530,7 +530,6 @@ def test_a_file_a_worker_cannot_read_is_said_as_one_process_says_it(
     assert str(caught.value) == f"cannot read {path}: Permission denied"
 
 
-
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
 def test_a_ctrl_c_as_a_worker_starts_is_the_parents_alone(
     compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
