@@ -552,3 +552,28 @@ def test_a_ctrl_c_as_a_worker_starts_is_the_parents_alone(
     facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
     assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected
     assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_runs_that_end_in_an_error_leave_no_descriptor_open_even_without_the_collector(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: each worker's own pipe (multiprocessing's) was closed only when its process
+    object was freed; after an error the traceback's cycles hold it, and with the cyclic
+    collector off (as the command line runs) every failed run left descriptors open."""
+    import gc
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _fails)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            with pytest.raises(RuntimeError):
+                _parallel.ingest_parallel(compiled, [path], workers=3, min_bytes=0, chunk_bytes=2000)
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        if collecting:
+            gc.enable()

@@ -467,6 +467,7 @@ class _Team:
                 process.terminate()
         for process, _, _ in self.members:
             process.join()
+            process.close()  # its own pipe (multiprocessing's) now, not when a collection finds it
         self.members = []
 
 
