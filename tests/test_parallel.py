@@ -577,3 +577,19 @@ def test_runs_that_end_in_an_error_leave_no_descriptor_open_even_without_the_col
     finally:
         if collecting:
             gc.enable()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGCHLD"), reason="POSIX")
+def test_a_program_that_ignores_its_children_s_ends_still_reads_in_parallel(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """With SIGCHLD ignored the system reaps the workers itself: a run ends as any other."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected

@@ -467,7 +467,10 @@ class _Team:
                 process.terminate()
         for process, _, _ in self.members:
             process.join()
-            process.close()  # its own pipe (multiprocessing's) now, not when a collection finds it
+            # its own pipe (multiprocessing's) now, not when a collection finds it; a worker
+            # reaped by the system (SIGCHLD ignored) has no exit status to wait for
+            with contextlib.suppress(ValueError):
+                process.close()
         self.members = []
 
 
