@@ -593,3 +593,34 @@ def test_a_program_that_ignores_its_children_s_ends_still_reads_in_parallel(
     finally:
         signal.signal(signal.SIGCHLD, before)
     assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected
+
+
+def _dies_at_start(compiled: sr.CompiledPack) -> None:
+    os._exit(3)
+
+
+def _fails_at_start(compiled: sr.CompiledPack) -> None:
+    raise ValueError("a worker that cannot start")
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "words"), [(_dies_at_start, r"意外退出\(退出码 3\)"), (_fails_at_start, "a worker that cannot start")]
+)
+def test_a_worker_gone_before_its_orders_is_an_internal_error_not_an_unreadable_file(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: Any, words: str
+) -> None:
+    """Regression: a worker that died or failed as it started (before the parent wrote its orders)
+    made the parent's write fail, said as ``cannot read FILE: Broken pipe`` (an unreadable input,
+    exit 2). Now the run ends with the worker's own error, or that it ended."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_start", stand_in)
+    order = _parallel._Team.order
+
+    def late(team: _parallel._Team, k: int, message: tuple[Any, ...]) -> None:  # once the worker is gone
+        team.members[k][0].join(10)
+        order(team, k, message)
+
+    monkeypatch.setattr(_parallel._Team, "order", late)
+    with pytest.raises(RuntimeError, match=words):
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)

@@ -435,7 +435,11 @@ class _Team:
 
     def order(self, k: int, message: tuple[Any, ...]) -> None:
         """Send worker ``k`` what to do next."""
-        _send(self.members[k][1], 0, marshal.dumps(message))
+        try:
+            _send(self.members[k][1], 0, marshal.dumps(message))
+        except BrokenPipeError:  # it is gone (it failed or died as it started): its error, not the file's
+            self.result(k)
+            raise RuntimeError("并行读取的工作进程意外退出(未能接收任务)") from None
 
     def result(self, k: int) -> bytes | bytearray:
         """The next thing worker ``k`` hands back."""
