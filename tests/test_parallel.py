@@ -624,3 +624,23 @@ def test_a_worker_gone_before_its_orders_is_an_internal_error_not_an_unreadable_
     monkeypatch.setattr(_parallel._Team, "order", late)
     with pytest.raises(RuntimeError, match=words):
         _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+
+
+def _read_in_a_pool_worker(path: str) -> bytes:
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    return result_of(compiled, facts, as_of=AS_OF).to_json()
+
+
+def test_workers_asked_for_inside_a_daemonic_process_read_in_that_process(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """Regression: ``workers=2`` inside a multiprocessing pool's worker (a daemonic process, which
+    may not start processes) raised AssertionError. The file is read in that one process."""
+    import multiprocessing
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_read_in_a_pool_worker, (str(path),)) == expected

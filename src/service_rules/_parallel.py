@@ -722,9 +722,11 @@ def _store(
 
 
 def can_fork() -> bool:
+    """Whether this process may start workers: ``fork`` exists, and it is not itself a daemonic
+    process (a multiprocessing pool's worker, which may not start processes)."""
     import multiprocessing
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
 
 
 def check_workers(workers: object) -> int:
