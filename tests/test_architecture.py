@@ -72,3 +72,23 @@ def test_only_the_engine_module_imports_durable_rules() -> None:
             assert path.stem == "_engine", path.name
         if path.stem != "_engine":
             assert "$and" not in text and "$neq" not in text and '"$ex"' not in text, path.name
+
+
+def test_a_scoring_run_imports_neither_the_spreadsheet_reader_nor_the_rarer_commands() -> None:
+    """Start-up is part of every run: ``import service_rules`` and the command line leave the
+    spreadsheet reader, candidates, pack diffs, pack documents and pack tests to the runs that use
+    them (imported when first asked for), and the public names still resolve."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, service_rules.cli, service_rules as sr\n"
+        "late = ['_sheets', '_candidates', '_diff', '_packdocs', '_packtest', 'openpyxl', 'durable']\n"
+        "print(sorted(m for m in late if any(k.split('.')[-1] == m or k == m for k in sys.modules)))\n"
+        "print(sr.candidates.__module__, sr.diff_packs.__module__, sr.run_pack_tests.__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.splitlines() == [
+        "[]",
+        "service_rules._candidates service_rules._diff service_rules._packtest",
+    ]

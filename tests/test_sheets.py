@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import service_rules as sr
 from service_rules import _facts
+from service_rules._files import is_sheet_file
 from service_rules._importmap import RECORD_FIELDS, ImportMap, RecordImport, normalize_header, tag_labels_of
 from service_rules._packdocs import cn_number
 from service_rules._sheets import (
@@ -38,7 +39,6 @@ from service_rules._sheets import (
     convert_list,
     convert_month,
     convert_quarter,
-    is_sheet_file,
     iter_sheets,
     plain_cell,
     read_records,

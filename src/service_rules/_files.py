@@ -31,3 +31,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
+
+
+#: The extensions of the inputs read as spreadsheets (here, not in ``_sheets``: a run that reads
+#: none does not import what reads them).
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
+
+
+def is_sheet_file(path: str | os.PathLike[str]) -> bool:
+    """Whether a path is read as a spreadsheet (by its extension) rather than as JSON Lines."""
+    return os.fspath(path).lower().endswith(SHEET_SUFFIXES)

@@ -31,10 +31,10 @@ from ._codes import RejectionCode as C
 from ._compiler import CompiledPack
 from ._errors import EngineError, InputFileError, UsageError
 from ._facts import JSON_TYPES, Reject, parse_date, show
+from ._files import is_sheet_file
 from ._periods import Granularity, finer_or_equal, parse_period, period_key, period_of
 from ._registry import RegistryCheck
 from ._results import InputSummary, PackRef, Rejection, Replacement, ResultWarning
-from ._sheets import is_sheet_file
 from ._store import (
     AppealRecord,
     Facts,

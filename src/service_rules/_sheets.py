@@ -43,7 +43,6 @@ TYPE_LABELS = {
     "appeal": "申诉",
 }
 
-SHEET_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".xls")
 #: Rows searched for the header row (title rows above it are allowed).
 HEADER_SCAN = 10
 #: A row rejected before the contract sees it: a cell that holds no readable value.
@@ -109,11 +108,6 @@ class SheetInput:
     #: Each field's column header as the sheet spells it (``{"channel": "投诉渠道"}``), so that a
     #: rejection can speak of the column a clerk sees rather than the contract's field name.
     headers: Mapping[str, str] = attrs.field(factory=dict)
-
-
-def is_sheet_file(path: str | os.PathLike[str]) -> bool:
-    """Whether a path is read as a spreadsheet (by its extension) rather than as JSON Lines."""
-    return os.fspath(path).lower().endswith(SHEET_SUFFIXES)
 
 
 def iter_sheets(
