@@ -596,3 +596,14 @@ def test_a_full_disk_on_stdout_is_exit_2_not_a_complete_run() -> None:
             timeout=120,
         )
     assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+
+
+def test_a_closed_stderr_scores_as_any_other_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Regression: started with stderr closed (``2>&-``, so ``sys.stderr`` is None), every score
+    run ended as an internal error (70) asking whether to show progress on it."""
+    out = tmp_path / "out.json"
+    expected = main(["score", "--pack", "cangzhou", "--as-of", "2026-11-27", "-o", str(out), EXAMPLE])
+    first = out.read_bytes()
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main(["score", "--pack", "cangzhou", "--as-of", "2026-11-27", "-o", str(out), EXAMPLE]) == expected
+    assert out.read_bytes() == first

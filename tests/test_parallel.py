@@ -10,11 +10,13 @@ a few kilobytes, so lines straddle every boundary. No timing here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import json
 import os
 import random
+import signal
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -415,3 +417,230 @@ def test_a_worker_that_dies_or_fails_ends_the_run_with_an_error(
     with pytest.raises(expected, match=words):
         _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
     assert multiprocessing.active_children() == []
+
+
+_ABRUPT = """
+import os, signal, sys
+import service_rules as sr
+from service_rules import _parallel
+team = _parallel._Team(sr.compile_pack(sr.load_pack("cangzhou")), 2)
+print(" ".join(str(p.pid) for p, _, _ in team.members), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its exit status left (a zombie its new parent has not reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_end_by_themselves_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """Regression: each worker held both ends of its own pipes, so a parent killed (SIGKILL,
+    SIGTERM, the OOM killer) left its workers waiting for orders for ever. A worker holds only
+    its own ends: the parent's end closing is their end."""
+    import subprocess
+    import time
+
+    out = tmp_path / "pids"
+    with out.open("wb") as handle:  # not a pipe: the workers hold the parent's stdout
+        code = subprocess.run([sys.executable, "-c", _ABRUPT], stdout=handle, timeout=60, check=False).returncode
+    assert code == -9
+    pids = [int(p) for p in out.read_text().split()]
+    assert len(pids) == 2
+    try:
+        deadline = time.monotonic() + 10
+        while not all(map(_gone, pids)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(map(_gone, pids))
+    finally:
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_worker_error_is_one_line_naming_it_and_its_traceback_only_with_debug(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], debug: bool
+) -> None:
+    """Regression: the one line of an internal error in a worker was the worker's traceback,
+    escaped and cut before the error itself. Now it names the error (exit 70); the worker's
+    traceback is shown with --debug only."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _fails)
+    monkeypatch.setattr(_parallel, "MIN_BYTES", 0)
+    monkeypatch.delenv("SERVICE_RULES_DEBUG", raising=False)
+    argv = ["score", "--pack", "cangzhou", "--workers", "2", "-o", str(tmp_path / "out.json"), str(path)]
+    assert main([*argv, "--debug"] if debug else argv) == 70
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("service-rules:")]
+    assert len(lines) == 1
+    assert "ValueError: a bug in a worker" in lines[0]
+    assert "Traceback" not in lines[0]
+    assert ("_fails" in err) is debug  # where in the worker it failed
+    if not debug:
+        assert err.count("\n") == 1
+
+
+def _no_fork(self: Any) -> None:
+    raise BlockingIOError(11, "Resource temporarily unavailable")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_a_system_that_refuses_the_workers_reads_the_file_in_one_process(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a fork refused (a process or memory limit) ended the run as an unreadable file
+    ("无法读写文件", exit 2) and left the new worker's pipes open. The workers are only a way to read
+    faster: the file is read in one process, with the same result, and nothing is left open."""
+    import multiprocessing.context
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    monkeypatch.setattr(multiprocessing.context.ForkProcess, "start", _no_fork)
+    before = len(os.listdir("/proc/self/fd"))
+    facts = _parallel.ingest_parallel(compiled, [path, path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert (
+        result_of(compiled, facts, as_of=AS_OF).to_json()
+        == result_of(compiled, ingest(compiled, [path, path]), as_of=AS_OF).to_json()
+    )
+    assert (
+        result_of(compiled, _parallel.ingest_parallel(compiled, [path], workers=3, min_bytes=0), as_of=AS_OF).to_json()
+        == expected
+    )
+
+
+def test_a_file_a_worker_cannot_read_is_said_as_one_process_says_it(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: the message carried the worker's ``[Errno 13] … 'path'`` where one process says
+    ``cannot read PATH: Permission denied``."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _cannot_read)
+    with pytest.raises(sr.InputFileError) as caught:
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert str(caught.value) == f"cannot read {path}: Permission denied"
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_a_ctrl_c_as_a_worker_starts_is_the_parents_alone(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: a worker ignored Ctrl-C only once it ran its own code; one that came while it
+    was being started (the terminal sends it to the whole process group) killed it with a
+    traceback on stderr. A worker is started with Ctrl-C held back until it ignores it."""
+    import multiprocessing.util
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    after_fork = multiprocessing.util._run_after_forkers
+
+    def interrupted() -> None:  # (in the new worker, before it runs the worker's code)
+        after_fork()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(multiprocessing.util, "_run_after_forkers", interrupted)
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="reads /proc")
+def test_runs_that_end_in_an_error_leave_no_descriptor_open_even_without_the_collector(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: each worker's own pipe (multiprocessing's) was closed only when its process
+    object was freed; after an error the traceback's cycles hold it, and with the cyclic
+    collector off (as the command line runs) every failed run left descriptors open."""
+    import gc
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_check_range", _fails)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(3):
+            with pytest.raises(RuntimeError):
+                _parallel.ingest_parallel(compiled, [path], workers=3, min_bytes=0, chunk_bytes=2000)
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        if collecting:
+            gc.enable()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGCHLD"), reason="POSIX")
+def test_a_program_that_ignores_its_children_s_ends_still_reads_in_parallel(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """With SIGCHLD ignored the system reaps the workers itself: a run ends as any other."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    before = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    finally:
+        signal.signal(signal.SIGCHLD, before)
+    assert result_of(compiled, facts, as_of=AS_OF).to_json() == expected
+
+
+def _dies_at_start(compiled: sr.CompiledPack) -> None:
+    os._exit(3)
+
+
+def _fails_at_start(compiled: sr.CompiledPack) -> None:
+    raise ValueError("a worker that cannot start")
+
+
+@pytest.mark.parametrize(
+    ("stand_in", "words"), [(_dies_at_start, r"意外退出\(退出码 3\)"), (_fails_at_start, "a worker that cannot start")]
+)
+def test_a_worker_gone_before_its_orders_is_an_internal_error_not_an_unreadable_file(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stand_in: Any, words: str
+) -> None:
+    """Regression: a worker that died or failed as it started (before the parent wrote its orders)
+    made the parent's write fail, said as ``cannot read FILE: Broken pipe`` (an unreadable input,
+    exit 2). Now the run ends with the worker's own error, or that it ended."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    monkeypatch.setattr(_parallel, "_start", stand_in)
+    order = _parallel._Team.order
+
+    def late(team: _parallel._Team, k: int, message: tuple[Any, ...]) -> None:  # once the worker is gone
+        team.members[k][0].join(10)
+        order(team, k, message)
+
+    monkeypatch.setattr(_parallel._Team, "order", late)
+    with pytest.raises(RuntimeError, match=words):
+        _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+
+
+def _read_in_a_pool_worker(path: str) -> bytes:
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=2000)
+    return result_of(compiled, facts, as_of=AS_OF).to_json()
+
+
+def test_workers_asked_for_inside_a_daemonic_process_read_in_that_process(
+    compiled: sr.CompiledPack, tmp_path: Path
+) -> None:
+    """Regression: ``workers=2`` inside a multiprocessing pool's worker (a daemonic process, which
+    may not start processes) raised AssertionError. The file is read in that one process."""
+    import multiprocessing
+
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(_read_in_a_pool_worker, (str(path),)) == expected

@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,6 +30,15 @@ from service_rules._facts import RECORD_TYPES, Reject
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 WATCHED = "watched"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keep_this_process_priority() -> Iterator[None]:
+    """These tests make this process a worker (``_parallel._start``), which lowers its priority:
+    not the test run's for every test after them."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_parallel.os, "nice", lambda _: 0)
+        yield
 
 
 @pytest.fixture(scope="module", params=["cangzhou", "generic"])

@@ -402,25 +402,44 @@ class _Team:
 
         context = multiprocessing.get_context("fork")
         self.members: list[tuple[Any, int, Any]] = []  # (process, command pipe, result pipe)
+        loose: list[int] = []  # the pipe ends of the worker being started (closed if it is not)
         try:
             for _ in range(workers):
                 order_r, order_w = os.pipe()
+                loose += (order_r, order_w)
                 result_r, result_w = os.pipe()
+                loose += (result_r, result_w)
                 _widen(result_w)
-                # the pipes of the workers started before are not this one's to hold
-                others = [fd for _, w, r in self.members for fd in (w, r.fileno())]
+                # The parent's ends (this worker's and those of the workers started before) are
+                # not the worker's to hold: a parent that dies (killed) closes them, and its
+                # workers see the orders end (or their results go nowhere) and end too.
+                others = [order_w, result_r, *(fd for _, w, r in self.members for fd in (w, r.fileno()))]
                 process = context.Process(target=_serve, args=(compiled, order_r, result_w, others), daemon=True)
-                process.start()
+                # Ctrl-C held back while the worker starts (it would kill it with a traceback):
+                # the worker ignores it, then lets it through (_serve); the parent gets it here.
+                held = _hold_interrupts()
+                try:
+                    process.start()
+                    self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
+                    loose = []
+                finally:
+                    _release_interrupts(held)
                 os.close(order_r)
                 os.close(result_w)
-                self.members.append((process, order_w, open(result_r, "rb", buffering=0)))  # noqa: SIM115
         except BaseException:
+            for fd in loose:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             self.close()
             raise
 
     def order(self, k: int, message: tuple[Any, ...]) -> None:
         """Send worker ``k`` what to do next."""
-        _send(self.members[k][1], 0, marshal.dumps(message))
+        try:
+            _send(self.members[k][1], 0, marshal.dumps(message))
+        except BrokenPipeError:  # it is gone (it failed or died as it started): its error, not the file's
+            self.result(k)
+            raise RuntimeError("并行读取的工作进程意外退出(未能接收任务)") from None
 
     def result(self, k: int) -> bytes | bytearray:
         """The next thing worker ``k`` hands back."""
@@ -433,11 +452,14 @@ class _Team:
         body = _receive(pipe, size)
         if body is None:
             raise RuntimeError("并行读取的工作进程意外退出(结果不完整)")
+        if status == 2:
+            raise OSError(bytes(body).decode("utf-8", "replace"))
         if status:
-            text = bytes(body).decode("utf-8", "replace")
-            if status == 2:
-                raise OSError(text)
-            raise RuntimeError(f"并行读取的工作进程出错:{text}")
+            # the error in one line; where it happened (the worker's traceback) shown with --debug
+            what, where = marshal.loads(body)
+            error = RuntimeError(f"并行读取的工作进程出错:{what}")
+            error.add_note(f"工作进程中的出错位置:\n{where}")
+            raise error
         return body
 
     def close(self) -> None:
@@ -449,10 +471,14 @@ class _Team:
                 process.terminate()
         for process, _, _ in self.members:
             process.join()
+            # its own pipe (multiprocessing's) now, not when a collection finds it; a worker
+            # reaped by the system (SIGCHLD ignored) has no exit status to wait for
+            with contextlib.suppress(ValueError):
+                process.close()
         self.members = []
 
 
-#: A message's head: its status (0 ok, 1 a worker's error) and its size.
+#: A message's head: its status (0 ok, 1 a worker's error: its summary and traceback, 2 an OSError) and its size.
 _HEAD = struct.Struct("<BQ")
 #: The size a result pipe is asked to have (Linux; fewer, larger reads): a 4 MB range's items
 #: in four writes, not sixty-four.
@@ -492,10 +518,23 @@ def _receive(pipe: Any, size: int) -> bytearray | None:
     return buffer
 
 
+def _hold_interrupts() -> bool:
+    """Hold SIGINT back (POSIX); True when it was not held already."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return False
+    return signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_interrupts(held: bool) -> None:
+    if held:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _serve(compiled: CompiledPack, orders: int, results: int, others: list[int]) -> None:
     """A worker: ranges to read, or a file's digest to make, until the parent closes its orders.
     It ends with ``os._exit``: nothing of the parent's (buffered output, exit handlers) runs twice."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the workers)
+    _release_interrupts(True)  # held back since the fork (_Team): one that came meanwhile is ignored
     for fd in others:
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -510,12 +549,13 @@ def _serve(compiled: CompiledPack, orders: int, results: int, others: list[int])
                 _send(results, 0, _digest(path).encode())
     except OSError as exc:  # the file could not be read: the parent says so as for one process
         with contextlib.suppress(OSError):
-            _send(results, 2, str(exc).encode())
-    except BaseException:  # the parent reports it (a worker has no stderr of its own to speak on)
+            _send(results, 2, (exc.strerror or str(exc)).encode())
+    except BaseException as exc:  # the parent reports it (a worker has no stderr of its own to speak on)
         import traceback
 
+        what = "".join(traceback.format_exception_only(exc)).strip()  # its type and message
         with contextlib.suppress(OSError):
-            _send(results, 1, traceback.format_exc(limit=-3).encode())
+            _send(results, 1, marshal.dumps((what, traceback.format_exc(limit=-3))))
     finally:
         os._exit(0)
 
@@ -530,6 +570,8 @@ class ParallelFiles:
         self.min_bytes = min_bytes
         self.chunk_bytes = chunk_bytes
         self.team: _Team | None = None
+        #: the system refused the workers (they are only a way to read faster): one process
+        self.refused = False
         #: the verdicts workers hand back as tuples, as objects again
         self.verdicts: dict[Any, _Verdict] = {}
 
@@ -548,14 +590,18 @@ class ParallelFiles:
         if not stat.S_ISREG(info.st_mode) or info.st_size < max(self.min_bytes, 1):
             return False
         if self.team is None:
-            if not can_fork():  # the workers inherit the compiled pack
+            if self.refused or not can_fork():  # the workers inherit the compiled pack
                 return False
-            self.team = _Team(self.compiled, self.workers)
+            try:
+                self.team = _Team(self.compiled, self.workers)
+            except OSError:  # no more processes or pipes to be had (a system limit): one process
+                self.refused = True
+                return False
         try:
             self._read(self.team, reader, index, path, info.st_size)
             after = os.stat(path)
         except OSError as exc:
-            raise InputFileError(f"cannot read {path}: {exc}") from exc
+            raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc  # as _ingest._open says it
         if _identity(after) != _identity(info):
             # the ranges were cut at the size it had: lines written since are not read, and the
             # digest would be of other bytes; no result that looks complete
@@ -676,9 +722,11 @@ def _store(
 
 
 def can_fork() -> bool:
+    """Whether this process may start workers: ``fork`` exists, and it is not itself a daemonic
+    process (a multiprocessing pool's worker, which may not start processes)."""
     import multiprocessing
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
 
 
 def check_workers(workers: object) -> int:

@@ -544,7 +544,7 @@ class _Progress:
 
     @classmethod
     def for_stderr(cls) -> _Progress | None:
-        return cls() if sys.stderr.isatty() else None
+        return cls() if sys.stderr is not None and sys.stderr.isatty() else None  # (2>&-: None)
 
     def __call__(self, lines: int) -> None:
         elapsed = self._clock() - self._start
