@@ -216,6 +216,21 @@ def test_past_its_bound_a_worker_makes_no_more_quick_paths() -> None:
     assert all(fn is None for fn in made[_parallel.MAX_QUICK :])
 
 
+def test_odd_shapes_never_take_the_places_of_findings() -> None:
+    """Regression (review): shapes no finding can have (another record type's, junk keys) were
+    kept in the same 64 places, so 64 odd shapes early in a file turned the quick path off for
+    the rest of it. They have places of their own now, as bounded."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    for i in range(3 * _parallel.MAX_QUICK):
+        assert collector.quick_for(("type", f"junk{i}" * 50)) is None
+    assert len(collector.quick) == _parallel.MAX_QUICK  # the odd ones, bounded
+    assert collector.quick_for(("type", "id", "outlet", "date", "article")) is not None
+    assert collector.quick[("type", "id", "outlet", "date", "article")] is not None
+
+
 def _subsets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = [()]
     for name in names:

@@ -73,7 +73,8 @@ class _Collector(_Reader):
         self.run: list[tuple[Any, ...]] = []
         self.watched: dict[int, Any] = {}
         self.verdict_tuples: dict[int, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
-        #: a finding's field names in order → its one-call path (:meth:`quick_for`), or None
+        #: a finding's field names in order → its one-call path (:meth:`quick_for`), or None; how many made
+        self.made = 0
         self.quick: dict[tuple[Any, ...], Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] | None] = {}
         #: a finding's verdict key → (rule, deduct kind, min, max, points), () when something watches it
         self.keyed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -83,19 +84,23 @@ class _Collector(_Reader):
 
     def quick_for(self, shape: tuple[Any, ...]) -> Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] | None:
         """The one-call path of findings whose field names are exactly ``shape`` (:meth:`_quick`),
-        made once per shape (up to ``MAX_QUICK``; past them, and for any shape a finding cannot
-        pass the contract with, None: every line of it takes the full path)."""
-        fn = None
-        if (
+        made once per shape; None for a shape no finding passes the contract with (another
+        record type's, say), whose lines take the full path. At most ``MAX_QUICK`` of each kind
+        are kept: past them (hostile input) a shape is asked about again at each line, and past
+        ``MAX_QUICK`` quick paths none is made — odd shapes never use up the findings' places."""
+        fits = (
             self.quick_allowed
             and "type" in shape
             and "replaces" not in shape
-            and len(self.quick) < MAX_QUICK
             and self.dispatch["finding"][0].fits(shape)
-        ):
+        )
+        fn = None
+        if fits and self.made < MAX_QUICK:
             fn = self._quick(shape)
-        if len(self.quick) < MAX_QUICK:
+            self.made += 1
             self.quick[shape] = fn
+        elif not fits and len(self.quick) - self.made < MAX_QUICK:
+            self.quick[shape] = None
         return fn
 
     def _keyed_for(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
