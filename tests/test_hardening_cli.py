@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
-from service_rules import _evaluate, _loader, cli
+from service_rules import _evaluate, _loader, _parallel, cli
 from service_rules.cli import ExitCode, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -607,3 +607,25 @@ def test_a_closed_stderr_scores_as_any_other_run(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(sys, "stderr", None)
     assert main(["score", "--pack", "cangzhou", "--as-of", "2026-11-27", "-o", str(out), EXAMPLE]) == expected
     assert out.read_bytes() == first
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of any bytes (POSIX)")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_file_name_that_is_not_utf8_is_shown_with_a_replacement_character(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, workers: str
+) -> None:
+    """Regression (review): a file name whose bytes are not UTF-8 (any bytes make a POSIX name)
+    ended every run as an internal error (70) when the JSON named it. The output shows the bytes
+    that are not UTF-8 as U+FFFD; the file is read and scored as any other."""
+    example = (Path(__file__).resolve().parents[1] / "examples" / "cangzhou-2026q3.jsonl").read_bytes()
+    odd = os.path.join(os.fsencode(tmp_path), b"q\xff.jsonl")
+    with open(odd, "wb") as handle:
+        handle.write(example)
+    name = os.fsdecode(odd)
+    code, out, err = run(capsys, "score", "--pack", "cangzhou", "--as-of", "2026-11-27", "--workers", workers, name)
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["inputs"][0]["file"] == str(tmp_path / "q\ufffd.jsonl")
+    assert result["scorecards"]
+    facts = _parallel.ingest_parallel(sr.compile_pack(sr.load_pack("cangzhou")), [name], workers=2, min_bytes=0)
+    assert facts.inputs[0].file == str(tmp_path / "q\ufffd.jsonl")

@@ -57,9 +57,21 @@ class Records:
     name: str = "<records>"
 
 
+def shown_path(name: str) -> str:
+    """A path as given, as UTF-8 text: the bytes of a file name that are not UTF-8 (which Python
+    keeps as lone surrogates) shown as U+FFFD, so that a result naming it can be written."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
+
+
 @attrs.define
 class _InputCount:
-    file: str
+    #: the path as given, as text the output can carry: bytes of a file name that are not UTF-8
+    #: (a POSIX name is any bytes) shown as U+FFFD
+    file: str = attrs.field(converter=shown_path)
     sha256: Any = attrs.Factory(hashlib.sha256)
     lines: int = 0
     blank: int = 0
@@ -386,19 +398,27 @@ class _Reader:
                 elif row.error is not None:
                     rid = row.record.get("id")
                     self.reject(
-                        index, row.line, rid if type(rid) is str else None, row.error.code, row.error.message, row.record
+                        index,
+                        row.line,
+                        rid if type(rid) is str else None,
+                        row.error.code,
+                        row.error.message,
+                        row.record,
                     )
                 else:
                     before = len(self.rejected)
                     self.accept(row.record, index, row.line)
                     if len(self.rejected) > before and sheet.headers:
                         self.rejected[-1] = _in_clerk_terms(
-                            self.rejected[-1], sheet.headers, labels, _blank_words(self.c.pack.imports, sheet.record_type)
+                            self.rejected[-1],
+                            sheet.headers,
+                            labels,
+                            _blank_words(self.c.pack.imports, sheet.record_type),
                         )
             count.lines = n
             self.lines_before += n
             self.warnings.extend(
-                ResultWarning(code=w.code, message=w.message, file=name, sheet=sheet.sheet, line=w.line)
+                ResultWarning(code=w.code, message=w.message, file=count.file, sheet=sheet.sheet, line=w.line)
                 for w in sheet.warnings
             )
 
@@ -984,7 +1004,10 @@ def _blank_words(imports: Any, record_type: str | None) -> Mapping[str, list[str
 
 
 def _in_clerk_terms(
-    r: _RejectedLine, headers: Mapping[str, str], labels: Mapping[str, str], blanks: Mapping[str, list[str]] | None = None
+    r: _RejectedLine,
+    headers: Mapping[str, str],
+    labels: Mapping[str, str],
+    blanks: Mapping[str, list[str]] | None = None,
 ) -> _RejectedLine:
     """A sheet row's rejection in the words on the sheet: the column header for the contract's
     field name, the Chinese label for a contract value (the English code stays); a value not
