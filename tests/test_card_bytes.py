@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _bench import bench_module
 from service_rules._appeals import standing
 from service_rules._compiler import CompiledPack
 from service_rules._ingest import Records, ingest
@@ -120,16 +121,7 @@ def test_the_stream_is_to_json_for_every_example(pack: str) -> None:
 def test_a_generated_quarter_with_large_cards(tmp_path: Path, shuffle: bool) -> None:
     """benchmarks/generate.py's quarter (notes, employees, complaints, spoiled lines), some 300
     observations a card, in file order and shuffled: every card made by the fast path, and equal."""
-    import importlib.util
-    import sys
-
-    bench = ROOT / "benchmarks"
-    if str(bench) not in sys.path:
-        sys.path.insert(0, str(bench))
-    spec = importlib.util.spec_from_file_location("bench_generate_cards", bench / "generate.py")
-    assert spec is not None and spec.loader is not None
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    generate = bench_module("generate")
     path = tmp_path / "quarter.jsonl"
     generate.generate(path, findings=3000, outlets=10, shuffle=shuffle)
     compiled = compiled_pack("cangzhou")

@@ -7,8 +7,6 @@ generated quarters under packs with several kinds of fines."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _bench import bench_module
 from _naive_money import naive_fines_and_actions, naive_ledger
 from service_rules._employees import Named, ledger
 from service_rules._evaluate import standing
@@ -98,7 +97,6 @@ def test_a_split_shape_shared_again_in_another_order_of_ids() -> None:
 # ---- fines: each shape's key, cause and window, each occurrence's amount, worked out once ----
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "benchmarks"
 
 MANY_FINES = """
 action_labels = { bad_record = "记入不良记录", talk = "诫勉谈话" }
@@ -176,12 +174,7 @@ def test_fines_equal_the_one_deduction_at_a_time_fines_on_the_bundled_examples(t
 
 @pytest.mark.parametrize("seed", [1, 7])
 def test_fines_equal_the_one_deduction_at_a_time_fines_on_a_generated_quarter(tmp_path: Path, seed: int) -> None:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_generate_money_fast", BENCH / "generate.py")
-    assert spec is not None and spec.loader is not None
-    generate = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generate)
+    generate = bench_module("generate")
     path = tmp_path / "quarter.jsonl"
     generate.generate(path, findings=3000, outlets=40, seed=seed)
     layered = make_pack(tmp_path, MANY_FINES)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.util
 import json
 import os
 import random
@@ -27,26 +26,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _bench import bench_module
 from service_rules import _parallel
 from service_rules._evaluate import result_of
 from service_rules._ingest import ingest
 from service_rules.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 AS_OF = dt.date(2026, 11, 27)
 
 pytestmark = pytest.mark.skipif(not _parallel.can_fork(), reason="the parallel reader needs fork")
 
 
 def _generate() -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_generate_parallel", BENCH / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("generate")
 
 
 @pytest.fixture(scope="module")

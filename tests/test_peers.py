@@ -6,26 +6,17 @@ Polars peers only where those are installed (the ``bench`` extra). No timing her
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import service_rules as sr
-
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+from _bench import bench_module
 
 
 def _module(name: str) -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))  # generate.py is imported by name
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module(name)
 
 
 generate = _module("generate")

@@ -11,8 +11,6 @@ the full path keeps. And on ordinary input it does give them (it is not a path t
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,10 +23,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _bench import bench_module
 from service_rules import _parallel
 from service_rules._facts import RECORD_TYPES, Reject
 
-BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 WATCHED = "watched"
 
 
@@ -163,13 +161,7 @@ def test_quick_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.Compi
 
 
 def _generate() -> ModuleType:
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location("bench_generate_quick", BENCH / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("generate")
 
 
 def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
