@@ -1,6 +1,6 @@
-"""Large JSON Lines files read on every core: a process pool over byte ranges, merged in line order.
+"""Large JSON Lines files read on every core: worker processes over byte ranges, merged in line order.
 
-The output is byte-identical whatever the number of workers, because the pool only does what
+The output is byte-identical whatever the number of workers, because the workers only do what
 does not depend on the lines before: each worker reads a range of the file (cut at line ends),
 parses every line and, for the common line — a finding or a complaint that passes the contract
 and its rule's checks — computes what the serial reader would (its rule, points, period) and
@@ -50,7 +50,7 @@ from ._facts import Reject
 from ._ingest import Records, Source, _PendingReference, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
-#: Below this size a file is read in one process (a pool costs more than it saves).
+#: Below this size a file is read in one process (starting workers costs more than they save).
 MIN_BYTES = 4 * 2**20
 #: A worker's range, at most (the parent replays one range while the workers check the next).
 CHUNK_BYTES = 4 * 2**20
