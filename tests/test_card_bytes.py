@@ -117,6 +117,26 @@ def test_the_stream_is_to_json_for_every_example(pack: str) -> None:
         assert out.getvalue() == sr.score(compiled, [str(path)], as_of=AS_OF).to_json() + b"\n"
 
 
+@pytest.mark.parametrize("piece", [1, 3, 7, 64])
+def test_a_card_written_in_pieces_is_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """A large card's deductions are joined a few thousand at a time (the pieces written one after
+    the other); with pieces of 1 to 64 deductions every card of a generated quarter is the same
+    bytes as one join, the general path and the typed path."""
+    from service_rules import _scoring
+
+    monkeypatch.setattr(_scoring, "_BODY", piece)
+    path = tmp_path / "quarter.jsonl"
+    bench_module("generate").generate(path, findings=1500, outlets=6, shuffle=True)
+    compiled = compiled_pack("cangzhou")
+    facts = standing(ingest(compiled, [str(path)]), AS_OF)
+    made, cards = assert_same_cards(compiled, facts)
+    assert made == cards
+    outlet, period = card_keys(facts, None)[0]
+    assert len(Accountant(compiled, facts).card_parts(outlet, period)) > 2 + 100 // piece  # it was cut
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_a_generated_quarter_with_large_cards(tmp_path: Path, shuffle: bool) -> None:
     """benchmarks/generate.py's quarter (notes, employees, complaints, spoiled lines), some 300
