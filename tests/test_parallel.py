@@ -637,3 +637,25 @@ def test_workers_asked_for_inside_a_daemonic_process_read_in_that_process(
     expected = result_of(compiled, ingest(compiled, [path]), as_of=AS_OF).to_json()
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply(_read_in_a_pool_worker, (str(path),)) == expected
+
+
+def test_no_more_workers_start_than_the_first_file_has_ranges(
+    compiled: sr.CompiledPack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``workers=1000`` on a small file starts as many workers as it has ranges, not a thousand
+    processes; the result is the same."""
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=300, outlets=12)
+    started: list[int] = []
+    team = _parallel._Team
+
+    def counted(compiled: sr.CompiledPack, workers: int) -> Any:
+        started.append(workers)
+        return team(compiled, workers)
+
+    monkeypatch.setattr(_parallel, "_Team", counted)
+    size = path.stat().st_size
+    facts = _parallel.ingest_parallel(compiled, [path], workers=1000, min_bytes=0, chunk_bytes=size // 3)
+    assert facts == ingest(compiled, [path])
+    assert started == [len(_parallel._ranges(str(path), size, size // 3))]
+    assert 2 <= started[0] <= 8

@@ -594,16 +594,20 @@ class ParallelFiles:
             return False  # the serial reader says why
         if not stat.S_ISREG(info.st_mode) or info.st_size < max(self.min_bytes, 1):
             return False
+        if self.team is None and (self.refused or not can_fork()):  # the workers inherit the compiled pack
+            return False
+        try:
+            ranges = _ranges(path, info.st_size, self.chunk_bytes)
+        except OSError as exc:
+            raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc  # as _ingest._open says it
         if self.team is None:
-            if self.refused or not can_fork():  # the workers inherit the compiled pack
-                return False
-            try:
-                self.team = _Team(self.compiled, self.workers)
+            try:  # no more workers than the first file has ranges (``--workers 1000`` on a 5 MB file: 4)
+                self.team = _Team(self.compiled, min(self.workers, len(ranges)))
             except OSError:  # no more processes or pipes to be had (a system limit): one process
                 self.refused = True
                 return False
         try:
-            self._read(self.team, reader, index, path, info.st_size)
+            self._read(self.team, reader, index, path, ranges)
             after = os.stat(path)
         except OSError as exc:
             raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc  # as _ingest._open says it
@@ -613,9 +617,8 @@ class ParallelFiles:
             raise InputFileError(f"{path}: 文件在读取过程中被改动(大小或修改时间变了);请在文件写完后再评分")
         return True
 
-    def _read(self, team: _Team, reader: _Reader, index: int, path: str, size: int) -> None:
+    def _read(self, team: _Team, reader: _Reader, index: int, path: str, ranges: list[tuple[int, int]]) -> None:
         count = reader.inputs[index]
-        ranges = _ranges(path, size, self.chunk_bytes)
         workers = len(team.members)
         # Range i is worker i mod n's; the digest (the whole file's) the next one's, after its ranges.
         last = len(ranges) % workers
