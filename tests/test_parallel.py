@@ -374,6 +374,13 @@ def _dies(path: str, start: int, end: int, first: bool) -> bytes:
     os._exit(3)
 
 
+def _killed(path: str, start: int, end: int, first: bool) -> bytes:
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)  # as the system's out-of-memory killer does
+    raise AssertionError("not reached")
+
+
 def _fails(path: str, start: int, end: int, first: bool) -> bytes:
     raise ValueError("a bug in a worker")
 
@@ -386,6 +393,7 @@ def _cannot_read(path: str, start: int, end: int, first: bool) -> bytes:
     ("stand_in", "error", "words"),
     [
         (_dies, RuntimeError, "意外退出"),
+        (_killed, RuntimeError, "意外退出.*内存不足"),
         (_fails, RuntimeError, "a bug in a worker"),
         (_cannot_read, OSError, "Permission denied"),
     ],

@@ -452,7 +452,9 @@ class _Team:
         head = _receive(pipe, 9)
         if head is None:
             process.join(1)
-            raise RuntimeError(f"并行读取的工作进程意外退出(退出码 {process.exitcode})")
+            code = process.exitcode
+            hint = ";它被系统强行终止,常见原因是内存不足" if code == -signal.SIGKILL else ""
+            raise RuntimeError(f"并行读取的工作进程意外退出(退出码 {code}{hint})")
         status, size = _HEAD.unpack(head)
         body = _receive(pipe, size)
         if body is None:
