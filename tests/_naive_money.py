@@ -14,7 +14,7 @@ import attrs
 
 from service_rules._compiler import CompiledPack
 from service_rules._employees import Named, shares
-from service_rules._fines import _cause, _key, _key_text, _subjects, _view, fine_order
+from service_rules._fines import _cause, _key, _key_text, _subjects, _view, fine_action, fine_order
 from service_rules._moneyrules import yuan
 from service_rules._periods import window_key
 from service_rules._results import Action, EmployeeAccount, EmployeeFine, EmployeeShare, Fine
@@ -176,21 +176,6 @@ def naive_fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[
                         actions=tuple(a.action for a in taken),
                     )
                 )
-                actions.extend(
-                    Action(
-                        subject=subject,
-                        subject_type=subject_type,
-                        action=a.action,
-                        article=f.article if f.article is not None else obs.article,
-                        period=obs.period,
-                        date=obs.date,
-                        observations=(obs.id,),
-                        circulate=a.circulate,
-                        reason=reason,
-                        outlets=(obs.outlet,),
-                        rule=f.id,
-                    )
-                    for a in taken
-                )
+                actions.extend(fine_action(f, a, obs, subject, subject_type, reason) for a in taken)
     found.sort(key=fine_order)
     return found, actions

@@ -17,6 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 from ._compiler import CompiledPack
+from ._model import FineAction, FineRule
 from ._moneyrules import CompiledFine, yuan
 from ._oversight import flag_rejections
 from ._periods import window_key
@@ -172,24 +173,27 @@ def fines_and_actions(compiled: CompiledPack, facts: Facts) -> tuple[list[Fine],
                 )
                 taken = taken_n[n - 1]
                 if taken:
-                    actions.extend(
-                        Action(
-                            subject=subject,
-                            subject_type=subject_type,
-                            action=a.action,
-                            article=f.article if f.article is not None else obs.article,
-                            period=obs.period,
-                            date=obs.date,
-                            observations=(obs.id,),
-                            circulate=a.circulate,
-                            reason=reason,
-                            outlets=(obs.outlet,),
-                            rule=f.id,
-                        )
-                        for a in taken
-                    )
+                    actions.extend(fine_action(f, a, obs, subject, subject_type, reason) for a in taken)
     found.sort(key=fine_order)
     return found, actions
+
+
+def fine_action(f: FineRule, a: FineAction, obs: Observation, subject: str, subject_type: str, reason: str) -> Action:
+    """The action ``a`` (one of fine rule ``f``'s actions) that an occurrence of the fine (its
+    observation ``obs``, its subject, its reason) takes."""
+    return Action(
+        subject=subject,
+        subject_type=subject_type,
+        action=a.action,
+        article=f.article if f.article is not None else obs.article,
+        period=obs.period,
+        date=obs.date,
+        observations=(obs.id,),
+        circulate=a.circulate,
+        reason=reason,
+        outlets=(obs.outlet,),
+        rule=f.id,
+    )
 
 
 def fine_order(f: Fine) -> tuple[Any, ...]:
