@@ -78,6 +78,9 @@ class _Collector(_Reader):
         self.quick: dict[tuple[Any, ...], Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] | None] = {}
         #: a finding's verdict key → (rule, deduct kind, min, max, points), () when something watches it
         self.keyed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: a range's notes and inspection ids, each one string object (marshalled once, held once by
+        #: the parent); emptied at each range, so that it holds no more than a range's texts
+        self.shared: dict[Any, Any] = {}
         # only the plain finding handler: not an amended pack's (its version by date), not a watched one
         handler = self.dispatch["finding"][1]
         self.quick_allowed = getattr(handler, "__func__", None) is _Reader._finding
@@ -179,16 +182,19 @@ class _Collector(_Reader):
             "    if period is None:",
             "        return None",
             f"    outlet = {field('outlet')}",
+            f"    note = {field('note')}",
+            f"    ref = {field('inspection')}",
             # _Collector._finding_kept's tuple, field by field
             f"    return ({field('id')}, setdefault(outlet, outlet), period, setdefault(date, date), rule, number,"
-            f" amount, persons, tag, tuple(employees) if employees is not None else None, {field('note')},"
-            f" {field('inspection')})",
+            f" amount, persons, tag, tuple(employees) if employees is not None else None, share(note, note),"
+            " share(ref, ref))",
         ]
         env.update(
             keyed_get=self.keyed.get,
             keyed_for=self._keyed_for,
             period_get=self.periods.get,
             setdefault=self.names.setdefault,
+            share=self.shared.setdefault,
         )
         exec("\n".join(lines), env)  # the contract's own field names, not input
         fn: Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] = env["quick"]
@@ -211,6 +217,8 @@ class _Collector(_Reader):
         names = self.names
         date = obj["date"]
         date = names.setdefault(date, date)
+        shared = self.shared.setdefault
+        note, ref = obj.get("note"), obj.get("inspection")
         if verdict.ladders or verdict.exclusions:
             as_tuple = self.verdict_tuples.get(id(verdict))  # verdicts are kept per shape: ids are stable
             if as_tuple is None:
@@ -228,8 +236,8 @@ class _Collector(_Reader):
                 persons,  # persons
                 tag,  # tag
                 tuple(employees) if employees is not None else None,  # employees
-                obj.get("note"),  # note
-                obj.get("inspection"),  # inspection
+                shared(note, note),  # note
+                shared(ref, ref),  # inspection
             )
         )
 
@@ -288,6 +296,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     # exactly what accept() uses (an amended pack's too)
     common = {t: (spec.fast_ok, spec.check, handle) for t in COMMON for spec, handle in (reader.dispatch[t],)}
     kept = reader.run = []  # the common findings' fields, in line order
+    reader.shared.clear()
     reader.watched = {}
     runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
     running = False  # the line before was a common one
