@@ -239,3 +239,122 @@ def test_no_quick_path_for_an_amended_pack_or_a_shape_the_contract_refuses() -> 
     assert collector.quick_for(("type", "id", "outlet", "date")) is None  # no article: the contract rejects it
     assert collector.quick_for(("type", "id", "outlet", "date", "article", "extra")) is None
     assert collector.quick_for(("type", "id", "outlet", "date", "article", "replaces")) is None  # a correction
+
+
+# ---- the typed path (msgspec) ----------------------------------------------------------------
+# ``_Collector._typed``: the line decoded straight into a record of the finding contract's
+# fields and types, then the rest of the quick path. The same law: when it keeps a line, it
+# keeps it with the full path's fields; and it fires on ordinary input.
+
+
+def _typed(collector: _parallel._Collector, piece: bytes) -> tuple[Any, ...] | None:
+    assert collector.typed is not None
+    decode, rest = collector.typed
+    try:
+        record = decode(piece)
+    except Exception:  # noqa: BLE001 (as the worker: any line it cannot read goes the other ways)
+        return None
+    return rest(record, piece)
+
+
+#: Ways to write the same JSON value otherwise (the typed decoder and orjson must agree on all).
+_RESPELL: list[tuple[bytes, bytes]] = [
+    (b":", b" : "), (b",", b" ,\t"), (b'"HJ', b'"\\u0048J'), (b'"2026', b'"\\u00326'), (b":1,", b":1.0,"),
+    (b":2,", b":2e0,"), (b":0,", b":-0,"), (b":3,", b":3 ,"), (b'"type":"finding"', b'"type":"find\\u0069ng"'),
+    (b"}", b"}\r"), (b"{", b" {"), (b'":"', b'":null,"zz":"'), (b":1,", b":true,"),
+]  # fmt: skip
+
+
+@st.composite
+def spelt_lines(draw: st.DrawFn) -> tuple[dict[str, Any], Any, bytes]:
+    """A line of :func:`lines`, some of its bytes spelt another way (the same JSON, or not)."""
+    base, obj, piece = draw(lines())
+    for old, new in draw(st.lists(st.sampled_from(_RESPELL), max_size=3)):
+        piece = piece.replace(old, new, draw(st.integers(1, 2)))
+    try:
+        obj = orjson.loads(piece)
+    except orjson.JSONDecodeError:
+        obj = None
+    return base, obj, piece
+
+
+@settings(max_examples=3000, deadline=None)
+@given(line=spelt_lines())
+def test_the_typed_path_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.CompiledPack, line: Any) -> None:
+    base, obj, piece = line
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None and collector.typed is not None
+    assert _typed(collector, piece) in (None, _full(collector, obj, piece))  # before any memo is made
+    _full(collector, base, orjson.dumps(base))  # its verdict and date's period are memos now
+    full = _full(collector, obj, piece)
+    typed = _typed(collector, piece)
+    event(f"typed {'kept' if typed is not None else 'passed on'}")
+    if typed is not None:
+        assert typed == full
+        assert all(type(a) is type(b) for a, b in zip(typed, full, strict=True))
+
+
+def test_the_typed_path_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=3000, outlets=40, shuffle=True)
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    parsed = []
+    for piece in path.read_bytes().splitlines():
+        try:
+            parsed.append((orjson.loads(piece), piece))
+        except orjson.JSONDecodeError:
+            continue
+    for obj, piece in parsed:
+        _full(collector, obj, piece)
+    kept = 0
+    for obj, piece in parsed:
+        full = _full(collector, obj, piece)
+        if isinstance(full, tuple) and b'":null' not in piece:  # (a null field: the line goes the dict way)
+            kept += 1
+            assert _typed(collector, piece) == full
+    assert kept > 2000
+
+
+@pytest.mark.parametrize(
+    "piece",
+    [
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25,"article":17}',
+        b'{"type":"finding","id":"F-1","id":"F-2","outlet":"HJ-001","date":"2026-07-01","article":25}',
+        b'{"type":"finding","type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25}',
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25,"note":null,"note":null}',
+        b'{"type":"finding","id":" ","outlet":"HJ-001","date":"2026-07-01","article":25}',
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-02-30","article":25}',
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25,"replaces":"F-0"}',
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":9007199254740992}',
+        b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25,"employees":["E1","E1"]}',
+        b'{"type":"finding","id":"\\ud800","outlet":"HJ-001","date":"2026-07-01","article":25}',
+    ],
+)
+def test_the_typed_path_passes_on_what_it_cannot_keep(piece: bytes) -> None:
+    """A key given twice (the decoder keeps the last), a blank id, a date that is not one, a
+    correction, an article past 2**53, a name listed twice, a lone surrogate: the other paths."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    good = b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25}'
+    _full(collector, orjson.loads(good), good)
+    assert _typed(collector, good) is not None  # the memos are made: it would keep the plain line
+    assert _typed(collector, piece) is None
+
+
+def test_without_msgspec_the_workers_read_the_dict_ways(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """msgspec is a speed-up: a worker without it has no typed path, and reads the same."""
+    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
+    path = tmp_path / "q.jsonl"
+    _generate().generate(path, findings=2000, outlets=20, shuffle=True)
+    with_typed = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=20_000)
+    monkeypatch.setitem(__import__("sys").modules, "msgspec", None)  # import msgspec: ImportError
+    _parallel._start(compiled)
+    assert _parallel._worker is not None and _parallel._worker.typed is None
+    without = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=20_000)
+    assert without == with_typed

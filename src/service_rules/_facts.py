@@ -245,6 +245,15 @@ class RecordType:
 
         return fast_ok
 
+    def kind_of(self, name: str) -> tuple[str, Any]:
+        """What the contract asks of a field: ``"str"`` (a string, neither empty nor blank),
+        ``"int"`` (an integer within ±MAX_INT), ``"persons"`` (1 to MAX_PERSONS), ``"bool"``,
+        ``"date"`` (a date string, as :func:`parse_date` reads it), ``"enum"`` (with its values),
+        or ``"other"`` (with its check)."""
+        kind, extra = self._kinds[name]
+        label = {_K_STR: "str", _K_INT: "int", _K_POS: "persons", _K_BOOL: "bool", _K_DATE: "date", _K_ENUM: "enum"}
+        return (label[kind], extra) if kind in label else ("other", self.fields[name])
+
     def fits(self, shape: tuple[Any, ...]) -> bool:
         """Whether a record whose field names are ``shape`` may pass :meth:`check`: every name
         allowed, none twice, the required ones among them."""

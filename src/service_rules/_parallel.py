@@ -35,7 +35,7 @@ import signal
 import stat
 import struct
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 
@@ -46,7 +46,8 @@ except ImportError:  # not on Windows (where there is no fork either)
 
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
-from ._facts import Reject
+from ._facts import MAX_INT, MAX_PERSONS, Reject, _date_cache
+from ._facts import _str_list as str_list
 from ._ingest import Records, Source, _PendingReference, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
@@ -84,6 +85,8 @@ class _Collector(_Reader):
         # only the plain finding handler: not an amended pack's (its version by date), not a watched one
         handler = self.dispatch["finding"][1]
         self.quick_allowed = getattr(handler, "__func__", None) is _Reader._finding
+        #: the typed path (:meth:`_typed`): a decoder, and what follows it
+        self.typed = self._typed()
 
     def quick_for(self, shape: tuple[Any, ...]) -> Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] | None:
         """The one-call path of findings whose field names are exactly ``shape`` (:meth:`_quick`),
@@ -131,17 +134,25 @@ class _Collector(_Reader):
         decisions in the same terms; tests/test_quick_path.py holds the two paths to the same
         tuples."""
         tests, env, local = self.dispatch["finding"][0].field_tests(shape, "return None")
-
-        def field(name: str) -> str:
-            return local.get(name, "None")  # an absent field is null
-
-        extra = "".join(f", {field(f)}" for f in self.finding_extra)
         lines = [
             "def quick(o, piece):",
             # accept(): its type, no repeated key, then the contract (this shape's fast_ok)
             f"    if o['type'] != 'finding' or piece.count(b':') > {len(shape)}:",
             "        return None",
             *tests,
+            *self._decisions(local),
+        ]
+        return self._make(lines, env)
+
+    def _decisions(self, local: dict[str, str]) -> list[str]:
+        """_finding()'s decisions on a finding whose fields (``local``: field → the local it is
+        in; an absent field is null) passed the contract, and _Collector._finding_kept's tuple."""
+
+        def field(name: str) -> str:
+            return local.get(name, "None")
+
+        extra = "".join(f", {field(f)}" for f in self.finding_extra)
+        return [
             f"    number = {field('article')}",
             f"    tag = {field('tag')}",
             f"    key = (number, tag{extra})",
@@ -186,9 +197,11 @@ class _Collector(_Reader):
             f"    ref = {field('inspection')}",
             # _Collector._finding_kept's tuple, field by field
             f"    return ({field('id')}, setdefault(outlet, outlet), period, setdefault(date, date), rule, number,"
-            f" amount, persons, tag, tuple(employees) if employees is not None else None, share(note, note),"
+            " amount, persons, tag, tuple(employees) if employees is not None else None, share(note, note),"
             " share(ref, ref))",
         ]
+
+    def _make(self, lines: list[str], env: dict[str, Any]) -> Callable[[Any, bytes], tuple[Any, ...] | None]:
         env.update(
             keyed_get=self.keyed.get,
             keyed_for=self._keyed_for,
@@ -197,8 +210,76 @@ class _Collector(_Reader):
             share=self.shared.setdefault,
         )
         exec("\n".join(lines), env)  # the contract's own field names, not input
-        fn: Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] = env["quick"]
+        fn: Callable[[Any, bytes], tuple[Any, ...] | None] = env["quick"]
         return fn
+
+    def _typed(self) -> tuple[Callable[[bytes], Any], Callable[[Any, bytes], tuple[Any, ...] | None]] | None:
+        """The typed path of a finding line: a msgspec decoder that reads the line straight into
+        a record of the finding contract's fields and types (C code: no dict, no type tests),
+        and the rest of :meth:`_quick` on it — the tests msgspec does not make (blank strings,
+        dates, lists of names), no repeated key, _finding's decisions. A line the decoder
+        refuses (another type, a field the record does not have, a wrong type, bad JSON) takes
+        the other paths, which say why. None without msgspec, or for a contract it cannot hold."""
+        if not self.quick_allowed:
+            return None
+        try:
+            import msgspec
+        except ImportError:  # an optional speed-up: the dict paths do the same
+            return None
+        spec = self.dispatch["finding"][0]
+        fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
+        tests: list[str] = []
+        env: dict[str, Any] = {"dates": _date_cache, "astuple": msgspec.structs.astuple}
+        local: dict[str, str] = {}
+        text = Annotated[str, msgspec.Meta(min_length=1)]
+        for i, name in enumerate(spec.fields):
+            if name in ("type", "replaces"):
+                continue  # the tag; a correction is the parent's to read (an unknown field here)
+            kind, extra = spec.kind_of(name)
+            v = f"f{i}"
+            test = None
+            typ: Any
+            if kind == "str":
+                typ, test = text, f"{v}.isspace()"
+            elif kind == "int":
+                typ = Annotated[int, msgspec.Meta(ge=-MAX_INT, le=MAX_INT)]
+            elif kind == "persons":
+                typ = Annotated[int, msgspec.Meta(ge=1, le=MAX_PERSONS)]
+            elif kind == "bool":
+                typ = bool
+            elif kind == "date":
+                typ, test = str, f"{v} not in dates"
+            elif kind == "enum":
+                env[f"enum{i}"] = extra
+                typ, test = str, f"{v} not in enum{i}"
+            elif kind == "other" and extra is str_list:
+                env[f"check{i}"] = extra
+                typ, test = list[str], f"check{i}({v}) is not None"  # the contract's own test
+            else:
+                continue  # a field it cannot type: a line with it takes the other paths
+            local[name] = v
+            tests.append(f"    {v} = r.{name}")
+            if name in spec.required:
+                fields.append((name, typ))
+            else:
+                fields.append((name, typ | None, None))
+                test = test and f"{v} is not None and ({test})"
+            if test:
+                tests += [f"    if {test}:", "        return None"]
+        record = msgspec.defstruct(
+            "Finding", fields, kw_only=True, tag_field="type", tag="finding", forbid_unknown_fields=True, gc=False
+        )
+        lines = [
+            "def quick(r, piece):",
+            *tests,
+            # no repeated key: each key has a colon, and every one of them is a field given
+            # (not null) — a repeated key or a null would be one colon more
+            "    given = astuple(r)",
+            f"    if piece.count(b':') > {len(fields) + 1} - given.count(None):",
+            "        return None",
+            *self._decisions(local),
+        ]
+        return msgspec.json.Decoder(record).decode, self._make(lines, env)
 
     def _finding_kept(
         self,
@@ -301,9 +382,22 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     runs: list[tuple[int, int]] = []  # (line, position in ``kept``) where each run starts
     running = False  # the line before was a common one
     quick_get = reader.quick.get
+    decode, typed = reader.typed or (None, None)
     n = 0
     for piece in pieces:
         n += 1
+        if decode is not None and (n > 1 or not first):
+            try:
+                record = decode(piece)
+            except Exception:
+                record = None
+            if record is not None and (fields := typed(record, piece)) is not None:  # type: ignore[misc]
+                if not running:
+                    runs.append((n, len(kept)))
+                    items.append(_RUN)
+                    running = True
+                kept.append(fields)
+                continue
         try:
             obj = loads(piece)
         except decode_error:
