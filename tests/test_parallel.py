@@ -153,6 +153,25 @@ def test_a_generated_quarter_is_the_same_on_one_and_on_several_processes(
         )
 
 
+def test_a_run_holds_one_object_per_outlet_date_period_and_rule(compiled: sr.CompiledPack, tmp_path: Path) -> None:
+    """Workers intern what findings repeat (their outlet, date, period and rule) and, within a
+    range, their notes and inspections: the parent holds one string for each across all the
+    ranges (it makes each one object as it loads them), not one per range — in a shuffled
+    quarter every range names nearly every outlet."""
+    path = tmp_path / "shuffled.jsonl"
+    _generate().generate(path, findings=6000, outlets=150, shuffle=True)
+    facts = _parallel.ingest_parallel(compiled, [path], workers=2, min_bytes=0, chunk_bytes=50_000)
+    observations = [o for group in facts.observations.values() for o in group]
+    assert len(observations) > 5000
+    for field in ("outlet", "date", "period", "rule"):
+        values = [getattr(o, field) for o in observations]
+        assert len({id(v) for v in values}) == len(set(values)), field
+    notes = [o.note for o in observations if o.note is not None]
+    ranges = len(_parallel._ranges(str(path), path.stat().st_size, 50_000))
+    shared = len({id(v) for v in notes})
+    assert shared <= ranges * len(set(notes)) and shared < len(notes)  # at most one per text and range
+
+
 def test_progress_is_reported_at_the_same_lines(compiled: sr.CompiledPack, tmp_path: Path) -> None:
     path = tmp_path / "blank.jsonl"
     path.write_bytes(b"\n" * 140_000 + b'{"type":"outlet","outlet":"A","county":"B"}\n')

@@ -252,7 +252,7 @@ def _typed(collector: _parallel._Collector, piece: bytes) -> tuple[Any, ...] | N
     decode, rest = collector.typed
     try:
         record = decode(piece)
-    except Exception:  # noqa: BLE001 (as the worker: any line it cannot read goes the other ways)
+    except Exception:
         return None
     return rest(record, piece)
 

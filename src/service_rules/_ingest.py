@@ -123,6 +123,14 @@ class _Verdict:
     exclusions: tuple[str, ...]
 
 
+class Interned(dict[str, str]):
+    """Each string as the interpreter's interned object for it (looked up in C, made once)."""
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = sys.intern(key)
+        return value
+
+
 class _PendingReference(NamedTuple):
     """A finding naming an inspection not (yet) seen: decided once the whole input is read.
     (A named tuple: in a merged export a quarter of the findings come before their inspection.)"""
@@ -178,7 +186,9 @@ class _Reader:
         self.finding_verdicts: dict[tuple[Any, ...], tuple[_Verdict, Any]] = {}
         self.periods: dict[str, str] = {}  # date string -> its period of the pack's granularity
         self.granularity: Granularity = compiled.pack.meta.period
-        self.names: dict[str, str] = {}  # outlets and dates, each kept as one string object
+        #: outlets and dates, each kept as one string object: the interned one, which is also
+        #: what a parallel worker's (marshalled as interned) becomes as the parent loads it
+        self.names = Interned()
         self.first = self.registry_check.first  # outlet → (input, line) of its first accepted fact
         self.lines_before = 0
         self.ladders = {lad.id: lad for lad in compiled.oversight.ladders}
@@ -263,7 +273,7 @@ class _Reader:
                     f"规则 {'、'.join(decision)} 都适用于{what};规则包须指明由哪一条代替其他各条",
                 )
             hit = _Verdict(
-                rule=decision[0],
+                rule=sys.intern(decision[0]),  # one object per rule in a run's observations, whoever read them
                 ladders=self.c.watchers(matched, "ladder:"),
                 exclusions=self.c.watchers(matched, "exclude:"),
             )
@@ -275,7 +285,7 @@ class _Reader:
         """The period (of the pack's granularity) of a date already checked by the schema."""
         period = self.periods.get(date)
         if period is None:
-            period = self.periods[date] = period_key(date, self.granularity)
+            period = self.periods[date] = sys.intern(period_key(date, self.granularity))
         return period
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:
@@ -576,8 +586,8 @@ class _Reader:
         if outlet not in self.first:  # (not "not in names": an outlet may be spelt like a date)
             self.first[outlet] = (index, line)
         names = self.names  # one string per outlet and per date, not per line
-        outlet = names.setdefault(outlet, outlet)
-        date = names.setdefault(date, date)
+        outlet = names[outlet]
+        date = names[date]
         # The one positional construction of a record, on the hottest line of a run (one per
         # finding): keyword binding costs twice as much. Field order is Observation's, checked
         # field by field by tests/test_core.py::test_a_finding_is_stored_field_by_field.
@@ -627,13 +637,13 @@ class _Reader:
         verdict = self._verdict("complaint", values, "这条投诉")
         rule = self.c.rules[verdict.rule].rule
         amount = rule.deduct.points if rule.deduct is not None and rule.deduct.points is not None else 0
-        date = obj["date"]
+        date = self.names[obj["date"]]
         if verdict.ladders or verdict.exclusions:
             self._record_watched(verdict, obj)
         self._keep(
             Observation(
                 id=obj["id"],
-                outlet=obj["outlet"],
+                outlet=self.names[obj["outlet"]],
                 period=self._period_of(date),
                 date=date,
                 rule=verdict.rule,

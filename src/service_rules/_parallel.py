@@ -116,12 +116,14 @@ class _Collector(_Reader):
         if cached is None:
             return ()
         verdict, deduct = cached
+        rule = verdict.rule  # interned, as outlets, dates and periods are: marshal marks them so, and
+        # the parent's loads makes each one object for the whole run, not one per range
         if verdict.ladders or verdict.exclusions:
             how: tuple[Any, ...] = ()
         elif deduct is None:
-            how = (verdict.rule, None, 0, 0, 0)
+            how = (rule, None, 0, 0, 0)
         else:
-            how = (verdict.rule, deduct.kind, deduct.min, deduct.max, deduct.points)
+            how = (rule, deduct.kind, deduct.min, deduct.max, deduct.points)
         self.keyed[key] = how
         return how
 
@@ -196,7 +198,7 @@ class _Collector(_Reader):
             f"    note = {field('note')}",
             f"    ref = {field('inspection')}",
             # _Collector._finding_kept's tuple, field by field
-            f"    return ({field('id')}, setdefault(outlet, outlet), period, setdefault(date, date), rule, number,"
+            f"    return ({field('id')}, canon(outlet), period, canon(date), rule, number,"
             " amount, persons, tag, tuple(employees) if employees is not None else None, share(note, note),"
             " share(ref, ref))",
         ]
@@ -206,7 +208,7 @@ class _Collector(_Reader):
             keyed_get=self.keyed.get,
             keyed_for=self._keyed_for,
             period_get=self.periods.get,
-            setdefault=self.names.setdefault,
+            canon=self.names.__getitem__,
             share=self.shared.setdefault,
         )
         exec("\n".join(lines), env)  # the contract's own field names, not input
@@ -296,8 +298,7 @@ class _Collector(_Reader):
         # _Reader._finding_kept's Observation, as the plain tuple the parent makes it from (no
         # named tuple built twice); the outlet and the date one object each, marshalled once.
         names = self.names
-        date = obj["date"]
-        date = names.setdefault(date, date)
+        date = names[obj["date"]]
         shared = self.shared.setdefault
         note, ref = obj.get("note"), obj.get("inspection")
         if verdict.ladders or verdict.exclusions:
@@ -308,7 +309,7 @@ class _Collector(_Reader):
         self.run.append(
             (
                 obj["id"],  # id
-                names.setdefault(obj["outlet"], obj["outlet"]),  # outlet
+                names[obj["outlet"]],  # outlet
                 self._period_of(date),  # period
                 date,  # date
                 verdict.rule,  # rule
@@ -323,9 +324,7 @@ class _Collector(_Reader):
         )
 
     def _keep(self, obs: Observation) -> None:  # a complaint's
-        # its outlet and date one object each, as a finding's (marshalled once)
-        names = self.names
-        self.run.append((obs[0], names.setdefault(obs[1], obs[1]), obs[2], names.setdefault(obs[3], obs[3]), *obs[4:]))
+        self.run.append(tuple(obs))  # (a plain tuple: marshal's) its outlet, date, period and rule interned
 
     def _record_watched(self, verdict: _Verdict, obj: dict[str, Any]) -> None:  # a complaint's, before _keep
         as_tuple = self.verdict_tuples.get(id(verdict))
