@@ -665,9 +665,10 @@ class _Reader:
                 self.streak_facts.append(Watched(rule=streak_id, subject=subject, when=obj["month"], id=obj["id"]))
 
     def _inspection(self, obj: dict[str, Any], index: int, line: int) -> None:
-        self.inspection_index[obj["id"]] = (obj["outlet"], obj["date"])
-        key = (obj["outlet"], self._period_of(obj["date"]))
-        self.inspections[key].append(Inspection(id=obj["id"], outlet=obj["outlet"], date=obj["date"], by=obj["by"]))
+        outlet, date = self.names[obj["outlet"]], self.names[obj["date"]]  # (its findings' own objects)
+        self.inspection_index[obj["id"]] = (outlet, date)
+        key = (outlet, self._period_of(date))
+        self.inspections[key].append(Inspection(id=obj["id"], outlet=outlet, date=date, by=obj["by"]))
         self.present.add(key)
 
     def _lapse(self, obj: dict[str, Any], index: int, line: int) -> None:

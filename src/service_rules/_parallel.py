@@ -783,6 +783,9 @@ def _decide(
     new = tuple.__new__
     observations = reader.observations
     count = len(seen)
+    # The card the finding before went to: most findings of a sorted file go to the card of the
+    # one before (its outlet and period the same objects: interned), without a key to look up.
+    outlet_before = period_before = card = None
     for at, obs in enumerate(run, line):
         add(obs[0])
         if len(seen) == count:  # the id was given before (one set lookup per finding, not two)
@@ -790,22 +793,26 @@ def _decide(
             continue
         count += 1
         outlet = obs[1]
-        if outlet not in first:
+        if outlet is not outlet_before and outlet not in first:
             first[outlet] = (index, at)
         if watched is None or at - line not in watched:
             ref = obs[11]
-            if ref is None:
-                observations[(outlet, obs[2])].append(obs)
-                continue
-            target = inspection_of(ref)
-            if target is not None:
-                if target[0] == outlet and target[1] == obs[3]:
-                    observations[(outlet, obs[2])].append(obs)
+            if ref is not None:
+                target = inspection_of(ref)
+                if target is None:
+                    if ref not in seen:  # the inspection may come later: decided at the end
+                        pending(new(_PendingReference, (obs, ref, index, at, None, None)))
+                        continue
+                    _store(reader, index, at, obs, None, None, verdicts)
                     continue
-            elif ref not in seen:  # the inspection may come later: decided at the end
-                pending(new(_PendingReference, (obs, ref, index, at, None, None)))
-                continue
-            _store(reader, index, at, obs, None, None, verdicts)
+                if target[0] != outlet or target[1] != obs[3]:
+                    _store(reader, index, at, obs, None, None, verdicts)
+                    continue
+            period = obs[2]
+            if outlet is not outlet_before or period is not period_before:
+                card = observations[(outlet, period)]
+                outlet_before, period_before = outlet, period
+            card.append(obs)  # type: ignore[union-attr]
         else:
             as_verdict, record = watched[at - line]
             _store(reader, index, at, obs, as_verdict, record, verdicts)
