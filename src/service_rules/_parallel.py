@@ -79,6 +79,8 @@ class _Collector(_Reader):
         self.quick: dict[tuple[Any, ...], Callable[[dict[str, Any], bytes], tuple[Any, ...] | None] | None] = {}
         #: a finding's verdict key → (rule, deduct kind, min, max, points), () when something watches it
         self.keyed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: a finding's date → (the date as one object, its period), once the full path made it
+        self.dated: dict[str, tuple[str, str]] = {}
         #: a range's notes and inspection ids, each one string object (marshalled once, held once by
         #: the parent); emptied at each range, so that it holds no more than a range's texts
         self.shared: dict[Any, Any] = {}
@@ -108,6 +110,15 @@ class _Collector(_Reader):
         elif not fits and len(self.quick) - self.made < MAX_QUICK:
             self.quick[shape] = None
         return fn
+
+    def _dated_for(self, date: str) -> tuple[str, str] | None:
+        """A date as one object and its period, once the full path has made its period (which
+        it makes only for a date the contract took); None while it has not."""
+        period = self.periods.get(date)
+        if period is None:
+            return None
+        pair = self.dated[date] = (self.names[date], period)
+        return pair
 
     def _keyed_for(self, key: tuple[Any, ...]) -> tuple[Any, ...]:
         """What the quick path needs of the verdict of ``key``, once the full path has made it;
@@ -190,15 +201,17 @@ class _Collector(_Reader):
             "        amount = each",
             "    else:",
             "        return None",
-            f"    date = {field('date')}",
-            "    period = period_get(date)",
-            "    if period is None:",
-            "        return None",
+            f"    dated = dated_get({field('date')})",  # (the date as one object, its period)
+            "    if dated is None:",
+            f"        dated = dated_for({field('date')})",
+            "        if dated is None:",
+            "            return None",
+            "    date, period = dated",
             f"    outlet = {field('outlet')}",
             f"    note = {field('note')}",
             f"    ref = {field('inspection')}",
             # _Collector._finding_kept's tuple, field by field
-            f"    return ({field('id')}, canon(outlet), period, canon(date), rule, number,"
+            f"    return ({field('id')}, canon(outlet), period, date, rule, number,"
             " amount, persons, tag, tuple(employees) if employees is not None else None, share(note, note),"
             " share(ref, ref))",
         ]
@@ -207,7 +220,8 @@ class _Collector(_Reader):
         env.update(
             keyed_get=self.keyed.get,
             keyed_for=self._keyed_for,
-            period_get=self.periods.get,
+            dated_get=self.dated.get,
+            dated_for=self._dated_for,
             canon=self.names.__getitem__,
             share=self.shared.setdefault,
         )
@@ -231,7 +245,7 @@ class _Collector(_Reader):
         spec = self.dispatch["finding"][0]
         fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
         tests: list[str] = []
-        env: dict[str, Any] = {"dates": _date_cache, "astuple": msgspec.structs.astuple}
+        env: dict[str, Any] = {"dates": _date_cache}
         local: dict[str, str] = {}
         text = Annotated[str, msgspec.Meta(min_length=1)]
         for i, name in enumerate(spec.fields):
@@ -250,7 +264,9 @@ class _Collector(_Reader):
             elif kind == "bool":
                 typ = bool
             elif kind == "date":
-                typ, test = str, f"{v} not in dates"
+                # the finding's date: checked once (the full path memoises its period only for
+                # a date the contract took), and found below with its period, or passed on
+                typ, test = str, None if name == "date" else f"{v} not in dates"
             elif kind == "enum":
                 env[f"enum{i}"] = extra
                 typ, test = str, f"{v} not in enum{i}"
@@ -268,6 +284,7 @@ class _Collector(_Reader):
                 test = test and f"{v} is not None and ({test})"
             if test:
                 tests += [f"    if {test}:", "        return None"]
+        optional = ", ".join(local[name] for name in spec.fields if name in local and name not in spec.required)
         record = msgspec.defstruct(
             "Finding", fields, kw_only=True, tag_field="type", tag="finding", forbid_unknown_fields=True, gc=False
         )
@@ -275,8 +292,9 @@ class _Collector(_Reader):
             "def quick(r, piece):",
             *tests,
             # no repeated key: each key has a colon, and every one of them is a field given
-            # (not null) — a repeated key or a null would be one colon more
-            "    given = astuple(r)",
+            # (not null: the required ones, and the optional ones given) — a repeated key or a
+            # null would be one colon more
+            f"    given = ({optional},)",
             f"    if piece.count(b':') > {len(fields) + 1} - given.count(None):",
             "        return None",
             *self._decisions(local),
