@@ -261,7 +261,7 @@ def _typed(collector: _parallel._Collector, piece: bytes) -> tuple[Any, ...] | N
 _RESPELL: list[tuple[bytes, bytes]] = [
     (b":", b" : "), (b",", b" ,\t"), (b'"HJ', b'"\\u0048J'), (b'"2026', b'"\\u00326'), (b":1,", b":1.0,"),
     (b":2,", b":2e0,"), (b":0,", b":-0,"), (b":3,", b":3 ,"), (b'"type":"finding"', b'"type":"find\\u0069ng"'),
-    (b"}", b"}\r"), (b"{", b" {"), (b'":"', b'":null,"zz":"'), (b":1,", b":true,"),
+    (b"}", b"}\r"), (b"{", b" {"), (b'":"', b'":null,"zz":"'), (b":1,", b":true,"), (b'"type":"finding",', b""),
 ]  # fmt: skip
 
 
@@ -332,11 +332,13 @@ def test_the_typed_path_takes_every_unwatched_finding_of_a_generated_quarter(tmp
         b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":9007199254740992}',
         b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25,"employees":["E1","E1"]}',
         b'{"type":"finding","id":"\\ud800","outlet":"HJ-001","date":"2026-07-01","article":25}',
+        b'{"id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25}',
     ],
 )
 def test_the_typed_path_passes_on_what_it_cannot_keep(piece: bytes) -> None:
     """A key given twice (the decoder keeps the last), a blank id, a date that is not one, a
-    correction, an article past 2**53, a name listed twice, a lone surrogate: the other paths."""
+    correction, an article past 2**53, a name listed twice, a lone surrogate, no type (regression,
+    review: as a msgspec tag the type could be left out, and the line was kept): the other paths."""
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
     _parallel._start(compiled)
     collector = _parallel._worker

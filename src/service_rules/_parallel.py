@@ -35,7 +35,7 @@ import signal
 import stat
 import struct
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 
@@ -229,14 +229,16 @@ class _Collector(_Reader):
         except ImportError:  # an optional speed-up: the dict paths do the same
             return None
         spec = self.dispatch["finding"][0]
-        fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
+        # "type" a field of its own, required: as a msgspec tag it may be left out (a record
+        # decoded as its one type needs no tag), and a line without it is no finding
+        fields: list[tuple[str, Any, Any] | tuple[str, Any]] = [("type", Literal["finding"])]
         tests: list[str] = []
         env: dict[str, Any] = {"dates": _date_cache, "astuple": msgspec.structs.astuple}
         local: dict[str, str] = {}
         text = Annotated[str, msgspec.Meta(min_length=1)]
         for i, name in enumerate(spec.fields):
             if name in ("type", "replaces"):
-                continue  # the tag; a correction is the parent's to read (an unknown field here)
+                continue  # the type (above); a correction is the parent's to read (an unknown field here)
             kind, extra = spec.kind_of(name)
             v = f"f{i}"
             test = None
@@ -268,16 +270,14 @@ class _Collector(_Reader):
                 test = test and f"{v} is not None and ({test})"
             if test:
                 tests += [f"    if {test}:", "        return None"]
-        record = msgspec.defstruct(
-            "Finding", fields, kw_only=True, tag_field="type", tag="finding", forbid_unknown_fields=True, gc=False
-        )
+        record = msgspec.defstruct("Finding", fields, kw_only=True, forbid_unknown_fields=True, gc=False)
         lines = [
             "def quick(r, piece):",
             *tests,
             # no repeated key: each key has a colon, and every one of them is a field given
-            # (not null) — a repeated key or a null would be one colon more
+            # (not null; the type among them) — a repeated key or a null would be one colon more
             "    given = astuple(r)",
-            f"    if piece.count(b':') > {len(fields) + 1} - given.count(None):",
+            f"    if piece.count(b':') > {len(fields)} - given.count(None):",
             "        return None",
             *self._decisions(local),
         ]
