@@ -82,6 +82,7 @@ HOSTILE = [
     b'{"type":"finding","id":"H-15","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":"zz"}',
     b'{"type":"finding","id":"H-16","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1,"replaces":null}',
     b'{"type":"finding","id":7,"outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
+    b'{"id":"H-25","outlet":"HJ-001","date":"2026-07-01","article":19,"points":1}',
 ]
 
 

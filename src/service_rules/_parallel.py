@@ -35,7 +35,7 @@ import signal
 import stat
 import struct
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 
@@ -243,14 +243,16 @@ class _Collector(_Reader):
         except ImportError:  # an optional speed-up: the dict paths do the same
             return None
         spec = self.dispatch["finding"][0]
-        fields: list[tuple[str, Any, Any] | tuple[str, Any]] = []
+        # "type" a field of its own, required: as a msgspec tag it may be left out (a record
+        # decoded as its one type needs no tag), and a line without it is no finding
+        fields: list[tuple[str, Any, Any] | tuple[str, Any]] = [("type", Literal["finding"])]
         tests: list[str] = []
         env: dict[str, Any] = {"dates": _date_cache}
         local: dict[str, str] = {}
         text = Annotated[str, msgspec.Meta(min_length=1)]
         for i, name in enumerate(spec.fields):
             if name in ("type", "replaces"):
-                continue  # the tag; a correction is the parent's to read (an unknown field here)
+                continue  # the type (above); a correction is the parent's to read (an unknown field here)
             kind, extra = spec.kind_of(name)
             v = f"f{i}"
             test = None
@@ -285,17 +287,15 @@ class _Collector(_Reader):
             if test:
                 tests += [f"    if {test}:", "        return None"]
         optional = ", ".join(local[name] for name in spec.fields if name in local and name not in spec.required)
-        record = msgspec.defstruct(
-            "Finding", fields, kw_only=True, tag_field="type", tag="finding", forbid_unknown_fields=True, gc=False
-        )
+        record = msgspec.defstruct("Finding", fields, kw_only=True, forbid_unknown_fields=True, gc=False)
         lines = [
             "def quick(r, piece):",
             *tests,
             # no repeated key: each key has a colon, and every one of them is a field given
-            # (not null: the required ones, and the optional ones given) — a repeated key or a
-            # null would be one colon more
-            f"    given = ({optional},)",
-            f"    if piece.count(b':') > {len(fields) + 1} - given.count(None):",
+            # (not null: the type, the required ones, and the optional ones given) — a repeated
+            # key or a null would be one colon more
+            f"    given = ({optional}{',' if optional else ''})",
+            f"    if piece.count(b':') > {len(fields)} - given.count(None):",
             "        return None",
             *self._decisions(local),
         ]
