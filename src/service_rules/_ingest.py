@@ -126,13 +126,13 @@ class _Verdict:
 class Interned(dict[str, str]):
     """Each string as the interpreter's interned object for it (looked up in C, made once).
 
-    Memory: what is interned may outlive the run. CPython 3.12.0–3.12.5 makes every interned
-    string immortal, and ``marshal.loads`` (the parent reading a worker's range) interns
-    immortally on 3.12 and 3.13 (measured: 3.12.1, 3.13.0): each distinct outlet, date, period
-    and rule id then stays until the process ends (about 100 bytes each). Dates, periods and
-    rules are few; outlets are as many as the input names — a long-lived process scoring
-    hostile input (millions of made-up outlet codes) keeps them all. On 3.11, and with 3.13's
-    ``sys.intern``, they go with the run."""
+    Memory: what is interned may outlive the run. CPython 3.12.0–3.12.5 (and free-threaded
+    builds) make every interned string immortal, and ``marshal.loads`` (the parent reading a
+    worker's range) interns immortally on 3.12 and 3.13 (measured: 3.12.1, 3.13.0): each
+    distinct outlet, date, period and rule id then stays until the process ends (about 100
+    bytes each). Dates, periods and rules are few; outlets are as many as the input names — a
+    long-lived process scoring hostile input (millions of made-up outlet codes) keeps them
+    all. On 3.11, and with 3.13's ``sys.intern``, they go with the run."""
 
     def __missing__(self, key: str) -> str:
         value = self[key] = sys.intern(key)
