@@ -173,6 +173,23 @@ def test_a_run_holds_one_object_per_outlet_date_period_and_rule(compiled: sr.Com
     assert shared <= ranges * len(set(notes)) and shared < len(notes)  # at most one per text and range
 
 
+def test_names_are_interned_only_up_to_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What is interned may live as long as the process (immortal on some CPythons): past
+    MAX_INTERNED names a reader keeps each as one object of its own, interned no more."""
+    from service_rules import _ingest
+
+    monkeypatch.setattr(_ingest, "MAX_INTERNED", 2)
+    names = _ingest.Interned()
+
+    def fresh(text: str) -> str:
+        return "".join(list(text))  # an equal string, not the same object
+
+    a, b, c = (fresh(f"OUTLET-{i}-bound-test") for i in range(3))
+    assert names[a] is sys.intern(fresh(a)) and names[b] is sys.intern(fresh(b))
+    assert names[c] is c and names[fresh(c)] is c  # one object still, not the interned one
+    assert sys.intern(fresh(c)) is not c
+
+
 def test_progress_is_reported_at_the_same_lines(compiled: sr.CompiledPack, tmp_path: Path) -> None:
     path = tmp_path / "blank.jsonl"
     path.write_bytes(b"\n" * 140_000 + b'{"type":"outlet","outlet":"A","county":"B"}\n')

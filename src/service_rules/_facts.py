@@ -74,6 +74,12 @@ class Reject(Exception):
 _date_cache: dict[str, _dt.date] = {}
 
 
+def checked_dates() -> dict[str, _dt.date]:
+    """The date strings :func:`parse_date` has taken (some of them: it keeps up to 100,000), for
+    generated code that tests a date by membership, as ``fast_ok`` does."""
+    return _date_cache
+
+
 def parse_date(value: str, field: str) -> _dt.date:
     """A strict ISO date (YYYY-MM-DD); impossible dates such as 2026-02-30 are rejected."""
     cached = _date_cache.get(value)
@@ -249,10 +255,13 @@ class RecordType:
         """What the contract asks of a field: ``"str"`` (a string, neither empty nor blank),
         ``"int"`` (an integer within ±MAX_INT), ``"persons"`` (1 to MAX_PERSONS), ``"bool"``,
         ``"date"`` (a date string, as :func:`parse_date` reads it), ``"enum"`` (with its values),
-        or ``"other"`` (with its check)."""
+        ``"names"`` (a list of distinct names, with its check) or ``"other"`` (with its check)."""
         kind, extra = self._kinds[name]
         label = {_K_STR: "str", _K_INT: "int", _K_POS: "persons", _K_BOOL: "bool", _K_DATE: "date", _K_ENUM: "enum"}
-        return (label[kind], extra) if kind in label else ("other", self.fields[name])
+        if kind in label:
+            return (label[kind], extra)
+        check = self.fields[name]
+        return ("names", check) if check is _str_list else ("other", check)
 
     def fits(self, shape: tuple[Any, ...]) -> bool:
         """Whether a record whose field names are ``shape`` may pass :meth:`check`: every name

@@ -123,19 +123,24 @@ class _Verdict:
     exclusions: tuple[str, ...]
 
 
-class Interned(dict[str, str]):
-    """Each string as the interpreter's interned object for it (looked up in C, made once).
+#: Names a reader interns, at most (:class:`Interned`); past them, one object per name still.
+MAX_INTERNED = 100_000
 
-    Memory: what is interned may outlive the run. CPython 3.12.0–3.12.5 (and free-threaded
-    builds) make every interned string immortal, and ``marshal.loads`` (the parent reading a
-    worker's range) interns immortally on 3.12 and 3.13 (measured: 3.12.1, 3.13.0): each
-    distinct outlet, date, period and rule id then stays until the process ends (about 100
-    bytes each). Dates, periods and rules are few; outlets are as many as the input names — a
-    long-lived process scoring hostile input (millions of made-up outlet codes) keeps them
-    all. On 3.11, and with 3.13's ``sys.intern``, they go with the run."""
+
+class Interned(dict[str, str]):
+    """Each string as one object for the run: the interpreter's interned object for it (looked
+    up in C, made once), for the first :data:`MAX_INTERNED` names; past them the string itself.
+
+    Interning is bounded because what is interned may outlive the run: CPython 3.12.0–3.12.5
+    (and free-threaded builds) make every interned string immortal, and ``marshal.loads`` (the
+    parent reading a worker's range, which marks the strings it interned) interns immortally on
+    3.12 and 3.13 (measured: 3.12.1, 3.13.0) — about 100 bytes a name kept until the process
+    ends. Dates, periods and rules are few; outlets are as many as the input names, so a
+    long-lived process scoring hostile input (millions of made-up outlet codes) keeps at most
+    :data:`MAX_INTERNED` of them (~10 MB), and the rest go with the run."""
 
     def __missing__(self, key: str) -> str:
-        value = self[key] = sys.intern(key)
+        value = self[key] = sys.intern(key) if len(self) < MAX_INTERNED else key
         return value
 
 

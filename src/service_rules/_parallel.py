@@ -46,8 +46,7 @@ except ImportError:  # not on Windows (where there is no fork either)
 
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
-from ._facts import MAX_INT, MAX_PERSONS, Reject, _date_cache
-from ._facts import _str_list as str_list
+from ._facts import MAX_INT, MAX_PERSONS, Reject, checked_dates
 from ._ingest import Records, Source, _PendingReference, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
@@ -247,7 +246,7 @@ class _Collector(_Reader):
         # decoded as its one type needs no tag), and a line without it is no finding
         fields: list[tuple[str, Any, Any] | tuple[str, Any]] = [("type", Literal["finding"])]
         tests: list[str] = []
-        env: dict[str, Any] = {"dates": _date_cache}
+        env: dict[str, Any] = {"dates": checked_dates()}
         local: dict[str, str] = {}
         text = Annotated[str, msgspec.Meta(min_length=1)]
         for i, name in enumerate(spec.fields):
@@ -272,7 +271,7 @@ class _Collector(_Reader):
             elif kind == "enum":
                 env[f"enum{i}"] = extra
                 typ, test = str, f"{v} not in enum{i}"
-            elif kind == "other" and extra is str_list:
+            elif kind == "names":
                 env[f"check{i}"] = extra
                 typ, test = list[str], f"check{i}({v}) is not None"  # the contract's own test
             else:
