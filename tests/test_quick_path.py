@@ -177,9 +177,9 @@ def _generate() -> ModuleType:
     return bench_module("generate")
 
 
-def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
-    """After the full path has seen each verdict and date once, every finding it keeps unwatched
-    goes the quick way, with the same fields."""
+def _seen_quarter(tmp_path: Path) -> tuple[_parallel._Collector, list[tuple[Any, bytes]]]:
+    """A worker whose full path has seen every line of a generated quarter once (each verdict
+    and date memoised, as in a long file), and the quarter's lines that are JSON."""
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
     path = tmp_path / "q.jsonl"
     _generate().generate(path, findings=3000, outlets=40, shuffle=True)
@@ -194,6 +194,13 @@ def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Pa
             continue
     for obj, piece in parsed:
         _full(collector, obj, piece)
+    return collector, parsed
+
+
+def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
+    """After the full path has seen each verdict and date once, every finding it keeps unwatched
+    goes the quick way, with the same fields."""
+    collector, parsed = _seen_quarter(tmp_path)
     kept = quick = 0
     for obj, piece in parsed:
         full = _full(collector, obj, piece)
@@ -317,20 +324,7 @@ def test_the_typed_path_keeps_a_finding_only_as_the_full_path_keeps_it(compiled:
 
 
 def test_the_typed_path_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
-    compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    path = tmp_path / "q.jsonl"
-    _generate().generate(path, findings=3000, outlets=40, shuffle=True)
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
-    parsed = []
-    for piece in path.read_bytes().splitlines():
-        try:
-            parsed.append((orjson.loads(piece), piece))
-        except orjson.JSONDecodeError:
-            continue
-    for obj, piece in parsed:
-        _full(collector, obj, piece)
+    collector, parsed = _seen_quarter(tmp_path)
     kept = 0
     for obj, piece in parsed:
         full = _full(collector, obj, piece)

@@ -402,33 +402,32 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     n = 0
     for piece in pieces:
         n += 1
+        fields = None
         if decode is not None and (n > 1 or not first):
             try:
                 record = decode(piece)
-            except Exception:
+            except Exception:  # any line it cannot read: the dict way reads it, and says why
                 record = None
-            if record is not None and (fields := typed(record, piece)) is not None:  # type: ignore[misc]
-                if not running:
-                    runs.append((n, len(kept)))
-                    items.append(_RUN)
-                    running = True
-                kept.append(fields)
-                continue
-        try:
-            obj = loads(piece)
-        except decode_error:
-            obj = None
-        if type(obj) is dict and (n > 1 or not first):
-            quick = quick_get(shape := tuple(obj), _UNSEEN)
-            if quick is _UNSEEN:
-                quick = reader.quick_for(shape)
-            if quick is not None and (fields := quick(obj, piece)) is not None:
-                if not running:
-                    runs.append((n, len(kept)))
-                    items.append(_RUN)
-                    running = True
-                kept.append(fields)
-                continue
+            if record is not None:
+                fields = typed(record, piece)  # type: ignore[misc]
+        if fields is None:  # the dict way: any line the typed path did not keep
+            try:
+                obj = loads(piece)
+            except decode_error:
+                obj = None
+            if type(obj) is dict and (n > 1 or not first):
+                quick = quick_get(shape := tuple(obj), _UNSEEN)
+                if quick is _UNSEEN:
+                    quick = reader.quick_for(shape)
+                if quick is not None:
+                    fields = quick(obj, piece)
+        if fields is not None:
+            if not running:
+                runs.append((n, len(kept)))
+                items.append(_RUN)
+                running = True
+            kept.append(fields)
+            continue
         if (
             type(obj) is dict
             and type(rtype := obj.get("type")) is str  # (a list or an object is no key)
