@@ -407,3 +407,50 @@ def test_contract_lists_exactly_the_rejection_codes() -> None:
     table = text[start : text.index("\n\n", start)]
     documented = set(re.findall(r"^\| `(\w+)` \|", table, re.M))
     assert documented == {c.value for c in sr.RejectionCode}
+
+
+class _InterruptedImport:
+    """A finder that raises KeyboardInterrupt when the command's module is imported (a Ctrl-C
+    while the command starts)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "service_rules.cli":
+            raise KeyboardInterrupt
+        return None
+
+
+def test_a_ctrl_c_while_the_command_starts_ends_it_quietly_with_130(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a Ctrl-C during the command's imports printed a traceback; the console
+    script now catches it, as main() does one during the run: exit 130, nothing said."""
+    from service_rules import _console
+    from service_rules._errors import ExitCode
+
+    assert _console.INTERRUPTED == ExitCode.INTERRUPTED
+
+    def ended(code: int) -> None:
+        raise SystemExit(code)
+
+    monkeypatch.setattr(_console.os, "_exit", ended)
+    monkeypatch.delitem(sys.modules, "service_rules.cli")
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
+    with pytest.raises(SystemExit) as stop:
+        _console.entry_point()
+    assert stop.value.code == 130
+    out, err = capfd.readouterr()
+    assert out == "" and "Traceback" not in err
+
+
+def test_the_console_script_runs_the_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import service_rules.cli as cli_module
+    from service_rules import _console
+
+    exits: list[int] = []
+    monkeypatch.setattr(cli_module.os, "_exit", exits.append)
+    monkeypatch.setattr(sys, "argv", ["service-rules", "score", "--pack", "cangzhou", write(tmp_path / "in.jsonl", GOOD)])
+    _console.entry_point()
+    assert exits == [0]
+    assert '"scorecards":[' in capsys.readouterr().out

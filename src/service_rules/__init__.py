@@ -12,48 +12,10 @@ import importlib as _importlib
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 from typing import Any as _Any
 
-from ._codes import RejectionCode
-from ._compiler import CompiledPack, compile_pack
-from ._errors import (
-    EngineError,
-    ExitCode,
-    InputFileError,
-    PackError,
-    PackNotFoundError,
-    Problem,
-    ServiceRulesError,
-    UsageError,
-)
-from ._evaluate import public_standing as standing
-from ._evaluate import score, score_to_stream
-from ._ingest import Records, ingest
-from ._loader import PackSource, available_packs, builtin_pack_names, load_pack
-from ._model import Article, Deduct, Floor, LayerChange, Pack, PackMeta, Quantity, Rule, Section
-from ._oversight import oversight_actions
-from ._results import (
-    Action,
-    AppealRef,
-    Deduction,
-    EmployeeAccount,
-    EmployeeFine,
-    EmployeeShare,
-    Fine,
-    InputSummary,
-    LapseAppeal,
-    OverturnedLapse,
-    PackRef,
-    Rejection,
-    Replacement,
-    ResultWarning,
-    Scorecard,
-    ScoreResult,
-    SectionScore,
-)
-from ._scoring import scorecards
-from ._store import AppealRecord, Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
-
-if _TYPE_CHECKING:  # imported when first asked for (below): a scoring run never needs them
+if _TYPE_CHECKING:  # every public name is imported when first asked for (below)
     from ._candidates import Candidate, CandidatesResult, Excluded, ExclusionReason, QuarterTotal, candidates
+    from ._codes import RejectionCode
+    from ._compiler import CompiledPack, compile_pack
     from ._diff import (
         OutletChange,
         PackDiff,
@@ -63,39 +25,123 @@ if _TYPE_CHECKING:  # imported when first asked for (below): a scoring run never
         diff_packs,
         render_diff_markdown,
     )
+    from ._errors import (
+        EngineError,
+        ExitCode,
+        InputFileError,
+        PackError,
+        PackNotFoundError,
+        Problem,
+        ServiceRulesError,
+        UsageError,
+    )
+    from ._evaluate import public_standing as standing
+    from ._evaluate import score, score_to_stream
+    from ._ingest import Records, ingest
+    from ._loader import PackSource, available_packs, builtin_pack_names, load_pack
+    from ._model import Article, Deduct, Floor, LayerChange, Pack, PackMeta, Quantity, Rule, Section
+    from ._oversight import oversight_actions
     from ._packdocs import render_pack_docs
     from ._packtest import CaseResult, Coverage, PackTestReport, junit_xml, run_pack_tests
+    from ._results import (
+        Action,
+        AppealRef,
+        Deduction,
+        EmployeeAccount,
+        EmployeeFine,
+        EmployeeShare,
+        Fine,
+        InputSummary,
+        LapseAppeal,
+        OverturnedLapse,
+        PackRef,
+        Rejection,
+        Replacement,
+        ResultWarning,
+        Scorecard,
+        ScoreResult,
+        SectionScore,
+    )
+    from ._scoring import scorecards
+    from ._store import AppealRecord, Facts, Inspection, LapseRecord, Observation, Registration, ReportRecord, Watched
 
-#: Public names whose module is imported when one of them is first asked for.
-_LATER = {
-    **dict.fromkeys(
-        ("Candidate", "CandidatesResult", "Excluded", "ExclusionReason", "QuarterTotal", "candidates"), "_candidates"
+#: Each public name's module, imported when one of its names is first asked for: ``import
+#: service_rules`` costs nothing until then (a Ctrl-C while the command starts is the console
+#: script's to catch), and a scoring run never imports candidates, pack diffs, pack documents
+#: or pack tests.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "_codes": ("RejectionCode",),
+    "_compiler": ("CompiledPack", "compile_pack"),
+    "_errors": (
+        "EngineError",
+        "ExitCode",
+        "InputFileError",
+        "PackError",
+        "PackNotFoundError",
+        "Problem",
+        "ServiceRulesError",
+        "UsageError",
     ),
-    **dict.fromkeys(
-        (
-            "OutletChange",
-            "PackDiff",
-            "RuleEffect",
-            "SectionChange",
-            "compare_results",
-            "diff_packs",
-            "render_diff_markdown",
-        ),
-        "_diff",
+    "_evaluate": ("standing", "score", "score_to_stream"),
+    "_ingest": ("Records", "ingest"),
+    "_loader": ("PackSource", "available_packs", "builtin_pack_names", "load_pack"),
+    "_model": ("Article", "Deduct", "Floor", "LayerChange", "Pack", "PackMeta", "Quantity", "Rule", "Section"),
+    "_oversight": ("oversight_actions",),
+    "_results": (
+        "Action",
+        "AppealRef",
+        "Deduction",
+        "EmployeeAccount",
+        "EmployeeFine",
+        "EmployeeShare",
+        "Fine",
+        "InputSummary",
+        "LapseAppeal",
+        "OverturnedLapse",
+        "PackRef",
+        "Rejection",
+        "Replacement",
+        "ResultWarning",
+        "Scorecard",
+        "ScoreResult",
+        "SectionScore",
     ),
-    "render_pack_docs": "_packdocs",
-    **dict.fromkeys(("CaseResult", "Coverage", "PackTestReport", "junit_xml", "run_pack_tests"), "_packtest"),
+    "_scoring": ("scorecards",),
+    "_store": (
+        "AppealRecord",
+        "Facts",
+        "Inspection",
+        "LapseRecord",
+        "Observation",
+        "Registration",
+        "ReportRecord",
+        "Watched",
+    ),
+    "_candidates": ("Candidate", "CandidatesResult", "Excluded", "ExclusionReason", "QuarterTotal", "candidates"),
+    "_diff": (
+        "OutletChange",
+        "PackDiff",
+        "RuleEffect",
+        "SectionChange",
+        "compare_results",
+        "diff_packs",
+        "render_diff_markdown",
+    ),
+    "_packdocs": ("render_pack_docs",),
+    "_packtest": ("CaseResult", "Coverage", "PackTestReport", "junit_xml", "run_pack_tests"),
 }
+#: A public name that has another name in its module.
+_ALIASES = {"standing": "public_standing"}
+_LATER = {name: module for module, names in _MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> _Any:
     """``__version__``, read from the installed package's metadata when first asked (reading
-    it costs a run's start-up about 0.07 s, and scoring never needs it); the names of
-    candidates, pack diffs, pack documents and pack tests, whose modules are imported when one
-    of them is first asked for (together about 0.06 s of every run's start-up otherwise)."""
+    it costs a run's start-up about 0.07 s, and scoring never needs it); every other public
+    name from its module (:data:`_MODULES`), imported when one of its names is first asked for."""
     module = _LATER.get(name)
     if module is not None:
-        value = getattr(_importlib.import_module(f".{module}", __name__), name)
+        value = getattr(_importlib.import_module(f".{module}", __name__), _ALIASES.get(name, name))
         globals()[name] = value
         return value
     if name != "__version__":

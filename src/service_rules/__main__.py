@@ -1,5 +1,5 @@
 """``python -m service_rules`` is the ``service-rules`` command."""
 
-from .cli import entry_point
+from ._console import entry_point
 
 entry_point()
