@@ -454,3 +454,43 @@ def test_the_console_script_runs_the_command(
     _console.entry_point()
     assert exits == [0]
     assert '"scorecards":[' in capsys.readouterr().out
+
+
+def test_the_console_script_holds_ctrl_c_back_only_while_it_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C is held back while the command is imported (interrupted inside a compiled
+    extension's import, orjson's crashed the interpreter: -11), and let through before it runs."""
+    import importlib.abc
+    import importlib.util
+    import signal
+    import types
+
+    import service_rules
+    from service_rules import _console
+
+    if not hasattr(signal, "pthread_sigmask"):
+        pytest.skip("no signal masks here")
+
+    def held() -> bool:
+        return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+    seen: list[bool] = []
+
+    class Command(importlib.abc.Loader):  # the command's module, as far as the console sees it
+        def create_module(self, spec: Any) -> None:
+            return None
+
+        def exec_module(self, module: types.ModuleType) -> None:
+            seen.append(held())
+            module.entry_point = lambda: seen.append(held())  # type: ignore[attr-defined]
+
+    class Finder:
+        def find_spec(self, name: str, path: object = None, target: object = None) -> Any:
+            return importlib.util.spec_from_loader(name, Command()) if name == "service_rules.cli" else None
+
+    monkeypatch.setattr(service_rules, "cli", sys.modules["service_rules.cli"], raising=False)  # put back after
+    monkeypatch.delitem(sys.modules, "service_rules.cli")
+    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
+    assert not held()
+    _console.entry_point()
+    assert seen == [True, False]  # held while it imports, let through for the command
+    assert not held()
