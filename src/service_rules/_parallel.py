@@ -234,7 +234,8 @@ class _Collector(_Reader):
         and the rest of :meth:`_quick` on it — the tests msgspec does not make (blank strings,
         dates, lists of names), no repeated key, _finding's decisions. A line the decoder
         refuses (another type, a field the record does not have, a wrong type, bad JSON) takes
-        the other paths, which say why. None without msgspec, or for a contract it cannot hold."""
+        the other paths, which say why. None without msgspec, or where there is no quick path
+        (an amended pack: its version by date)."""
         if not self.quick_allowed:
             return None
         try:
