@@ -157,6 +157,8 @@ def test_public_names_are_exactly_all() -> None:
     public = {n for n in dir(sr) if not n.startswith("_") and not isinstance(getattr(sr, n), types.ModuleType)}
     assert sorted(sr.__all__) == sr.__all__
     assert public == set(sr.__all__) - {"__version__"}
+    # each public name is imported when first asked for: its module is known, and no other name is
+    assert set(sr._LATER) == set(sr.__all__) - {"__version__"}
 
 
 def test_every_observation_is_asked_once_without_reuse(cangzhou: sr.CompiledPack) -> None:

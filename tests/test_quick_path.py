@@ -73,6 +73,22 @@ def _quick(collector: _parallel._Collector, obj: Any, piece: bytes) -> tuple[Any
     return None if quick is None else quick(obj, piece)
 
 
+def _worker_of(compiled: sr.CompiledPack) -> _parallel._Collector:
+    """This process made a worker of ``compiled`` (``_parallel._start``), and that worker."""
+    _parallel._start(compiled)
+    collector = _parallel._worker
+    assert collector is not None
+    return collector
+
+
+def _kept_as_full(kept: tuple[Any, ...] | None, full: tuple[Any, ...] | str | None) -> None:
+    """The law's conclusion: a fast path that keeps a line keeps it with the full path's fields,
+    value for value and type for type (1 is not True, 1.0 is not 1)."""
+    if kept is not None:
+        assert kept == full
+        assert isinstance(full, tuple) and all(type(a) is type(b) for a, b in zip(kept, full, strict=True))
+
+
 FIELDS = list(RECORD_TYPES["finding"].fields)
 ODD: list[Any] = [
     None, True, False, 0, -1, 1, 2, 3, 5, 10**4, 2**53 - 1, 2**53, -(2**53), 1.0, 1.5, "", " ", "\u3000",
@@ -158,9 +174,7 @@ def lines(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], bytes]:
 @given(line=lines())
 def test_quick_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.CompiledPack, line: Any) -> None:
     base, obj, piece = line
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     assert _quick(collector, obj, piece) in (None, _full(collector, obj, piece))  # before any memo is made
     _full(collector, base, orjson.dumps(base))  # its verdict and date's period are memos now, as in a long file
     full = _full(collector, obj, piece)
@@ -168,9 +182,7 @@ def test_quick_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.Compi
     event(
         f"quick {'kept' if quick is not None else 'passed on'}; full: {full if isinstance(full, str) else type(full).__name__}"
     )
-    if quick is not None:
-        assert quick == full
-        assert all(type(a) is type(b) for a, b in zip(quick, full, strict=True))
+    _kept_as_full(quick, full)
 
 
 def _generate() -> ModuleType:
@@ -183,9 +195,7 @@ def _seen_quarter(tmp_path: Path) -> tuple[_parallel._Collector, list[tuple[Any,
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
     path = tmp_path / "q.jsonl"
     _generate().generate(path, findings=3000, outlets=40, shuffle=True)
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     parsed = []
     for piece in path.read_bytes().splitlines():
         try:
@@ -215,9 +225,7 @@ def test_quick_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Pa
 
 def test_past_its_bound_a_worker_makes_no_more_quick_paths() -> None:
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     base = ("type", "id", "outlet", "date", "article")
     optional = ("points", "persons", "employees", "tag", "inspection", "note")
     shapes = {(*base, *o) for o in _subsets(optional)} | {(*reversed(base), *o) for o in _subsets(optional)}
@@ -233,9 +241,7 @@ def test_odd_shapes_never_take_the_places_of_findings() -> None:
     kept in the same 64 places, so 64 odd shapes early in a file turned the quick path off for
     the rest of it. They have places of their own now, as bounded."""
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     for i in range(3 * _parallel.MAX_QUICK):
         assert collector.quick_for(("type", f"junk{i}" * 50)) is None
     assert len(collector.quick) == _parallel.MAX_QUICK  # the odd ones, bounded
@@ -252,9 +258,7 @@ def _subsets(names: tuple[str, ...]) -> list[tuple[str, ...]]:
 
 def test_no_quick_path_for_an_amended_pack_or_a_shape_the_contract_refuses() -> None:
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     assert collector.quick_for(("type", "id", "outlet", "date", "article")) is not None
     assert collector.quick_for(("type", "id", "outlet", "date")) is None  # no article: the contract rejects it
     assert collector.quick_for(("type", "id", "outlet", "date", "article", "extra")) is None
@@ -305,9 +309,8 @@ def spelt_lines(draw: st.DrawFn) -> tuple[dict[str, Any], Any, bytes]:
 @given(line=spelt_lines())
 def test_the_typed_path_keeps_a_finding_only_as_the_full_path_keeps_it(compiled: sr.CompiledPack, line: Any) -> None:
     base, obj, piece = line
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None and collector.typed is not None
+    collector = _worker_of(compiled)
+    assert collector.typed is not None
     assert _typed(collector, piece) in (None, _full(collector, obj, piece))  # before any memo is made
     _full(collector, base, orjson.dumps(base))  # its verdict and date's period are memos now
     for name in collector.finding_extra:  # and its neighbours' (without a field rules read), as in a long file
@@ -318,9 +321,7 @@ def test_the_typed_path_keeps_a_finding_only_as_the_full_path_keeps_it(compiled:
     full = _full(collector, obj, piece)
     typed = _typed(collector, piece)
     event(f"typed {'kept' if typed is not None else 'passed on'}")
-    if typed is not None:
-        assert typed == full
-        assert all(type(a) is type(b) for a, b in zip(typed, full, strict=True))
+    _kept_as_full(typed, full)
 
 
 def test_the_typed_path_takes_every_unwatched_finding_of_a_generated_quarter(tmp_path: Path) -> None:
@@ -355,9 +356,7 @@ def test_the_typed_path_passes_on_what_it_cannot_keep(piece: bytes) -> None:
     correction, an article past 2**53, a name listed twice, a lone surrogate, no type (regression,
     review: as a msgspec tag the type could be left out, and the line was kept): the other paths."""
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     good = b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":25}'
     _full(collector, orjson.loads(good), good)
     assert _typed(collector, good) is not None  # the memos are made: it would keep the plain line
@@ -374,9 +373,7 @@ def test_the_typed_path_keeps_no_count_of_persons_the_contract_refuses(persons: 
     decisions never look again): the decoder's bounds and the list's test are all that stand
     between the typed path and a count the full path rejects."""
     compiled = sr.compile_pack(sr.load_pack("cangzhou"))
-    _parallel._start(compiled)
-    collector = _parallel._worker
-    assert collector is not None
+    collector = _worker_of(compiled)
     good = b'{"type":"finding","id":"F-1","outlet":"HJ-001","date":"2026-07-01","article":41,"persons":2}'
     _full(collector, orjson.loads(good), good)
     assert _typed(collector, good) == _full(collector, orjson.loads(good), good)
