@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 import service_rules as sr
 from _bench import bench_module
 from service_rules._appeals import standing
+from service_rules._cardbytes import _strings
 from service_rules._compiler import CompiledPack
 from service_rules._ingest import Records, ingest
 from service_rules._loader import parse_toml
 from service_rules._periods import period_key
 from service_rules._results import dump
-from service_rules._scoring import Accountant, _strings, card_keys, scorecards
+from service_rules._scoring import Accountant, card_keys, scorecards
 from service_rules._store import Facts, Observation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,9 +125,9 @@ def test_a_card_written_in_pieces_is_the_same_bytes(
     """A large card's deductions are joined a few thousand at a time (the pieces written one after
     the other); with pieces of 1 to 64 deductions every card of a generated quarter is the same
     bytes as one join, the general path and the typed path."""
-    from service_rules import _scoring
+    from service_rules import _cardbytes
 
-    monkeypatch.setattr(_scoring, "_BODY", piece)
+    monkeypatch.setattr(_cardbytes, "_BODY", piece)
     path = tmp_path / "quarter.jsonl"
     bench_module("generate").generate(path, findings=1500, outlets=6, shuffle=True)
     compiled = compiled_pack("cangzhou")
@@ -259,9 +260,9 @@ def test_a_tag_holding_a_hole_takes_the_general_path() -> None:
 def test_past_the_kept_shapes_cards_take_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """Hostile input (a finding per distinct persons count) would keep a kilobyte of pieces per
     shape; past ``_MAX_SHAPES`` a card is written the general way, the same bytes."""
-    from service_rules import _scoring
+    from service_rules import _cardbytes, _scoring
 
-    monkeypatch.setattr(_scoring, "_MAX_SHAPES", 3)
+    monkeypatch.setattr(_cardbytes, "_MAX_SHAPES", 3)
     compiled = compiled_pack("cangzhou")
     for path in INPUTS:
         out = io.BytesIO()
@@ -271,5 +272,5 @@ def test_past_the_kept_shapes_cards_take_the_general_path(monkeypatch: pytest.Mo
     accountant = _scoring.Accountant(compiled, facts)
     for o, p in _scoring.card_keys(facts, None):
         accountant.card_parts(o, p)
-    kept = [shape for shape in accountant._shapes.values() if shape is not _scoring._SLOW]
+    kept = [shape for shape in accountant._shapes.values() if shape is not _cardbytes._SLOW]
     assert len(kept) <= 3 < len(accountant._shapes)  # the bound bit: the rest went the general way
