@@ -47,7 +47,7 @@ except ImportError:  # not on Windows (where there is no fork either)
 from ._compiler import CompiledPack
 from ._errors import InputFileError, UsageError
 from ._facts import MAX_INT, MAX_PERSONS, Reject, checked_dates
-from ._ingest import Records, Source, _PendingReference, _Reader, _Verdict, ingest
+from ._ingest import Records, Source, _check_keys, _PendingReference, _Reader, _Verdict, ingest
 from ._store import Facts, Observation
 
 #: Below this size a file is read in one process (starting workers costs more than they save).
@@ -273,8 +273,14 @@ class _Collector(_Reader):
                 env[f"enum{i}"] = extra
                 typ, test = str, f"{v} not in enum{i}"
             elif kind == "names":
-                env[f"check{i}"] = extra
-                typ, test = list[str], f"check{i}({v}) is not None"  # the contract's own test
+                # the contract's test (_facts._str_list) on what msgspec made a list of strings,
+                # in C: not empty, not too long, no blank name, none twice
+                env["isspace"] = str.isspace
+                typ = list[str]
+                test = (
+                    f"not {v} or len({v}) > {MAX_PERSONS} or '' in {v} or any(map(isspace, {v}))"
+                    f" or len(set({v})) != len({v})"
+                )
             else:
                 continue  # a field it cannot type: a line with it takes the other paths
             local[name] = v
@@ -433,7 +439,7 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
             type(obj) is dict
             and type(rtype := obj.get("type")) is str  # (a list or an object is no key)
             and (how := common.get(rtype)) is not None
-            and piece.count(b":") <= len(obj)
+            and (piece.count(b":") <= len(obj) or _keys_hold(piece, obj))
             and not (first and n == 1)
             and "replaces" not in obj  # a correction: the parent notes what it replaces (accept())
         ):
@@ -470,6 +476,17 @@ def _check_range(path: str, start: int, end: int, first: bool) -> bytes:
     made = iter((line, a, b, held) for (line, a), b, held in zip(runs, bounds, mine, strict=True))
     out = [next(made) if item is _RUN else item for item in items]
     return marshal.dumps((n, kept, out))
+
+
+def _keys_hold(piece: bytes, obj: dict[str, Any]) -> bool:
+    """More colons than keys: a colon in a value (a note's "9:50"), or a key given twice — looked
+    at properly, as the parent would (:meth:`_ingest._Reader._keys_hold`); a line with a key
+    given twice goes to the parent, which rejects it."""
+    try:
+        _check_keys(piece, obj)
+    except Reject:
+        return False
+    return True
 
 
 #: Where a run of common findings stands among a range's items (while the range is read).
