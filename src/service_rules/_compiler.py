@@ -20,7 +20,7 @@ import attrs
 
 from . import _condition_numbers, _facts, _moneyrules, _sanction_checks, _templates, _verbatim
 from ._amendments import Versions, versions_of
-from ._conditions import OPERATORS, Condition, all_hold, parse_when, values_of
+from ._conditions import OPERATORS, Condition, ValueClasses, all_hold, parse_when, values_of
 from ._errors import EngineError, PackError, Problem, UsageError
 from ._limits import check_ids, check_numbers
 from ._model import Article, Floor, Ladder, Pack, Rule, Section, floor_of
@@ -782,6 +782,14 @@ class CompiledPack:
             a.section for a in b.articles.values() if a.status != "missing" and a.section is not None
         ) | frozenset(r.rule.section for r in b.rules.values() if r.record_type != "finding")
         self._matches: dict[tuple[Any, ...], frozenset[str]] = {}
+        #: What the matcher's verdict depends on in a value (its class): the key of every cache
+        #: of verdicts, so that they hold one per class, not one per value
+        self.classes = ValueClasses(
+            itertools.chain(
+                itertools.chain.from_iterable(r.conditions for r in b.rules.values()),
+                itertools.chain.from_iterable(w.conditions for w in b.watches.values()),
+            )
+        )
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
@@ -828,8 +836,10 @@ class CompiledPack:
     def match(self, shape: dict[str, Any], *, reuse: bool = True) -> frozenset[str]:
         """Every rule and oversight rule whose conditions hold for ``shape`` (one question to the
         matcher). With ``reuse`` (the default) a shape already asked about is not asked again: a
-        rule's verdict depends only on the fields its conditions read."""
-        key = tuple(sorted(shape.items()))
+        rule's verdict depends only on the fields its conditions read, and on each only through its
+        class (:class:`_conditions.ValueClasses`)."""
+        of = self.classes.of
+        key = tuple(sorted((k, of(k, v)) for k, v in shape.items()))
         if reuse:
             hit = self._matches.get(key)
             if hit is not None:

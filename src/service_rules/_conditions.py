@@ -8,7 +8,8 @@ Schema and the pack documents all read it (durable_rules' own syntax for each li
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -125,3 +126,49 @@ def holds(condition: Condition, fact: Mapping[str, Any]) -> bool:
 
 def all_hold(conditions: list[Condition], fact: Mapping[str, Any]) -> bool:
     return all(holds(c, fact) for c in conditions)
+
+
+class ValueClasses:
+    """Values of a field that every condition on it judges alike, as one key.
+
+    What :func:`holds` makes of a number depends only on where it stands among the numbers of its
+    own type that the conditions on its field compare with (below the first, equal to one,
+    between two, above the last): comparisons are by type, and a number never equals a constant
+    of another type. A string depends only on which constant it equals, if any (conditions on
+    strings test equality only; an ordered one on a string gets no class). So a cache keyed by
+    :meth:`of` rather than by the value holds the same verdicts and stays as small as the
+    pack's conditions, whatever numbers the input carries (a measured time in seconds, one a
+    line, could otherwise make a verdict and a question to the engine per line).
+    """
+
+    #: The class of NaN (every comparison false, unequal to everything), and of a string equal to
+    #: no constant.
+    NAN, OTHER_TEXT = object(), object()
+
+    def __init__(self, conditions: Iterable[Condition]) -> None:
+        numbers: dict[tuple[str, type], set[Any]] = {}
+        texts: dict[str, set[str]] = {}
+        self.exact: set[str] = set()  # fields a string is ordered on: no class for their strings
+        for c in conditions:
+            for v in values_of(c):
+                if type(v) is int or type(v) is float:
+                    numbers.setdefault((c.field, type(v)), set()).add(v)
+                elif type(v) is str:
+                    texts.setdefault(c.field, set()).add(v)
+                    if OPERATORS[c.op].ordered:
+                        self.exact.add(c.field)
+        self.numbers = {k: tuple(sorted(v for v in vs if v == v)) for k, vs in numbers.items()}
+        self.texts = {k: frozenset(vs) for k, vs in texts.items()}
+
+    def of(self, field: str, value: Any) -> Any:
+        """``value``'s class for the conditions on ``field`` (a value of no other kind: itself)."""
+        kind = type(value)
+        if kind is int or kind is float:
+            if value != value:
+                return self.NAN
+            cuts = self.numbers.get((field, kind), ())
+            i = bisect_left(cuts, value)
+            return (kind, 2 * i + 1 if i < len(cuts) and cuts[i] == value else 2 * i)
+        if kind is str and field not in self.exact:
+            return value if value in self.texts.get(field, ()) else self.OTHER_TEXT
+        return value

@@ -267,7 +267,8 @@ class _Reader:
         """One question to the matcher per observation (per distinct shape when reusing): the rule
         that decides it, and the ladders and exclusions that watch it; or a Reject."""
         fields = self.c.shape_fields.get(record_type, ())
-        key = (record_type, *(values.get(f) for f in fields))
+        of = self.c.classes.of  # (a value's class: what the verdict depends on)
+        key = (record_type, *(of(f, values.get(f)) for f in fields))
         hit = self.verdicts.get(key) if self.reuse else None
         if hit is None:
             shape = {"type": record_type}
@@ -533,7 +534,8 @@ class _Reader:
         number = obj["article"]
         tag = obj.get("tag")
         if self.reuse:
-            key = (number, tag, *[obj.get(f) for f in self.finding_extra]) if self.finding_extra else (number, tag)
+            extra = self.finding_extra
+            key = (number, tag, *[self.c.classes.of(f, obj.get(f)) for f in extra]) if extra else (number, tag)
             cached = self.finding_verdicts.get(key)
             if cached is None:
                 cached = self.finding_verdicts[key] = self._finding_verdict(number, tag, obj)

@@ -163,7 +163,7 @@ class _Collector(_Reader):
         def field(name: str) -> str:
             return local.get(name, "None")
 
-        extra = "".join(f", {field(f)}" for f in self.finding_extra)
+        extra = "".join(f", class_of({f!r}, {field(f)})" for f in self.finding_extra)  # as _finding's key
         return [
             f"    number = {field('article')}",
             f"    tag = {field('tag')}",
@@ -222,6 +222,7 @@ class _Collector(_Reader):
             dated_get=self.dated.get,
             dated_for=self._dated_for,
             canon=self.names.__getitem__,
+            class_of=self.c.classes.of,
             share=self.shared.setdefault,
         )
         exec("\n".join(lines), env)  # the contract's own field names, not input
