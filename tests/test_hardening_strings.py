@@ -50,6 +50,8 @@ def test_interned_matcher_decides_long_strings_like_the_reference() -> None:
 
 
 CONSTANTS = ["A", "ab", "ab!", "HJ-01", "河间", "河间联社", ""]
+#: The fields conditions read here: "id" and "sid" are also durable_rules' own names for a fact.
+FIELDS = ("outlet", "tag", "employee", "id", "sid")
 
 
 class Text(str):
@@ -76,7 +78,7 @@ def strings() -> st.SearchStrategy[str]:
 @st.composite
 def conditions(draw: st.DrawFn) -> tuple[Condition, ...]:
     out = [Condition("type", "eq", "finding")]
-    for field in draw(st.lists(st.sampled_from(["outlet", "tag", "employee"]), min_size=1, max_size=3, unique=True)):
+    for field in draw(st.lists(st.sampled_from(FIELDS), min_size=1, max_size=3, unique=True)):
         op = draw(st.sampled_from(["eq", "in", "ne", "exists"]))
         if op == "in":
             out.append(Condition(field, "in", tuple(draw(st.lists(strings(), min_size=2, max_size=3, unique=True)))))
@@ -90,7 +92,7 @@ def conditions(draw: st.DrawFn) -> tuple[Condition, ...]:
 @st.composite
 def shapes(draw: st.DrawFn) -> dict[str, object]:
     shape: dict[str, object] = {"type": "finding"}
-    for field in ("outlet", "tag", "employee"):
+    for field in FIELDS:
         if draw(st.booleans()):
             shape[field] = draw(strings())
     return shape
@@ -160,3 +162,28 @@ def test_a_17_mb_outlet_is_decided_not_an_aborted_run(tmp_path: Path) -> None:
     assert not result.rejected
     rules = {o: d.rule for card in result.scorecards for d in card.deductions for o in d.observations}
     assert rules == {"f1": "cz-4-item", "f2": "v-18"}
+
+
+def test_a_pack_reading_the_id_compiles_and_decides_like_the_reference(tmp_path: Path) -> None:
+    """Regression (review, session 6): durable_rules keeps a fact's identity in ``id``, so a rule
+    reading a record's ``id`` was judged on the engine's own value and the pack failed to
+    compile with durable_rules (``id ≠ "f1"`` held for f1). The engine sees field symbols now."""
+    folder = tmp_path / "by-id"
+    shutil.copytree(sr.load_pack("cangzhou").root, folder)
+    rules = (folder / "rules.toml").read_text(encoding="utf-8")
+    rules += (
+        '\n[[rules]]\nid = "v-18"\nsection = 4\narticle = 18\n'
+        'when = { type = "finding", article = 18, id = { ne = "f1" } }\n'
+        'deduct = { kind = "graded", min = 1, max = 3, provenance = "assumed", note = "测试用变体" }\n'
+        'supersedes = ["cz-4-item"]\nreason = "变体:第{article}条扣{points}分。"\n'
+    )
+    (folder / "rules.toml").write_text(rules, encoding="utf-8")
+    pack = sr.load_pack(folder)
+    records = [_finding("f1", "A"), _finding("f2", "A"), _finding("id", "B"), _finding("q", "B")]
+    results = [
+        sr.score(sr.compile_pack(pack, matcher=m), [sr.Records(records)], as_of="2026-11-27")
+        for m in ("durable_rules", "python")
+    ]
+    assert results[0].scorecards == results[1].scorecards and not results[0].rejected  # (the header names the matcher)
+    rules_of = {o: d.rule for card in results[0].scorecards for d in card.deductions for o in d.observations}
+    assert rules_of == {"f1": "cz-4-item", "f2": "v-18", "id": "v-18", "q": "v-18"}

@@ -79,14 +79,23 @@ class InternedMatcher:
     symbol, which equals no constant. Conditions on strings only test equality (``check``
     refuses ordering on strings), so the engine decides on symbols exactly as the reference
     decides on the strings: by construction, whatever the length or content of the input.
+
+    Field names are symbols too (``f0000000``…): durable_rules keeps a fact's identity in its
+    ``id`` and ``sid`` fields (the matcher sets them), so a condition on a record's own ``id``
+    was judged on the engine's ``"q"`` — ``id ≠ "X-1"`` held for X-1 itself, and the pack failed
+    to compile. No field of a pack can be one of the engine's own names now.
     """
 
     OTHER = "s" + "-" * 7
 
     def __init__(self, conditions: dict[str, tuple[Condition, ...]], lower: Callable[..., Matcher]) -> None:
         self.symbols: dict[str, str] = {}
+        #: each field a condition reads → its name for the engine
+        self.fields: dict[str, str] = {}
         for conds in conditions.values():
             for c in conds:
+                if c.field not in self.fields:
+                    self.fields[c.field] = f"f{len(self.fields):07d}"
                 for v in values_of(c):
                     if type(v) is str and v not in self.symbols:
                         self.symbols[v] = f"s{len(self.symbols):07d}"
@@ -101,6 +110,7 @@ class InternedMatcher:
         return value
 
     def _condition(self, c: Condition) -> Condition:
+        c = attrs.evolve(c, field=self.fields[c.field])
         if c.op == "in":
             return attrs.evolve(c, value=tuple(self._symbol(v) for v in c.value))
         if c.op in ("eq", "ne"):
@@ -108,8 +118,9 @@ class InternedMatcher:
         return c  # exists, and ordering (numbers only)
 
     def matches(self, shape: dict[str, Any]) -> frozenset[str]:
-        symbol = self._symbol
-        return self.inner.matches({k: symbol(v) for k, v in shape.items()})
+        """The rules whose conditions hold for ``shape`` (its fields no condition reads left out)."""
+        symbol, fields = self._symbol, self.fields
+        return self.inner.matches({fields[k]: symbol(v) for k, v in shape.items() if k in fields})
 
     @property
     def ruleset_name(self) -> str | None:
