@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 import service_rules as sr
+from _variants import cangzhou_with_v18
 
 durable = pytest.importorskip("durable.engine", reason="durable_rules cannot be imported on this Python")
 from service_rules._engine import QuietHost  # noqa: E402
@@ -109,17 +110,7 @@ def test_same_pack_twice_and_two_packs_in_one_process(cangzhou: sr.CompiledPack,
     again = sr.compile_pack(sr.load_pack("cangzhou"))
     assert again.matcher.ruleset_name != cangzhou.matcher.ruleset_name  # type: ignore[attr-defined]
     # A second, different pack: Cangzhou with article 18 deducting a fixed 2 points.
-    import shutil
-
-    folder = tmp_path / "variant"
-    shutil.copytree(sr.load_pack("cangzhou").root, folder)
-    rules = (folder / "rules.toml").read_text(encoding="utf-8")
-    rules += (
-        '\n[[rules]]\nid = "v-18"\nsection = 4\narticle = 18\nwhen = { type = "finding", article = 18 }\n'
-        'deduct = { kind = "graded", min = 1, max = 3, provenance = "assumed", note = "测试用变体" }\n'
-        'supersedes = ["cz-4-item"]\nreason = "变体:第{article}条扣{points}分。"\n'
-    )
-    (folder / "rules.toml").write_text(rules, encoding="utf-8")
+    folder = cangzhou_with_v18(tmp_path, '{ type = "finding", article = 18 }')
     variant = sr.compile_pack(sr.load_pack(folder))
     records = [finding("f1", "HJ-01", article=18, points=3)]
     r1 = sr.score(cangzhou, [sr.Records(records)], as_of="2026-11-27")

@@ -8,7 +8,6 @@ over generated strings (long, prefix-sharing, non-ASCII) shows both matchers dec
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _variants import cangzhou_with_v18
 from service_rules._compiler import InternedMatcher, PythonMatcher
 from service_rules._conditions import Condition, all_hold
 
@@ -125,17 +125,7 @@ def _plain(c: Condition) -> Condition:
 
 
 def _pack_reading_outlet(tmp_path: Path) -> Path:
-    folder = tmp_path / "by-outlet"
-    shutil.copytree(sr.load_pack("cangzhou").root, folder)
-    rules = (folder / "rules.toml").read_text(encoding="utf-8")
-    rules += (
-        '\n[[rules]]\nid = "v-18"\nsection = 4\narticle = 18\n'
-        'when = { type = "finding", article = 18, outlet = "A" }\n'
-        'deduct = { kind = "graded", min = 1, max = 3, provenance = "assumed", note = "测试用变体" }\n'
-        'supersedes = ["cz-4-item"]\nreason = "变体:第{article}条扣{points}分。"\n'
-    )
-    (folder / "rules.toml").write_text(rules, encoding="utf-8")
-    return folder
+    return cangzhou_with_v18(tmp_path, '{ type = "finding", article = 18, outlet = "A" }', "by-outlet")
 
 
 def _finding(rid: str, outlet: str) -> dict[str, object]:
@@ -168,16 +158,7 @@ def test_a_pack_reading_the_id_compiles_and_decides_like_the_reference(tmp_path:
     """Regression (review, session 6): durable_rules keeps a fact's identity in ``id``, so a rule
     reading a record's ``id`` was judged on the engine's own value and the pack failed to
     compile with durable_rules (``id ≠ "f1"`` held for f1). The engine sees field symbols now."""
-    folder = tmp_path / "by-id"
-    shutil.copytree(sr.load_pack("cangzhou").root, folder)
-    rules = (folder / "rules.toml").read_text(encoding="utf-8")
-    rules += (
-        '\n[[rules]]\nid = "v-18"\nsection = 4\narticle = 18\n'
-        'when = { type = "finding", article = 18, id = { ne = "f1" } }\n'
-        'deduct = { kind = "graded", min = 1, max = 3, provenance = "assumed", note = "测试用变体" }\n'
-        'supersedes = ["cz-4-item"]\nreason = "变体:第{article}条扣{points}分。"\n'
-    )
-    (folder / "rules.toml").write_text(rules, encoding="utf-8")
+    folder = cangzhou_with_v18(tmp_path, '{ type = "finding", article = 18, id = { ne = "f1" } }', "by-id")
     pack = sr.load_pack(folder)
     records = [_finding("f1", "A"), _finding("f2", "A"), _finding("id", "B"), _finding("q", "B")]
     results = [
