@@ -1,10 +1,12 @@
-"""Cangzhou with one more rule for article 18 (``v-18``, superseding ``cz-4-item`` where its
-``when`` holds): the variant pack several engine tests score, made in one place."""
+"""What several engine tests share: Cangzhou with one more rule for article 18 (``v-18``,
+superseding ``cz-4-item`` where its ``when`` holds), and a compiled pack's matcher made to note
+every question it is asked."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import service_rules as sr
 
@@ -21,3 +23,16 @@ def cangzhou_with_v18(tmp_path: Path, when: str, name: str = "variant") -> Path:
     )
     (folder / "rules.toml").write_text(rules, encoding="utf-8")
     return folder
+
+
+def questions_to(compiled: sr.CompiledPack) -> list[dict[str, Any]]:
+    """From now on, every shape ``compiled``'s matcher is asked about, in order."""
+    asked: list[dict[str, Any]] = []
+    ask = compiled.matcher.matches
+
+    def counting(shape: dict[str, Any]) -> frozenset[str]:
+        asked.append(shape)
+        return ask(shape)
+
+    compiled.matcher.matches = counting  # type: ignore[method-assign]
+    return asked

@@ -11,7 +11,7 @@ import itertools
 import pytest
 
 import service_rules as sr
-from _variants import cangzhou_with_v18
+from _variants import cangzhou_with_v18, questions_to
 
 durable = pytest.importorskip("durable.engine", reason="durable_rules cannot be imported on this Python")
 from service_rules._engine import QuietHost  # noqa: E402
@@ -156,14 +156,7 @@ def test_every_observation_is_asked_once_without_reuse(cangzhou: sr.CompiledPack
     """With reuse_matches=False durable_rules sees each observation exactly once (its rule, its
     ladders and its exclusions are one question), and the result is the same as with reuse."""
     pack = sr.compile_pack(sr.load_pack("cangzhou"))
-    asked: list[dict[str, object]] = []
-    ask = pack.matcher.matches
-
-    def counting(shape: dict[str, object]) -> frozenset[str]:
-        asked.append(shape)
-        return ask(shape)
-
-    pack.matcher.matches = counting  # type: ignore[method-assign]
+    asked = questions_to(pack)
     records = [finding(f"f{i}", "A", article=41) for i in range(5)] + [
         {"type": "complaint", "id": "c1", "outlet": "A", "date": "2026-08-01", "channel": "phone", "verified": True}
     ]

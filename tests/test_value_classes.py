@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import service_rules as sr
+from _variants import questions_to
 from service_rules._conditions import OPERATORS, Condition, ValueClasses, holds
 
 #: Values that meet the constants (the same numbers and strings), and everything else a field
@@ -82,14 +83,7 @@ def test_distinct_measured_times_ask_the_matcher_once_per_class(tmp_path: Path) 
     path = tmp_path / "measured.jsonl"
     _generic_quarter(path, 3000)
     compiled = sr.compile_pack(sr.load_pack("generic"))
-    asked: list[dict[str, Any]] = []
-    inner = compiled.matcher.matches
-
-    def counting(shape: dict[str, Any]) -> frozenset[str]:
-        asked.append(shape)
-        return inner(shape)
-
-    compiled.matcher.matches = counting  # type: ignore[method-assign]
+    asked = questions_to(compiled)
     cached = len(compiled._matches)  # (compiling asked about the shapes the pack names)
     reused = sr.score(compiled, [path], as_of="2026-11-27")
     assert len([s for s in asked if s.get("type") == "finding"]) <= 2
