@@ -46,10 +46,10 @@ DEDUCT, PENDING, DISMISSED, SLOW = 0, 1, 2, 3
 @attrs.frozen
 class _Shape:
     """What the deductions of one (rule, article, points, persons, tag) share, for
-    :meth:`Accountant.card_bytes`: how they count, where they sort, and their JSON but for the
+    :meth:`CardBytes.body`: how they count, where they sort, and their JSON but for the
     four fields that differ (id, note, date, employees). ``kind`` is DEDUCT, PENDING, DISMISSED,
-    or SLOW: a card with a SLOW observation is made by :meth:`Accountant.card` (its bytes could
-    not be cut here)."""
+    or SLOW: a card with a SLOW observation is made by :meth:`_scoring.Accountant.card` (its bytes
+    could not be cut here)."""
 
     kind: int
     #: The order of :func:`_deduction_order` but for the observation id: deductions by section,
@@ -184,9 +184,8 @@ class CardBytes:
         return text
 
     def body(self, observations: Sequence[tuple[Any, ...]]) -> Body | None:
-        """The deductions of a card of ``observations`` (Observations, or the plain tuples of
-        their fields) when every one has a shape (None otherwise: the card takes the general
-        path). A column at a time, in C where it can be: each observation's shape, its id, its
+        """The deductions of a card of ``observations`` when every one has a shape (None
+        otherwise: the card takes the general path). A column at a time, in C where it can be: each observation's shape, its id, its
         rank."""
         by_input: list[_Shape] = list(map(self._shapes.__getitem__, map(_shape_key, observations)))
         ids = list(map(_id, observations))

@@ -777,7 +777,15 @@ class CompiledPack:
     #: An amended pack's versions (the original text, this one, first), each compiled; None without amendments.
     versions: Versions[CompiledPack] | None = None
 
-    def __init__(self, pack: Pack, b: _Build, matcher: Matcher, *, shape_fields: dict[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        pack: Pack,
+        b: _Build,
+        matcher: Matcher,
+        *,
+        shape_fields: dict[str, tuple[str, ...]],
+        classes: ValueClasses,
+    ) -> None:
         self.pack = pack
         self.sections = b.sections
         self.scored_sections = tuple(s for s in sorted(b.sections.values(), key=lambda s: s.number) if s.scored)
@@ -795,12 +803,7 @@ class CompiledPack:
         self._matches: dict[tuple[Any, ...], frozenset[str]] = {}
         #: What the matcher's verdict depends on in a value (its class): the key of every cache
         #: of verdicts, so that they hold one per class, not one per value
-        self.classes = ValueClasses(
-            itertools.chain(
-                itertools.chain.from_iterable(r.conditions for r in b.rules.values()),
-                itertools.chain.from_iterable(w.conditions for w in b.watches.values()),
-            )
-        )
+        self.classes = classes
         self.watches = b.watches
         self.lapse_kinds = b.lapse_kinds
         self.oversight = pack.oversight
@@ -1008,7 +1011,8 @@ def compile_pack(pack: Pack, *, matcher: str = "auto") -> CompiledPack:
         chosen = InternedMatcher(everything, DurableMatcher)
     else:  # pragma: no cover - checked above
         raise UsageError(f"matcher={matcher!r}")
-    compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields)
+    classes = ValueClasses(itertools.chain.from_iterable(everything.values()))
+    compiled = CompiledPack(pack, b, chosen, shape_fields=shape_fields, classes=classes)
     _check_shapes(b, compiled, reference)
     if b.errors:
         raise PackError(_locate(pack, b.errors), location=pack.root, warnings=_locate(pack, b.warnings))

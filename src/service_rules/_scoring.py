@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from operator import itemgetter
 from typing import Any
 
 import attrs
 import orjson
 
-from ._cardbytes import CardBytes
+from ._cardbytes import CardBytes, _id
 from ._compiler import CompiledPack
 from ._fines import fined_per_card, fines_and_actions
 from ._groups import group_fines
@@ -26,8 +25,6 @@ from ._model import Floor, Section, floor_of
 from ._moneyrules import yuan
 from ._results import Deduction, Scorecard, SectionScore, appeal_fields, deduction_fields, scorecard_json
 from ._store import Facts, Observation
-
-_id = itemgetter(Observation._fields.index("id"))
 
 
 @attrs.frozen
