@@ -2,13 +2,17 @@
 
     service-rules score --pack cangzhou FILE.jsonl > score.json
     python benchmarks/peer_loop.py FILE.jsonl > loop.csv
-    python benchmarks/check_peers.py score.json loop.csv [duckdb.csv polars.csv ...]
+    python benchmarks/peer_writer.py FILE.jsonl > writer.jsonl
+    python benchmarks/check_peers.py score.json loop.csv [duckdb.csv polars.csv writer.jsonl ...]
 
 Each peer's CSV (``outlet,period,total,s3,s4,s5,s6,s7,s8``, as benchmarks/peer_loop.py,
 peer_duckdb.py and peer_polars.py write it) must hold one row for every scorecard of the score
-JSON, no other row, and in each row the same total and the same score in every section. Prints
-one line per peer; exits 0 when all agree, 1 when one differs (the first differences are shown),
-2 on a usage error.
+JSON, no other row, and in each row the same total and the same score in every section. A peer's
+JSON Lines (``.jsonl``, as benchmarks/peer_writer.py writes it) must hold one line for every
+scorecard with a deduction, no other, and in each the library's deductions in the library's
+order, equal in every field it writes (rule, article, section, points, observations, reason,
+note, date). Prints one line per peer; exits 0 when all agree, 1 when one differs (the first
+differences are shown), 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from typing import Any
 import orjson
 
 Card = tuple[int, tuple[int, ...]]
+#: The fields of a deduction that benchmarks/peer_writer.py writes, as the library writes them.
+DEDUCTION_FIELDS = ("rule", "article", "section", "points", "observations", "reason", "note", "date")
+Deductions = list[tuple[Any, ...]]
 
 
 def library_cards(score_json: str | Path) -> dict[tuple[str, str], Card]:
@@ -62,22 +69,64 @@ def compare(library: dict[tuple[str, str], Card], peer: dict[tuple[str, str], Ca
     return problems
 
 
+def library_deductions(score_json: str | Path) -> dict[tuple[str, str], Deductions]:
+    """(outlet, period) -> its deductions (DEDUCTION_FIELDS, in order) for every scorecard with one."""
+    doc: dict[str, Any] = orjson.loads(Path(score_json).read_bytes())
+    return {
+        (c["outlet"], c["period"]): [_fields(d) for d in c["deductions"]] for c in doc["scorecards"] if c["deductions"]
+    }
+
+
+def peer_deductions(peer_jsonl: str | Path) -> dict[tuple[str, str], Deductions]:
+    """The same from a peer's JSON Lines."""
+    cards: dict[tuple[str, str], Deductions] = {}
+    with open(peer_jsonl, "rb") as f:
+        for line in f:
+            c = orjson.loads(line)
+            key = (c["outlet"], c["period"])
+            if key in cards:
+                raise ValueError(f"{peer_jsonl}: {key} twice")
+            cards[key] = [_fields(d) for d in c["deductions"]]
+    return cards
+
+
+def _fields(d: dict[str, Any]) -> tuple[Any, ...]:
+    # lists as tuples; a value with its type (1 and 1.0, or 1 and True, are not the same here)
+    return tuple((type(d[f]).__name__, tuple(d[f]) if type(d[f]) is list else d[f]) for f in DEDUCTION_FIELDS)
+
+
+def compare_deductions(library: dict[tuple[str, str], Deductions], peer: dict[tuple[str, str], Deductions]) -> list[str]:
+    """Every scorecard whose deductions differ, one line each (empty when the peer agrees exactly)."""
+    problems = [f"{k[0]} {k[1]}: no line in the peer" for k in sorted(library.keys() - peer.keys())]
+    problems += [f"{k[0]} {k[1]}: a line the library has no deduction for" for k in sorted(peer.keys() - library.keys())]
+    for k in sorted(library.keys() & peer.keys()):
+        a, b = library[k], peer[k]
+        if a != b:
+            at = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+            problems.append(f"{k[0]} {k[1]}: {len(a)} deductions in the library, {len(b)} in the peer; first difference at {at}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     library = library_cards(args[0])
+    listed = library_deductions(args[0]) if any(p.endswith(".jsonl") for p in args[1:]) else {}
     failed = False
     for path in args[1:]:
-        problems = compare(library, peer_cards(path))
+        if path.endswith(".jsonl"):
+            problems, of, same = compare_deductions(listed, peer_deductions(path)), len(listed), "deductions, field by field,"
+        else:
+            problems, of, same = compare(library, peer_cards(path)), len(library), "totals and section scores"
         if problems:
             failed = True
-            print(f"{path}: {len(problems)} of {len(library)} scorecards differ")
+            print(f"{path}: {len(problems)} of {of} scorecards differ")
             for line in problems[:10]:
                 print(f"  {line}")
         else:
-            print(f"{path}: identical totals and section scores for all {len(library)} scorecards")
+            print(f"{path}: identical {same} for all {of} scorecards")
     return 1 if failed else 0
 
 

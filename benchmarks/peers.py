@@ -21,10 +21,14 @@ in the first cell. Runners (``--runners``):
   another interpreter (another install of the library), whose output must be byte-identical;
 * ``loop``: benchmarks/peer_loop.py (orjson, a dict of rules, the section totals only);
 * ``duckdb``: benchmarks/peer_duckdb.py (one ``read_json`` query with explicit columns);
-* ``polars``: benchmarks/peer_polars.py (``read_ndjson`` with a schema, then expressions).
+* ``polars``: benchmarks/peer_polars.py (``read_ndjson`` with a schema, then expressions);
+* ``writer``: benchmarks/peer_writer.py (peer_loop.py's loop that also writes every deduction
+  with its reason, as JSON Lines: what writing the document costs a plain loop); ``writer-bytes``
+  the same with ``--bytes`` (tuned: a template per kind of deduction instead of a dict each).
 
-After the timed runs of a cell, benchmarks/check_peers.py compares the last CSV of every peer
-with the last ``score`` JSON: the same total and section scores for every scorecard.
+After the timed runs of a cell, benchmarks/check_peers.py compares the last output of every peer
+with the last ``score`` JSON: the same total and section scores for every scorecard (the CSVs),
+the same deductions field by field (the writer's JSON Lines).
 
 Measured per run, by a small launcher process (``python -I -S``; a child's ``ru_maxrss`` on
 Linux starts at its parent's RSS, so the launcher is small): wall time from fork to reap
@@ -34,8 +38,8 @@ children included), and peak memory = the larger of the child's ``ru_maxrss`` fr
 over the child and all its descendants, sampled every 10 ms from /proc (a process pool counts
 once per process; shared pages count in each). The 1-minute load average (``os.getloadavg()``)
 is recorded before every run. Reported: the median of the repetitions, every repetition, the
-largest peak memory, the load range; the ratios of ``score`` to ``loop`` and to ``duckdb`` and
-of shuffled to sorted; and the cost per finding and per outlet as the input grows (the marginal
+largest peak memory, the load range; the ratios of ``score`` to ``loop``, ``duckdb``, ``polars``
+and the writers, of the writers to ``loop``, and of shuffled to sorted; and the cost per finding and per outlet as the input grows (the marginal
 µs between consecutive sizes at the same outlet count, and between outlet counts at the same
 size).
 """
@@ -67,8 +71,11 @@ PARSE = {
     "json.loads": "import json, sys\nwith open(sys.argv[1], encoding='utf-8') as f:\n    for line in f:\n        json.loads(line)\n",
     "orjson.loads": "import orjson, sys\nwith open(sys.argv[1], 'rb') as f:\n    for line in f:\n        orjson.loads(line)\n",
 }
-PEERS = {"loop": "peer_loop.py", "duckdb": "peer_duckdb.py", "polars": "peer_polars.py"}
-DEFAULT_RUNNERS = "json.loads,orjson.loads,score,score-1,loop,duckdb,polars"
+PEERS = {"loop": ["peer_loop.py"], "duckdb": ["peer_duckdb.py"], "polars": ["peer_polars.py"],
+         "writer": ["peer_writer.py"], "writer-bytes": ["peer_writer.py", "--bytes"]}
+#: What a peer writes: the section totals as CSV, or (the writers) every deduction as JSON Lines.
+PEER_OUTPUT = {"writer": "jsonl", "writer-bytes": "jsonl"}
+DEFAULT_RUNNERS = "json.loads,orjson.loads,score,score-1,loop,writer,writer-bytes,duckdb,polars"
 
 LAUNCHER = r"""
 import os, resource, sys, threading, time
@@ -135,7 +142,7 @@ print(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, peak[0], peak[1], os.waitst
 
 class Runner:
     def __init__(self, name: str, cmd: list[str], output: str) -> None:
-        self.name, self.cmd, self.output = name, cmd, output  # output: "json" (a score), "csv" (a peer), "" (nothing)
+        self.name, self.cmd, self.output = name, cmd, output  # "json" (a score), "csv" or "jsonl" (a peer), "" (nothing)
 
 
 def runners(names: list[str], extra_scores: list[tuple[str, str]]) -> list[Runner]:
@@ -150,7 +157,8 @@ def runners(names: list[str], extra_scores: list[tuple[str, str]]) -> list[Runne
             out.append(Runner(name, [py, "-m", "service_rules", "score", "--pack", "cangzhou", "--as-of", AS_OF,
                                      "--workers", "1"], "json"))
         elif name in PEERS:
-            out.append(Runner(name, [py, str(HERE / PEERS[name])], "csv"))
+            script, *flags = PEERS[name]
+            out.append(Runner(name, [py, str(HERE / script), *flags], PEER_OUTPUT.get(name, "csv")))
         else:
             raise SystemExit(f"unknown runner {name!r} (known: {', '.join([*PARSE, 'score', 'score-1', *PEERS])})")
     for name, python in extra_scores:
@@ -206,7 +214,7 @@ def wait_for_quiet(max_busy: float, max_wait: float) -> float:
 
 
 def run_once(r: Runner, path: Path, work: Path, env: dict[str, str], opts: argparse.Namespace | None = None) -> dict[str, Any]:
-    suffix = {"json": ".json", "csv": ".csv", "": ".out"}[r.output]
+    suffix = {"json": ".json", "csv": ".csv", "jsonl": ".jsonl", "": ".out"}[r.output]
     stdout, stderr = work / f"{r.name}{suffix}", work / f"{r.name}.err"
     busy_before = wait_for_quiet(opts.max_busy, opts.max_wait) if opts is not None and opts.max_wait > 0 else None
     load = os.getloadavg()[0]
@@ -231,12 +239,12 @@ def check(rs: list[Runner], work: Path) -> dict[str, Any]:
     """Every peer CSV against the score JSON; every other score's bytes against score's."""
     result: dict[str, Any] = {}
     scores = [r for r in rs if r.output == "json"]
-    peers = [r for r in rs if r.output == "csv"]
+    peers = [r for r in rs if r.output in ("csv", "jsonl")]
     if not scores:
         return result
     ref = work / f"{scores[0].name}.json"
     if peers:
-        res = subprocess.run([sys.executable, str(HERE / "check_peers.py"), str(ref), *(str(work / f"{p.name}.csv") for p in peers)],
+        res = subprocess.run([sys.executable, str(HERE / "check_peers.py"), str(ref), *(str(work / f"{p.name}.{p.output}") for p in peers)],
                              capture_output=True, text=True)
         result["peers_agree"] = res.returncode == 0
         result["peers_report"] = res.stdout.strip() + res.stderr.strip()
@@ -278,7 +286,7 @@ def bench_cell(findings: int, outlets: int, order: str, rs: list[Runner], opts: 
             "others_cores": [x["others_cores"] for x in rr],
         }
     if not opts.keep_outputs:
-        for f in work.glob("*.json"):
+        for f in [*work.glob("*.json"), *work.glob("*.jsonl")]:
             f.unlink()
     return cell
 
@@ -336,7 +344,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             row.append("" if r is None else f"{r['median']:.2f} s ({r['cpu']:.2f} cpu, {r['peak_mib']:,.0f} MiB)"
                        + ("" if r["ok"] else " FAILED"))
         out.append(f"| {n} | " + " | ".join(row) + " |")
-    for a, b in (("score", "loop"), ("score", "duckdb"), ("score", "polars")):
+    for a, b in (("score", "loop"), ("score", "duckdb"), ("score", "polars"), ("writer", "loop"), ("writer-bytes", "loop"),
+                 ("score", "writer"), ("score", "writer-bytes")):
         if any(a in c["runners"] and b in c["runners"] for c in cells):
             out.append(f"| {a} / {b} | " + " | ".join(
                 f"{c['runners'][a]['median'] / c['runners'][b]['median']:.2f}×" if a in c["runners"] and b in c["runners"] else ""

@@ -1,7 +1,8 @@
-"""The peers in benchmarks/ give exactly the library's totals, and the checker sees when one does not.
+"""The peers in benchmarks/ give exactly the library's totals (the writer: its deductions), and the
+checker sees when one does not.
 
-Small generated quarters (sorted, shuffled, skewed); the hand-written loop always, the DuckDB and
-Polars peers only where those are installed (the ``bench`` extra). No timing here.
+Small generated quarters (sorted, shuffled, skewed); the hand-written loop and writer always, the
+DuckDB and Polars peers only where those are installed (the ``bench`` extra). No timing here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def _module(name: str) -> ModuleType:
 generate = _module("generate")
 peer_loop = _module("peer_loop")
 check_peers = _module("check_peers")
+peer_writer = _module("peer_writer")
 
 
 @pytest.fixture(scope="module", params=["sorted", "shuffled", "skewed"])
@@ -81,6 +83,69 @@ def test_a_section_score_alone_differing_is_seen(tmp_path: Path) -> None:
     moved = {("HJ-001", "2026Q3"): (97, (15, 14, 18, 20, 15, 15))}  # same total, a point in another section
     assert len(check_peers.compare(library, moved)) == 1
     assert check_peers.compare(library, dict(library)) == []
+
+
+def _writer_jsonl(data: Path, out: Path, capsysbinary: pytest.CaptureFixture[bytes]) -> Path:
+    assert peer_writer.main([str(data)]) == 0
+    out.write_bytes(capsysbinary.readouterr().out)
+    return out
+
+
+def test_the_writer_gives_the_library_deductions_field_by_field(
+    quarter: tuple[Path, Path], tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    data, score_json = quarter
+    library = check_peers.library_deductions(score_json)
+    listed = [d for ds in library.values() for d in ds]
+    assert len(listed) > 2000  # the quarter's findings, less its bad lines and unverified complaints
+    fields = check_peers.DEDUCTION_FIELDS
+    assert {d[fields.index("rule")][1] for d in listed} >= {"cz-5-tone", "cz-5-complaint", "cz-8-person"}
+    assert any(d[fields.index("note")][1] is not None for d in listed)
+    out = _writer_jsonl(data, tmp_path / "writer.jsonl", capsysbinary)
+    assert check_peers.compare_deductions(library, check_peers.peer_deductions(out)) == []
+    assert check_peers.main([str(score_json), str(out)]) == 0
+
+
+def test_the_tuned_writer_writes_the_same_bytes(
+    quarter: tuple[Path, Path], tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    data, _ = quarter
+    plain = _writer_jsonl(data, tmp_path / "writer.jsonl", capsysbinary).read_bytes()
+    assert peer_writer.main(["--bytes", str(data)]) == 0
+    assert capsysbinary.readouterr().out == plain
+
+
+def test_the_checker_sees_a_changed_reason_an_order_a_missing_card_and_a_type(
+    quarter: tuple[Path, Path], tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    import orjson
+
+    data, score_json = quarter
+    lines = _writer_jsonl(data, tmp_path / "writer.jsonl", capsysbinary).read_bytes().splitlines()
+    first, *rest = lines
+    card = orjson.loads(first)
+    many = next(orjson.loads(line) for line in rest if len(orjson.loads(line)["deductions"]) > 1)
+    rest = [line for line in rest if orjson.loads(line)["outlet"] != many["outlet"]]
+
+    def changed(c: dict, **fields: object) -> dict:
+        return {**c, "deductions": [{**c["deductions"][0], **fields}, *c["deductions"][1:]]}
+
+    swapped = {**many, "deductions": many["deductions"][::-1]}
+    cases = {
+        "reason": [changed(card, reason=card["deductions"][0]["reason"] + "。"), many],
+        "points as a float": [changed(card, points=float(card["deductions"][0]["points"])), many],
+        "order": [card, swapped],
+        "missing": [many],
+        "extra": [card, many, {"outlet": "XX-999", "period": card["period"], "deductions": card["deductions"]}],
+    }
+    library = check_peers.library_deductions(score_json)
+    for name, cards in cases.items():
+        path = tmp_path / f"{name}.jsonl"
+        path.write_bytes(b"\n".join([*map(orjson.dumps, cards), *rest]) + b"\n")
+        problems = check_peers.compare_deductions(library, check_peers.peer_deductions(path))
+        assert len(problems) == 1, (name, problems)
+        assert check_peers.main([str(score_json), str(path)]) == 1
+    capsysbinary.readouterr()
 
 
 @pytest.mark.parametrize("name", ["peer_duckdb", "peer_polars"])

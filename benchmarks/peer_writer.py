@@ -1,0 +1,174 @@
+"""A peer: the loop a data engineer would write by hand for the Cangzhou deductions, each with its reason (orjson).
+
+    python benchmarks/peer_writer.py FILE.jsonl > deductions.jsonl
+    python benchmarks/peer_writer.py --bytes FILE.jsonl > deductions.jsonl   # the same bytes, tuned
+
+benchmarks/peer_loop.py computes the section totals and writes nothing else; the library writes
+every deduction with its reason (341 MB at 1M findings). This peer writes that part too, the way
+one would by hand: the same rule table as peer_loop.py with each rule's id and reason template
+copied from the pack (policies/cangzhou/rules.toml), a dict per deduction, the deductions of each
+outlet and quarter sorted as the library sorts them (section, then article with complaints last,
+then observation id), and one ``orjson.dumps`` per outlet and quarter. It checks what peer_loop.py
+checks and nothing more. So it measures what writing the document costs a plain loop, to set
+beside what the library spends on checking every line, keeping its fact store and deciding.
+
+``--bytes`` is the same loop tuned the way the library writes (no dict per deduction): the bytes
+of each deduction from a template per (rule, article, points, persons, tag) with the id, the note
+and the date filled in, joined per outlet and quarter. The output is the same, byte for byte.
+
+Output: JSON Lines, one line per (outlet, quarter) with a deduction, sorted by quarter then outlet:
+``{"outlet", "period", "deductions": [{"rule", "article", "section", "points", "observations",
+"reason", "note", "date"}, ...]}`` (the library's field names and values).
+benchmarks/check_peers.py compares it with ``service-rules score``, deduction by deduction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import os
+import sys
+from typing import Any
+
+import orjson
+
+GRADED, FIXED, PER_PERSON = 0, 1, 2
+#: The labels of the tags the reasons name (policies/cangzhou/articles.toml).
+TAGS = {"harsh_tone": "语气生硬", "forbidden_phrase": "使用服务禁语", "drunk_on_duty": "酒后上岗"}
+_R3 = "第{article}条所列内容缺损、未达标,按第三章“每项扣1-3分”评定扣{points}分。"
+_R4 = "第{article}条服务设施未达标,依第十四条后“每项扣1-3分…(下同)”评定扣{points}分。"
+_R5 = "第{article}条未达要求,按第五章“每项扣3分”扣{points}分。"
+_R6 = "第{article}条服务质量未达标,依第十四条后“每项扣1-3分…(下同)”评定扣{points}分。"
+_R8 = "违反第{article}条,{persons}人(次),每人(次)扣5分,共扣{points}分。"
+#: (article, tag) -> (rule id, section, kind, points: the fixed amount, per person, or the graded maximum; reason template)
+RULES: dict[tuple[int, str | None], tuple[str, int, int, int, str]] = {}
+for _a in (11, 12, 13, 14):
+    RULES[(_a, None)] = ("cz-3-item", 3, GRADED, 3, _R3)
+for _a in (15, 16, 17, 18, 19):
+    RULES[(_a, None)] = ("cz-4-item", 4, GRADED, 3, _R4)
+for _a in (24, 25, 26):
+    RULES[(_a, None)] = ("cz-5-item", 5, FIXED, 3, _R5)
+RULES[(26, "harsh_tone")] = RULES[(26, "forbidden_phrase")] = (
+    "cz-5-tone", 5, PER_PERSON, 5, "第{article}条:{tag},{persons}人(次),每人(次)扣5分,共扣{points}分。"
+)
+for _a in (27, 28, 29, 30):
+    RULES[(_a, None)] = ("cz-6-item", 6, GRADED, 3, _R6)
+for _a in (39, 40, 41, 42, 43):
+    RULES[(_a, None)] = ("cz-8-person", 8, PER_PERSON, 5, _R8)
+RULES[(41, "drunk_on_duty")] = (
+    "cz-8-drunk", 8, PER_PERSON, 10, "违反第{article}条:{tag},{persons}人(次),每人(次)扣10分,共扣{points}分。"
+)
+COMPLAINT = ("cz-5-complaint", 10, "因服务态度差被客户投诉,经核实,按第五章章末条款扣{points}分。")
+TRANSFERRED = ("cz-5-complaint-transfer", 20, "因服务态度差被客户投诉并造成客户转户,经核实,按第五章章末条款扣{points}分。")
+CHANNELS = frozenset(("phone", "written"))
+
+
+def quarter(date: object) -> str | None:
+    """``2026Q3`` for an ISO date that exists, else None."""
+    if type(date) is not str or len(date) != 10:
+        return None
+    try:
+        d = dt.date.fromisoformat(date)
+    except ValueError:
+        return None
+    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
+
+
+def deductions(path: str, as_bytes: bool = False) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """(outlet, quarter) -> its deductions as (sort key..., the deduction's dict or, ``as_bytes``,
+    its JSON), in line order."""
+    loads = orjson.loads
+    dumps = orjson.dumps
+    templates: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
+    rules_get = RULES.get
+    periods: dict[object, str | None] = {}
+    reasons: dict[tuple[Any, ...], str] = {}
+    cards: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    with open(path, "rb") as f:
+        for raw in f:
+            o = loads(raw)
+            t = o.get("type")
+            persons = None
+            if t == "finding":
+                article, tag = o.get("article"), o.get("tag")
+                r = rules_get((article, tag))
+                if r is None:
+                    continue
+                rule, section, kind, points, template = r
+                if kind == GRADED:
+                    points = o.get("points")
+                    if type(points) is not int or not 1 <= points <= r[3]:
+                        continue
+                elif kind == PER_PERSON:
+                    employees = o.get("employees")
+                    persons = len(employees) if employees is not None else o.get("persons") or 1
+                    points *= persons
+            elif t == "complaint":
+                if o.get("verified") is not True or o.get("channel") not in CHANNELS:
+                    continue
+                rule, points, template = TRANSFERRED if o.get("account_transferred") is True else COMPLAINT
+                article = tag = None
+                section = 5
+            else:
+                continue
+            date = o.get("date")
+            period = periods[date] if date in periods else periods.setdefault(date, quarter(date))
+            if period is None:
+                continue
+            key = (rule, article, points, persons, tag)
+            reason = reasons.get(key)
+            if reason is None:
+                label = TAGS.get(tag, tag) if tag is not None else None
+                reason = reasons[key] = template.format(article=article, points=points, persons=persons, tag=label)
+            oid = o["id"]
+            row: Any
+            if as_bytes:
+                pieces = templates.get(key)
+                if pieces is None:
+                    head = dumps({"rule": rule, "article": article, "section": section, "points": points})[:-1]
+                    pieces = templates[key] = (head + b',"observations":[', b'],"reason":' + dumps(reason) + b',"note":')
+                note = o.get("note")
+                row = b"".join((pieces[0], dumps(oid), pieces[1], b"null" if note is None else dumps(note),
+                                b',"date":', dumps(date), b"}"))
+            else:
+                row = {"rule": rule, "article": article, "section": section, "points": points, "observations": [oid],
+                       "reason": reason, "note": o.get("note"), "date": date}
+            card = cards.get((o["outlet"], period))
+            if card is None:
+                card = cards[(o["outlet"], period)] = []
+            card.append((section, article is None, article or 0, oid, row))
+    return cards
+
+
+def _order(d: tuple[Any, ...]) -> tuple[Any, ...]:
+    return d[:4]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    as_bytes = args[:1] == ["--bytes"]
+    if as_bytes:
+        args = args[1:]
+    if len(args) != 1:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    gc.disable()  # acyclic objects only
+    cards = deductions(args[0], as_bytes)
+    write = sys.stdout.buffer.write
+    dumps = orjson.dumps
+    for outlet, period in sorted(cards, key=lambda k: (k[1], k[0])):
+        rows = cards[(outlet, period)]
+        rows.sort(key=_order)  # stable: line order among equals, as the library
+        if as_bytes:
+            head = dumps({"outlet": outlet, "period": period})[:-1]
+            write(b"".join((head, b',"deductions":[', b",".join([d[4] for d in rows]), b"]}\n")))
+        else:
+            write(dumps({"outlet": outlet, "period": period, "deductions": [d[4] for d in rows]}) + b"\n")
+    sys.stdout.flush()
+    if argv is None:
+        os._exit(0)  # no teardown of the dicts
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
