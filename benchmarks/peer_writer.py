@@ -2,6 +2,7 @@
 
     python benchmarks/peer_writer.py FILE.jsonl > deductions.jsonl
     python benchmarks/peer_writer.py --bytes FILE.jsonl > deductions.jsonl   # the same bytes, tuned
+    python benchmarks/peer_writer.py --bytes --workers 2 FILE.jsonl > deductions.jsonl   # on 2 cores
 
 benchmarks/peer_loop.py computes the section totals and writes nothing else; the library writes
 every deduction with its reason (341 MB at 1M findings). This peer writes that part too, the way
@@ -15,6 +16,9 @@ beside what the library spends on checking every line, keeping its fact store an
 ``--bytes`` is the same loop tuned the way the library writes (no dict per deduction): the bytes
 of each deduction from a template per (rule, article, points, persons, tag) with the id, the note
 and the date filled in, joined per outlet and quarter. The output is the same, byte for byte.
+``--workers N`` reads the file in 4N byte ranges (cut at line ends) on a ``multiprocessing`` pool
+of N forked processes, each making its ranges' deductions; the parent joins each outlet's and
+quarter's lists in range order (so in line order), sorts and writes them: again the same bytes.
 
 Output: JSON Lines, one line per (outlet, quarter) with a deduction, sorted by quarter then outlet:
 ``{"outlet", "period", "deductions": [{"rule", "article", "section", "points", "observations",
@@ -26,6 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
+import itertools
 import os
 import sys
 from typing import Any
@@ -77,6 +83,51 @@ def quarter(date: object) -> str | None:
 def deductions(path: str, as_bytes: bool = False) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
     """(outlet, quarter) -> its deductions as (sort key..., the deduction's dict or, ``as_bytes``,
     its JSON), in line order."""
+    with open(path, "rb") as f:
+        return _deductions(f, as_bytes)
+
+
+def _range(job: tuple[str, int, int, bool]) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """:func:`deductions` of the lines from byte ``start`` to ``end`` (a pool's task)."""
+    path, start, end, as_bytes = job
+    gc.disable()
+    with open(path, "rb") as f:
+        f.seek(start)
+        return _deductions(io.BytesIO(f.read(end - start)), as_bytes)  # its lines, as a file gives them
+
+
+def _ranges(path: str, n: int) -> list[tuple[int, int]]:
+    """``n`` byte ranges of the file, cut after a line end."""
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as f:
+        for i in range(1, n):
+            f.seek(max(cuts[-1], size * i // n))
+            f.readline()
+            cuts.append(min(f.tell(), size))
+    cuts.append(size)
+    return list(itertools.pairwise(cuts))
+
+
+def parallel_deductions(path: str, as_bytes: bool, workers: int) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    """:func:`deductions` on a pool of ``workers`` forked processes, over 4 ranges a process."""
+    import multiprocessing
+
+    jobs = [(path, a, b, as_bytes) for a, b in _ranges(path, 4 * workers) if a < b]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        parts = pool.map(_range, jobs, chunksize=1)
+    cards: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+    for part in parts:  # in range order: each card's deductions stay in line order
+        for key, rows in part.items():
+            card = cards.get(key)
+            if card is None:
+                cards[key] = rows
+            else:
+                card.extend(rows)
+    return cards
+
+
+def _deductions(lines: Any, as_bytes: bool) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
     loads = orjson.loads
     dumps = orjson.dumps
     templates: dict[tuple[Any, ...], tuple[bytes, bytes]] = {}
@@ -84,59 +135,58 @@ def deductions(path: str, as_bytes: bool = False) -> dict[tuple[str, str], list[
     periods: dict[object, str | None] = {}
     reasons: dict[tuple[Any, ...], str] = {}
     cards: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-    with open(path, "rb") as f:
-        for raw in f:
-            o = loads(raw)
-            t = o.get("type")
-            persons = None
-            if t == "finding":
-                article, tag = o.get("article"), o.get("tag")
-                r = rules_get((article, tag))
-                if r is None:
-                    continue
-                rule, section, kind, points, template = r
-                if kind == GRADED:
-                    points = o.get("points")
-                    if type(points) is not int or not 1 <= points <= r[3]:
-                        continue
-                elif kind == PER_PERSON:
-                    employees = o.get("employees")
-                    persons = len(employees) if employees is not None else o.get("persons") or 1
-                    points *= persons
-            elif t == "complaint":
-                if o.get("verified") is not True or o.get("channel") not in CHANNELS:
-                    continue
-                rule, points, template = TRANSFERRED if o.get("account_transferred") is True else COMPLAINT
-                article = tag = None
-                section = 5
-            else:
+    for raw in lines:
+        o = loads(raw)
+        t = o.get("type")
+        persons = None
+        if t == "finding":
+            article, tag = o.get("article"), o.get("tag")
+            r = rules_get((article, tag))
+            if r is None:
                 continue
-            date = o.get("date")
-            period = periods[date] if date in periods else periods.setdefault(date, quarter(date))
-            if period is None:
+            rule, section, kind, points, template = r
+            if kind == GRADED:
+                points = o.get("points")
+                if type(points) is not int or not 1 <= points <= r[3]:
+                    continue
+            elif kind == PER_PERSON:
+                employees = o.get("employees")
+                persons = len(employees) if employees is not None else o.get("persons") or 1
+                points *= persons
+        elif t == "complaint":
+            if o.get("verified") is not True or o.get("channel") not in CHANNELS:
                 continue
-            key = (rule, article, points, persons, tag)
-            reason = reasons.get(key)
-            if reason is None:
-                label = TAGS.get(tag, tag) if tag is not None else None
-                reason = reasons[key] = template.format(article=article, points=points, persons=persons, tag=label)
-            oid = o["id"]
-            row: Any
-            if as_bytes:
-                pieces = templates.get(key)
-                if pieces is None:
-                    head = dumps({"rule": rule, "article": article, "section": section, "points": points})[:-1]
-                    pieces = templates[key] = (head + b',"observations":[', b'],"reason":' + dumps(reason) + b',"note":')
-                note = o.get("note")
-                row = b"".join((pieces[0], dumps(oid), pieces[1], b"null" if note is None else dumps(note),
-                                b',"date":', dumps(date), b"}"))
-            else:
-                row = {"rule": rule, "article": article, "section": section, "points": points, "observations": [oid],
-                       "reason": reason, "note": o.get("note"), "date": date}
-            card = cards.get((o["outlet"], period))
-            if card is None:
-                card = cards[(o["outlet"], period)] = []
-            card.append((section, article is None, article or 0, oid, row))
+            rule, points, template = TRANSFERRED if o.get("account_transferred") is True else COMPLAINT
+            article = tag = None
+            section = 5
+        else:
+            continue
+        date = o.get("date")
+        period = periods[date] if date in periods else periods.setdefault(date, quarter(date))
+        if period is None:
+            continue
+        key = (rule, article, points, persons, tag)
+        reason = reasons.get(key)
+        if reason is None:
+            label = TAGS.get(tag, tag) if tag is not None else None
+            reason = reasons[key] = template.format(article=article, points=points, persons=persons, tag=label)
+        oid = o["id"]
+        row: Any
+        if as_bytes:
+            pieces = templates.get(key)
+            if pieces is None:
+                head = dumps({"rule": rule, "article": article, "section": section, "points": points})[:-1]
+                pieces = templates[key] = (head + b',"observations":[', b'],"reason":' + dumps(reason) + b',"note":')
+            note = o.get("note")
+            row = b"".join((pieces[0], dumps(oid), pieces[1], b"null" if note is None else dumps(note),
+                            b',"date":', dumps(date), b"}"))
+        else:
+            row = {"rule": rule, "article": article, "section": section, "points": points, "observations": [oid],
+                   "reason": reason, "note": o.get("note"), "date": date}
+        card = cards.get((o["outlet"], period))
+        if card is None:
+            card = cards[(o["outlet"], period)] = []
+        card.append((section, article is None, article or 0, oid, row))
     return cards
 
 
@@ -149,11 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     as_bytes = args[:1] == ["--bytes"]
     if as_bytes:
         args = args[1:]
+    workers = 1
+    if args[:1] == ["--workers"] and len(args) > 1 and args[1].isdigit() and int(args[1]) >= 1:
+        workers, args = int(args[1]), args[2:]
     if len(args) != 1:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     gc.disable()  # acyclic objects only
-    cards = deductions(args[0], as_bytes)
+    cards = deductions(args[0], as_bytes) if workers == 1 else parallel_deductions(args[0], as_bytes, workers)
     write = sys.stdout.buffer.write
     dumps = orjson.dumps
     for outlet, period in sorted(cards, key=lambda k: (k[1], k[0])):

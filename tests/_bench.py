@@ -20,5 +20,6 @@ def bench_module(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # importable by name: a pool's worker finds its functions (pickled by name)
     spec.loader.exec_module(module)
     return module

@@ -106,12 +106,16 @@ def test_the_writer_gives_the_library_deductions_field_by_field(
     assert check_peers.main([str(score_json), str(out)]) == 0
 
 
-def test_the_tuned_writer_writes_the_same_bytes(
+def test_the_tuned_and_parallel_writers_write_the_same_bytes(
     quarter: tuple[Path, Path], tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     data, _ = quarter
     plain = _writer_jsonl(data, tmp_path / "writer.jsonl", capsysbinary).read_bytes()
     assert peer_writer.main(["--bytes", str(data)]) == 0
+    assert capsysbinary.readouterr().out == plain
+    assert peer_writer.main(["--bytes", "--workers", "2", str(data)]) == 0  # 8 ranges, each card's in line order
+    assert capsysbinary.readouterr().out == plain
+    assert peer_writer.main(["--workers", "3", str(data)]) == 0
     assert capsysbinary.readouterr().out == plain
 
 
