@@ -72,27 +72,50 @@ def compare(library: dict[tuple[str, str], Card], peer: dict[tuple[str, str], Ca
 def library_deductions(score_json: str | Path) -> dict[tuple[str, str], Deductions]:
     """(outlet, period) -> its deductions (DEDUCTION_FIELDS, in order) for every scorecard with one."""
     doc: dict[str, Any] = orjson.loads(Path(score_json).read_bytes())
-    return {
-        (c["outlet"], c["period"]): [_fields(d) for d in c["deductions"]] for c in doc["scorecards"] if c["deductions"]
-    }
+    cards: dict[tuple[str, str], Deductions] = {}
+    for c in doc["scorecards"]:
+        key = (c["outlet"], c["period"])
+        if key in cards:
+            raise ValueError(f"{score_json}: scorecard {key} twice")
+        if c["deductions"]:
+            cards[key] = [_fields(d) for d in c["deductions"]]
+    return cards
 
 
 def peer_deductions(peer_jsonl: str | Path) -> dict[tuple[str, str], Deductions]:
     """The same from a peer's JSON Lines."""
     cards: dict[tuple[str, str], Deductions] = {}
+    before: tuple[str, str] | None = None
     with open(peer_jsonl, "rb") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             c = orjson.loads(line)
+            if type(c) is not dict or set(c) != {"outlet", "period", "deductions"} or type(c["deductions"]) is not list:
+                raise ValueError(f"{peer_jsonl}:{number}: not an object of outlet, period and deductions")
             key = (c["outlet"], c["period"])
             if key in cards:
-                raise ValueError(f"{peer_jsonl}: {key} twice")
-            cards[key] = [_fields(d) for d in c["deductions"]]
+                raise ValueError(f"{peer_jsonl}:{number}: {key} twice")
+            if before is not None and (key[1], key[0]) < (before[1], before[0]):
+                raise ValueError(f"{peer_jsonl}:{number}: {key} after {before} (not sorted by quarter, then outlet)")
+            before = key
+            cards[key] = [_fields(d, exact=True) for d in c["deductions"]]
     return cards
 
 
-def _fields(d: dict[str, Any]) -> tuple[Any, ...]:
-    # lists as tuples; a value with its type (1 and 1.0, or 1 and True, are not the same here)
-    return tuple((type(d[f]).__name__, tuple(d[f]) if type(d[f]) is list else d[f]) for f in DEDUCTION_FIELDS)
+def _typed(v: Any) -> Any:
+    """A JSON value with the type of every part (1 and 1.0, or 1 and True, are not the same here)."""
+    if type(v) is list:
+        return ("list", tuple(map(_typed, v)))
+    return (type(v).__name__, v)
+
+
+def _fields(d: Any, exact: bool = False) -> tuple[Any, ...]:
+    """DEDUCTION_FIELDS of a deduction, typed; ``exact`` (a peer's): a field missing or one more is
+    part of it, so it differs from every library deduction."""
+    if type(d) is not dict:
+        return (("not an object", _typed(d)),)
+    fields = tuple(_typed(d[f]) if f in d else ("missing", f) for f in DEDUCTION_FIELDS)
+    extra = sorted(set(d) - set(DEDUCTION_FIELDS)) if exact else []
+    return (*fields, ("extra", tuple(extra))) if extra else fields
 
 
 def compare_deductions(library: dict[tuple[str, str], Deductions], peer: dict[tuple[str, str], Deductions]) -> list[str]:

@@ -124,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.flush()
     if argv is None:
         os._exit(0)  # no teardown of the dicts
+    gc.enable()  # called in-process (the tests): the collector back on
     return 0
 
 

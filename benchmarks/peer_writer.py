@@ -3,6 +3,7 @@
     python benchmarks/peer_writer.py FILE.jsonl > deductions.jsonl
     python benchmarks/peer_writer.py --bytes FILE.jsonl > deductions.jsonl   # the same bytes, tuned
     python benchmarks/peer_writer.py --bytes --workers 2 FILE.jsonl > deductions.jsonl   # on 2 cores
+    python benchmarks/peer_writer.py --bytes --shards 2 FILE.jsonl > deductions.jsonl    # on 2 cores, by outlet
 
 benchmarks/peer_loop.py computes the section totals and writes nothing else; the library writes
 every deduction with its reason (341 MB at 1M findings). This peer writes that part too, the way
@@ -19,6 +20,9 @@ and the date filled in, joined per outlet and quarter. The output is the same, b
 ``--workers N`` reads the file in 4N byte ranges (cut at line ends) on a ``multiprocessing`` pool
 of N forked processes, each making its ranges' deductions; the parent joins each outlet's and
 quarter's lists in range order (so in line order), sorts and writes them: again the same bytes.
+``--shards N`` splits the work by outlet instead: each of N forked processes reads the whole file,
+keeps the lines whose outlet (found in the raw bytes) hashes to it, and hands back its cards
+finished (sorted and joined); the parent writes them in order. The same bytes again.
 
 Output: JSON Lines, one line per (outlet, quarter) with a deduction, sorted by quarter then outlet:
 ``{"outlet", "period", "deductions": [{"rule", "article", "section", "points", "observations",
@@ -34,6 +38,7 @@ import io
 import itertools
 import os
 import sys
+import zlib
 from typing import Any
 
 import orjson
@@ -127,6 +132,46 @@ def parallel_deductions(path: str, as_bytes: bool, workers: int) -> dict[tuple[s
     return cards
 
 
+def _shard(job: tuple[str, int, int, bool]) -> dict[tuple[str, str], bytes]:
+    """The finished lines of the cards whose outlet hashes to ``k`` of ``n`` (a pool's task)."""
+    path, k, n, as_bytes = job
+    gc.disable()
+
+    def mine() -> Any:
+        with open(path, "rb") as f:
+            for raw in f:
+                # the first "outlet" key's value, raw (a generated quarter repeats no key)
+                i = raw.find(b'"outlet":"')
+                j = raw.find(b'"', i + 10) if i >= 0 else -1
+                if (zlib.crc32(raw[i + 10 : j]) % n if j >= 0 else 0) == k:  # no outlet: shard 0's
+                    yield raw
+
+    cards = _deductions(mine(), as_bytes)
+    return {key: _card_line(key, rows, as_bytes) for key, rows in cards.items()}
+
+
+def sharded_deductions(path: str, as_bytes: bool, shards: int) -> dict[tuple[str, str], bytes]:
+    """Every card's finished line, made on a pool of ``shards`` forked processes by outlet."""
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(shards) as pool:
+        parts = pool.map(_shard, [(path, k, shards, as_bytes) for k in range(shards)], chunksize=1)
+    lines: dict[tuple[str, str], bytes] = {}
+    for part in parts:
+        lines.update(part)
+    return lines
+
+
+def _card_line(key: tuple[str, str], rows: list[tuple[Any, ...]], as_bytes: bool) -> bytes:
+    """A card's line of output: its deductions sorted (stable: line order among equals, as the library)."""
+    outlet, period = key
+    rows.sort(key=_order)
+    if as_bytes:
+        head = orjson.dumps({"outlet": outlet, "period": period})[:-1]
+        return b"".join((head, b',"deductions":[', b",".join([d[4] for d in rows]), b"]}\n"))
+    return orjson.dumps({"outlet": outlet, "period": period, "deductions": [d[4] for d in rows]}) + b"\n"
+
+
 def _deductions(lines: Any, as_bytes: bool) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
     loads = orjson.loads
     dumps = orjson.dumps
@@ -199,27 +244,30 @@ def main(argv: list[str] | None = None) -> int:
     as_bytes = args[:1] == ["--bytes"]
     if as_bytes:
         args = args[1:]
-    workers = 1
-    if args[:1] == ["--workers"] and len(args) > 1 and args[1].isdigit() and int(args[1]) >= 1:
-        workers, args = int(args[1]), args[2:]
+    workers = shards = 1
+    if args[:1] in (["--workers"], ["--shards"]) and len(args) > 1 and args[1].isdigit() and int(args[1]) >= 1:
+        if args[0] == "--workers":
+            workers = int(args[1])
+        else:
+            shards = int(args[1])
+        args = args[2:]
     if len(args) != 1:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
     gc.disable()  # acyclic objects only
-    cards = deductions(args[0], as_bytes) if workers == 1 else parallel_deductions(args[0], as_bytes, workers)
     write = sys.stdout.buffer.write
-    dumps = orjson.dumps
-    for outlet, period in sorted(cards, key=lambda k: (k[1], k[0])):
-        rows = cards[(outlet, period)]
-        rows.sort(key=_order)  # stable: line order among equals, as the library
-        if as_bytes:
-            head = dumps({"outlet": outlet, "period": period})[:-1]
-            write(b"".join((head, b',"deductions":[', b",".join([d[4] for d in rows]), b"]}\n")))
-        else:
-            write(dumps({"outlet": outlet, "period": period, "deductions": [d[4] for d in rows]}) + b"\n")
+    if shards > 1:
+        lines = sharded_deductions(args[0], as_bytes, shards)
+        for key in sorted(lines, key=lambda k: (k[1], k[0])):
+            write(lines[key])
+    else:
+        cards = deductions(args[0], as_bytes) if workers == 1 else parallel_deductions(args[0], as_bytes, workers)
+        for key in sorted(cards, key=lambda k: (k[1], k[0])):
+            write(_card_line(key, cards[key], as_bytes))
     sys.stdout.flush()
     if argv is None:
         os._exit(0)  # no teardown of the dicts
+    gc.enable()  # called in-process (the tests): the collector back on
     return 0
 
 

@@ -25,7 +25,8 @@ in the first cell. Runners (``--runners``):
 * ``writer``: benchmarks/peer_writer.py (peer_loop.py's loop that also writes every deduction
   with its reason, as JSON Lines: what writing the document costs a plain loop); ``writer-bytes``
   the same with ``--bytes`` (tuned: a template per kind of deduction instead of a dict each);
-  ``writer-2`` the tuned one on a pool of 2 processes (``--bytes --workers 2``).
+  ``writer-2`` the tuned one on a pool of 2 processes over byte ranges (``--bytes --workers 2``),
+  ``writer-shards`` on 2 processes by outlet (``--bytes --shards 2``).
 
 After the timed runs of a cell, benchmarks/check_peers.py compares the last output of every peer
 with the last ``score`` JSON: the same total and section scores for every scorecard (the CSVs),
@@ -74,10 +75,11 @@ PARSE = {
 }
 PEERS = {"loop": ["peer_loop.py"], "duckdb": ["peer_duckdb.py"], "polars": ["peer_polars.py"],
          "writer": ["peer_writer.py"], "writer-bytes": ["peer_writer.py", "--bytes"],
-         "writer-2": ["peer_writer.py", "--bytes", "--workers", "2"]}
+         "writer-2": ["peer_writer.py", "--bytes", "--workers", "2"],
+         "writer-shards": ["peer_writer.py", "--bytes", "--shards", "2"]}
 #: What a peer writes: the section totals as CSV, or (the writers) every deduction as JSON Lines.
-PEER_OUTPUT = {"writer": "jsonl", "writer-bytes": "jsonl", "writer-2": "jsonl"}
-DEFAULT_RUNNERS = "json.loads,orjson.loads,score,score-1,loop,writer,writer-bytes,writer-2,duckdb,polars"
+PEER_OUTPUT = {"writer": "jsonl", "writer-bytes": "jsonl", "writer-2": "jsonl", "writer-shards": "jsonl"}
+DEFAULT_RUNNERS = "json.loads,orjson.loads,score,score-1,loop,writer,writer-bytes,writer-2,writer-shards,duckdb,polars"
 
 LAUNCHER = r"""
 import os, resource, sys, threading, time
@@ -347,7 +349,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                        + ("" if r["ok"] else " FAILED"))
         out.append(f"| {n} | " + " | ".join(row) + " |")
     for a, b in (("score", "loop"), ("score", "duckdb"), ("score", "polars"), ("writer", "loop"), ("writer-bytes", "loop"),
-                 ("writer-2", "loop"), ("score", "writer"), ("score", "writer-bytes"), ("score", "writer-2")):
+                 ("writer-2", "loop"), ("writer-shards", "loop"), ("score", "writer"), ("score", "writer-bytes"),
+                 ("score", "writer-2"), ("score", "writer-shards")):
         if any(a in c["runners"] and b in c["runners"] for c in cells):
             out.append(f"| {a} / {b} | " + " | ".join(
                 f"{c['runners'][a]['median'] / c['runners'][b]['median']:.2f}×" if a in c["runners"] and b in c["runners"] else ""

@@ -78,6 +78,13 @@ def test_the_checker_sees_a_changed_score_and_a_missing_or_extra_row(
     capsys.readouterr()
 
 
+def test_the_checker_types_every_part_of_a_value() -> None:
+    typed = check_peers._typed
+    assert typed([1]) != typed([1.0]) and typed([1]) != typed([True]) and typed([[1]]) != typed([[1.0]])
+    assert typed(["a", None]) == typed(["a", None])
+    assert check_peers._fields({"points": 1}) != check_peers._fields({"points": 1.0})
+
+
 def test_a_section_score_alone_differing_is_seen(tmp_path: Path) -> None:
     library = {("HJ-001", "2026Q3"): (97, (15, 15, 17, 20, 15, 15))}
     moved = {("HJ-001", "2026Q3"): (97, (15, 14, 18, 20, 15, 15))}  # same total, a point in another section
@@ -117,6 +124,10 @@ def test_the_tuned_and_parallel_writers_write_the_same_bytes(
     assert capsysbinary.readouterr().out == plain
     assert peer_writer.main(["--workers", "3", str(data)]) == 0
     assert capsysbinary.readouterr().out == plain
+    assert peer_writer.main(["--bytes", "--shards", "2", str(data)]) == 0  # by outlet
+    assert capsysbinary.readouterr().out == plain
+    assert peer_writer.main(["--shards", "3", str(data)]) == 0
+    assert capsysbinary.readouterr().out == plain
 
 
 def test_the_checker_sees_a_changed_reason_an_order_a_missing_card_and_a_type(
@@ -139,17 +150,29 @@ def test_the_checker_sees_a_changed_reason_an_order_a_missing_card_and_a_type(
         "reason": [changed(card, reason=card["deductions"][0]["reason"] + "。"), many],
         "points as a float": [changed(card, points=float(card["deductions"][0]["points"])), many],
         "order": [card, swapped],
+        "a field more": [changed(card, amount=None), many],
+        "a field less": [{**card, "deductions": [
+            {k: v for k, v in card["deductions"][0].items() if k != "note"}, *card["deductions"][1:]]}, many],
         "missing": [many],
         "extra": [card, many, {"outlet": "XX-999", "period": card["period"], "deductions": card["deductions"]}],
     }
     library = check_peers.library_deductions(score_json)
     for name, cards in cases.items():
         path = tmp_path / f"{name}.jsonl"
-        path.write_bytes(b"\n".join([*map(orjson.dumps, cards), *rest]) + b"\n")
+        lines = sorted([*map(orjson.dumps, cards), *rest], key=lambda x: (orjson.loads(x)["period"], orjson.loads(x)["outlet"]))
+        path.write_bytes(b"\n".join(lines) + b"\n")
         problems = check_peers.compare_deductions(library, check_peers.peer_deductions(path))
         assert len(problems) == 1, (name, problems)
         assert check_peers.main([str(score_json), str(path)]) == 1
     capsysbinary.readouterr()
+    unsorted = tmp_path / "unsorted.jsonl"
+    unsorted.write_bytes(b"\n".join([*rest[:2][::-1], first]) + b"\n")
+    with pytest.raises(ValueError, match="not sorted"):
+        check_peers.peer_deductions(unsorted)
+    twice = tmp_path / "twice.jsonl"
+    twice.write_bytes(b"\n".join([first, first]) + b"\n")
+    with pytest.raises(ValueError, match="twice"):
+        check_peers.peer_deductions(twice)
 
 
 @pytest.mark.parametrize("name", ["peer_duckdb", "peer_polars"])
