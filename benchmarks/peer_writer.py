@@ -32,7 +32,6 @@ benchmarks/check_peers.py compares it with ``service-rules score``, deduction by
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import io
 import itertools
@@ -43,7 +42,11 @@ from typing import Any
 
 import orjson
 
-GRADED, FIXED, PER_PERSON = 0, 1, 2
+from peer_loop import CHANNELS, FIXED, GRADED, PER_PERSON, quarter  # benchmarks/ is on the path (run as a script)
+
+# The loop below is peer_loop.totals' loop written out again, not called: each peer is the code a
+# data engineer would run, and a call per line would change what is measured.
+
 #: The labels of the tags the reasons name (policies/cangzhou/articles.toml).
 TAGS = {"harsh_tone": "语气生硬", "forbidden_phrase": "使用服务禁语", "drunk_on_duty": "酒后上岗"}
 _R3 = "第{article}条所列内容缺损、未达标,按第三章“每项扣1-3分”评定扣{points}分。"
@@ -71,18 +74,6 @@ RULES[(41, "drunk_on_duty")] = (
 )
 COMPLAINT = ("cz-5-complaint", 10, "因服务态度差被客户投诉,经核实,按第五章章末条款扣{points}分。")
 TRANSFERRED = ("cz-5-complaint-transfer", 20, "因服务态度差被客户投诉并造成客户转户,经核实,按第五章章末条款扣{points}分。")
-CHANNELS = frozenset(("phone", "written"))
-
-
-def quarter(date: object) -> str | None:
-    """``2026Q3`` for an ISO date that exists, else None."""
-    if type(date) is not str or len(date) != 10:
-        return None
-    try:
-        d = dt.date.fromisoformat(date)
-    except ValueError:
-        return None
-    return f"{d.year}Q{(d.month - 1) // 3 + 1}"
 
 
 def deductions(path: str, as_bytes: bool = False) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
