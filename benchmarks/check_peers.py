@@ -30,9 +30,14 @@ DEDUCTION_FIELDS = ("rule", "article", "section", "points", "observations", "rea
 Deductions = list[tuple[Any, ...]]
 
 
-def library_cards(score_json: str | Path) -> dict[tuple[str, str], Card]:
+def _score_doc(score_json: str | Path | dict[str, Any]) -> dict[str, Any]:
+    """``service-rules score`` JSON from its file, or as already read (main reads a 400 MB file once)."""
+    return score_json if isinstance(score_json, dict) else orjson.loads(Path(score_json).read_bytes())
+
+
+def library_cards(score_json: str | Path | dict[str, Any]) -> dict[tuple[str, str], Card]:
     """(outlet, period) -> (total, section scores in section order) from ``service-rules score`` JSON."""
-    doc: dict[str, Any] = orjson.loads(Path(score_json).read_bytes())
+    doc = _score_doc(score_json)
     cards: dict[tuple[str, str], Card] = {}
     for c in doc["scorecards"]:
         sections = sorted(c["sections"], key=lambda s: s["number"])
@@ -69,14 +74,14 @@ def compare(library: dict[tuple[str, str], Card], peer: dict[tuple[str, str], Ca
     return problems
 
 
-def library_deductions(score_json: str | Path) -> dict[tuple[str, str], Deductions]:
+def library_deductions(score_json: str | Path | dict[str, Any]) -> dict[tuple[str, str], Deductions]:
     """(outlet, period) -> its deductions (DEDUCTION_FIELDS, in order) for every scorecard with one."""
-    doc: dict[str, Any] = orjson.loads(Path(score_json).read_bytes())
+    doc = _score_doc(score_json)
     cards: dict[tuple[str, str], Deductions] = {}
     for c in doc["scorecards"]:
         key = (c["outlet"], c["period"])
         if key in cards:
-            raise ValueError(f"{score_json}: scorecard {key} twice")
+            raise ValueError(f"the score JSON: scorecard {key} twice")
         if c["deductions"]:
             cards[key] = [_fields(d) for d in c["deductions"]]
     return cards
@@ -135,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) < 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    library = library_cards(args[0])
-    listed = library_deductions(args[0]) if any(p.endswith(".jsonl") for p in args[1:]) else {}
+    doc = _score_doc(args[0])
+    library = library_cards(doc)
+    listed = library_deductions(doc) if any(p.endswith(".jsonl") for p in args[1:]) else {}
+    del doc
     failed = False
     for path in args[1:]:
         if path.endswith(".jsonl"):
